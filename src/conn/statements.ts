@@ -1,0 +1,52 @@
+/**
+ * A bounded cache of prepared statements per handle, keyed by SQL text, least
+ * recently used evicted first. Every repeated query thereby runs as a prepared
+ * statement without the user asking.
+ */
+import type { Database, Statement } from 'better-sqlite3'
+
+export interface CachedStatement {
+  readonly stmt: Statement
+  /** Whether the statement returns rows (only those can switch to array mode). */
+  readonly reader: boolean
+  /** The row mode the statement is currently in (better-sqlite3 keeps it per statement). */
+  raw: boolean
+}
+
+export class StatementCache {
+  readonly #db: Database
+  readonly #capacity: number
+  readonly #entries = new Map<string, CachedStatement>()
+
+  constructor(db: Database, capacity: number) {
+    this.#db = db
+    this.#capacity = Math.max(1, capacity)
+  }
+
+  /** The prepared statement for `sql`, preparing it on a miss. Throws what `prepare` throws. */
+  get(sql: string): CachedStatement {
+    const hit = this.#entries.get(sql)
+    if (hit !== undefined) {
+      // Re-insert to mark it most recently used (Map keeps insertion order).
+      this.#entries.delete(sql)
+      this.#entries.set(sql, hit)
+      return hit
+    }
+    const stmt = this.#db.prepare(sql)
+    const entry: CachedStatement = { stmt, reader: stmt.reader, raw: false }
+    this.#entries.set(sql, entry)
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next()
+      if (oldest.done !== true) this.#entries.delete(oldest.value)
+    }
+    return entry
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  clear(): void {
+    this.#entries.clear()
+  }
+}

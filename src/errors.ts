@@ -1,0 +1,325 @@
+/**
+ * The one error type of the library. Every layer returns these as values
+ * (`Either<DbError, A>`); nothing throws across the public API.
+ *
+ * This module imports nothing from the rest of the library so that every layer
+ * (schema, query, conn, session, ...) may depend on it.
+ */
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/** Any error SQLite reported that has no more precise variant below. */
+export interface SqliteError {
+  readonly _tag: 'SqliteError'
+  /** SQLite's extended result code, e.g. `SQLITE_ERROR`. */
+  readonly code: string
+  readonly message: string
+  readonly sql?: string
+}
+
+export type ConstraintKind = 'unique' | 'primaryKey' | 'foreignKey' | 'notNull' | 'check'
+
+/** A write broke a constraint: unique, primary key, foreign key, not null or check. */
+export interface ConstraintError {
+  readonly _tag: 'ConstraintError'
+  readonly kind: ConstraintKind
+  readonly code: string
+  /** The table, where SQLite names it (or the statement's target table). */
+  readonly table?: string
+  /** The SQL column names SQLite named (empty for foreign keys, which SQLite does not name). */
+  readonly columns: ReadonlyArray<string>
+  readonly message: string
+  readonly sql?: string
+}
+
+/** The database stayed locked by another connection past the busy timeout. */
+export interface BusyError {
+  readonly _tag: 'BusyError'
+  readonly code: string
+  readonly message: string
+  readonly sql?: string
+}
+
+/** The database could not be opened (missing folder, a folder, not a SQLite file, ...). */
+export interface ConnectionError {
+  readonly _tag: 'ConnectionError'
+  readonly path: string
+  readonly message: string
+  readonly cause?: unknown
+}
+
+/** Bad input caught before any SQL ran: unknown column, invalid identifier, wrong value type. */
+export interface ValidationError {
+  readonly _tag: 'ValidationError'
+  readonly message: string
+  /** Where the bad input was, e.g. `insert into users › row 2 › age`. */
+  readonly path?: string
+}
+
+export interface DecodeIssue {
+  /** The path to the bad field, e.g. `[3].prefs.theme`. */
+  readonly path: string
+  readonly expected: string
+  readonly actual: unknown
+}
+
+/** A row did not decode: a stored value of the wrong shape, or a user codec refused it. */
+export interface DecodeError {
+  readonly _tag: 'DecodeError'
+  readonly message: string
+  readonly issues: ReadonlyArray<DecodeIssue>
+  readonly sql?: string
+}
+
+/** `one` found no row. */
+export interface NotFound {
+  readonly _tag: 'NotFound'
+  readonly message: string
+  readonly sql?: string
+}
+
+/** `one` found more than one row. */
+export interface TooManyRows {
+  readonly _tag: 'TooManyRows'
+  readonly message: string
+  readonly sql?: string
+}
+
+export interface MigrationError {
+  readonly _tag: 'MigrationError'
+  readonly message: string
+  readonly migration?: string
+  readonly cause?: unknown
+}
+
+/** User code threw (a callback, a codec): the throw is caught and carried here. */
+export interface UnexpectedError {
+  readonly _tag: 'UnexpectedError'
+  readonly message: string
+  readonly cause: unknown
+}
+
+export type DbError =
+  | SqliteError
+  | ConstraintError
+  | BusyError
+  | ConnectionError
+  | ValidationError
+  | DecodeError
+  | NotFound
+  | TooManyRows
+  | MigrationError
+  | UnexpectedError
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+export const sqliteError = (code: string, message: string, sql?: string): SqliteError =>
+  sql === undefined ? { _tag: 'SqliteError', code, message } : { _tag: 'SqliteError', code, message, sql }
+
+export const constraintError = (e: Omit<ConstraintError, '_tag'>): ConstraintError => ({
+  _tag: 'ConstraintError',
+  ...e
+})
+
+export const busyError = (code: string, message: string, sql?: string): BusyError =>
+  sql === undefined ? { _tag: 'BusyError', code, message } : { _tag: 'BusyError', code, message, sql }
+
+export const connectionError = (path: string, message: string, cause?: unknown): ConnectionError =>
+  cause === undefined ? { _tag: 'ConnectionError', path, message } : { _tag: 'ConnectionError', path, message, cause }
+
+export const validationError = (message: string, path?: string): ValidationError =>
+  path === undefined ? { _tag: 'ValidationError', message } : { _tag: 'ValidationError', message, path }
+
+export const decodeError = (issues: ReadonlyArray<DecodeIssue>, sql?: string): DecodeError => {
+  const shown = issues
+    .slice(0, 5)
+    .map((i) => `at ${i.path || '(row)'}: expected ${i.expected}, got ${describeValue(i.actual)}`)
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''
+  const message =
+    `A row did not decode: ${shown.join('; ')}${more}. ` +
+    'Check that the stored data matches the schema (or the codec given to decode()).'
+  return sql === undefined
+    ? { _tag: 'DecodeError', message, issues }
+    : { _tag: 'DecodeError', message, issues, sql }
+}
+
+export const notFound = (sql?: string): NotFound => ({
+  _tag: 'NotFound',
+  message: 'The query returned no row where exactly one was expected (one). Use first for an optional row.',
+  ...(sql === undefined ? {} : { sql })
+})
+
+export const tooManyRows = (sql?: string): TooManyRows => ({
+  _tag: 'TooManyRows',
+  message:
+    'The query returned more than one row where exactly one was expected (one). ' +
+    'Narrow the filter, or use first or all.',
+  ...(sql === undefined ? {} : { sql })
+})
+
+export const migrationError = (message: string, migration?: string, cause?: unknown): MigrationError => ({
+  _tag: 'MigrationError',
+  message,
+  ...(migration === undefined ? {} : { migration }),
+  ...(cause === undefined ? {} : { cause })
+})
+
+export const unexpectedError = (cause: unknown, context = 'User code threw'): UnexpectedError => ({
+  _tag: 'UnexpectedError',
+  message: `${context}: ${cause instanceof Error ? cause.message : String(cause)}`,
+  cause
+})
+
+// -------------------------------------------------------------------------------------
+// refinements
+// -------------------------------------------------------------------------------------
+
+const TAGS: ReadonlySet<string> = new Set<DbError['_tag']>([
+  'SqliteError',
+  'ConstraintError',
+  'BusyError',
+  'ConnectionError',
+  'ValidationError',
+  'DecodeError',
+  'NotFound',
+  'TooManyRows',
+  'MigrationError',
+  'UnexpectedError'
+])
+
+/** True for any `DbError` value (used to tell a thrown DbError from any other throw). */
+export const isDbError = (u: unknown): u is DbError =>
+  typeof u === 'object' && u !== null && TAGS.has((u as { _tag?: unknown })._tag as string)
+
+// -------------------------------------------------------------------------------------
+// conversions
+// -------------------------------------------------------------------------------------
+
+interface SqliteLikeError {
+  readonly code: string
+  readonly message: string
+}
+
+const isSqliteLike = (u: unknown): u is SqliteLikeError =>
+  u instanceof Error && typeof (u as { code?: unknown }).code === 'string' && ((u as unknown as { code: string }).code.startsWith('SQLITE'))
+
+/** `users.email, users.name` (SQLite's constraint message tail) -> table and columns. */
+const parseQualifiedColumns = (tail: string): { table?: string; columns: string[] } => {
+  const parts = tail
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
+  let table: string | undefined
+  const columns: string[] = []
+  for (const p of parts) {
+    const dot = p.indexOf('.')
+    if (dot > 0) {
+      table ??= p.slice(0, dot)
+      columns.push(p.slice(dot + 1))
+    } else columns.push(p)
+  }
+  return table === undefined ? { columns } : { table, columns }
+}
+
+const CONSTRAINT_KINDS: Record<string, ConstraintKind> = {
+  SQLITE_CONSTRAINT_UNIQUE: 'unique',
+  SQLITE_CONSTRAINT_PRIMARYKEY: 'primaryKey',
+  SQLITE_CONSTRAINT_FOREIGNKEY: 'foreignKey',
+  SQLITE_CONSTRAINT_NOTNULL: 'notNull',
+  SQLITE_CONSTRAINT_CHECK: 'check'
+}
+
+const constraintAdvice: Record<ConstraintKind, string> = {
+  unique: 'a row with the same value already exists; use another value, or handle duplicates with an ON CONFLICT clause',
+  primaryKey: 'a row with the same primary key already exists; use another key, or handle duplicates with an ON CONFLICT clause',
+  foreignKey:
+    'the row refers to a parent row that does not exist, or other rows still refer to this one; insert the parent first, or delete or re-point the children',
+  notNull: 'the column requires a value; give one, or declare the column nullable',
+  check: 'the value breaks the CHECK constraint; give a value it accepts'
+}
+
+/**
+ * Maps anything better-sqlite3 throws to a `DbError`, by SQLite's extended result code.
+ * `context.table` names the statement's target table, for messages SQLite leaves vague
+ * (foreign key failures name no table).
+ */
+export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly table?: string; readonly path?: string }): DbError => {
+  if (isDbError(e)) return e
+  if (!isSqliteLike(e)) {
+    if (e instanceof RangeError || e instanceof TypeError) {
+      // better-sqlite3 throws these for values it cannot bind (objects, wrong parameter counts).
+      return validationError(`SQLite refused the statement's parameters: ${e.message}`, sql)
+    }
+    return unexpectedError(e, 'The SQLite driver threw')
+  }
+  const code = e.code
+  const kind = CONSTRAINT_KINDS[code]
+  if (kind !== undefined) {
+    const colon = e.message.indexOf(':')
+    const parsed = colon >= 0 && kind !== 'check' ? parseQualifiedColumns(e.message.slice(colon + 1)) : { columns: [] }
+    const table = parsed.table ?? context?.table
+    const where =
+      parsed.columns.length > 0
+        ? ` on ${parsed.columns.map((c) => (table ? `${table}.${c}` : c)).join(', ')}`
+        : table
+          ? ` on table ${table}`
+          : ''
+    const constraintName = kind === 'check' && colon >= 0 ? ` (${e.message.slice(colon + 1).trim()})` : ''
+    return constraintError({
+      kind,
+      code,
+      ...(table === undefined ? {} : { table }),
+      columns: parsed.columns,
+      message: `${kindLabel[kind]} constraint failed${where}${constraintName}: ${constraintAdvice[kind]}.`,
+      ...(sql === undefined ? {} : { sql })
+    })
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return busyError(
+      code,
+      `The database is locked by another connection (${e.message}); retry later, or raise busyTimeoutMs.`,
+      sql
+    )
+  }
+  if (context?.path !== undefined && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CANTOPEN'))) {
+    return connectionError(context.path, `Cannot open ${context.path}: ${e.message}`, e)
+  }
+  return sqliteError(code, sql === undefined ? e.message : `${e.message} (in: ${sql})`, sql)
+}
+
+const kindLabel: Record<ConstraintKind, string> = {
+  unique: 'UNIQUE',
+  primaryKey: 'PRIMARY KEY',
+  foreignKey: 'FOREIGN KEY',
+  notNull: 'NOT NULL',
+  check: 'CHECK'
+}
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+/** A short, safe rendering of a value for messages (never the whole of a large value). */
+export const describeValue = (u: unknown): string => {
+  if (u === undefined) return 'undefined'
+  if (u === null) return 'null'
+  if (u instanceof Date) return Number.isNaN(u.getTime()) ? 'Invalid Date' : `Date(${u.toISOString()})`
+  if (u instanceof Uint8Array) return `bytes(${u.length})`
+  if (typeof u === 'bigint') return `${u}n`
+  if (typeof u === 'function') return 'a function'
+  if (typeof u === 'string') return JSON.stringify(u.length > 60 ? `${u.slice(0, 57)}...` : u) + ' (string)'
+  if (typeof u === 'object') {
+    let s: string
+    try {
+      s = JSON.stringify(u) ?? String(u)
+    } catch {
+      s = Object.prototype.toString.call(u)
+    }
+    return s.length > 60 ? `${s.slice(0, 57)}...` : s
+  }
+  return `${String(u)} (${typeof u})`
+}

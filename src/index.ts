@@ -1,0 +1,107 @@
+/**
+ * fp-lite-orm: a functional query DSL for SQLite.
+ *
+ * Read this file top-down to find your way: schema (tables and columns) -> query values
+ * (select, insert, expressions, functions, the compiler) -> connections -> sessions.
+ * It only re-exports.
+ */
+
+// errors
+export type {
+  DbError,
+  SqliteError,
+  ConstraintError,
+  ConstraintKind,
+  BusyError,
+  ConnectionError,
+  ValidationError,
+  DecodeError,
+  DecodeIssue,
+  NotFound,
+  TooManyRows,
+  MigrationError,
+  UnexpectedError
+} from './errors.js'
+export { isDbError } from './errors.js'
+
+// schema
+export type {
+  AnyColumn,
+  Column,
+  ColumnBuilder,
+  ColumnKind,
+  ColumnRef,
+  ColumnValue,
+  ReferenceAction,
+  ReferenceOptions,
+  SqlValue,
+  TimestampBuilder,
+  Typed
+} from './schema/column.js'
+export { blob, boolean, integer, json, real, text, timestamp } from './schema/column.js'
+export type { AnyTable, IndexDef, Insert, Row, Table, TableOptions } from './schema/table.js'
+export { alias, index, table, tableInfo, uniqueIndex } from './schema/table.js'
+export type { StoredRow } from './schema/codec.js'
+export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
+
+// queries
+export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode } from './query/ast.js'
+export type { Operand, Placeholder } from './query/expr.js'
+export {
+  and,
+  between,
+  contains,
+  endsWith,
+  eq,
+  gt,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  like,
+  lt,
+  lte,
+  ne,
+  not,
+  notInArray,
+  or,
+  placeholder,
+  startsWith
+} from './query/expr.js'
+export { avg, coalesce, countAll, countOf, date, lower, max, min, strftime, sum, upper } from './query/functions.js'
+export type { Sql } from './query/sql.js'
+export { sql } from './query/sql.js'
+export type { Filterable, Projected } from './query/select.js'
+export {
+  all,
+  asc,
+  columns,
+  count,
+  decode,
+  desc,
+  distinct,
+  exists,
+  filter,
+  first,
+  groupBy,
+  having,
+  limit,
+  offset,
+  one,
+  orderBy,
+  select,
+  value,
+  values,
+  where
+} from './query/select.js'
+export type { InsertValues, WriteResult } from './query/insert.js'
+export { insert } from './query/insert.js'
+export { createTable } from './query/ddl.js'
+export type { SqlText } from './query/compile.js'
+export { toSQL } from './query/compile.js'
+
+// connections and sessions
+export type { ConnectOptions, Db, LogEvent } from './conn/connect.js'
+export { connect } from './conn/connect.js'
+export type { Params, Session } from './session/session.js'
+export { session } from './session/session.js'

@@ -1,0 +1,326 @@
+/**
+ * The query AST: plain, immutable data, discriminated on `_tag`.
+ *
+ * Tables and columns appear by name (`TableRef`, `ColumnRef`), values as already
+ * encoded SQLite values, so a query value can be printed, compared, cached by shape,
+ * `structuredClone`d or posted to a worker. Codecs are functions and cannot be plain
+ * data: they ride beside the AST under the `Codecs` symbol key, which cloning skips.
+ */
+import type * as t from 'io-ts'
+import type { ColumnKind, ColumnRef, SqlValue, Typed } from '../schema/column.js'
+import type { TableRef } from '../schema/table.js'
+import type { EncodeMode } from '../schema/codec.js'
+
+// -------------------------------------------------------------------------------------
+// expressions
+// -------------------------------------------------------------------------------------
+
+/** A bound parameter holding an already encoded value. */
+export interface ValueNode {
+  readonly _tag: 'Value'
+  readonly value: SqlValue
+}
+
+/** How a placeholder's value is encoded and checked when it is bound. */
+export interface Encoding {
+  readonly kind: ColumnKind
+  readonly mode: EncodeMode
+  /** Refuse null (a NOT NULL column being written). */
+  readonly notNull?: boolean
+  /** Where the value goes, for messages: `users.age`. */
+  readonly target?: string
+  /** The key of a json column's codec in the query's codecs. */
+  readonly codecKey?: string
+  /** LIKE helpers: the bound text is escaped and wrapped with `%`. */
+  readonly like?: 'contains' | 'startsWith' | 'endsWith'
+  /** `limit`/`offset`: a whole number >= 0. */
+  readonly count?: boolean
+  /** `inArray(col, placeholder)`: an array, bound as one JSON array. */
+  readonly list?: boolean
+  /** No column to go by: encoded like a value in a `sql` template. */
+  readonly loose?: boolean
+}
+
+/** A named parameter, bound when the query runs: `s.run(q, { id: 1 })`. */
+export interface PlaceholderNode {
+  readonly _tag: 'Placeholder'
+  readonly name: string
+  readonly encoding?: Encoding
+}
+
+export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>='
+
+export interface CompareNode {
+  readonly _tag: 'Compare'
+  readonly op: CompareOp
+  readonly left: ExprNode
+  readonly right: ExprNode
+}
+
+export interface IsNullNode {
+  readonly _tag: 'IsNull'
+  readonly expr: ExprNode
+  readonly negated: boolean
+}
+
+export interface BetweenNode {
+  readonly _tag: 'Between'
+  readonly expr: ExprNode
+  readonly low: ExprNode
+  readonly high: ExprNode
+}
+
+export interface InNode {
+  readonly _tag: 'In'
+  readonly expr: ExprNode
+  /** A list of values, or one placeholder bound to an array. */
+  readonly list: ReadonlyArray<ExprNode> | PlaceholderNode
+  readonly negated: boolean
+}
+
+export interface LikeNode {
+  readonly _tag: 'Like'
+  readonly expr: ExprNode
+  readonly pattern: ExprNode
+  /** The pattern escapes `%`, `_` and `\` with a backslash. */
+  readonly escaped: boolean
+}
+
+export interface LogicalNode {
+  readonly _tag: 'And' | 'Or'
+  readonly items: ReadonlyArray<ExprNode>
+}
+
+export interface NotNode {
+  readonly _tag: 'Not'
+  readonly expr: ExprNode
+}
+
+/** The SQL functions the DSL knows; any other function goes through `sql`. */
+export type FunctionName = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'date' | 'strftime' | 'coalesce' | 'lower' | 'upper'
+
+export interface FunctionNode {
+  readonly _tag: 'Function'
+  readonly fn: FunctionName
+  readonly args: ReadonlyArray<ExprNode>
+  readonly distinct?: boolean
+  /** How a result of this function decodes (e.g. `min` of a timestamp column is a Date). */
+  readonly kind?: ColumnKind
+}
+
+export interface CountAllNode {
+  readonly _tag: 'CountAll'
+}
+
+/** A `sql` template: text between the interpolations, and the interpolations as nodes. */
+export interface SqlNode {
+  readonly _tag: 'Sql'
+  readonly strings: ReadonlyArray<string>
+  readonly args: ReadonlyArray<ExprNode>
+  readonly kind?: ColumnKind
+}
+
+/** `sql.identifier(name)`: validated and quoted when compiled. */
+export interface IdentifierNode {
+  readonly _tag: 'Identifier'
+  readonly name: string
+}
+
+/** A select used as a value (in a `sql` template, or `inArray`): compiled in parentheses. */
+export interface SubqueryNode {
+  readonly _tag: 'Subquery'
+  readonly select: SelectStatement
+}
+
+/** The time of the statement, as a timestamp column stores it (`defaultNow()`). */
+export interface NowNode {
+  readonly _tag: 'Now'
+}
+
+/**
+ * Input that could not be turned into SQL (a value of the wrong type, an invalid
+ * identifier). Constructors never throw: they leave this node, and the query
+ * returns it as a Left `ValidationError` when it is compiled.
+ */
+export interface InvalidNode {
+  readonly _tag: 'Invalid'
+  readonly message: string
+  readonly path?: string
+}
+
+export type ExprNode =
+  | ColumnRef
+  | ValueNode
+  | PlaceholderNode
+  | CompareNode
+  | IsNullNode
+  | BetweenNode
+  | InNode
+  | LikeNode
+  | LogicalNode
+  | NotNode
+  | FunctionNode
+  | CountAllNode
+  | SqlNode
+  | IdentifierNode
+  | SubqueryNode
+  | NowNode
+  | InvalidNode
+
+/** An expression whose SQL value has the TypeScript type `T`. */
+export type Expr<T> = ExprNode & Typed<T>
+
+const EXPR_TAGS: ReadonlySet<string> = new Set<ExprNode['_tag']>([
+  'Column',
+  'Value',
+  'Placeholder',
+  'Compare',
+  'IsNull',
+  'Between',
+  'In',
+  'Like',
+  'And',
+  'Or',
+  'Not',
+  'Function',
+  'CountAll',
+  'Sql',
+  'Identifier',
+  'Subquery',
+  'Now',
+  'Invalid'
+])
+
+export const isExprNode = (u: unknown): u is ExprNode =>
+  typeof u === 'object' && u !== null && !(u instanceof Uint8Array) && !(u instanceof Date) &&
+  EXPR_TAGS.has((u as { _tag?: unknown })._tag as string)
+
+// -------------------------------------------------------------------------------------
+// statements
+// -------------------------------------------------------------------------------------
+
+export interface OrderTerm {
+  readonly _tag: 'Order'
+  readonly expr: ExprNode
+  readonly direction: 'asc' | 'desc'
+  readonly nulls?: 'first' | 'last'
+}
+
+/** One output field of a projection: `key` is its name in the row. */
+export interface Field {
+  readonly key: string
+  readonly expr: ExprNode
+}
+
+export interface JoinClause {
+  readonly _tag: 'Join'
+  readonly kind: 'inner' | 'left'
+  readonly table: TableRef
+  readonly on: ExprNode
+}
+
+export interface SelectStatement {
+  readonly _tag: 'Select'
+  readonly from: TableRef
+  readonly joins: ReadonlyArray<JoinClause>
+  readonly where: ReadonlyArray<ExprNode>
+  /** A flat projection (`columns({...})`); absent, the row is the table's columns. */
+  readonly selection?: ReadonlyArray<Field>
+  readonly distinct: boolean
+  readonly groupBy: ReadonlyArray<ExprNode>
+  readonly having: ReadonlyArray<ExprNode>
+  readonly orderBy: ReadonlyArray<OrderTerm>
+  readonly limit?: ExprNode
+  readonly offset?: ExprNode
+  /** Definition problems of the tables involved, reported when compiled. */
+  readonly problems?: ReadonlyArray<string>
+}
+
+export interface InsertStatement {
+  readonly _tag: 'Insert'
+  readonly table: TableRef
+  /** SQL names of the columns written, in order. */
+  readonly columns: ReadonlyArray<string>
+  /** One list of cells per row, aligned with `columns`. */
+  readonly rows: ReadonlyArray<ReadonlyArray<ExprNode>>
+  readonly problems?: ReadonlyArray<string>
+}
+
+export type DefaultDef = { readonly _tag: 'Literal'; readonly value: SqlValue } | { readonly _tag: 'Now' }
+
+export interface ColumnDef {
+  readonly name: string
+  readonly type: 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB'
+  /** A single-column primary key, declared on the column. */
+  readonly primaryKey: boolean
+  readonly notNull: boolean
+  readonly unique: boolean
+  readonly default?: DefaultDef
+  /** A check that a boolean column holds 0 or 1. */
+  readonly checkBoolean: boolean
+  readonly references?: {
+    readonly table: string
+    readonly column: string
+    readonly onDelete?: string
+    readonly onUpdate?: string
+  }
+}
+
+export interface IndexStatementDef {
+  readonly name: string
+  readonly columns: ReadonlyArray<string>
+  readonly unique: boolean
+}
+
+export interface CreateTableStatement {
+  readonly _tag: 'CreateTable'
+  readonly name: string
+  readonly columns: ReadonlyArray<ColumnDef>
+  /** SQL names of a composite primary key. */
+  readonly primaryKey: ReadonlyArray<string>
+  readonly indexes: ReadonlyArray<IndexStatementDef>
+  readonly strict: boolean
+  readonly withoutRowid: boolean
+  readonly problems?: ReadonlyArray<string>
+}
+
+export type Statement = SelectStatement | InsertStatement | CreateTableStatement
+
+// -------------------------------------------------------------------------------------
+// queries
+// -------------------------------------------------------------------------------------
+
+/**
+ * What a runnable query returns. Read modes read rows (`all`, `first`, ...); `run`
+ * gives `{ changes, lastInsertRowid }`; `void` gives nothing (DDL).
+ */
+export type ResultMode = 'all' | 'first' | 'one' | 'count' | 'exists' | 'value' | 'values' | 'run' | 'void'
+
+export const Codecs: unique symbol = Symbol.for('fp-lite-orm/Codecs')
+
+/** The functions riding beside a query value; skipped by `structuredClone` and workers. */
+export interface CodecsPart {
+  /** json column codecs, keyed by `table\u0000column` (table or alias, SQL column name). */
+  readonly columns?: Readonly<Record<string, t.Mixed>>
+  /** `decode(codec)`: applied to every row after the column kinds are decoded. */
+  readonly decoder?: t.Decoder<unknown, unknown>
+}
+
+declare const ResultType: unique symbol
+
+/** A runnable query: a statement and what its result is. `A` is the result's type. */
+export interface Query<A> {
+  readonly _tag: 'Query'
+  readonly statement: Statement
+  readonly mode: ResultMode
+  readonly [Codecs]?: CodecsPart
+  readonly [ResultType]?: A
+}
+
+/** A select before its terminal: the combinators (`filter`, `orderBy`, ...) apply to it. */
+export interface SelectQuery<A> extends SelectStatement {
+  readonly [Codecs]?: CodecsPart
+  readonly [ResultType]?: A
+}
+
+export const codecKey = (table: string, column: string): string => `${table}\u0000${column}`

@@ -1,0 +1,461 @@
+/**
+ * The compiler: a query value -> SQL text and positional parameters. Pure: it knows
+ * nothing of connections. One exhaustive switch per node kind.
+ *
+ * Every value is a bound parameter (`?`), so the SQL text depends only on the query's
+ * shape: equal shapes give equal text, which is what the statement cache is keyed by.
+ * `compile` also memoizes by query value, so running the same value again (the
+ * placeholder pattern) skips the compiler entirely.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import { absurd } from 'fp-ts/lib/function.js'
+import type { ColumnKind, SqlValue } from '../schema/column.js'
+import type { TableRef } from '../schema/table.js'
+import { checkIdentifier } from '../schema/table.js'
+import type { DbError } from '../errors.js'
+import { validationError } from '../errors.js'
+import type {
+  ColumnDef,
+  CreateTableStatement,
+  ExprNode,
+  FunctionName,
+  InsertStatement,
+  PlaceholderNode,
+  Query,
+  ResultMode,
+  SelectStatement
+} from './ast.js'
+import { codecKey } from './ast.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/** A placeholder's position among a statement's parameters. */
+export interface Slot {
+  readonly index: number
+  readonly placeholder: PlaceholderNode
+}
+
+export interface CompiledStatement {
+  readonly sql: string
+  /** Positional parameters; a slot's position holds `null` until it is bound. */
+  readonly params: ReadonlyArray<SqlValue>
+  /** Placeholders to bind at run time; absent when there are none (the common, fast case). */
+  readonly slots?: ReadonlyArray<Slot>
+}
+
+/** One field of a result row, and how to decode it. */
+export interface OutputField {
+  readonly key: string
+  readonly kind?: ColumnKind
+  /** A json column's codec, in the query's codecs. */
+  readonly codecKey?: string
+}
+
+export interface Compiled {
+  readonly mode: ResultMode
+  readonly statements: ReadonlyArray<CompiledStatement>
+  /** The fields of each row, for the reading modes. */
+  readonly fields: ReadonlyArray<OutputField>
+  /** The table written to, to name it in constraint errors SQLite leaves vague. */
+  readonly table?: string
+  /** Several statements (a multi-row insert, a table and its indexes) run in one transaction. */
+  readonly transactional: boolean
+}
+
+class CompileFailure {
+  constructor(readonly message: string, readonly path?: string) {}
+}
+
+// -------------------------------------------------------------------------------------
+// identifiers and literals
+// -------------------------------------------------------------------------------------
+
+/** A quoted identifier; double quotes inside are doubled. Refuses what SQLite cannot name. */
+export const quoteIdentifier = (name: string): string => {
+  const problem = checkIdentifier(name)
+  if (problem !== undefined) throw new CompileFailure(`invalid identifier ${JSON.stringify(name)}: ${problem}`)
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+/**
+ * A literal for DDL, where SQLite takes no bound parameters (DEFAULT clauses). Only
+ * schema-defined defaults get here, and every form is escaped or checked.
+ */
+export const sqlLiteral = (v: SqlValue): string => {
+  if (v === null) return 'NULL'
+  if (typeof v === 'bigint') return v < 0n ? `(${v})` : String(v)
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new CompileFailure(`a default must be a finite number, got ${v}`)
+    return v < 0 || Object.is(v, -0) ? `(${v})` : String(v)
+  }
+  if (typeof v === 'string') {
+    if (v.includes('\u0000')) throw new CompileFailure('a default text cannot contain a NUL character')
+    return `'${v.replace(/'/g, "''")}'`
+  }
+  return `X'${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}'`
+}
+
+/** SQLite's ISO-8601 form of "now", matching `Date.prototype.toISOString`. */
+export const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+const FUNCTIONS: ReadonlySet<FunctionName> = new Set<FunctionName>([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'date',
+  'strftime',
+  'coalesce',
+  'lower',
+  'upper'
+])
+
+const COMPARE_OPS: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>='])
+
+const REFERENCE_ACTIONS: ReadonlySet<string> = new Set(['cascade', 'restrict', 'set null', 'set default', 'no action'])
+
+// -------------------------------------------------------------------------------------
+// expressions
+// -------------------------------------------------------------------------------------
+
+/** Collects the parameters of one statement, in the order their `?` appear. */
+class Params {
+  readonly values: SqlValue[] = []
+  slots: Slot[] | undefined
+
+  value(v: SqlValue): string {
+    this.values.push(v)
+    return '?'
+  }
+
+  placeholder(p: PlaceholderNode): string {
+    ;(this.slots ??= []).push({ index: this.values.length, placeholder: p })
+    this.values.push(null)
+    return '?'
+  }
+
+  statement(sql: string): CompiledStatement {
+    return this.slots === undefined ? { sql, params: this.values } : { sql, params: this.values, slots: this.slots }
+  }
+}
+
+/** Nodes that print as one token need no parentheses when they are an operand. */
+const isAtom = (e: ExprNode): boolean =>
+  e._tag === 'Column' ||
+  e._tag === 'Value' ||
+  e._tag === 'Placeholder' ||
+  e._tag === 'Function' ||
+  e._tag === 'CountAll' ||
+  e._tag === 'Identifier' ||
+  e._tag === 'Subquery' ||
+  e._tag === 'Now'
+
+const operandSql = (e: ExprNode, p: Params): string => (isAtom(e) ? exprSql(e, p) : `(${exprSql(e, p)})`)
+
+export const exprSql = (e: ExprNode, p: Params): string => {
+  switch (e._tag) {
+    case 'Column':
+      return `${quoteIdentifier(e.table)}.${quoteIdentifier(e.name)}`
+    case 'Value':
+      return p.value(e.value)
+    case 'Placeholder':
+      return p.placeholder(e)
+    case 'Compare':
+      if (!COMPARE_OPS.has(e.op)) throw new CompileFailure(`unknown comparison operator ${JSON.stringify(e.op)}`)
+      return `${operandSql(e.left, p)} ${e.op} ${operandSql(e.right, p)}`
+    case 'IsNull':
+      return `${operandSql(e.expr, p)} ${e.negated ? 'IS NOT NULL' : 'IS NULL'}`
+    case 'Between':
+      return `${operandSql(e.expr, p)} BETWEEN ${operandSql(e.low, p)} AND ${operandSql(e.high, p)}`
+    case 'In': {
+      const not = e.negated ? ' NOT' : ''
+      if (!Array.isArray(e.list)) {
+        // One placeholder bound to an array: the array travels as one JSON parameter, so
+        // the statement's shape does not depend on the array's length.
+        return `${operandSql(e.expr, p)}${not} IN (SELECT value FROM json_each(${p.placeholder(e.list as PlaceholderNode)}))`
+      }
+      const list = e.list as ReadonlyArray<ExprNode>
+      if (list.length === 0) return e.negated ? '1' : '0'
+      const only = list[0]
+      if (list.length === 1 && only !== undefined && only._tag === 'Subquery') {
+        return `${operandSql(e.expr, p)}${not} IN ${exprSql(only, p)}`
+      }
+      return `${operandSql(e.expr, p)}${not} IN (${list.map((x) => operandSql(x, p)).join(', ')})`
+    }
+    case 'Like':
+      return `${operandSql(e.expr, p)} LIKE ${operandSql(e.pattern, p)}${e.escaped ? " ESCAPE '\\'" : ''}`
+    case 'And':
+      return e.items.length === 0 ? '1' : e.items.map((x) => operandSql(x, p)).join(' AND ')
+    case 'Or':
+      return e.items.length === 0 ? '0' : e.items.map((x) => operandSql(x, p)).join(' OR ')
+    case 'Not':
+      return `NOT ${operandSql(e.expr, p)}`
+    case 'Function': {
+      if (!FUNCTIONS.has(e.fn)) throw new CompileFailure(`unknown function ${JSON.stringify(e.fn)}; call it through sql\`...\``)
+      return `${e.fn}(${e.distinct === true ? 'DISTINCT ' : ''}${e.args.map((a) => exprSql(a, p)).join(', ')})`
+    }
+    case 'CountAll':
+      return 'count(*)'
+    case 'Sql': {
+      let out = e.strings[0] ?? ''
+      e.args.forEach((a, i) => {
+        out += exprSql(a, p) + (e.strings[i + 1] ?? '')
+      })
+      return out
+    }
+    case 'Identifier':
+      return quoteIdentifier(e.name)
+    case 'Subquery':
+      return `(${selectSql(e.select, 'all', p).sql})`
+    case 'Now':
+      return NOW_SQL
+    case 'Invalid':
+      throw new CompileFailure(e.message, e.path)
+    default:
+      return absurd(e)
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// select
+// -------------------------------------------------------------------------------------
+
+const fromSql = (t: TableRef): string =>
+  t.alias === undefined ? quoteIdentifier(t.name) : `${quoteIdentifier(t.name)} AS ${quoteIdentifier(t.alias)}`
+
+const kindOfNode = (e: ExprNode): ColumnKind | undefined =>
+  e._tag === 'Column' ? e.kind : e._tag === 'Function' || e._tag === 'Sql' ? e.kind : undefined
+
+const outputField = (key: string, e: ExprNode): OutputField => {
+  const kind = kindOfNode(e)
+  const base = kind === undefined ? { key } : { key, kind }
+  return e._tag === 'Column' && e.kind === 'json' ? { ...base, codecKey: codecKey(e.table, e.name) } : base
+}
+
+/** The select list and the fields it yields. Columns are aliased to their keys when the names differ. */
+const selectList = (s: SelectStatement, p: Params): { readonly sql: string; readonly fields: OutputField[] } => {
+  if (s.selection !== undefined) {
+    if (s.selection.length === 0) throw new CompileFailure('columns({}) selects nothing: name at least one column')
+    const fields = s.selection.map((f) => outputField(f.key, f.expr))
+    const sql = s.selection.map((f) => `${exprSql(f.expr, p)} AS ${quoteIdentifier(f.key)}`).join(', ')
+    return { sql, fields }
+  }
+  const fields = s.from.columns.map((c) => outputField(c.key, c))
+  const sql = s.from.columns
+    .map((c) => {
+      const col = `${quoteIdentifier(c.table)}.${quoteIdentifier(c.name)}`
+      return c.key === c.name ? col : `${col} AS ${quoteIdentifier(c.key)}`
+    })
+    .join(', ')
+  return { sql, fields }
+}
+
+/** Conditions AND-ed; one alone needs no parentheses. */
+const conjunction = (conditions: ReadonlyArray<ExprNode>, p: Params): string =>
+  conditions.length === 1 ? exprSql(conditions[0]!, p) : conditions.map((c) => operandSql(c, p)).join(' AND ')
+
+/** FROM ... WHERE ... GROUP BY ... HAVING: the part every read mode shares. */
+const bodySql = (s: SelectStatement, p: Params): string => {
+  let sql = ` FROM ${fromSql(s.from)}`
+  for (const j of s.joins) {
+    sql += ` ${j.kind === 'left' ? 'LEFT JOIN' : 'JOIN'} ${fromSql(j.table)} ON ${exprSql(j.on, p)}`
+  }
+  if (s.where.length > 0) sql += ` WHERE ${conjunction(s.where, p)}`
+  if (s.groupBy.length > 0) sql += ` GROUP BY ${s.groupBy.map((g) => exprSql(g, p)).join(', ')}`
+  if (s.having.length > 0) sql += ` HAVING ${conjunction(s.having, p)}`
+  return sql
+}
+
+const orderSql = (s: SelectStatement, p: Params): string =>
+  s.orderBy.length === 0
+    ? ''
+    : ` ORDER BY ${s.orderBy
+        .map((o) => {
+          if (o.direction !== 'asc' && o.direction !== 'desc') throw new CompileFailure(`unknown order ${JSON.stringify(o.direction)}`)
+          const nulls = o.nulls === undefined ? '' : o.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST'
+          return `${exprSql(o.expr, p)} ${o.direction === 'asc' ? 'ASC' : 'DESC'}${nulls}`
+        })
+        .join(', ')}`
+
+const limitSql = (s: SelectStatement, p: Params, implicit: number | undefined): string => {
+  const limit = s.limit === undefined ? (implicit === undefined ? undefined : String(implicit)) : exprSql(s.limit, p)
+  if (s.offset === undefined) return limit === undefined ? '' : ` LIMIT ${limit}`
+  return ` LIMIT ${limit ?? '-1'} OFFSET ${exprSql(s.offset, p)}`
+}
+
+const plainSelect = (s: SelectStatement, p: Params, implicitLimit?: number): { sql: string; fields: OutputField[] } => {
+  const list = selectList(s, p)
+  const sql = `SELECT ${s.distinct ? 'DISTINCT ' : ''}${list.sql}${bodySql(s, p)}${orderSql(s, p)}${limitSql(s, p, implicitLimit)}`
+  return { sql, fields: list.fields }
+}
+
+const isSimpleCount = (s: SelectStatement): boolean =>
+  !s.distinct && s.selection === undefined && s.groupBy.length === 0 && s.having.length === 0 && s.limit === undefined && s.offset === undefined
+
+const selectSql = (s: SelectStatement, mode: ResultMode, p: Params): { sql: string; fields: OutputField[] } => {
+  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+  switch (mode) {
+    case 'first':
+    case 'value':
+      return plainSelect(s, p, 1)
+    case 'one':
+      return plainSelect(s, p, 2)
+    case 'count': {
+      if (isSimpleCount(s)) return { sql: `SELECT count(*) AS "count"${bodySql(s, p)}`, fields: [{ key: 'count', kind: 'integer' }] }
+      return { sql: `SELECT count(*) AS "count" FROM (${plainSelect(s, p).sql})`, fields: [{ key: 'count', kind: 'integer' }] }
+    }
+    case 'exists': {
+      // The row's columns do not matter to EXISTS, unless they shape it (DISTINCT, a projection).
+      const inner = !s.distinct && s.selection === undefined ? `SELECT 1${bodySql(s, p)}${orderSql(s, p)}${limitSql(s, p, undefined)}` : plainSelect(s, p).sql
+      return { sql: `SELECT EXISTS (${inner}) AS "exists"`, fields: [{ key: 'exists', kind: 'boolean' }] }
+    }
+    case 'all':
+    case 'values':
+    case 'run':
+    case 'void':
+      return plainSelect(s, p)
+    default:
+      return absurd(mode)
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// insert
+// -------------------------------------------------------------------------------------
+
+const insertStatements = (s: InsertStatement): CompiledStatement[] => {
+  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+  const head = `INSERT INTO ${quoteIdentifier(s.table.name)}`
+  if (s.columns.length === 0) return s.rows.map(() => ({ sql: `${head} DEFAULT VALUES`, params: [] }))
+  const into = `${head} (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (`
+  // Rows of the same shape (which cells are values, which are `now`) share one SQL text,
+  // built once, and so one prepared statement; other cells (sql``, placeholders) are
+  // compiled row by row.
+  const byShape = new Map<string, string>()
+  return s.rows.map((row) => {
+    if (row.length !== s.columns.length) throw new CompileFailure(`an insert row has ${row.length} values for ${s.columns.length} columns`)
+    const p = new Params()
+    let shape = ''
+    for (const c of row) {
+      if (c._tag === 'Value') shape += '?'
+      else if (c._tag === 'Now') shape += 'N'
+      else return p.statement(`${into}${row.map((x) => exprSql(x, p)).join(', ')})`)
+    }
+    for (const c of row) if (c._tag === 'Value') p.values.push(c.value)
+    let sql = byShape.get(shape)
+    if (sql === undefined) {
+      sql = `${into}${row.map((c) => (c._tag === 'Now' ? NOW_SQL : '?')).join(', ')})`
+      byShape.set(shape, sql)
+    }
+    return p.statement(sql)
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// DDL
+// -------------------------------------------------------------------------------------
+
+const referenceAction = (what: string, a: string | undefined): string => {
+  if (a === undefined) return ''
+  if (!REFERENCE_ACTIONS.has(a)) throw new CompileFailure(`unknown ${what} action ${JSON.stringify(a)} (use cascade, restrict, set null, set default or no action)`)
+  return ` ${what} ${a.toUpperCase()}`
+}
+
+const columnDefSql = (c: ColumnDef): string => {
+  const name = quoteIdentifier(c.name)
+  let sql = `${name} ${c.type}`
+  if (c.primaryKey) sql += ' PRIMARY KEY'
+  // An INTEGER PRIMARY KEY (the rowid alias) is never NULL; other keys must say so.
+  if (c.notNull && !(c.primaryKey && c.type === 'INTEGER')) sql += ' NOT NULL'
+  if (c.unique) sql += ' UNIQUE'
+  if (c.default !== undefined) sql += ` DEFAULT ${c.default._tag === 'Now' ? `(${NOW_SQL})` : sqlLiteral(c.default.value)}`
+  if (c.checkBoolean) sql += ` CHECK (${name} IN (0, 1))`
+  if (c.references !== undefined) {
+    const r = c.references
+    sql += ` REFERENCES ${quoteIdentifier(r.table)} (${quoteIdentifier(r.column)})`
+    sql += referenceAction('ON DELETE', r.onDelete) + referenceAction('ON UPDATE', r.onUpdate)
+  }
+  return sql
+}
+
+const createTableStatements = (s: CreateTableStatement): CompiledStatement[] => {
+  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+  const defs = s.columns.map(columnDefSql)
+  if (s.primaryKey.length > 0) defs.push(`PRIMARY KEY (${s.primaryKey.map(quoteIdentifier).join(', ')})`)
+  const options = [s.strict ? 'STRICT' : '', s.withoutRowid ? 'WITHOUT ROWID' : ''].filter((o) => o !== '').join(', ')
+  const table = quoteIdentifier(s.name)
+  const create = `CREATE TABLE IF NOT EXISTS ${table} (\n  ${defs.join(',\n  ')}\n)${options === '' ? '' : ` ${options}`}`
+  const indexes = s.indexes.map(
+    (ix) =>
+      `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quoteIdentifier(ix.name)} ON ${table} (${ix.columns.map(quoteIdentifier).join(', ')})`
+  )
+  return [create, ...indexes].map((sql) => ({ sql, params: [] }))
+}
+
+// -------------------------------------------------------------------------------------
+// interpreters
+// -------------------------------------------------------------------------------------
+
+const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
+  try {
+    const s = q.statement
+    switch (s._tag) {
+      case 'Select': {
+        const p = new Params()
+        const { sql, fields } = selectSql(s, q.mode, p)
+        return E.right({ mode: q.mode, statements: [p.statement(sql)], fields, transactional: false })
+      }
+      case 'Insert': {
+        const statements = insertStatements(s)
+        return E.right({ mode: q.mode, statements, fields: [], table: s.table.name, transactional: statements.length > 1 })
+      }
+      case 'CreateTable':
+        return E.right({ mode: q.mode, statements: createTableStatements(s), fields: [], table: s.name, transactional: true })
+      default:
+        return absurd(s)
+    }
+  } catch (e) {
+    if (e instanceof CompileFailure) return E.left(validationError(e.message, e.path))
+    return E.left(validationError(`The query value is malformed: ${e instanceof Error ? e.message : String(e)}`))
+  }
+}
+
+const cache = new WeakMap<object, E.Either<DbError, Compiled>>()
+
+/** Compiles a query value; the result is memoized by the value itself. */
+export const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
+  if (typeof q !== 'object' || q === null || (q as { _tag?: unknown })._tag !== 'Query') {
+    return E.left(
+      validationError(
+        'Expected a query value with a terminal (all, first, one, count, exists, value, values) or a write (insert, createTable).'
+      )
+    )
+  }
+  let c = cache.get(q)
+  if (c === undefined) {
+    c = compileUncached(q)
+    cache.set(q, c)
+  }
+  return c
+}
+
+/** How a query's SQL is shown: `{ sql, params }`, placeholders as `null` in params (bound at run time). */
+export interface SqlText {
+  readonly sql: string
+  readonly params: ReadonlyArray<SqlValue>
+}
+
+/**
+ * The SQL and parameters of any query value, without running it. A query that runs
+ * as several statements (a multi-row insert, a table with indexes) shows them joined
+ * by `;\n`, with their parameters in order.
+ */
+export const toSQL = (q: Query<unknown>): E.Either<DbError, SqlText> =>
+  E.map((c: Compiled) =>
+    c.statements.length === 1
+      ? { sql: c.statements[0]!.sql, params: c.statements[0]!.params }
+      : { sql: c.statements.map((s) => s.sql).join(';\n'), params: c.statements.flatMap((s) => s.params) }
+  )(compile(q))

@@ -1,0 +1,248 @@
+/**
+ * Expressions: comparison and logical operators, placeholders, and the rules that
+ * turn a user's value into an AST node (encoded by the kind of what it is compared
+ * with, so a Date against a timestamp column binds ISO text and a boolean binds 0/1).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { ColumnKind, SqlValue, Typed } from '../schema/column.js'
+import { ColumnInfo } from '../schema/column.js'
+import { describeValue } from '../errors.js'
+import { encodeLoose, encodeValue } from '../schema/codec.js'
+import type {
+  CompareOp,
+  Encoding,
+  Expr,
+  ExprNode,
+  InvalidNode,
+  PlaceholderNode,
+  SelectQuery,
+  ValueNode
+} from './ast.js'
+import { codecKey, isExprNode } from './ast.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/** A placeholder: stands for a value given when the query runs. Fits wherever a value does. */
+export type Placeholder = PlaceholderNode & Typed<never>
+
+/** What may stand on the value side of an operator on `T`: a value, an expression or a placeholder. */
+export type Operand<T> = Expr<T> | T | null
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * A named value supplied at run time: `s.run(q, { id: 1 })`. The same query value
+ * then runs with any value, compiled once and prepared once.
+ */
+export const placeholder = (name: string): Placeholder => Object.freeze({ _tag: 'Placeholder', name }) as Placeholder
+
+/** A bound parameter holding any value SQLite can store (booleans and Dates are encoded). */
+export const value = (v: unknown): ExprNode => {
+  const r = encodeLoose(v)
+  return E.isRight(r) ? valueNode(r.right) : invalid(`expected ${r.left}, got ${describeValue(v)}`)
+}
+
+export const valueNode = (value: SqlValue): ValueNode => ({ _tag: 'Value', value })
+
+export const invalid = (message: string, path?: string): InvalidNode =>
+  path === undefined ? { _tag: 'Invalid', message } : { _tag: 'Invalid', message, path }
+
+// -------------------------------------------------------------------------------------
+// conversions
+// -------------------------------------------------------------------------------------
+
+/**
+ * An expression argument as a plain node: a schema column becomes its plain `ref`
+ * (the column object also carries its schema part, which a query value must not).
+ */
+export const toNode = (e: unknown): ExprNode => {
+  if (typeof e === 'object' && e !== null) {
+    const info = (e as { [ColumnInfo]?: { ref: ExprNode } })[ColumnInfo]
+    if (info !== undefined) return info.ref
+    if (isSelectStatement(e)) return { _tag: 'Subquery', select: stripCodecs(e) }
+    if (isExprNode(e)) return e
+  }
+  return invalid(`expected a column or an expression, got ${describeValue(e)}`)
+}
+
+const isSelectStatement = (u: object): u is SelectQuery<unknown> => (u as { _tag?: unknown })._tag === 'Select'
+
+/** A subquery inside an expression keeps only its plain part. */
+const stripCodecs = (q: SelectQuery<unknown>): SelectQuery<unknown> => ({ ...q })
+
+/** How results of an expression decode, where that is known. */
+export const kindOf = (e: ExprNode): ColumnKind | undefined => {
+  switch (e._tag) {
+    case 'Column':
+      return e.kind
+    case 'Function':
+    case 'Sql':
+      return e.kind
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The value side of an operator whose other side is `context`. A value is encoded by
+ * the context's kind (`compare` mode: a non-integer may be compared with an integer
+ * column); a placeholder records the encoding for when it is bound.
+ */
+export const operand = (v: unknown, context: ExprNode, mode: 'compare' | 'store' = 'compare'): ExprNode => {
+  if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !(v instanceof Date)) {
+    if (ColumnInfo in v || isExprNode(v) || (v as { _tag?: unknown })._tag === 'Select') {
+      const node = toNode(v)
+      return node._tag === 'Placeholder' && node.encoding === undefined ? withEncoding(node, context, mode) : node
+    }
+  }
+  if (v === undefined) return invalid(`undefined is not a value${where(context)}: use null for SQL NULL`)
+  if (v === null) return valueNode(null)
+  const kind = kindOf(context)
+  if (kind === undefined) {
+    const r = encodeLoose(v)
+    return E.isRight(r) ? valueNode(r.right) : invalid(`expected ${r.left}${where(context)}, got ${describeValue(v)}`)
+  }
+  const r = encodeValue(kind, v, mode)
+  return E.isRight(r) ? valueNode(r.right) : invalid(`expected ${r.left}${where(context)}, got ${describeValue(v)}`)
+}
+
+const where = (context: ExprNode): string =>
+  context._tag === 'Column' ? ` for ${context.table}.${context.key}` : ''
+
+/** A placeholder that knows how to encode its value: by the kind of what it is compared with. */
+export const withEncoding = (
+  p: PlaceholderNode,
+  context: ExprNode,
+  mode: 'compare' | 'store',
+  extra: Partial<Encoding> = {}
+): PlaceholderNode => {
+  const kind = kindOf(context)
+  const base: Partial<Encoding> =
+    context._tag === 'Column'
+      ? {
+          target: `${context.table}.${context.key}`,
+          ...(context.kind === 'json' ? { codecKey: codecKey(context.table, context.name) } : {})
+        }
+      : {}
+  return {
+    _tag: 'Placeholder',
+    name: p.name,
+    encoding: { kind: kind ?? 'text', mode, ...base, ...(kind === undefined ? { loose: true } : {}), ...extra }
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// comparison
+// -------------------------------------------------------------------------------------
+
+const compare =
+  (op: CompareOp) =>
+  <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> => {
+    const l = toNode(left)
+    return { _tag: 'Compare', op, left: l, right: operand(right, l) }
+  }
+
+/** `=`; `eq(col, null)` is `IS NULL`. */
+export const eq = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> =>
+  right === null ? isNull(left) : compare('=')(left, right)
+
+/** `<>`; `ne(col, null)` is `IS NOT NULL`. */
+export const ne = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> =>
+  right === null ? isNotNull(left) : compare('<>')(left, right)
+
+export const gt: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('>')
+export const gte: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('>=')
+export const lt: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('<')
+export const lte: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('<=')
+
+/** `expr BETWEEN low AND high` (both ends included). */
+export const between = <T>(e: Expr<T>, low: Operand<NoInfer<T>>, high: Operand<NoInfer<T>>): Expr<boolean> => {
+  const n = toNode(e)
+  return { _tag: 'Between', expr: n, low: operand(low, n), high: operand(high, n) }
+}
+
+export const isNull = <T>(e: Expr<T>): Expr<boolean> => ({ _tag: 'IsNull', expr: toNode(e), negated: false })
+
+export const isNotNull = <T>(e: Expr<T>): Expr<boolean> => ({ _tag: 'IsNull', expr: toNode(e), negated: true })
+
+const inList =
+  (negated: boolean) =>
+  <T>(
+    e: Expr<T>,
+    list: ReadonlyArray<Operand<NoInfer<T>>> | Placeholder | SelectQuery<unknown>
+  ): Expr<boolean> => {
+    const n = toNode(e)
+    if (Array.isArray(list)) return { _tag: 'In', expr: n, list: list.map((v) => operand(v, n)), negated }
+    const node = toNode(list)
+    if (node._tag === 'Placeholder') return { _tag: 'In', expr: n, list: withEncoding(node, n, 'compare', { list: true }), negated }
+    if (node._tag === 'Subquery') return { _tag: 'In', expr: n, list: [node], negated }
+    return { _tag: 'In', expr: n, list: [invalid(`inArray expects an array, a placeholder or a select, got ${describeValue(list)}`)], negated }
+  }
+
+/**
+ * `expr IN (...)`. An empty list is false (no row matches), never an error. The list may
+ * be a placeholder bound to an array at run time, or a select of one column.
+ */
+export const inArray = inList(false)
+
+/** `expr NOT IN (...)`. An empty list is true (every row matches). */
+export const notInArray = inList(true)
+
+// -------------------------------------------------------------------------------------
+// LIKE
+// -------------------------------------------------------------------------------------
+
+/** Escapes LIKE's wildcards (and the escape character itself) with a backslash. */
+export const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/** `expr LIKE pattern`, the pattern as given (`%` and `_` are wildcards). ASCII-case-insensitive in SQLite. */
+export const like = (e: Expr<string | null>, pattern: string | Placeholder | Expr<string>): Expr<boolean> => {
+  const n = toNode(e)
+  return { _tag: 'Like', expr: n, pattern: operand(pattern, n), escaped: false }
+}
+
+const likeHelper =
+  (shape: 'contains' | 'startsWith' | 'endsWith') =>
+  (e: Expr<string | null>, s: string | Placeholder): Expr<boolean> => {
+    const n = toNode(e)
+    if (typeof s === 'string') {
+      const x = escapeLike(s)
+      const pattern = shape === 'contains' ? `%${x}%` : shape === 'startsWith' ? `${x}%` : `%${x}`
+      return { _tag: 'Like', expr: n, pattern: valueNode(pattern), escaped: true }
+    }
+    const node = toNode(s)
+    if (node._tag === 'Placeholder') {
+      return {
+        _tag: 'Like',
+        expr: n,
+        pattern: { _tag: 'Placeholder', name: node.name, encoding: { kind: 'text', mode: 'compare', like: shape } },
+        escaped: true
+      }
+    }
+    return { _tag: 'Like', expr: n, pattern: invalid(`${shape} expects a string or a placeholder, got ${describeValue(s)}`), escaped: true }
+  }
+
+/** Text containing `s` anywhere; `%` and `_` in `s` match themselves. */
+export const contains = likeHelper('contains')
+/** Text starting with `s`; `%` and `_` in `s` match themselves. */
+export const startsWith = likeHelper('startsWith')
+/** Text ending with `s`; `%` and `_` in `s` match themselves. */
+export const endsWith = likeHelper('endsWith')
+
+// -------------------------------------------------------------------------------------
+// logic
+// -------------------------------------------------------------------------------------
+
+/** All of the conditions; `and()` is true. */
+export const and = (...items: ReadonlyArray<Expr<boolean | null>>): Expr<boolean> =>
+  items.length === 1 ? (toNode(items[0]) as Expr<boolean>) : { _tag: 'And', items: items.map(toNode) }
+
+/** Any of the conditions; `or()` is false. */
+export const or = (...items: ReadonlyArray<Expr<boolean | null>>): Expr<boolean> =>
+  items.length === 1 ? (toNode(items[0]) as Expr<boolean>) : { _tag: 'Or', items: items.map(toNode) }
+
+export const not = (e: Expr<boolean | null>): Expr<boolean> => ({ _tag: 'Not', expr: toNode(e) })

@@ -1,0 +1,126 @@
+/**
+ * Inserts. `insert(users, row)` or `insert(users, [row, ...])` is a query value whose
+ * values are already checked (by the rules of `insertCodec`) and encoded: a bad row
+ * makes the whole query a Left `ValidationError` when run, before any SQL, so nothing
+ * is written. Defaults are filled in here; `defaultNow()` is taken by SQLite.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { AnyColumn } from '../schema/column.js'
+import { ColumnInfo } from '../schema/column.js'
+import { encodeValue, expectedOf, isInsertOptional } from '../schema/codec.js'
+import type { AnyTable, Insert } from '../schema/table.js'
+import { tableInfo } from '../schema/table.js'
+import { describeValue } from '../errors.js'
+import type { ExprNode, Query } from './ast.js'
+import { Codecs, isExprNode } from './ast.js'
+import type { Placeholder } from './expr.js'
+import { toNode, valueNode, withEncoding } from './expr.js'
+import { tableCodecs } from './select.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/** What a write returns: rows changed, and the rowid of the last row inserted. */
+export interface WriteResult {
+  readonly changes: number
+  readonly lastInsertRowid: number
+}
+
+/** An insert's row: every value may also be a placeholder, bound when the query runs. */
+export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placeholder }
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * Inserts one row, or many in one transaction through one prepared statement.
+ * Result: `{ changes, lastInsertRowid }` (for many rows: the total, and the last rowid).
+ */
+export const insert = <T extends AnyTable>(
+  table: T,
+  rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>
+): Query<WriteResult> => {
+  const info = tableInfo(table)
+  const list: ReadonlyArray<unknown> = Array.isArray(rows) ? rows : [rows]
+  const problems: string[] = [...info.problems]
+  const known = new Map(info.columns.map((c) => [c.key, c] as const))
+
+  // The columns written: those any row gives, and those with a default.
+  const given = new Set<string>()
+  list.forEach((row, i) => {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      problems.push(`row ${i}: expected an object with the columns of ${info.name}, got ${describeValue(row)}`)
+      return
+    }
+    for (const [k, v] of Object.entries(row)) {
+      if (v === undefined) continue
+      if (known.has(k)) given.add(k)
+      else problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${info.name} are ${[...known.keys()].join(', ')})`)
+    }
+  })
+  const written = info.columns.filter((c) => given.has(c.key) || c[ColumnInfo].default !== undefined)
+
+  const cells: ExprNode[][] = problems.length > 0 ? [] : list.map((row, i) => written.map((c) => cell(c, (row as Record<string, unknown>)[c.key], i, problems)))
+  const codecs = tableCodecs(info.columns)
+  const q: Query<WriteResult> = {
+    _tag: 'Query',
+    statement: {
+      _tag: 'Insert',
+      table: info.ref,
+      columns: written.map((c) => c.name),
+      rows: cells,
+      ...(problems.length > 0 ? { problems: problems.map((p) => `insert into ${info.name}, ${p}`) } : {})
+    },
+    mode: 'run'
+  }
+  return codecs === undefined ? q : { ...q, [Codecs]: { columns: codecs } }
+}
+
+/** One row's value for one column: checked and encoded, a placeholder, or the default. */
+const cell = (c: AnyColumn, v: unknown, row: number, problems: string[]): ExprNode => {
+  const info = c[ColumnInfo]
+  const ref = info.ref
+  if (v === undefined) {
+    const d = info.default
+    if (d === undefined) {
+      if (!isInsertOptional(c)) problems.push(`row ${row}: missing required column ${c.key} (${expectedOf(c.kind, info.codec)})`)
+      return valueNode(null)
+    }
+    if (d._tag === 'Now') return { _tag: 'Now' }
+    let dv: unknown
+    if (d._tag === 'Thunk') {
+      try {
+        dv = d.thunk()
+      } catch (e) {
+        problems.push(`row ${row}: the default of ${c.key} threw: ${e instanceof Error ? e.message : String(e)}`)
+        return valueNode(null)
+      }
+    } else dv = d.value
+    return encodeCell(c, dv, row, problems)
+  }
+  if (typeof v === 'object' && v !== null && isExprNode(v)) {
+    const node = toNode(v)
+    return node._tag === 'Placeholder' && node.encoding === undefined
+      ? withEncoding(node, ref, 'store', info.notNull ? { notNull: true } : {})
+      : node
+  }
+  return encodeCell(c, v, row, problems)
+}
+
+const encodeCell = (c: AnyColumn, v: unknown, row: number, problems: string[]): ExprNode => {
+  const info = c[ColumnInfo]
+  if (v === null) {
+    if (info.notNull && !(info.primaryKey && info.kind === 'integer')) {
+      problems.push(`row ${row}: column ${c.key} is NOT NULL, got null`)
+    }
+    return valueNode(null)
+  }
+  const r = encodeValue(c.kind, v, 'store', info.codec)
+  if (E.isLeft(r)) {
+    problems.push(`row ${row}: column ${c.key}: expected ${info.notNull ? '' : 'null or '}${r.left}, got ${describeValue(v)}`)
+    return valueNode(null)
+  }
+  return valueNode(r.right)
+}

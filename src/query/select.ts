@@ -1,0 +1,192 @@
+/**
+ * Selects: the constructor, the pipeable combinators that refine a select, and the
+ * terminals that fix what it returns.
+ *
+ *   pipe(select(users), filter(gte(users.age, 18)), orderBy(desc(users.age)), limit(10), all)
+ *
+ * Every combinator returns a new value; a select can be branched and reused freely.
+ */
+import type * as t from 'io-ts'
+import type { Option } from 'fp-ts/lib/Option.js'
+import type { AnyColumn, Typed } from '../schema/column.js'
+import { ColumnInfo } from '../schema/column.js'
+import type { AnyTable, Row } from '../schema/table.js'
+import { tableInfo } from '../schema/table.js'
+import type { CodecsPart, Expr, ExprNode, Field, OrderTerm, Query, ResultMode, SelectQuery, SelectStatement } from './ast.js'
+import { Codecs, codecKey } from './ast.js'
+import { describeValue } from '../errors.js'
+import type { Placeholder } from './expr.js'
+import { invalid, toNode, valueNode } from './expr.js'
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/** json column codecs of a table, keyed as the row decoder looks them up. */
+export const tableCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
+  let out: Record<string, t.Mixed> | undefined
+  for (const c of columns) {
+    const codec = c[ColumnInfo].codec
+    if (codec !== undefined) (out ??= {})[codecKey(c.table, c.name)] = codec
+  }
+  return out
+}
+
+/** Every row of a table (or an alias), decoded as `Row<T>`. Refine with `filter`, `orderBy`, ... */
+export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>> => {
+  const info = tableInfo(table)
+  const columns = tableCodecs(info.columns)
+  const q: SelectStatement = {
+    _tag: 'Select',
+    from: info.ref,
+    joins: [],
+    where: [],
+    distinct: false,
+    groupBy: [],
+    having: [],
+    orderBy: [],
+    ...(info.problems.length > 0 ? { problems: info.problems } : {})
+  }
+  return columns === undefined ? q : { ...q, [Codecs]: { columns } }
+}
+
+// -------------------------------------------------------------------------------------
+// combinators
+// -------------------------------------------------------------------------------------
+
+/** The same select with another row type: the row type is a phantom, only the types change. */
+const retype = <B>(q: SelectQuery<unknown>): SelectQuery<B> => q as SelectQuery<B>
+
+/** Anything with a WHERE clause. */
+export interface Filterable {
+  readonly where: ReadonlyArray<ExprNode>
+}
+
+/** Keeps the rows where `condition` holds. Several filters are AND-ed. */
+export const filter =
+  (condition: Expr<boolean | null>) =>
+  <Q extends Filterable>(q: Q): Q => ({ ...q, where: [...q.where, toNode(condition)] })
+
+/** A raw condition: `where(sql\`${users.age} % 2 = 0\`)`. AND-ed with the other filters. */
+export const where: (condition: Expr<unknown>) => <Q extends Filterable>(q: Q) => Q = filter as never
+
+/** Ascending order (`nulls` places NULLs first or last; SQLite's default puts them first). */
+export const asc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm => ({
+  _tag: 'Order',
+  expr: toNode(e),
+  direction: 'asc',
+  ...(options.nulls === undefined ? {} : { nulls: options.nulls })
+})
+
+/** Descending order (`nulls` places NULLs first or last; SQLite's default puts them last). */
+export const desc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm => ({
+  _tag: 'Order',
+  expr: toNode(e),
+  direction: 'desc',
+  ...(options.nulls === undefined ? {} : { nulls: options.nulls })
+})
+
+const isOrderTerm = (u: unknown): u is OrderTerm =>
+  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
+
+/** Orders by the terms in turn; a bare expression is ascending. Adds to earlier `orderBy`s. */
+export const orderBy =
+  (...terms: ReadonlyArray<OrderTerm | Expr<unknown>>) =>
+  <A>(q: SelectQuery<A>): SelectQuery<A> => ({
+    ...q,
+    orderBy: [...q.orderBy, ...terms.map((x) => (isOrderTerm(x) ? x : asc(x)))]
+  })
+
+/** A row count, or a value for LIMIT/OFFSET: a whole number >= 0, or a placeholder. */
+const countNode = (n: number | Placeholder, what: string): ExprNode => {
+  if (typeof n === 'number') {
+    return Number.isSafeInteger(n) && n >= 0 ? valueNode(n) : invalid(`${what} takes a whole number >= 0, got ${describeValue(n)}`)
+  }
+  const node = toNode(n)
+  return node._tag === 'Placeholder'
+    ? { _tag: 'Placeholder', name: node.name, encoding: { kind: 'integer', mode: 'store', count: true, target: what } }
+    : invalid(`${what} takes a whole number >= 0 or a placeholder, got ${describeValue(n)}`)
+}
+
+/** At most `n` rows. */
+export const limit =
+  (n: number | Placeholder) =>
+  <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, limit: countNode(n, 'limit') })
+
+/** Skips the first `n` rows. */
+export const offset =
+  (n: number | Placeholder) =>
+  <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, offset: countNode(n, 'offset') })
+
+/** SELECT DISTINCT. */
+export const distinct = <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, distinct: true })
+
+/** The row type of a projection. */
+export type Projected<S> = { -readonly [K in keyof S]: S[K] extends Typed<infer V> ? V : never }
+
+/**
+ * A flat row of chosen expressions: `columns({ name: users.name, n: countAll() })`.
+ * Columns decode by their kind; functions by their result's kind.
+ */
+export const columns =
+  <S extends Readonly<Record<string, Expr<unknown>>>>(fields: S) =>
+  <A>(q: SelectQuery<A>): SelectQuery<Projected<S>> =>
+    retype({ ...q, selection: Object.entries(fields).map(([key, e]): Field => ({ key, expr: toNode(e) })) })
+
+/** GROUP BY. */
+export const groupBy =
+  (...exprs: ReadonlyArray<Expr<unknown>>) =>
+  <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, groupBy: [...q.groupBy, ...exprs.map(toNode)] })
+
+/** HAVING: a condition on groups. Several are AND-ed. */
+export const having =
+  (condition: Expr<boolean | null>) =>
+  <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, having: [...q.having, toNode(condition)] })
+
+/**
+ * Checks every row with an io-ts codec (after the columns are decoded by kind) and
+ * types the rows as the codec's output. A row that fails is a Left `DecodeError`
+ * giving the path of the bad field.
+ */
+export const decode =
+  <B>(codec: t.Decoder<unknown, B>) =>
+  <A>(q: SelectQuery<A>): SelectQuery<B> =>
+    retype({ ...q, [Codecs]: { ...q[Codecs], decoder: codec as t.Decoder<unknown, unknown> } })
+
+// -------------------------------------------------------------------------------------
+// terminals
+// -------------------------------------------------------------------------------------
+
+const terminal = <R>(q: SelectQuery<unknown>, mode: ResultMode, selection?: ReadonlyArray<Field>): Query<R> => {
+  const { [Codecs]: codecs, ...statement } = q
+  const s: SelectStatement = selection === undefined ? statement : { ...statement, selection }
+  const out: Query<R> = { _tag: 'Query', statement: s, mode }
+  return codecs === undefined ? out : { ...out, [Codecs]: codecs as CodecsPart }
+}
+
+/** Every row. */
+export const all = <A>(q: SelectQuery<A>): Query<A[]> => terminal(q, 'all')
+
+/** The first row, if any (LIMIT 1 unless the query has a limit). */
+export const first = <A>(q: SelectQuery<A>): Query<Option<A>> => terminal(q, 'first')
+
+/** Exactly one row: Left `NotFound` for none, Left `TooManyRows` for more than one. */
+export const one = <A>(q: SelectQuery<A>): Query<A> => terminal(q, 'one')
+
+/** The number of rows the select returns (`SELECT count(*)`). */
+export const count = <A>(q: SelectQuery<A>): Query<number> => terminal(q, 'count')
+
+/** Whether the select returns any row (`SELECT EXISTS (...)`). */
+export const exists = <A>(q: SelectQuery<A>): Query<boolean> => terminal(q, 'exists')
+
+/** One expression of the first row, if there is a row. */
+export const value =
+  <V>(e: Expr<V>) =>
+  <A>(q: SelectQuery<A>): Query<Option<V>> =>
+    terminal(q, 'value', [{ key: 'value', expr: toNode(e) }])
+
+/** One expression of every row. */
+export const values =
+  <V>(e: Expr<V>) =>
+  <A>(q: SelectQuery<A>): Query<V[]> =>
+    terminal(q, 'values', [{ key: 'value', expr: toNode(e) }])

@@ -1,0 +1,293 @@
+/**
+ * Value mapping between JavaScript and SQLite, one place for every kind:
+ *
+ * - `encodeValue`: an application value -> the value bound to SQLite (checked);
+ * - `decodeStored`: a stored value -> the application value (checked);
+ * - `columnCodec`, `rowCodec`, `insertCodec`: the same rules as io-ts codecs, for users.
+ *
+ * The session's row builders apply the same rules inline (see session/rows.ts); the
+ * codecs here are the reference they are tested against.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts'
+import type { AnyColumn, ColumnKind, SqlValue } from './column.js'
+import { ColumnInfo } from './column.js'
+import type { AnyTable, Insert, Row } from './table.js'
+import { tableInfo } from './table.js'
+
+// -------------------------------------------------------------------------------------
+// encoding (application -> SQLite)
+// -------------------------------------------------------------------------------------
+
+/**
+ * How strictly a value is checked. `'compare'` is for values compared with a column (a
+ * non-integer number may be compared with an integer column); `'store'` is for values
+ * written into it (inserts, `set`).
+ */
+export type EncodeMode = 'compare' | 'store'
+
+const isValidDate = (u: unknown): u is Date => u instanceof Date && !Number.isNaN(u.getTime())
+
+/** The type a kind expects, as messages name it. */
+export const expectedOf = (kind: ColumnKind, codec?: t.Mixed): string => {
+  switch (kind) {
+    case 'integer':
+      return 'an integer'
+    case 'real':
+      return 'a number'
+    case 'text':
+      return 'a string'
+    case 'blob':
+      return 'a Uint8Array or Buffer'
+    case 'boolean':
+      return 'a boolean'
+    case 'json':
+      return codec === undefined ? 'a JSON value' : `a value of ${codec.name}`
+    case 'timestamp':
+      return 'a valid Date'
+  }
+}
+
+/**
+ * Encodes a non-null application value for a column kind. Left carries what was
+ * expected, for the caller to turn into a message with a place in it.
+ */
+export const encodeValue = (
+  kind: ColumnKind,
+  value: unknown,
+  mode: EncodeMode,
+  codec?: t.Mixed
+): E.Either<string, SqlValue> => {
+  switch (kind) {
+    case 'integer':
+      if (typeof value === 'bigint') return E.right(value)
+      if (typeof value === 'number') {
+        if (mode === 'store' ? Number.isSafeInteger(value) : !Number.isNaN(value)) return E.right(value)
+      }
+      return E.left(mode === 'store' ? 'a safe integer' : 'a number')
+    case 'real':
+      return typeof value === 'number' && !Number.isNaN(value) ? E.right(value) : E.left('a number (not NaN)')
+    case 'text':
+      return typeof value === 'string' ? E.right(value) : E.left('a string')
+    case 'blob':
+      return value instanceof Uint8Array ? E.right(value) : E.left('a Uint8Array or Buffer')
+    case 'boolean':
+      return typeof value === 'boolean' ? E.right(value ? 1 : 0) : E.left('a boolean')
+    case 'timestamp':
+      return isValidDate(value) ? E.right(value.toISOString()) : E.left('a valid Date')
+    case 'json': {
+      if (codec !== undefined && mode === 'store') {
+        if (!codec.is(value)) return E.left(`a value of ${codec.name}`)
+        return stringifyJson(codec.encode(value))
+      }
+      return stringifyJson(value)
+    }
+  }
+}
+
+const stringifyJson = (value: unknown): E.Either<string, SqlValue> => {
+  try {
+    const s = JSON.stringify(value)
+    return s === undefined ? E.left('a JSON-serialisable value') : E.right(s)
+  } catch {
+    return E.left('a JSON-serialisable value (no cycles, no bigint)')
+  }
+}
+
+/** Encodes a value with no column to go by (inside `sql` templates, function arguments). */
+export const encodeLoose = (value: unknown): E.Either<string, SqlValue> => {
+  if (value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'bigint') {
+    return E.right(value)
+  }
+  if (typeof value === 'boolean') return E.right(value ? 1 : 0)
+  if (value instanceof Uint8Array) return E.right(value)
+  if (isValidDate(value)) return E.right(value.toISOString())
+  return E.left('a number, string, bigint, boolean, Date, Uint8Array or null')
+}
+
+// -------------------------------------------------------------------------------------
+// decoding (SQLite -> application)
+// -------------------------------------------------------------------------------------
+
+/** Decodes a non-null stored value of a kind. Left carries what was expected. */
+export const decodeStored = (kind: ColumnKind, stored: unknown, codec?: t.Mixed): E.Either<string, unknown> => {
+  switch (kind) {
+    case 'integer':
+    case 'real':
+      return typeof stored === 'number' || typeof stored === 'bigint' ? E.right(stored) : E.left('a number')
+    case 'text':
+      return typeof stored === 'string' ? E.right(stored) : E.left('text')
+    case 'blob':
+      return stored instanceof Uint8Array ? E.right(stored) : E.left('a blob')
+    case 'boolean':
+      return stored === 0 || stored === 1 ? E.right(stored === 1) : E.left('0 or 1 (a boolean)')
+    case 'timestamp': {
+      if (typeof stored !== 'string' && typeof stored !== 'number') return E.left('ISO-8601 text (a timestamp)')
+      const d = new Date(stored)
+      return Number.isNaN(d.getTime()) ? E.left('ISO-8601 text (a timestamp)') : E.right(d)
+    }
+    case 'json': {
+      if (typeof stored !== 'string') return E.left('JSON text')
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(stored)
+      } catch {
+        return E.left('valid JSON text')
+      }
+      if (codec === undefined) return E.right(parsed)
+      const r = codec.decode(parsed)
+      return E.isRight(r) ? r : E.left(`JSON of ${codec.name}`)
+    }
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// io-ts codecs
+// -------------------------------------------------------------------------------------
+
+const typeName = (c: AnyColumn): string => {
+  const info = c[ColumnInfo]
+  const k = info.kind === 'json' && info.codec !== undefined ? `json(${info.codec.name})` : info.kind
+  return info.notNull ? k : `${k} | null`
+}
+
+/**
+ * The codec of one column: decodes the stored form (0/1, ISO text, JSON text) into
+ * the application value and encodes it back.
+ */
+export const columnCodec = (c: AnyColumn): t.Type<unknown, SqlValue, unknown> => {
+  const info = c[ColumnInfo]
+  const name = typeName(c)
+  return new t.Type<unknown, SqlValue, unknown>(
+    name,
+    (u): u is unknown => (u === null ? !info.notNull : E.isRight(encodeValue(info.kind, u, 'store', info.codec))),
+    (u, ctx) => {
+      if (u === null || u === undefined) return info.notNull ? t.failure(u, ctx, `${c.key} is not nullable`) : t.success(null)
+      const r = decodeStored(info.kind, u, info.codec)
+      if (E.isRight(r)) return t.success(r.right)
+      // A json column's codec reports its own errors, with the paths inside the value.
+      if (info.kind === 'json' && info.codec !== undefined && typeof u === 'string') {
+        try {
+          const inner = info.codec.validate(JSON.parse(u), ctx)
+          if (E.isLeft(inner)) return inner
+        } catch {
+          // not JSON: fall through to the generic failure
+        }
+      }
+      return t.failure(u, ctx, `expected ${r.left}`)
+    },
+    (a) => {
+      if (a === null || a === undefined) return null
+      const r = encodeValue(info.kind, a, 'store', info.codec)
+      return E.isRight(r) ? r.right : null
+    }
+  )
+}
+
+/** The stored form of a row: keyed by SQL column names, with 0/1, ISO text and JSON text. */
+export type StoredRow = Readonly<Record<string, SqlValue>>
+
+/**
+ * The codec of a table's rows: decodes the stored form (keyed by SQL column names)
+ * into `Row<T>` (keyed by schema keys). Use it on rows of native SQL:
+ * `pipe(raw(sql\`SELECT * FROM users\`), decode(rowCodec(users)), all)`.
+ */
+export const rowCodec = <T extends AnyTable>(table: T): t.Type<Row<T>, StoredRow, unknown> => {
+  const info = tableInfo(table)
+  const cols = info.columns.map((c) => [c, columnCodec(c)] as const)
+  const isRow = (u: unknown): u is Row<T> =>
+    typeof u === 'object' && u !== null && cols.every(([c, codec]) => codec.is((u as Record<string, unknown>)[c.key]))
+  return new t.Type<Row<T>, StoredRow, unknown>(
+    `Row<${info.name}>`,
+    isRow,
+    (u, ctx) => {
+      if (typeof u !== 'object' || u === null) return t.failure(u, ctx, 'expected a row object')
+      const stored = u as Record<string, unknown>
+      const out: Record<string, unknown> = {}
+      const errors: t.Errors = []
+      for (const [c, codec] of cols) {
+        const v = stored[c.name]
+        const r = codec.validate(v, t.appendContext(ctx, c.key, codec, v))
+        if (E.isLeft(r)) errors.push(...r.left)
+        else out[c.key] = r.right
+      }
+      return errors.length > 0 ? t.failures(errors) : t.success(out as Row<T>)
+    },
+    (row) => {
+      const out: Record<string, SqlValue> = {}
+      for (const [c, codec] of cols) out[c.name] = codec.encode((row as Record<string, unknown>)[c.key])
+      return out
+    }
+  )
+}
+
+/** Whether an insert may leave a column out: nullable, defaulted, or an INTEGER PRIMARY KEY. */
+export const isInsertOptional = (c: AnyColumn): boolean => {
+  const info = c[ColumnInfo]
+  return !info.notNull || info.default !== undefined || (info.primaryKey && info.kind === 'integer')
+}
+
+/**
+ * The codec that checks an `Insert<T>`: every required column present, every value of
+ * its column's type, no unknown key. It decodes to the same object.
+ */
+export const insertCodec = <T extends AnyTable>(table: T): t.Type<Insert<T>, Insert<T>, unknown> => {
+  const info = tableInfo(table)
+  const cols = info.columns.map((c) => [c, columnCodec(c), isInsertOptional(c)] as const)
+  const known = new Set(info.columns.map((c) => c.key))
+  const validate = (u: unknown, ctx: t.Context): t.Validation<Insert<T>> => {
+    if (typeof u !== 'object' || u === null || Array.isArray(u)) {
+      return t.failure(u, ctx, `expected an object with the columns of ${info.name}`)
+    }
+    const row = u as Record<string, unknown>
+    const errors: t.Errors = []
+    for (const k of Object.keys(row)) {
+      if (!known.has(k) && row[k] !== undefined) {
+        errors.push({
+          value: row[k],
+          context: t.appendContext(ctx, k, t.never, row[k]),
+          message: `unknown column ${JSON.stringify(k)} in ${info.name} (known: ${[...known].join(', ')})`
+        })
+      }
+    }
+    for (const [c, codec, optional] of cols) {
+      const v = row[c.key]
+      if (v === undefined) {
+        if (!optional) {
+          errors.push({
+            value: v,
+            context: t.appendContext(ctx, c.key, codec, v),
+            message: `missing required column ${c.key} (${typeName(c)})`
+          })
+        }
+        continue
+      }
+      if (!codec.is(v)) {
+        errors.push({
+          value: v,
+          context: t.appendContext(ctx, c.key, codec, v),
+          message: `expected ${c[ColumnInfo].notNull ? '' : 'null or '}${expectedOf(c.kind, c[ColumnInfo].codec)}`
+        })
+      }
+    }
+    return errors.length > 0 ? t.failures(errors) : t.success(u as Insert<T>)
+  }
+  return new t.Type<Insert<T>, Insert<T>, unknown>(
+    `Insert<${info.name}>`,
+    (u): u is Insert<T> => E.isRight(validate(u, [])),
+    validate,
+    t.identity
+  )
+}
+
+// -------------------------------------------------------------------------------------
+// error reporting
+// -------------------------------------------------------------------------------------
+
+/** `[{ key: '' }, { key: 'prefs' }, { key: 'theme' }]` -> `prefs.theme`. */
+export const contextPath = (ctx: t.Context): string =>
+  ctx
+    .map((e) => e.key)
+    .filter((k) => k !== '')
+    .map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`))
+    .join('')

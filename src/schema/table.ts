@@ -1,0 +1,248 @@
+/**
+ * Tables: plain, deeply frozen schema objects.
+ *
+ * `table('users', { id: integer().primaryKey(), ... })` returns an object whose own
+ * string keys are exactly the columns (so a column may be called `name`, `table` or
+ * `columns`); the table's metadata sits under a symbol key, out of their way.
+ */
+import type { AnyColumn, AnyColumnBuilder, Column, ColumnBuilder, ColumnKind, ColumnRef } from './column.js'
+import { ColumnInfo } from './column.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+export interface IndexDef<K extends string = string> {
+  readonly _tag: 'Index'
+  readonly name: string
+  /** Schema keys of the indexed columns, in order. */
+  readonly columns: ReadonlyArray<K>
+  readonly unique: boolean
+}
+
+export interface TableOptions<K extends string> {
+  /** A composite primary key, by schema keys. */
+  readonly primaryKey?: ReadonlyArray<K>
+  readonly indexes?: ReadonlyArray<IndexDef<K>>
+  /** A STRICT table: SQLite checks every stored value against the declared type. */
+  readonly strict?: boolean
+  readonly withoutRowid?: boolean
+}
+
+/** The plain reference to a table in a query value: its name, alias and columns. */
+export interface TableRef {
+  readonly _tag: 'Table'
+  readonly name: string
+  readonly alias?: string
+  readonly columns: ReadonlyArray<ColumnRef>
+}
+
+export const TableInfo: unique symbol = Symbol.for('fp-lite-orm/TableInfo')
+
+export interface TableInfo<Name extends string = string> {
+  /** The SQL table name. */
+  readonly name: Name
+  /** Set on tables made by `alias(table, 'x')`. */
+  readonly alias?: string
+  readonly columns: ReadonlyArray<AnyColumn>
+  /** Schema keys of the primary key columns (one for a column-level key, several for a composite one). */
+  readonly primaryKey: ReadonlyArray<string>
+  readonly indexes: ReadonlyArray<IndexDef>
+  readonly strict: boolean
+  readonly withoutRowid: boolean
+  /** Definition mistakes found by `table()`; a query on the table returns them as a Left. */
+  readonly problems: ReadonlyArray<string>
+  /** The plain part, put as it is into query values. */
+  readonly ref: TableRef
+}
+
+export type ColumnBuilders = Readonly<Record<string, AnyColumnBuilder>>
+
+/** The bound column for each builder. */
+export type BoundColumns<B extends ColumnBuilders> = {
+  readonly [K in keyof B]: B[K] extends ColumnBuilder<infer T, ColumnKind, infer N, infer O> ? Column<T, N, O> : never
+}
+
+export type Table<Name extends string, Cols extends Readonly<Record<string, AnyColumn>>> = Cols & {
+  readonly [TableInfo]: TableInfo<Name>
+}
+
+export interface AnyTable {
+  readonly [TableInfo]: TableInfo
+}
+
+type Simplify<A> = { [K in keyof A]: A[K] } & {}
+
+/** The columns of a table type, without its metadata. */
+export type ColumnsOf<T> = { readonly [K in keyof T as K extends string ? K : never]: T[K] }
+
+/** The row a table reads as: every column, nullable ones as `T | null`. */
+export type Row<T> = Simplify<{
+  -readonly [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
+    ? N extends true
+      ? V
+      : V | null
+    : never
+}>
+
+type RequiredKeys<T> = {
+  [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<unknown, true, false> ? K : never
+}[keyof ColumnsOf<T>]
+
+type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T>>
+
+/** What an insert takes: nullable, defaulted and INTEGER PRIMARY KEY columns may be left out. */
+export type Insert<T> = Simplify<
+  { -readonly [K in RequiredKeys<T>]: ColumnsOf<T>[K] extends Column<infer V, boolean, boolean> ? V : never } & {
+    -readonly [K in OptionalKeys<T>]?: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
+      ? N extends true
+        ? V
+        : V | null
+      : never
+  }
+>
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/** An index on columns given by schema keys. */
+export const index = <K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
+  Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: false })
+
+/** A UNIQUE index on columns given by schema keys. */
+export const uniqueIndex = <K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
+  Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: true })
+
+/**
+ * A table. Mistakes that the types cannot catch (a name with a NUL character, two
+ * primary keys, an index on an unknown column) do not throw here: they are kept and
+ * every query on the table returns them as a Left `ValidationError`.
+ */
+export const table = <Name extends string, B extends ColumnBuilders>(
+  name: Name,
+  columns: B,
+  options: TableOptions<keyof B & string> = {}
+): Table<Name, BoundColumns<B>> => {
+  const problems: string[] = []
+  const identifierProblem = (what: string, id: string) => {
+    const p = checkIdentifier(id) ?? (/^sqlite_/i.test(id) ? 'names beginning with sqlite_ are reserved by SQLite' : undefined)
+    if (p !== undefined) problems.push(`${what}: ${p}`)
+  }
+  identifierProblem(`table name ${JSON.stringify(name)}`, name)
+
+  const bound: Record<string, AnyColumn> = {}
+  const seenSqlNames = new Set<string>()
+  for (const [key, b] of Object.entries(columns)) {
+    if (b === null || typeof b !== 'object' || (b as { _tag?: unknown })._tag !== 'ColumnBuilder') {
+      problems.push(`column ${JSON.stringify(key)} is not a column (use integer(), text(), ...)`)
+      continue
+    }
+    const sqlName = b.config.sqlName ?? key
+    identifierProblem(`column ${name}.${key}`, sqlName)
+    if (seenSqlNames.has(sqlName)) problems.push(`two columns of ${name} share the SQL name ${JSON.stringify(sqlName)}`)
+    seenSqlNames.add(sqlName)
+    bound[key] = bindColumn(b, name, name, key, sqlName)
+  }
+
+  const keys = Object.keys(bound)
+  const columnPk = keys.filter((k) => bound[k]![ColumnInfo].primaryKey)
+  const tablePk = options.primaryKey ?? []
+  if (columnPk.length > 1) problems.push(`${name} marks ${columnPk.join(', ')} as primaryKey(); use the table option primaryKey: [...] for a composite key`)
+  if (columnPk.length > 0 && tablePk.length > 0) problems.push(`${name} has both a column primaryKey() and a primaryKey table option; keep one`)
+  for (const k of tablePk) if (!(k in bound)) problems.push(`primaryKey of ${name} names unknown column ${JSON.stringify(k)}`)
+  const indexes = options.indexes ?? []
+  for (const ix of indexes) {
+    identifierProblem(`index name ${JSON.stringify(ix.name)}`, ix.name)
+    if (ix.columns.length === 0) problems.push(`index ${ix.name} of ${name} has no columns`)
+    for (const k of ix.columns) if (!(k in bound)) problems.push(`index ${ix.name} of ${name} names unknown column ${JSON.stringify(k)}`)
+  }
+  // Composite key columns are NOT NULL (SQLite would otherwise allow NULL in them).
+  for (const k of tablePk) {
+    const c = bound[k]
+    if (c !== undefined && !c[ColumnInfo].notNull) bound[k] = withInfo(c, { notNull: true })
+  }
+
+  const cols = Object.freeze(keys.map((k) => bound[k]!))
+  const info: TableInfo<Name> = Object.freeze({
+    name,
+    columns: cols,
+    primaryKey: Object.freeze(tablePk.length > 0 ? [...tablePk] : columnPk),
+    indexes: Object.freeze([...indexes]),
+    strict: options.strict === true,
+    withoutRowid: options.withoutRowid === true,
+    problems: Object.freeze(problems),
+    ref: tableRef(name, undefined, cols)
+  })
+  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: info })) as Table<
+    Name,
+    BoundColumns<B>
+  >
+}
+
+/**
+ * A second handle on a table, for self-joins: `const boss = alias(employees, 'boss')`.
+ * Its columns are used like the table's (`boss.id`) and refer to the alias in SQL.
+ */
+export const alias = <T extends AnyTable>(t: T, aliasName: string): T => {
+  const info = t[TableInfo]
+  const problems = [...info.problems]
+  const p = checkIdentifier(aliasName)
+  if (p !== undefined) problems.push(`alias ${JSON.stringify(aliasName)}: ${p}`)
+  const bound: Record<string, AnyColumn> = {}
+  for (const c of info.columns) {
+    bound[c.key] = makeColumn(c[ColumnInfo], aliasName, c.key, c.name)
+  }
+  const cols = Object.freeze(info.columns.map((c) => bound[c.key]!))
+  const aliased: TableInfo = Object.freeze({
+    ...info,
+    alias: aliasName,
+    columns: cols,
+    problems: Object.freeze(problems),
+    ref: tableRef(info.name, aliasName, cols)
+  })
+  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: aliased })) as unknown as T
+}
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+export const tableInfo = <Name extends string>(t: { readonly [TableInfo]: TableInfo<Name> }): TableInfo<Name> =>
+  t[TableInfo]
+
+/** True for table objects (also aliases). */
+export const isTable = (u: unknown): u is AnyTable =>
+  typeof u === 'object' && u !== null && TableInfo in u
+
+/**
+ * Identifiers are always quoted, so any text is safe in them; what remains to refuse
+ * is what SQLite cannot name or reserves.
+ */
+export const checkIdentifier = (id: unknown): string | undefined => {
+  if (typeof id !== 'string' || id.length === 0) return 'an identifier must be a non-empty string'
+  if (id.includes('\u0000')) return 'an identifier cannot contain a NUL character'
+  if (id.length > 255) return 'an identifier must be at most 255 characters'
+  return undefined
+}
+
+const bindColumn = (b: AnyColumnBuilder, sourceTable: string, tableName: string, key: string, name: string): AnyColumn =>
+  makeColumn({ ...b.config, sourceTable }, tableName, key, name)
+
+/** A column object: its plain part, plus the same plain part kept as `ref` for query values. */
+const makeColumn = (config: Omit<ColumnInfo, 'ref'>, tableName: string, key: string, name: string): AnyColumn => {
+  const ref: ColumnRef = Object.freeze({ _tag: 'Column' as const, table: tableName, name, key, kind: config.kind })
+  return Object.freeze({ ...ref, [ColumnInfo]: Object.freeze({ ...config, ref }) })
+}
+
+const withInfo = (c: AnyColumn, patch: Partial<ColumnInfo>): AnyColumn =>
+  makeColumn({ ...c[ColumnInfo], ...patch }, c.table, c.key, c.name)
+
+const tableRef = (name: string, aliasName: string | undefined, cols: ReadonlyArray<AnyColumn>): TableRef =>
+  Object.freeze({
+    _tag: 'Table' as const,
+    name,
+    ...(aliasName === undefined ? {} : { alias: aliasName }),
+    // Only the plain part of each column: a TableRef must survive structuredClone.
+    columns: Object.freeze(cols.map((c) => c[ColumnInfo].ref))
+  })

@@ -1,0 +1,77 @@
+/**
+ * Binding placeholders: a bound value is encoded and checked exactly as a literal in
+ * the same position would have been when the query was built.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type * as t from 'io-ts'
+import type { SqlValue } from '../schema/column.js'
+import { encodeLoose, encodeValue } from '../schema/codec.js'
+import type { DbError } from '../errors.js'
+import { describeValue, validationError } from '../errors.js'
+import type { CodecsPart, Encoding } from '../query/ast.js'
+import type { CompiledStatement } from '../query/compile.js'
+import { escapeLike } from '../query/expr.js'
+
+/** The values for a query's placeholders, by name. */
+export type Params = Readonly<Record<string, unknown>>
+
+const encodeOne = (v: unknown, enc: Encoding | undefined, codecs: CodecsPart | undefined): E.Either<string, SqlValue> => {
+  if (enc === undefined || enc.loose === true) return encodeLoose(v)
+  if (enc.count === true) {
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? E.right(v) : E.left('a whole number >= 0')
+  }
+  if (enc.like !== undefined) {
+    if (typeof v !== 'string') return E.left('a string')
+    const x = escapeLike(v)
+    return E.right(enc.like === 'contains' ? `%${x}%` : enc.like === 'startsWith' ? `${x}%` : `%${x}`)
+  }
+  if (v === null) return enc.notNull === true ? E.left('a value (the column is NOT NULL)') : E.right(null)
+  const codec: t.Mixed | undefined = enc.codecKey === undefined ? undefined : codecs?.columns?.[enc.codecKey]
+  return encodeValue(enc.kind, v, enc.mode, codec)
+}
+
+const encodeList = (v: unknown, enc: Encoding, codecs: CodecsPart | undefined): E.Either<string, SqlValue> => {
+  if (!Array.isArray(v)) return E.left('an array')
+  const out: unknown[] = []
+  for (const item of v) {
+    const r = encodeOne(item, { ...enc, list: false }, codecs)
+    if (E.isLeft(r)) return E.left(`an array of ${r.left}`)
+    if (r.right instanceof Uint8Array) return E.left('an array of values other than blobs (blobs cannot travel as JSON)')
+    out.push(typeof r.right === 'bigint' ? Number(r.right) : r.right)
+  }
+  return E.right(JSON.stringify(out))
+}
+
+/** The statement's parameters with its placeholders filled from `params`. */
+export const bindParams = (
+  s: CompiledStatement,
+  params: Params | undefined,
+  codecs: CodecsPart | undefined
+): E.Either<DbError, ReadonlyArray<SqlValue>> => {
+  const slots = s.slots
+  if (slots === undefined) return E.right(s.params)
+  const out = s.params.slice()
+  for (const { index, placeholder } of slots) {
+    const name = placeholder.name
+    if (params === undefined || !Object.prototype.hasOwnProperty.call(params, name) || params[name] === undefined) {
+      const names = [...new Set(slots.map((x) => x.placeholder.name))].join(', ')
+      return E.left(
+        validationError(
+          `Missing value for placeholder ${JSON.stringify(name)}: the query needs ${names}. Pass them when running it: s.run(q, { ${name}: ... }).`,
+          `params.${name}`
+        )
+      )
+    }
+    const v = params[name]
+    const enc = placeholder.encoding
+    const r = enc?.list === true ? encodeList(v, enc, codecs) : encodeOne(v, enc, codecs)
+    if (E.isLeft(r)) {
+      const target = enc?.target === undefined ? '' : ` (for ${enc.target})`
+      return E.left(
+        validationError(`Bad value for placeholder ${JSON.stringify(name)}${target}: expected ${r.left}, got ${describeValue(v)}.`, `params.${name}`)
+      )
+    }
+    out[index] = r.right
+  }
+  return E.right(out)
+}

@@ -1,0 +1,322 @@
+/**
+ * Sessions: the interpreter of query values. `session(db).run(q)` compiles the query
+ * (memoized), takes the calling thread's handle for the database, prepares (cached),
+ * binds, reads and decodes, and returns `Either<DbError, A>`. Nothing throws out of it.
+ *
+ * Sessions on one thread share that thread's handle for the database, so a session
+ * used inside a transaction on the same thread joins it.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as O from 'fp-ts/lib/Option.js'
+import type { SqlValue } from '../schema/column.js'
+import type { DbError } from '../errors.js'
+import { decodeError, fromSqliteThrow, isDbError, notFound, tooManyRows, unexpectedError, validationError } from '../errors.js'
+import type { CodecsPart, Query } from '../query/ast.js'
+import { Codecs } from '../query/ast.js'
+import type { Compiled, CompiledStatement } from '../query/compile.js'
+import { compile } from '../query/compile.js'
+import type { Db } from '../conn/connect.js'
+import type { Handle } from '../conn/registry.js'
+import { acquire, release } from '../conn/registry.js'
+import type { CachedStatement } from '../conn/statements.js'
+import type { Params } from './bind.js'
+import { bindParams } from './bind.js'
+import type { RowReader } from './rows.js'
+import { RowDecodeFailure, fieldDecoder, ioTsIssues, rowReader } from './rows.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+export type { Params } from './bind.js'
+
+export interface Session {
+  readonly db: Db
+  /** Runs a query value: `Right` with its result, or `Left` with what went wrong. */
+  run<A>(q: Query<A>, params?: Params): E.Either<DbError, A>
+  /**
+   * Reads rows one at a time, in constant memory (better-sqlite3's iterate). Errors
+   * found before the first row are a Left; a failure after iteration has begun is
+   * thrown as a `DbError` value. The connection is busy until iteration ends: finish
+   * (or break out of) the loop before running other queries on the same database.
+   */
+  stream<A>(q: Query<ReadonlyArray<A>>, params?: Params): E.Either<DbError, Iterable<A>>
+  /** Closes this thread's handle for the database; the next query reopens it. */
+  close(): void
+}
+
+// -------------------------------------------------------------------------------------
+// interpreters
+// -------------------------------------------------------------------------------------
+
+/** The decoded-row plumbing of one compiled query, made once per query value. */
+interface Plan {
+  readonly compiled: Compiled
+  readonly codecs: CodecsPart | undefined
+  readonly reader: RowReader
+  /** Decodes the single field of count/exists/value/values. */
+  readonly single: ((v: unknown) => unknown) | undefined
+}
+
+const plans = new WeakMap<Compiled, Plan>()
+
+const planOf = (compiled: Compiled, codecs: CodecsPart | undefined): Plan => {
+  let p = plans.get(compiled)
+  if (p === undefined) {
+    const first = compiled.fields[0]
+    p = {
+      compiled,
+      codecs,
+      reader: rowReader(compiled.fields, codecs),
+      single: first === undefined ? undefined : fieldDecoder(first, codecs)
+    }
+    plans.set(compiled, p)
+  }
+  return p
+}
+
+/** Runs `f`, reporting the statement to the database's log with its duration. */
+const logged = <A>(db: Db, sql: string, params: ReadonlyArray<SqlValue>, f: () => A): A => {
+  const log = db.log
+  if (log === undefined) return f()
+  const start = performance.now()
+  let error: string | undefined
+  try {
+    return f()
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e)
+    throw e
+  } finally {
+    try {
+      log({ sql, params, durationMs: performance.now() - start, ...(error === undefined ? {} : { error }) })
+    } catch {
+      // A failing logger must not change the query's result.
+    }
+  }
+}
+
+const statementFor = (h: Handle, sql: string, raw: boolean): CachedStatement => {
+  const entry = h.statements.get(sql)
+  if (entry.reader && entry.raw !== raw) {
+    entry.stmt.raw(raw)
+    entry.raw = raw
+  }
+  return entry
+}
+
+const decodeRows = (rows: unknown[], plan: Plan): void => {
+  const build = plan.reader.build
+  if (build !== undefined) {
+    let i = 0
+    try {
+      for (; i < rows.length; i++) rows[i] = build(rows[i])
+    } catch (e) {
+      throw e instanceof RowDecodeFailure ? new RowDecodeFailure(ioIndexed(e, i)) : e
+    }
+  }
+  const decoder = plan.codecs?.decoder
+  if (decoder !== undefined) {
+    for (let i = 0; i < rows.length; i++) {
+      const r = decoder.decode(rows[i])
+      if (E.isLeft(r)) throw new RowDecodeFailure(ioTsIssues(r.left, `[${i}]`))
+      rows[i] = r.right
+    }
+  }
+}
+
+const decodeRow = (row: unknown, plan: Plan): unknown => {
+  const built = plan.reader.build === undefined ? row : plan.reader.build(row)
+  const decoder = plan.codecs?.decoder
+  if (decoder === undefined) return built
+  const r = decoder.decode(built)
+  if (E.isLeft(r)) throw new RowDecodeFailure(ioTsIssues(r.left))
+  return r.right
+}
+
+const toNumber = (n: number | bigint): number => (typeof n === 'bigint' ? Number(n) : n)
+
+/** Runs one read statement in the plan's mode. Throws (SQLite errors, decode failures); the caller maps. */
+const read = (h: Handle, plan: Plan, sql: string, params: ReadonlyArray<SqlValue>): unknown => {
+  switch (plan.compiled.mode) {
+    case 'all': {
+      const rows = statementFor(h, sql, plan.reader.raw).stmt.all(...params)
+      decodeRows(rows, plan)
+      return rows
+    }
+    case 'first': {
+      const row = statementFor(h, sql, plan.reader.raw).stmt.get(...params)
+      return row === undefined ? O.none : O.some(decodeRow(row, plan))
+    }
+    case 'one': {
+      const rows = statementFor(h, sql, plan.reader.raw).stmt.all(...params)
+      if (rows.length === 0) return E.left(notFound(sql))
+      if (rows.length > 1) return E.left(tooManyRows(sql))
+      return E.right(decodeRow(rows[0], plan))
+    }
+    case 'count': {
+      const row = statementFor(h, sql, true).stmt.get(...params) as [number | bigint]
+      return toNumber(row[0])
+    }
+    case 'exists': {
+      const row = statementFor(h, sql, true).stmt.get(...params) as [number]
+      return row[0] === 1
+    }
+    case 'value': {
+      const row = statementFor(h, sql, true).stmt.get(...params) as [unknown] | undefined
+      if (row === undefined) return O.none
+      return O.some(plan.single === undefined ? row[0] : plan.single(row[0]))
+    }
+    case 'values': {
+      const rows = statementFor(h, sql, true).stmt.all(...params) as Array<[unknown]>
+      const single = plan.single
+      const out: unknown[] = new Array(rows.length)
+      for (let i = 0; i < rows.length; i++) out[i] = single === undefined ? rows[i]![0] : single(rows[i]![0])
+      return out
+    }
+    case 'run':
+    case 'void':
+      throw new Error(`read() called for mode ${plan.compiled.mode}`)
+  }
+}
+
+/** Runs the statements of a write; several run in one transaction (a savepoint when already in one). */
+const write = (
+  db: Db,
+  h: Handle,
+  plan: Plan,
+  bound: ReadonlyArray<{ readonly s: CompiledStatement; readonly params: ReadonlyArray<SqlValue> }>
+): unknown => {
+  const runAll = () => {
+    let changes = 0
+    let lastInsertRowid = 0
+    for (const { s, params } of bound) {
+      const r = logged(db, s.sql, params, () => statementFor(h, s.sql, false).stmt.run(...params))
+      changes += r.changes
+      lastInsertRowid = toNumber(r.lastInsertRowid)
+    }
+    return { changes, lastInsertRowid }
+  }
+  const result =
+    plan.compiled.transactional && bound.length > 1
+      ? // better-sqlite3 turns a nested call into a SAVEPOINT, so this composes with transactions.
+        h.db.transaction(runAll).immediate()
+      : runAll()
+  return plan.compiled.mode === 'void' ? undefined : result
+}
+
+const fromThrow = (e: unknown, sql: string | undefined, compiled: Compiled | undefined): DbError => {
+  if (e instanceof RowDecodeFailure) return decodeError(e.issues, sql)
+  if (isDbError(e)) return e
+  return fromSqliteThrow(e, sql, compiled?.table === undefined ? undefined : { table: compiled.table })
+}
+
+/** The interpreter: one query value against this thread's handle. */
+export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbError, A> => {
+  const c = compile(q as Query<unknown>)
+  if (E.isLeft(c)) return c
+  const compiled = c.right
+  const plan = planOf(compiled, q[Codecs])
+  const bound: Array<{ s: CompiledStatement; params: ReadonlyArray<SqlValue> }> = []
+  for (const s of compiled.statements) {
+    const b = bindParams(s, params, plan.codecs)
+    if (E.isLeft(b)) return b
+    bound.push({ s, params: b.right })
+  }
+  const h = acquire(db)
+  if (E.isLeft(h)) return h
+  let sql: string | undefined
+  try {
+    if (compiled.mode === 'run' || compiled.mode === 'void') return E.right(write(db, h.right, plan, bound) as A)
+    const only = bound[0]
+    if (only === undefined) return E.left(validationError('The query compiled to no statement.'))
+    sql = only.s.sql
+    const out = logged(db, only.s.sql, only.params, () => read(h.right, plan, only.s.sql, only.params))
+    if (compiled.mode === 'one') return out as E.Either<DbError, A>
+    return E.right(out as A)
+  } catch (e) {
+    return E.left(fromThrow(e, sql ?? compiled.statements[0]?.sql, compiled))
+  }
+}
+
+/** Streams the rows of an `all` query; see `Session.stream`. */
+export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Params): E.Either<DbError, Iterable<A>> => {
+  const c = compile(q as Query<unknown>)
+  if (E.isLeft(c)) return c
+  const compiled = c.right
+  if (compiled.mode !== 'all' || compiled.statements.length !== 1) {
+    return E.left(validationError('stream takes a query ending in all: pipe(select(t), ..., all).'))
+  }
+  const plan = planOf(compiled, q[Codecs])
+  const s = compiled.statements[0]!
+  const b = bindParams(s, params, plan.codecs)
+  if (E.isLeft(b)) return b
+  const bound = b.right
+  const h = acquire(db)
+  if (E.isLeft(h)) return h
+  const handle = h.right
+  let entry: CachedStatement
+  try {
+    // Prepared now, so that a bad query (a missing table) is a Left, not a throw later.
+    entry = statementFor(handle, s.sql, plan.reader.raw)
+  } catch (e) {
+    return E.left(fromThrow(e, s.sql, compiled))
+  }
+  const iterable: Iterable<A> = {
+    *[Symbol.iterator]() {
+      // Another query may have switched the shared statement's row mode since.
+      if (entry.raw !== plan.reader.raw) {
+        entry.stmt.raw(plan.reader.raw)
+        entry.raw = plan.reader.raw
+      }
+      const start = performance.now()
+      let n = 0
+      let error: string | undefined
+      try {
+        for (const row of entry.stmt.iterate(...bound)) {
+          const out = decodeRow(row, plan) as A
+          n++
+          yield out
+        }
+      } catch (e) {
+        const err = e instanceof RowDecodeFailure ? decodeError(ioIndexed(e, n), s.sql) : fromThrow(e, s.sql, compiled)
+        error = err.message
+        throw err
+      } finally {
+        try {
+          db.log?.({ sql: s.sql, params: bound, durationMs: performance.now() - start, ...(error === undefined ? {} : { error }) })
+        } catch {
+          // A failing logger must not change the stream.
+        }
+      }
+    }
+  }
+  return E.right(iterable)
+}
+
+const ioIndexed = (e: RowDecodeFailure, row: number) =>
+  e.issues.map((i) => ({ ...i, path: `[${row}]${i.path === '' || i.path.startsWith('[') ? i.path : `.${i.path}`}` }))
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/** A session on the database, for the calling thread. */
+export const session = (db: Db): Session => ({
+  db,
+  run: (q, params) => {
+    try {
+      return runQuery(db, q, params)
+    } catch (e) {
+      // Defence in depth: nothing may throw across the public API.
+      return E.left(unexpectedError(e, 'Running the query threw'))
+    }
+  },
+  stream: (q, params) => {
+    try {
+      return streamQuery(db, q, params)
+    } catch (e) {
+      return E.left(unexpectedError(e, 'Starting the stream threw'))
+    }
+  },
+  close: () => release(db)
+})
