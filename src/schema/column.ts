@@ -100,8 +100,16 @@ export type ColumnValue<C> = C extends Column<infer T, infer N, boolean> ? (N ex
 // builders
 // -------------------------------------------------------------------------------------
 
+declare const BuilderTypes: unique symbol
+
+/** The type parameters of a builder, for `table()` to read (a phantom: never set). */
+export interface BuilderTypes<T, NotNull extends boolean, Optional extends boolean> {
+  readonly [BuilderTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
+}
+
 /** An unbound column description; methods return new builders and never mutate. */
-export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean, Optional extends boolean> {
+export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean, Optional extends boolean>
+  extends BuilderTypes<T, NotNull, Optional> {
   readonly _tag: 'ColumnBuilder'
   readonly config: ColumnConfig
   /** PRIMARY KEY. On an integer column it is SQLite's rowid alias, filled in when an insert leaves it out. */

@@ -5,7 +5,7 @@
  * string keys are exactly the columns (so a column may be called `name`, `table` or
  * `columns`); the table's metadata sits under a symbol key, out of their way.
  */
-import type { AnyColumn, AnyColumnBuilder, Column, ColumnBuilder, ColumnKind, ColumnRef } from './column.js'
+import type { AnyColumn, AnyColumnBuilder, BuilderTypes, Column, ColumnRef } from './column.js'
 import { ColumnInfo } from './column.js'
 
 // -------------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ export type ColumnBuilders = Readonly<Record<string, AnyColumnBuilder>>
 
 /** The bound column for each builder. */
 export type BoundColumns<B extends ColumnBuilders> = {
-  readonly [K in keyof B]: B[K] extends ColumnBuilder<infer T, ColumnKind, infer N, infer O> ? Column<T, N, O> : never
+  readonly [K in keyof B]: B[K] extends BuilderTypes<infer T, infer N, infer O> ? Column<T, N, O> : never
 }
 
 export type Table<Name extends string, Cols extends Readonly<Record<string, AnyColumn>>> = Cols & {
@@ -107,11 +107,11 @@ export type Insert<T> = Simplify<
 // -------------------------------------------------------------------------------------
 
 /** An index on columns given by schema keys. */
-export const index = <K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
+export const index = <const K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
   Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: false })
 
 /** A UNIQUE index on columns given by schema keys. */
-export const uniqueIndex = <K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
+export const uniqueIndex = <const K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
   Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: true })
 
 /**
