@@ -59,6 +59,11 @@ export const insert = <T extends AnyTable>(
       if (known.has(k)) given.add(k)
       else problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${info.name} are ${[...known.keys()].join(', ')})`)
     }
+    for (const c of info.columns) {
+      if ((row as Record<string, unknown>)[c.key] === undefined && !isInsertOptional(c)) {
+        problems.push(`row ${i}: missing required column ${c.key} (${expectedOf(c.kind, c[ColumnInfo].codec)})`)
+      }
+    }
   })
   const written = info.columns.filter((c) => given.has(c.key) || c[ColumnInfo].default !== undefined)
 
@@ -84,10 +89,8 @@ const cell = (c: AnyColumn, v: unknown, row: number, problems: string[]): ExprNo
   const ref = info.ref
   if (v === undefined) {
     const d = info.default
-    if (d === undefined) {
-      if (!isInsertOptional(c)) problems.push(`row ${row}: missing required column ${c.key} (${expectedOf(c.kind, info.codec)})`)
-      return valueNode(null)
-    }
+    // Required columns were checked for every row already; this one is nullable.
+    if (d === undefined) return valueNode(null)
     if (d._tag === 'Now') return { _tag: 'Now' }
     let dv: unknown
     if (d._tag === 'Thunk') {
