@@ -27,8 +27,11 @@ import { codecKey, isExprNode } from './ast.js'
 /** A placeholder: stands for a value given when the query runs. Fits wherever a value does. */
 export type Placeholder = PlaceholderNode & Typed<never>
 
-/** What may stand on the value side of an operator on `T`: a value, an expression or a placeholder. */
-export type Operand<T> = Expr<T> | T | null
+/**
+ * What may stand on the value side of an operator on `T`: a value, an expression (which
+ * may be nullable: comparing with NULL is simply not true) or a placeholder.
+ */
+export type Operand<T> = Expr<T | null> | T | null
 
 // -------------------------------------------------------------------------------------
 // constructors
