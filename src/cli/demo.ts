@@ -348,6 +348,281 @@ const steps: ReadonlyArray<Step> = [
       '     groupBy(orders.customerId), having(gte(countAll(), 2)), orderBy(desc(revenue)), all)'
     ],
     run: (s, out) => pipe(s.run(perCustomer), E.map((rows) => printTable(out, rows)))
+  },
+  {
+    title: 'contains / startsWith: LIKE with the wildcards escaped (ASCII-case-insensitive)',
+    code: [
+      "pipe(select(products), filter(contains(products.name, 'mug')), orderBy(asc(products.id)), values(products.name))",
+      "pipe(select(products), filter(contains(products.name, '50%')), values(products.name))   // % matches itself",
+      "pipe(select(customers), filter(startsWith(customers.name, 'A')), orderBy(asc(customers.name)), values(customers.name))"
+    ],
+    run: (s, out) =>
+      pipe(
+        E.Do,
+        E.bind('mugs', () =>
+          s.run(pipe(select(products), filter(contains(products.name, 'mug')), orderBy(asc(products.id)), values(products.name)))
+        ),
+        E.bind('fifty', () => s.run(pipe(select(products), filter(contains(products.name, '50%')), values(products.name)))),
+        E.bind('a', () =>
+          s.run(pipe(select(customers), filter(startsWith(customers.name, 'A')), orderBy(asc(customers.name)), values(customers.name)))
+        ),
+        E.map(({ mugs, fifty, a }) => {
+          out(`contains 'mug':   ${jsonLine(mugs)}`)
+          out(`contains '50%':   ${jsonLine(fifty)}`)
+          out(`startsWith 'A':   ${jsonLine(a)}`)
+        })
+      )
+  },
+  {
+    title: 'inArray: orders still in flight',
+    code: [
+      'pipe(select(orders), columns({ id: orders.id, status: orders.status, placedAt: orders.placedAt }),',
+      "     filter(inArray(orders.status, ['paid', 'shipped'])), orderBy(asc(orders.placedAt)), all)"
+    ],
+    run: (s, out) => pipe(s.run(inFlight), E.map((rows) => printTable(out, rows)))
+  },
+  {
+    title: 'placeholder: one query value, compiled and prepared once, run with different values',
+    code: [
+      "const ordersOf = pipe(select(orders), filter(eq(orders.customerId, placeholder('customer'))), count)",
+      's.run(ordersOf, { customer: 1 }), s.run(ordersOf, { customer: 2 }), ...'
+    ],
+    run: (s, out) =>
+      pipe(
+        [1, 2, 3, 4, 5, 6],
+        E.traverseArray((customer) =>
+          pipe(
+            s.run(ordersOf, { customer }),
+            E.map((n) => `customer ${customer}: ${n} order${n === 1 ? '' : 's'}`)
+          )
+        ),
+        E.map((lines) => lines.forEach((l) => out(l)))
+      )
+  },
+  {
+    title: 'toSQL: the SQL and parameters of a query value, without running it',
+    code: [
+      'toSQL(ordersOf)',
+      "toSQL(pipe(select(products), filter(contains(products.name, '50%')), first))"
+    ],
+    run: (_s, out) =>
+      pipe(
+        E.Do,
+        E.bind('a', () => toSQL(ordersOf)),
+        E.bind('b', () => toSQL(pipe(select(products), filter(contains(products.name, '50%')), first))),
+        E.map(({ a, b }) => {
+          out(`sql:    ${a.sql}`)
+          out(`params: ${jsonLine(a.params)}   (a placeholder shows as null until it is bound)`)
+          out(`sql:    ${b.sql}`)
+          out(`params: ${jsonLine(b.params)}`)
+        })
+      )
+  },
+  {
+    title: 'decode(codec): rows checked by an io-ts codec of your own',
+    code: [
+      "const Contact = t.type({ name: t.string, email: t.string, city: t.string }, 'Contact')",
+      'const contacts = pipe(select(customers), columns({ name: customers.name, email: customers.email, city: customers.city }),',
+      '                      orderBy(asc(customers.id)))',
+      'pipe(contacts, filter(eq(customers.vip, true)), decode(Contact), all)',
+      'pipe(contacts, decode(Contact), all)       // one customer has no city'
+    ],
+    run: (s, out) => {
+      const contacts = pipe(
+        select(customers),
+        columns({ name: customers.name, email: customers.email, city: customers.city }),
+        orderBy(asc(customers.id))
+      )
+      return pipe(
+        E.Do,
+        E.bind('vips', () => s.run(pipe(contacts, filter(eq(customers.vip, true)), decode(Contact), all))),
+        E.bind('everyone', () => expectLeft(s.run(pipe(contacts, decode(Contact), all)), 'DecodeError', 'decoding a null city as a string')),
+        E.map(({ vips, everyone }) => {
+          for (const c of vips) out(jsonLine(c))
+          out(showLeft(everyone))
+        })
+      )
+    }
+  },
+  {
+    title: 'stream: rows one at a time, in constant memory (here: the first five, then break)',
+    code: [
+      'pipe(s.stream(pipe(select(orders), orderBy(asc(orders.placedAt)), all)), E.map((rows) => {',
+      '  for (const o of rows) { print(o); if (++n === 5) break }   // breaking out ends the read',
+      '}))'
+    ],
+    run: (s, out) =>
+      pipe(
+        s.stream(pipe(select(orders), orderBy(asc(orders.placedAt)), all)),
+        E.chain((rows) => {
+          // A failure after iteration has begun is thrown as a DbError value.
+          try {
+            let n = 0
+            for (const o of rows) {
+              out(
+                `${o.placedAt.toISOString()}  #${String(o.id).padEnd(2)}  customer ${o.customerId}  ` +
+                  `${o.quantity} x product ${o.productId}  ${o.status.padEnd(9)}  details: ${jsonLine(o.details)}`
+              )
+              if (++n === 5) break
+            }
+            return E.right(undefined)
+          } catch (e) {
+            return E.left(isDbError(e) ? e : unexpectedError(e, 'Reading the stream threw'))
+          }
+        })
+      )
+  },
+  {
+    title: 'connect(path, { log }): every statement reported with its SQL and parameters',
+    code: [
+      'const traced = session(connect(file, { log: (e) => out(`log: ${e.sql}  params ${JSON.stringify(e.params)}`) }))',
+      "traced.run(pipe(select(products), filter(gte(products.price, 100)), count))"
+    ],
+    run: (_s, out, file) => {
+      // The same file on the same thread: this session shares the demo's connection. The
+      // event's durationMs is left out of the output, which is the same on every run.
+      const traced = session(connect(file, { log: (e) => out(`log: ${e.sql}  params ${JSON.stringify(e.params)}`) }))
+      return pipe(
+        traced.run(pipe(select(products), filter(gte(products.price, 100)), count)),
+        E.map((n) => out(`result: ${n} products at 100 or more`))
+      )
+    }
+  },
+  {
+    title: 'a bad insert: checked before any SQL runs, so nothing is written',
+    code: ["insert(orders, { customerId: 1, productId: 1, quantity: 1.5, unitPrice: 8.5, placedAt: new Date('next tuesday') })"],
+    run: (s, out) =>
+      pipe(
+        E.Do,
+        E.bind('bad', () =>
+          expectLeft(
+            s.run(insert(orders, { customerId: 1, productId: 1, quantity: 1.5, unitPrice: 8.5, placedAt: new Date('next tuesday') })),
+            'ValidationError',
+            'an insert with a fractional quantity and an invalid Date'
+          )
+        ),
+        E.bind('n', () => s.run(pipe(select(orders), count))),
+        E.map(({ bad, n }) => {
+          out(showLeft(bad))
+          out(`orders in the table: ${n}`)
+        })
+      )
+  },
+  {
+    title: 'constraint violations: a duplicate email, and an order for a customer who does not exist',
+    code: [
+      "insert(customers, { name: 'Ada again', email: 'ada@example.com' })",
+      "insert(orders, { customerId: 99, productId: 1, quantity: 1, unitPrice: 8.5, placedAt: new Date('2024-04-01') })"
+    ],
+    run: (s, out) =>
+      pipe(
+        E.Do,
+        E.bind('unique', () =>
+          expectLeft(s.run(insert(customers, { name: 'Ada again', email: 'ada@example.com' })), 'ConstraintError', 'a duplicate email')
+        ),
+        E.bind('foreignKey', () =>
+          expectLeft(
+            s.run(insert(orders, { customerId: 99, productId: 1, quantity: 1, unitPrice: 8.5, placedAt: new Date('2024-04-01') })),
+            'ConstraintError',
+            'an order for customer 99'
+          )
+        ),
+        E.map(({ unique, foreignKey }) => {
+          for (const e of [unique, foreignKey]) {
+            out(showLeft(e))
+            if (e._tag === 'ConstraintError') out(`  kind: ${e.kind}, table: ${e.table ?? '?'}, columns: ${jsonLine(e.columns)}`)
+          }
+        })
+      )
   }
 ]
 
+// -------------------------------------------------------------------------------------
+// set-up
+// -------------------------------------------------------------------------------------
+
+/** Inserts the sample rows into a table that is still empty; returns what it did. */
+const seed = <T extends AnyTable>(
+  s: Session,
+  name: string,
+  t: T,
+  rows: ReadonlyArray<InsertValues<T>>
+): E.Either<DbError, string> =>
+  pipe(
+    s.run(pipe(select(t), count)),
+    E.chain((n) =>
+      n > 0
+        ? E.right(`${name.padEnd(10)} kept the ${n} rows already there`)
+        : pipe(
+            s.run(insert(t, rows)),
+            E.map((r) => `${name.padEnd(10)} inserted ${r.changes} rows`)
+          )
+    )
+  )
+
+const setUp = (s: Session, out: Out): E.Either<DbError, void> =>
+  pipe(
+    [customers, products, orders],
+    E.traverseArray((tbl) => s.run(createTable(tbl))),
+    E.chain(() => toSQL(createTable(orders))),
+    E.map((ddl) => {
+      out('Tables: customers, products, orders (createTable: CREATE TABLE IF NOT EXISTS, with their indexes).')
+      out('The orders table, as createTable(orders) compiles it:')
+      for (const l of ddl.sql.split('\n')) out(`  ${l}`)
+      out('Sample data (each table is filled only while it is empty):')
+    }),
+    E.chain(() => seed(s, 'customers', customers, sampleCustomers)),
+    E.map((l) => out(`  ${l}`)),
+    E.chain(() => seed(s, 'products', products, sampleProducts)),
+    E.map((l) => out(`  ${l}`)),
+    E.chain(() => seed(s, 'orders', orders, sampleOrders)),
+    E.map((l) => out(`  ${l}`))
+  )
+
+/** The heading that starts the query results (the part that is the same on every run). */
+export const firstHeading = '── 1. '
+
+const runSteps = (s: Session, out: Out, file: string): E.Either<DbError, void> =>
+  steps.reduce<E.Either<DbError, void>>(
+    (acc, step, i) =>
+      pipe(
+        acc,
+        E.chain(() => {
+          out('')
+          out(`── ${i + 1}. ${step.title}`)
+          for (const c of step.code) out(`  › ${c}`)
+          return step.run(s, out, file)
+        })
+      ),
+    E.right(undefined)
+  )
+
+// -------------------------------------------------------------------------------------
+// entry point
+// -------------------------------------------------------------------------------------
+
+/** The default database file, relative to the working directory. */
+export const DEFAULT_DEMO_PATH = './demo.db'
+
+/**
+ * Runs the demo against the database file at `file` (created when missing), writing
+ * readable lines to `out`. A Left is a real failure (the file cannot be opened, a query
+ * went wrong); the failures the demo shows on purpose are part of its output.
+ */
+export const runDemo = (file: string, out: Out): E.Either<DbError, void> => {
+  const db = connect(file)
+  const s = session(db)
+  try {
+    out(`fp-lite-orm demo: a small shop in ${db.file}`)
+    return pipe(
+      setUp(s, out),
+      E.chain(() => runSteps(s, out, db.file)),
+      E.map(() => {
+        out('')
+        out(`Done: ${steps.length} steps. The data stays in ${path.basename(db.file)}; run the demo again and the results are the same.`)
+      })
+    )
+  } finally {
+    s.close()
+  }
+}
