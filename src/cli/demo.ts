@@ -579,9 +579,6 @@ const setUp = (s: Session, out: Out): E.Either<DbError, void> =>
     E.map((l) => out(`  ${l}`))
   )
 
-/** The heading that starts the query results (the part that is the same on every run). */
-export const firstHeading = '── 1. '
-
 const runSteps = (s: Session, out: Out, file: string): E.Either<DbError, void> =>
   steps.reduce<E.Either<DbError, void>>(
     (acc, step, i) =>
