@@ -71,7 +71,9 @@ export {
 export { avg, coalesce, countAll, countOf, date, lower, max, min, strftime, sum, upper } from './query/functions.js'
 export type { Sql } from './query/sql.js'
 export { sql } from './query/sql.js'
-export type { Filterable, Projected } from './query/select.js'
+export type { Projected } from './query/select.js'
+export type { Filterable } from './query/filter.js'
+export { filter, where } from './query/filter.js'
 export {
   all,
   asc,
@@ -81,7 +83,6 @@ export {
   desc,
   distinct,
   exists,
-  filter,
   first,
   groupBy,
   having,
@@ -91,11 +92,27 @@ export {
   orderBy,
   select,
   value,
-  values,
-  where
+  values
 } from './query/select.js'
 export type { InsertValues, WriteResult } from './query/insert.js'
 export { insert } from './query/insert.js'
+export type { Changed, DeleteQuery, InsertQuery, SetValues, UpdateQuery, WriteQuery } from './query/write.js'
+export {
+  allRows,
+  changed,
+  deleteFrom,
+  excluded,
+  excludedAll,
+  onConflictDoNothing,
+  onConflictDoUpdate,
+  orIgnore,
+  orReplace,
+  returning,
+  set,
+  update
+} from './query/write.js'
+export type { RawQuery } from './query/raw.js'
+export { raw } from './query/raw.js'
 export { createTable } from './query/ddl.js'
 export type { SqlText } from './query/compile.js'
 export { toSQL } from './query/compile.js'

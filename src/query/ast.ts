@@ -8,7 +8,7 @@
  */
 import type * as t from 'io-ts'
 import type { ColumnKind, ColumnRef, SqlValue, Typed } from '../schema/column.js'
-import type { TableRef } from '../schema/table.js'
+import type { AnyTable, TableRef } from '../schema/table.js'
 import type { EncodeMode } from '../schema/codec.js'
 
 // -------------------------------------------------------------------------------------
@@ -236,6 +236,23 @@ export interface SelectStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
+/** `column = value` in UPDATE ... SET and ON CONFLICT ... DO UPDATE SET. */
+export interface Assignment {
+  /** The SQL column name. */
+  readonly column: string
+  readonly value: ExprNode
+}
+
+export type ConflictClause =
+  | { readonly _tag: 'DoNothing'; readonly target: ReadonlyArray<string> }
+  | {
+      readonly _tag: 'DoUpdate'
+      /** SQL names of the conflict target's columns (a unique index or the primary key). */
+      readonly target: ReadonlyArray<string>
+      readonly set: ReadonlyArray<Assignment>
+      readonly where: ReadonlyArray<ExprNode>
+    }
+
 export interface InsertStatement {
   readonly _tag: 'Insert'
   readonly table: TableRef
@@ -243,7 +260,40 @@ export interface InsertStatement {
   readonly columns: ReadonlyArray<string>
   /** One list of cells per row, aligned with `columns`. */
   readonly rows: ReadonlyArray<ReadonlyArray<ExprNode>>
+  /** INSERT OR REPLACE / INSERT OR IGNORE. */
+  readonly or?: 'replace' | 'ignore'
+  readonly onConflict?: ConflictClause
+  /** RETURNING: the fields of each returned row (absent: no RETURNING). */
+  readonly returning?: ReadonlyArray<Field>
   readonly problems?: ReadonlyArray<string>
+}
+
+export interface UpdateStatement {
+  readonly _tag: 'Update'
+  readonly table: TableRef
+  readonly set: ReadonlyArray<Assignment>
+  readonly where: ReadonlyArray<ExprNode>
+  /** The query asked to change every row (`allRows`); without it, no filter is an error. */
+  readonly allRows: boolean
+  /** `set(changed(a, b))` found nothing changed: the update is a no-op. */
+  readonly noop?: boolean
+  readonly returning?: ReadonlyArray<Field>
+  readonly problems?: ReadonlyArray<string>
+}
+
+export interface DeleteStatement {
+  readonly _tag: 'Delete'
+  readonly table: TableRef
+  readonly where: ReadonlyArray<ExprNode>
+  readonly allRows: boolean
+  readonly returning?: ReadonlyArray<Field>
+  readonly problems?: ReadonlyArray<string>
+}
+
+/** Native SQL: one statement, its values bound. */
+export interface RawStatement {
+  readonly _tag: 'Raw'
+  readonly sql: SqlNode
 }
 
 export type DefaultDef = { readonly _tag: 'Literal'; readonly value: SqlValue } | { readonly _tag: 'Now' }
@@ -284,7 +334,13 @@ export interface CreateTableStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
-export type Statement = SelectStatement | InsertStatement | CreateTableStatement
+export type Statement =
+  | SelectStatement
+  | InsertStatement
+  | UpdateStatement
+  | DeleteStatement
+  | RawStatement
+  | CreateTableStatement
 
 // -------------------------------------------------------------------------------------
 // queries
@@ -304,6 +360,8 @@ export interface CodecsPart {
   readonly columns?: Readonly<Record<string, t.Mixed>>
   /** `decode(codec)`: applied to every row after the column kinds are decoded. */
   readonly decoder?: t.Decoder<unknown, unknown>
+  /** A write's target table (its schema part), for `set` and `onConflictDoUpdate` to check values by. */
+  readonly target?: AnyTable
 }
 
 declare const ResultType: unique symbol

@@ -15,15 +15,21 @@ import { checkIdentifier } from '../schema/table.js'
 import type { DbError } from '../errors.js'
 import { validationError } from '../errors.js'
 import type {
+  Assignment,
   ColumnDef,
+  ConflictClause,
   CreateTableStatement,
+  DeleteStatement,
   ExprNode,
+  Field,
   FunctionName,
   InsertStatement,
   PlaceholderNode,
   Query,
+  RawStatement,
   ResultMode,
-  SelectStatement
+  SelectStatement,
+  UpdateStatement
 } from './ast.js'
 import { codecKey } from './ast.js'
 
@@ -66,6 +72,10 @@ export interface Compiled {
 
 class CompileFailure {
   constructor(readonly message: string, readonly path?: string) {}
+}
+
+const fail = (message: string): never => {
+  throw new CompileFailure(message)
 }
 
 // -------------------------------------------------------------------------------------
@@ -326,10 +336,35 @@ const selectSql = (s: SelectStatement, mode: ResultMode, p: Params): { sql: stri
 // insert
 // -------------------------------------------------------------------------------------
 
+const returningSql = (fields: ReadonlyArray<Field> | undefined, p: Params): string =>
+  fields === undefined || fields.length === 0
+    ? ''
+    : ` RETURNING ${fields.map((f) => `${exprSql(f.expr, p)} AS ${quoteIdentifier(f.key)}`).join(', ')}`
+
+const assignmentsSql = (set: ReadonlyArray<Assignment>, p: Params): string =>
+  set.map((a) => `${quoteIdentifier(a.column)} = ${exprSql(a.value, p)}`).join(', ')
+
+const conflictSql = (c: ConflictClause | undefined, p: Params): string => {
+  if (c === undefined) return ''
+  const target = c.target.length === 0 ? '' : ` (${c.target.map(quoteIdentifier).join(', ')})`
+  if (c._tag === 'DoNothing') return ` ON CONFLICT${target} DO NOTHING`
+  const where = c.where.length === 0 ? '' : ` WHERE ${conjunction(c.where, p)}`
+  return ` ON CONFLICT${target} DO UPDATE SET ${assignmentsSql(c.set, p)}${where}`
+}
+
 const insertStatements = (s: InsertStatement): CompiledStatement[] => {
   if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
-  const head = `INSERT INTO ${quoteIdentifier(s.table.name)}`
-  if (s.columns.length === 0) return s.rows.map(() => ({ sql: `${head} DEFAULT VALUES`, params: [] }))
+  const or = s.or === undefined ? '' : s.or === 'replace' ? ' OR REPLACE' : s.or === 'ignore' ? ' OR IGNORE' : fail(`unknown insert mode ${JSON.stringify(s.or)}`)
+  const head = `INSERT${or} INTO ${quoteIdentifier(s.table.name)}`
+  // What follows the values is the same for every row: compile it once.
+  const tail = new Params()
+  const tailSql = conflictSql(s.onConflict, tail) + returningSql(s.returning, tail)
+  const compileRow = (row: ReadonlyArray<ExprNode>): CompiledStatement => {
+    const p = new Params()
+    const values = s.columns.length === 0 ? ' DEFAULT VALUES' : ` (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (${row.map((c) => exprSql(c, p)).join(', ')})`
+    return p.statement(`${head}${values}${conflictSql(s.onConflict, p)}${returningSql(s.returning, p)}`)
+  }
+  if (s.columns.length === 0 || tail.slots !== undefined) return s.rows.map(compileRow)
   const into = `${head} (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (`
   // Rows of the same shape (which cells are values, which are `now`) share one SQL text,
   // built once, and so one prepared statement; other cells (sql``, placeholders) are
@@ -337,21 +372,73 @@ const insertStatements = (s: InsertStatement): CompiledStatement[] => {
   const byShape = new Map<string, string>()
   return s.rows.map((row) => {
     if (row.length !== s.columns.length) throw new CompileFailure(`an insert row has ${row.length} values for ${s.columns.length} columns`)
-    const p = new Params()
     let shape = ''
     for (const c of row) {
       if (c._tag === 'Value') shape += '?'
       else if (c._tag === 'Now') shape += 'N'
-      else return p.statement(`${into}${row.map((x) => exprSql(x, p)).join(', ')})`)
+      else return compileRow(row)
     }
+    const p = new Params()
     for (const c of row) if (c._tag === 'Value') p.values.push(c.value)
+    for (const v of tail.values) p.values.push(v)
     let sql = byShape.get(shape)
     if (sql === undefined) {
-      sql = `${into}${row.map((c) => (c._tag === 'Now' ? NOW_SQL : '?')).join(', ')})`
+      sql = `${into}${row.map((c) => (c._tag === 'Now' ? NOW_SQL : '?')).join(', ')})${tailSql}`
       byShape.set(shape, sql)
     }
     return p.statement(sql)
   })
+}
+
+// -------------------------------------------------------------------------------------
+// update and delete
+// -------------------------------------------------------------------------------------
+
+const noFilter = (verb: string, table: string): CompileFailure =>
+  new CompileFailure(
+    `${verb} ${table} has no filter, so it would touch every row; nothing was changed. ` +
+      `Add filter(...) to choose the rows, or pipe the query through allRows to ${verb === 'update' ? 'update' : 'delete'} every row on purpose.`
+  )
+
+const updateStatements = (s: UpdateStatement): CompiledStatement[] => {
+  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+  if (s.noop === true && s.set.length === 0) return []
+  if (s.set.length === 0) throw new CompileFailure(`update ${s.table.name} has no set(...): say which columns to change`)
+  if (s.where.length === 0 && !s.allRows) throw noFilter('update', s.table.name)
+  const p = new Params()
+  let sql = `UPDATE ${fromSql(s.table)} SET ${assignmentsSql(s.set, p)}`
+  if (s.where.length > 0) sql += ` WHERE ${conjunction(s.where, p)}`
+  sql += returningSql(s.returning, p)
+  return [p.statement(sql)]
+}
+
+const deleteStatements = (s: DeleteStatement): CompiledStatement[] => {
+  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+  if (s.where.length === 0 && !s.allRows) throw noFilter('delete from', s.table.name)
+  const p = new Params()
+  let sql = `DELETE FROM ${fromSql(s.table)}`
+  if (s.where.length > 0) sql += ` WHERE ${conjunction(s.where, p)}`
+  sql += returningSql(s.returning, p)
+  return [p.statement(sql)]
+}
+
+// -------------------------------------------------------------------------------------
+// native SQL
+// -------------------------------------------------------------------------------------
+
+const rawStatement = (s: RawStatement, mode: ResultMode): CompiledStatement => {
+  const p = new Params()
+  // A trailing semicolon is harmless alone but breaks the wrapping of count/exists.
+  const text = exprSql(s.sql, p).replace(/[\s;]+$/, '')
+  if (text.trim() === '') throw new CompileFailure('raw() was given an empty statement')
+  switch (mode) {
+    case 'count':
+      return p.statement(`SELECT count(*) AS "count" FROM (${text})`)
+    case 'exists':
+      return p.statement(`SELECT EXISTS (${text}) AS "exists"`)
+    default:
+      return p.statement(text)
+  }
 }
 
 // -------------------------------------------------------------------------------------
@@ -399,6 +486,10 @@ const createTableStatements = (s: CreateTableStatement): CompiledStatement[] => 
 // interpreters
 // -------------------------------------------------------------------------------------
 
+/** Native SQL's rows are taken as they come, but count and exists have a known field. */
+const rawFields = (mode: ResultMode): OutputField[] =>
+  mode === 'count' ? [{ key: 'count', kind: 'integer' }] : mode === 'exists' ? [{ key: 'exists', kind: 'boolean' }] : []
+
 const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
   try {
     const s = q.statement
@@ -410,8 +501,17 @@ const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
       }
       case 'Insert': {
         const statements = insertStatements(s)
-        return E.right({ mode: q.mode, statements, fields: [], table: s.table.name, transactional: statements.length > 1 })
+        const fields = (s.returning ?? []).map((f) => outputField(f.key, f.expr))
+        return E.right({ mode: q.mode, statements, fields, table: s.table.name, transactional: statements.length > 1 })
       }
+      case 'Update':
+      case 'Delete': {
+        const statements = s._tag === 'Update' ? updateStatements(s) : deleteStatements(s)
+        const fields = (s.returning ?? []).map((f) => outputField(f.key, f.expr))
+        return E.right({ mode: q.mode, statements, fields, table: s.table.name, transactional: false })
+      }
+      case 'Raw':
+        return E.right({ mode: q.mode, statements: [rawStatement(s, q.mode)], fields: rawFields(q.mode), transactional: false })
       case 'CreateTable':
         return E.right({ mode: q.mode, statements: createTableStatements(s), fields: [], table: s.name, transactional: true })
       default:

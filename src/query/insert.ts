@@ -7,14 +7,16 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { AnyColumn } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
-import { encodeValue, expectedOf, isInsertOptional } from '../schema/codec.js'
+import { expectedOf, isInsertOptional } from '../schema/codec.js'
 import type { AnyTable, Insert } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
-import type { ExprNode, Query } from './ast.js'
-import { Codecs, isExprNode } from './ast.js'
+import type { ExprNode } from './ast.js'
+import type { InsertQuery } from './write.js'
+import { Codecs } from './ast.js'
 import type { Placeholder } from './expr.js'
-import { toNode, valueNode, withEncoding } from './expr.js'
+import { valueNode } from './expr.js'
+import { columnSpec, columnValue } from './values.js'
 import { tableCodecs } from './select.js'
 
 // -------------------------------------------------------------------------------------
@@ -41,7 +43,7 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
 export const insert = <T extends AnyTable>(
   table: T,
   rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>
-): Query<WriteResult> => {
+): InsertQuery<T> => {
   const info = tableInfo(table)
   const list: ReadonlyArray<unknown> = Array.isArray(rows) ? rows : [rows]
   const problems: string[] = [...info.problems]
@@ -69,7 +71,7 @@ export const insert = <T extends AnyTable>(
 
   const cells: ExprNode[][] = problems.length > 0 ? [] : list.map((row, i) => written.map((c) => cell(c, (row as Record<string, unknown>)[c.key], i, problems)))
   const codecs = tableCodecs(info.columns)
-  const q: Query<WriteResult> = {
+  const q: InsertQuery<T> = {
     _tag: 'Query',
     statement: {
       _tag: 'Insert',
@@ -80,13 +82,12 @@ export const insert = <T extends AnyTable>(
     },
     mode: 'run'
   }
-  return codecs === undefined ? q : { ...q, [Codecs]: { columns: codecs } }
+  return { ...q, [Codecs]: codecs === undefined ? { target: table } : { columns: codecs, target: table } }
 }
 
 /** One row's value for one column: checked and encoded, a placeholder, or the default. */
 const cell = (c: AnyColumn, v: unknown, row: number, problems: string[]): ExprNode => {
   const info = c[ColumnInfo]
-  const ref = info.ref
   if (v === undefined) {
     const d = info.default
     // Required columns were checked for every row already; this one is nullable.
@@ -103,27 +104,12 @@ const cell = (c: AnyColumn, v: unknown, row: number, problems: string[]): ExprNo
     } else dv = d.value
     return encodeCell(c, dv, row, problems)
   }
-  if (typeof v === 'object' && v !== null && isExprNode(v)) {
-    const node = toNode(v)
-    return node._tag === 'Placeholder' && node.encoding === undefined
-      ? withEncoding(node, ref, 'store', info.notNull ? { notNull: true } : {})
-      : node
-  }
   return encodeCell(c, v, row, problems)
 }
 
 const encodeCell = (c: AnyColumn, v: unknown, row: number, problems: string[]): ExprNode => {
-  const info = c[ColumnInfo]
-  if (v === null) {
-    if (info.notNull && !(info.primaryKey && info.kind === 'integer')) {
-      problems.push(`row ${row}: column ${c.key} is NOT NULL, got null`)
-    }
-    return valueNode(null)
-  }
-  const r = encodeValue(c.kind, v, 'store', info.codec)
-  if (E.isLeft(r)) {
-    problems.push(`row ${row}: column ${c.key}: expected ${info.notNull ? '' : 'null or '}${r.left}, got ${describeValue(v)}`)
-    return valueNode(null)
-  }
-  return valueNode(r.right)
+  const r = columnValue(columnSpec(c), v)
+  if (E.isRight(r)) return r.right
+  problems.push(`row ${row}: ${r.left}`)
+  return valueNode(null)
 }

@@ -12,7 +12,8 @@ import type { AnyColumn, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import type { AnyTable, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
-import type { CodecsPart, Expr, ExprNode, Field, OrderTerm, Query, ResultMode, SelectQuery, SelectStatement } from './ast.js'
+import type { Expr, ExprNode, Field, OrderTerm, Query, ResultMode, SelectQuery, SelectStatement, Statement } from './ast.js'
+import type { RawQuery } from './raw.js'
 import { Codecs, codecKey } from './ast.js'
 import { describeValue } from '../errors.js'
 import type { Placeholder } from './expr.js'
@@ -56,19 +57,6 @@ export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>> => {
 
 /** The same select with another row type: the row type is a phantom, only the types change. */
 const retype = <B>(q: SelectQuery<unknown>): SelectQuery<B> => q as SelectQuery<B>
-
-/** Anything with a WHERE clause. */
-export interface Filterable {
-  readonly where: ReadonlyArray<ExprNode>
-}
-
-/** Keeps the rows where `condition` holds. Several filters are AND-ed. */
-export const filter =
-  (condition: Expr<boolean | null>) =>
-  <Q extends Filterable>(q: Q): Q => ({ ...q, where: [...q.where, toNode(condition)] })
-
-/** A raw condition: `where(sql\`${users.age} % 2 = 0\`)`. AND-ed with the other filters. */
-export const where: (condition: Expr<unknown>) => <Q extends Filterable>(q: Q) => Q = filter as never
 
 /** Ascending order (`nulls` places NULLs first or last; SQLite's default puts them first). */
 export const asc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm => ({
@@ -150,43 +138,58 @@ export const having =
  */
 export const decode =
   <B>(codec: t.Decoder<unknown, B>) =>
-  <A>(q: SelectQuery<A>): SelectQuery<B> =>
-    retype({ ...q, [Codecs]: { ...q[Codecs], decoder: codec as t.Decoder<unknown, unknown> } })
+  <Q extends SelectQuery<unknown> | RawQuery<unknown>>(q: Q): Q extends SelectQuery<unknown> ? SelectQuery<B> : RawQuery<B> =>
+    ({ ...q, [Codecs]: { ...q[Codecs], decoder: codec as t.Decoder<unknown, unknown> } }) as never
 
 // -------------------------------------------------------------------------------------
 // terminals
 // -------------------------------------------------------------------------------------
 
-const terminal = <R>(q: SelectQuery<unknown>, mode: ResultMode, selection?: ReadonlyArray<Field>): Query<R> => {
-  const { [Codecs]: codecs, ...statement } = q
-  const s: SelectStatement = selection === undefined ? statement : { ...statement, selection }
-  const out: Query<R> = { _tag: 'Query', statement: s, mode }
-  return codecs === undefined ? out : { ...out, [Codecs]: codecs as CodecsPart }
+/** What a terminal reads from: a select, or native SQL. */
+export type Readable<A> = SelectQuery<A> | RawQuery<A>
+
+const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: ReadonlyArray<Field>): Query<R> => {
+  const codecs = q[Codecs]
+  let statement: Statement
+  if (q._tag === 'Query') statement = q.statement
+  else {
+    const { [Codecs]: _, ...plain } = q
+    statement = selection === undefined ? plain : { ...plain, selection }
+  }
+  const out: Query<R> = { _tag: 'Query', statement, mode }
+  return codecs === undefined ? out : { ...out, [Codecs]: codecs }
 }
 
 /** Every row. */
-export const all = <A>(q: SelectQuery<A>): Query<A[]> => terminal(q, 'all')
+export const all = <A>(q: Readable<A>): Query<A[]> => terminal(q, 'all')
 
-/** The first row, if any (LIMIT 1 unless the query has a limit). */
-export const first = <A>(q: SelectQuery<A>): Query<Option<A>> => terminal(q, 'first')
+/** The first row, if any (a select gets LIMIT 1 unless it has a limit). */
+export const first = <A>(q: Readable<A>): Query<Option<A>> => terminal(q, 'first')
 
 /** Exactly one row: Left `NotFound` for none, Left `TooManyRows` for more than one. */
-export const one = <A>(q: SelectQuery<A>): Query<A> => terminal(q, 'one')
+export const one = <A>(q: Readable<A>): Query<A> => terminal(q, 'one')
 
-/** The number of rows the select returns (`SELECT count(*)`). */
-export const count = <A>(q: SelectQuery<A>): Query<number> => terminal(q, 'count')
+/** The number of rows the query returns (`SELECT count(*)`). */
+export const count = <A>(q: Readable<A>): Query<number> => terminal(q, 'count')
 
-/** Whether the select returns any row (`SELECT EXISTS (...)`). */
-export const exists = <A>(q: SelectQuery<A>): Query<boolean> => terminal(q, 'exists')
+/** Whether the query returns any row (`SELECT EXISTS (...)`). */
+export const exists = <A>(q: Readable<A>): Query<boolean> => terminal(q, 'exists')
 
-/** One expression of the first row, if there is a row. */
-export const value =
-  <V>(e: Expr<V>) =>
-  <A>(q: SelectQuery<A>): Query<Option<V>> =>
-    terminal(q, 'value', [{ key: 'value', expr: toNode(e) }])
+/**
+ * One expression of the first row, if there is a row. On native SQL, `value()` takes
+ * the first column.
+ */
+export function value<V>(e: Expr<V>): <A>(q: SelectQuery<A>) => Query<Option<V>>
+export function value<V = unknown>(): <A>(q: RawQuery<A>) => Query<Option<V>>
+export function value<V>(e?: Expr<V>) {
+  return (q: Readable<unknown>): Query<Option<V>> =>
+    terminal(q, 'value', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
+}
 
-/** One expression of every row. */
-export const values =
-  <V>(e: Expr<V>) =>
-  <A>(q: SelectQuery<A>): Query<V[]> =>
-    terminal(q, 'values', [{ key: 'value', expr: toNode(e) }])
+/** One expression of every row. On native SQL, `values()` takes the first column. */
+export function values<V>(e: Expr<V>): <A>(q: SelectQuery<A>) => Query<V[]>
+export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
+export function values<V>(e?: Expr<V>) {
+  return (q: Readable<unknown>): Query<V[]> =>
+    terminal(q, 'values', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
+}

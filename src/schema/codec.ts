@@ -64,9 +64,10 @@ export const encodeValue = (
       if (typeof value === 'number') {
         if (mode === 'store' ? Number.isSafeInteger(value) : !Number.isNaN(value)) return E.right(value)
       }
-      return E.left(mode === 'store' ? 'a safe integer' : 'a number')
+      return E.left(mode === 'store' ? 'a safe integer' : 'a number (not NaN)')
     case 'real':
-      return typeof value === 'number' && !Number.isNaN(value) ? E.right(value) : E.left('a number (not NaN)')
+      // NaN would be stored as NULL and Infinity cannot travel as JSON: both are refused.
+      return typeof value === 'number' && Number.isFinite(value) ? E.right(value) : E.left('a finite number')
     case 'text':
       return typeof value === 'string' ? E.right(value) : E.left('a string')
     case 'blob':

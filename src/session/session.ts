@@ -227,8 +227,15 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
   let sql: string | undefined
   try {
     if (compiled.mode === 'run' || compiled.mode === 'void') return E.right(write(db, h.right, plan, bound) as A)
-    const only = bound[0]
-    if (only === undefined) return E.left(validationError('The query compiled to no statement.'))
+    if (bound.length !== 1) {
+      // RETURNING from several statements (a multi-row insert): one transaction, rows in order.
+      if (compiled.mode !== 'all') return E.left(validationError(`A query of ${bound.length} statements can only be read with all.`))
+      const handle = h.right
+      const readAll = () =>
+        bound.flatMap(({ s, params }) => logged(db, s.sql, params, () => read(handle, plan, s.sql, params) as unknown[]))
+      return E.right((bound.length > 1 ? handle.db.transaction(readAll).immediate() : []) as A)
+    }
+    const only = bound[0]!
     sql = only.s.sql
     const out = logged(db, only.s.sql, only.params, () => read(h.right, plan, only.s.sql, only.params))
     if (compiled.mode === 'one') return out as E.Either<DbError, A>

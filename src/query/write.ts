@@ -1,0 +1,291 @@
+/**
+ * Writes beyond insert: update and delete, their guard against touching every row by
+ * accident, RETURNING, and the insert conflict clauses (ON CONFLICT, OR REPLACE, OR
+ * IGNORE).
+ *
+ *   pipe(update(users), set({ age: 35 }), filter(eq(users.id, 1)))
+ *   pipe(deleteFrom(users), filter(lt(users.age, 18)), returning())
+ *   pipe(insert(users, row), onConflictDoUpdate({ target: users.email, set: excludedAll(users) }))
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { AnyColumn, Column, Typed } from '../schema/column.js'
+import { ColumnInfo } from '../schema/column.js'
+import type { AnyTable, ColumnsOf, Row } from '../schema/table.js'
+import { tableInfo } from '../schema/table.js'
+import { describeValue } from '../errors.js'
+import type {
+  Assignment,
+  CodecsPart,
+  DeleteStatement,
+  Expr,
+  ExprNode,
+  Field,
+  InsertStatement,
+  Query,
+  UpdateStatement
+} from './ast.js'
+import { Codecs } from './ast.js'
+import type { Placeholder } from './expr.js'
+import { toNode } from './expr.js'
+import type { WriteResult } from './insert.js'
+import type { Projected } from './select.js'
+import { tableCodecs } from './select.js'
+import { columnValue, targetColumns } from './values.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+declare const TargetType: unique symbol
+
+/** A write on table `T` (its schema type rides as a phantom, for `set` and `returning` to check by). */
+interface WriteOn<T> {
+  readonly [TargetType]?: T
+}
+
+export interface InsertQuery<T> extends Query<WriteResult>, WriteOn<T> {
+  readonly statement: InsertStatement
+}
+
+export interface UpdateQuery<T> extends Query<WriteResult>, WriteOn<T> {
+  readonly statement: UpdateStatement
+}
+
+export interface DeleteQuery<T> extends Query<WriteResult>, WriteOn<T> {
+  readonly statement: DeleteStatement
+}
+
+export type WriteQuery<T> = InsertQuery<T> | UpdateQuery<T> | DeleteQuery<T>
+
+/** What `set` takes: some columns, each a value of its type, an expression, or a placeholder. */
+export type SetValues<T> = {
+  readonly [K in keyof ColumnsOf<T>]?: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
+    ? (N extends true ? V : V | null) | Expr<V | null> | Placeholder
+    : never
+}
+
+declare const ChangedBrand: unique symbol
+
+/** The fields that differ between two rows (`changed(before, after)`), for `set`. */
+export type Changed<A> = Partial<A> & { readonly [ChangedBrand]?: true }
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+const withTarget = <Q extends Query<unknown>>(q: Q, table: AnyTable): Q => {
+  const columns = tableCodecs(tableInfo(table).columns)
+  const part: CodecsPart = columns === undefined ? { target: table } : { columns, target: table }
+  return { ...q, [Codecs]: part }
+}
+
+/**
+ * An UPDATE. Give it `set({...})` and a `filter`; without a filter it is refused (a
+ * Left, nothing changed) unless piped through `allRows`.
+ */
+export const update = <T extends AnyTable>(table: T): UpdateQuery<T> => {
+  const info = tableInfo(table)
+  return withTarget(
+    {
+      _tag: 'Query',
+      mode: 'run',
+      statement: {
+        _tag: 'Update',
+        table: info.ref,
+        set: [],
+        where: [],
+        allRows: false,
+        ...(info.problems.length > 0 ? { problems: info.problems } : {})
+      }
+    },
+    table
+  )
+}
+
+/** A DELETE. Give it a `filter`; without one it is refused unless piped through `allRows`. */
+export const deleteFrom = <T extends AnyTable>(table: T): DeleteQuery<T> => {
+  const info = tableInfo(table)
+  return withTarget(
+    {
+      _tag: 'Query',
+      mode: 'run',
+      statement: {
+        _tag: 'Delete',
+        table: info.ref,
+        where: [],
+        allRows: false,
+        ...(info.problems.length > 0 ? { problems: info.problems } : {})
+      }
+    },
+    table
+  )
+}
+
+/**
+ * `excluded.col` in `onConflictDoUpdate`'s `set`: the value the insert tried to write.
+ * `set: { hits: sql\`${users.hits} + ${excluded(users.hits)}\` }`.
+ */
+export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[ColumnInfo].ref, table: 'excluded' }) as Expr<T>
+
+/**
+ * `set` for an upsert that takes every column from the row that conflicted, except the
+ * primary key (and any named in `except`): typed as the table's `set` values.
+ */
+export const excludedAll = <T extends AnyTable>(table: T, options: { readonly except?: ReadonlyArray<keyof ColumnsOf<T>> } = {}): SetValues<T> => {
+  const info = tableInfo(table)
+  const skip = new Set<string>([...info.primaryKey, ...((options.except ?? []) as ReadonlyArray<string>)])
+  const out: Record<string, unknown> = {}
+  for (const c of info.columns) if (!skip.has(c.key)) out[c.key] = excluded(c)
+  return out as SetValues<T>
+}
+
+/**
+ * The fields of `after` that differ from `before` (Dates by time, bytes by content,
+ * json values by their JSON): pylite-orm's "update only what changed". When nothing
+ * changed, `set(changed(a, b))` makes the update a no-op that returns `{ changes: 0 }`.
+ */
+export const changed = <A extends object>(before: A, after: A): Changed<A> => {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(after)) {
+    if (v === undefined) continue
+    if (!sameValue((before as Record<string, unknown>)[k], v)) out[k] = v
+  }
+  return Object.defineProperty(out, ChangedMarker, { value: true, enumerable: false }) as Changed<A>
+}
+
+const ChangedMarker = Symbol.for('fp-lite-orm/Changed')
+
+const sameValue = (a: unknown, b: unknown): boolean => {
+  if (Object.is(a, b)) return true
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime()
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0
+  if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) {
+    try {
+      return JSON.stringify(a) === JSON.stringify(b)
+    } catch {
+      return false
+    }
+  }
+  return false
+}
+
+// -------------------------------------------------------------------------------------
+// combinators
+// -------------------------------------------------------------------------------------
+
+/**
+ * Builds `col = value` assignments from `{ key: value }`, checking each value by its
+ * column's rules. `undefined` values are skipped (as an insert leaves them out).
+ */
+const assignments = (
+  values: Readonly<Record<string, unknown>>,
+  q: Query<unknown> & { readonly statement: { readonly table: import('../schema/table.js').TableRef } },
+  where: string
+): { readonly set: Assignment[]; readonly problems: string[] } => {
+  const cols = targetColumns(q.statement.table, q[Codecs])
+  const set: Assignment[] = []
+  const problems: string[] = []
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+    return { set, problems: [`${where} takes an object of columns, got ${describeValue(values)}`] }
+  }
+  for (const [key, v] of Object.entries(values)) {
+    if (v === undefined) continue
+    const c = cols.get(key)
+    if (c === undefined) {
+      problems.push(`${where}: unknown column ${JSON.stringify(key)} (the columns of ${q.statement.table.name} are ${[...cols.keys()].join(', ')})`)
+      continue
+    }
+    const r = columnValue(c, v)
+    if (E.isLeft(r)) problems.push(`${where}: ${r.left}`)
+    else set.push({ column: c.ref.name, value: r.right })
+  }
+  return { set, problems }
+}
+
+const addProblems = <S extends { readonly problems?: ReadonlyArray<string> }>(s: S, problems: ReadonlyArray<string>): S =>
+  problems.length === 0 ? s : { ...s, problems: [...(s.problems ?? []), ...problems] }
+
+/**
+ * The columns an update writes. Values are checked by the column codecs now; a wrong
+ * type or an unknown column makes the update a Left when run, before any SQL. An empty
+ * `set({})` is refused; `set(changed(a, b))` with nothing changed is a no-op.
+ */
+export const set =
+  <T>(values: SetValues<T> | Changed<Row<T>>) =>
+  (q: UpdateQuery<T>): UpdateQuery<T> => {
+    const s = q.statement
+    const { set: more, problems } = assignments(values as Readonly<Record<string, unknown>>, q, `update ${s.table.name} set`)
+    const fromChanged = typeof values === 'object' && values !== null && ChangedMarker in values
+    const empty = more.length === 0 && problems.length === 0 && s.set.length === 0
+    if (empty && !fromChanged) {
+      problems.push(`update ${s.table.name}: set() names no column; give at least one (to skip an update when nothing changed, use set(changed(before, after)))`)
+    }
+    return { ...q, statement: addProblems({ ...s, set: [...s.set, ...more], ...(empty && fromChanged ? { noop: true } : {}) }, problems) }
+  }
+
+/** Asks for an update or delete of every row, on purpose (without it, no filter is refused). */
+export const allRows = <Q extends UpdateQuery<unknown> | DeleteQuery<unknown>>(q: Q): Q => ({
+  ...q,
+  statement: { ...q.statement, allRows: true }
+})
+
+const fieldsOf = (table: AnyTable): Field[] => tableInfo(table).ref.columns.map((c) => ({ key: c.key, expr: c }))
+
+/**
+ * RETURNING: the written rows, decoded like a select's (`returning()`: every column as
+ * `Row<T>`; `returning({ id: users.id })`: those fields).
+ */
+export function returning(): <T>(q: WriteQuery<T>) => Query<Array<Row<T>>>
+export function returning<S extends Readonly<Record<string, Expr<unknown>>>>(
+  fields: S
+): <T>(q: WriteQuery<T>) => Query<Array<Projected<S>>>
+export function returning(fields?: Readonly<Record<string, Expr<unknown>>>) {
+  return (q: WriteQuery<unknown>): Query<unknown> => {
+    const target = q[Codecs]?.target
+    const list: Field[] =
+      fields !== undefined
+        ? Object.entries(fields).map(([key, e]) => ({ key, expr: toNode(e) }))
+        : target !== undefined
+          ? fieldsOf(target)
+          : q.statement.table.columns.map((c) => ({ key: c.key, expr: c }))
+    return { ...q, mode: 'all', statement: { ...q.statement, returning: list } }
+  }
+}
+
+const targetNames = (target: AnyColumn | ReadonlyArray<AnyColumn> | undefined): string[] =>
+  target === undefined ? [] : (Array.isArray(target) ? target : [target]).map((c: AnyColumn) => c.name)
+
+/** ON CONFLICT [(target)] DO NOTHING: a row that would break a unique constraint is skipped. */
+export const onConflictDoNothing =
+  (target?: Typed<unknown> | ReadonlyArray<Typed<unknown>>) =>
+  <T>(q: InsertQuery<T>): InsertQuery<T> => ({
+    ...q,
+    statement: { ...q.statement, onConflict: { _tag: 'DoNothing', target: targetNames(target as AnyColumn | AnyColumn[] | undefined) } }
+  })
+
+/**
+ * ON CONFLICT (target) DO UPDATE SET ...: an upsert. `set` values are checked like
+ * `set`'s, and may use `excluded(col)` (or be `excludedAll(table)`); `where` limits
+ * which conflicting rows are updated.
+ */
+export const onConflictDoUpdate =
+  <T>(options: {
+    readonly target: Typed<unknown> | ReadonlyArray<Typed<unknown>>
+    readonly set: SetValues<T>
+    readonly where?: Expr<boolean | null>
+  }) =>
+  (q: InsertQuery<T>): InsertQuery<T> => {
+    const s = q.statement
+    const { set: assigned, problems } = assignments(options.set as Readonly<Record<string, unknown>>, q, `insert into ${s.table.name} on conflict do update set`)
+    const target = targetNames(options.target as AnyColumn | AnyColumn[])
+    if (target.length === 0) problems.push(`insert into ${s.table.name}: onConflictDoUpdate needs a target (the unique column or columns)`)
+    if (assigned.length === 0 && problems.length === 0) problems.push(`insert into ${s.table.name}: onConflictDoUpdate's set names no column`)
+    const where: ExprNode[] = options.where === undefined ? [] : [toNode(options.where)]
+    return { ...q, statement: addProblems({ ...s, onConflict: { _tag: 'DoUpdate', target, set: assigned, where } }, problems) }
+  }
+
+/** INSERT OR REPLACE: a row that conflicts replaces the old row (deleting it first, with its cascades). */
+export const orReplace = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'replace' } })
+
+/** INSERT OR IGNORE: a row that breaks a constraint (unique, not null, check) is skipped. */
+export const orIgnore = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'ignore' } })
