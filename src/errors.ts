@@ -251,13 +251,16 @@ export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly t
   if (isDbError(e)) return e
   if (!isSqliteLike(e)) {
     if (e instanceof RangeError || e instanceof TypeError) {
-      // better-sqlite3 throws these for values it cannot bind (objects, wrong parameter counts).
-      return validationError(`SQLite refused the statement's parameters: ${e.message}`, sql)
+      // better-sqlite3 throws these before SQLite runs anything: values it cannot bind,
+      // wrong parameter counts, several statements in one string.
+      return validationError(`The statement was refused before it ran: ${e.message}.${sql === undefined ? "" : ` (in: ${sql})`}`)
     }
     return unexpectedError(e, 'The SQLite driver threw')
   }
   const code = e.code
-  const kind = CONSTRAINT_KINDS[code]
+  // ON DELETE/UPDATE RESTRICT is enforced by a trigger-like action: SQLite reports it as
+  // SQLITE_CONSTRAINT_TRIGGER, with the foreign key message.
+  const kind = CONSTRAINT_KINDS[code] ?? (code === 'SQLITE_CONSTRAINT_TRIGGER' && /FOREIGN KEY/.test(e.message) ? 'foreignKey' : undefined)
   if (kind !== undefined) {
     const colon = e.message.indexOf(':')
     const parsed = colon >= 0 && kind !== 'check' ? parseQualifiedColumns(e.message.slice(colon + 1)) : { columns: [] }
