@@ -198,3 +198,16 @@ test('run refuses a value that is not a query, with a Left', (t) => {
   t.regex(e.message, /terminal/)
   t.is(unwrapLeft(s.run(null as never))._tag, 'ValidationError')
 })
+
+test('a write while a stream is open on the same thread is a clear Left', (t) => {
+  const s = session(tempDb())
+  unwrap(s.run(createTable(parents)))
+  unwrap(s.run(insert(parents, [{ name: 'a' }, { name: 'b' }])))
+  for (const _ of unwrap(s.stream(pipe(select(parents), all)))) {
+    const e = unwrapLeft(s.run(insert(parents, { name: 'during' })))
+    t.is(e._tag, 'ValidationError')
+    t.regex(e.message, /still reading a stream.*Finish \(or break out of\) the loop/)
+    break
+  }
+  t.is(unwrap(s.run(pipe(select(parents), count))), 2)
+})

@@ -250,6 +250,12 @@ const constraintAdvice: Record<ConstraintKind, string> = {
 export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly table?: string; readonly path?: string }): DbError => {
   if (isDbError(e)) return e
   if (!isSqliteLike(e)) {
+    if (e instanceof TypeError && /connection is busy executing a query/.test(e.message)) {
+      return validationError(
+        'This thread is still reading a stream on this database, and the connection cannot run another statement until it ends. ' +
+          `Finish (or break out of) the loop over stream(...) first.${sql === undefined ? '' : ` (in: ${sql})`}`
+      )
+    }
     if (e instanceof RangeError || e instanceof TypeError) {
       // better-sqlite3 throws these before SQLite runs anything: values it cannot bind,
       // wrong parameter counts, several statements in one string.
