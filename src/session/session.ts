@@ -31,6 +31,7 @@ import { RowDecodeFailure, fieldDecoder, ioTsIssues, rowReader } from './rows.js
 export type { Params } from './bind.js'
 
 export interface Session {
+  readonly _tag: 'Session' | 'Tx'
   readonly db: Db
   /** Runs a query value: `Right` with its result, or `Left` with what went wrong. */
   run<A>(q: Query<A>, params?: Params): E.Either<DbError, A>
@@ -76,7 +77,7 @@ const planOf = (compiled: Compiled, codecs: CodecsPart | undefined): Plan => {
 }
 
 /** Runs `f`, reporting the statement to the database's log with its duration. */
-const logged = <A>(db: Db, sql: string, params: ReadonlyArray<SqlValue>, f: () => A): A => {
+export const logged = <A>(db: Db, sql: string, params: ReadonlyArray<SqlValue>, f: () => A): A => {
   const log = db.log
   if (log === undefined) return f()
   const start = performance.now()
@@ -309,6 +310,7 @@ const ioIndexed = (e: RowDecodeFailure, row: number) =>
 
 /** A session on the database, for the calling thread. */
 export const session = (db: Db): Session => ({
+  _tag: 'Session',
   db,
   run: (q, params) => {
     try {

@@ -1,0 +1,244 @@
+/**
+ * Transactions, synchronous as better-sqlite3 is, and honest about it in the types.
+ *
+ *   transaction(db, (tx) => pipe(tx.run(ins), E.chain(() => tx.run(upd))))
+ *
+ * BEGIN (IMMEDIATE by default) on the calling thread's handle; COMMIT on Right;
+ * ROLLBACK on Left and on a throw (returned as a Left, never rethrown). Inside a
+ * transaction, `transaction(...)` is a SAVEPOINT: an inner Left rolls back to it and the
+ * outer transaction goes on. Sessions on the same thread share the handle, so a plain
+ * `session(db)` used inside the callback joins the transaction too.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { DbError } from '../errors.js'
+import { fromSqliteThrow, isDbError, unexpectedError, validationError } from '../errors.js'
+import type { Query } from '../query/ast.js'
+import type { Db } from '../conn/connect.js'
+import type { Handle } from '../conn/registry.js'
+import { acquire } from '../conn/registry.js'
+import type { Session } from './session.js'
+import { logged, runQuery, streamQuery } from './session.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/** A session bound to a running transaction; valid only inside its callback. */
+export interface Tx extends Session {
+  readonly _tag: 'Tx'
+  /** 1 in the outermost transaction, 2 in a savepoint inside it, and so on. */
+  readonly depth: number
+  /** True inside `readTransaction`: writes are refused by SQLite (`query_only`). */
+  readonly readOnly: boolean
+}
+
+export type TransactionMode = 'immediate' | 'deferred' | 'exclusive'
+
+export interface TransactionOptions {
+  /**
+   * How the outermost transaction begins: `immediate` (the default) takes the write lock
+   * at once, so it cannot fail half-way for want of it; `deferred` takes it at the first
+   * write; `exclusive` also keeps readers of rollback-journal databases out.
+   */
+  readonly mode?: TransactionMode
+}
+
+/** What a transaction runs on: a database, a session, or a running transaction (a savepoint). */
+export type TransactionTarget = Db | Session | Tx
+
+/** The results of a list of queries run as one transaction, in order. */
+export type Results<Qs extends ReadonlyArray<Query<unknown>>> = { -readonly [K in keyof Qs]: Qs[K] extends Query<infer A> ? A : never }
+
+/**
+ * The callback's result must be an Either, synchronously. A Promise (or a TaskEither,
+ * which is a function) is not one, so an async callback is a type error.
+ */
+export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
+
+// -------------------------------------------------------------------------------------
+// the machinery
+// -------------------------------------------------------------------------------------
+
+const MODES: Readonly<Record<TransactionMode, string>> = { immediate: 'BEGIN IMMEDIATE', deferred: 'BEGIN DEFERRED', exclusive: 'BEGIN EXCLUSIVE' }
+
+/** Per handle: how deep the library's own transactions are nested, and a savepoint counter. */
+const depths = new WeakMap<Handle, number>()
+let savepoints = 0
+
+const dbOf = (on: TransactionTarget): Db => (on._tag === 'Db' ? on : on.db)
+
+const exec = (db: Db, h: Handle, sql: string): void => {
+  logged(db, sql, [], () => h.db.exec(sql))
+}
+
+const isEither = (u: unknown): u is E.Either<unknown, unknown> =>
+  typeof u === 'object' && u !== null && (((u as { _tag?: unknown })._tag === 'Left' && 'left' in u) || ((u as { _tag?: unknown })._tag === 'Right' && 'right' in u))
+
+const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  (typeof u === 'object' || typeof u === 'function') && u !== null && typeof (u as { then?: unknown }).then === 'function'
+
+/** What the callback gave, as an Either; anything else (a Promise above all) becomes a Left. */
+const settle = <E, A>(out: unknown): E.Either<E | DbError, A> => {
+  if (isEither(out)) return out as E.Either<E, A>
+  if (isThenable(out)) {
+    // Keep a later rejection from crashing the process: the transaction is over anyway.
+    Promise.resolve(out).then(undefined, () => undefined)
+    return E.left(
+      validationError(
+        'The transaction callback returned a Promise. Transactions are synchronous: the callback must return an Either ' +
+          'once its work is done. Nothing was committed: the transaction was rolled back.'
+      )
+    )
+  }
+  if (typeof out === 'function') {
+    return E.left(
+      validationError(
+        'The transaction callback returned a function (a TaskEither?). Transactions are synchronous: run the work inside ' +
+          'the callback and return its Either. Nothing was committed: the transaction was rolled back.'
+      )
+    )
+  }
+  return E.left(validationError('The transaction callback must return an Either (E.right(value) or E.left(error)); it was rolled back.'))
+}
+
+const makeTx = (db: Db, depth: number, readOnly: boolean, isActive: () => boolean): Tx => {
+  const ended = () =>
+    E.left(validationError('This transaction has ended: a tx may only be used inside its callback. Start a new transaction.'))
+  return {
+    _tag: 'Tx',
+    db,
+    depth,
+    readOnly,
+    run: (q, params) => (isActive() ? guard(() => runQuery(db, q, params)) : ended()),
+    stream: (q, params) => (isActive() ? guard(() => streamQuery(db, q, params)) : ended()),
+    // The transaction owns the connection until it ends: closing it here would lose the work.
+    close: () => undefined
+  }
+}
+
+const guard = <A>(f: () => E.Either<DbError, A>): E.Either<DbError, A> => {
+  try {
+    return f()
+  } catch (e) {
+    return E.left(unexpectedError(e, 'Running the query threw'))
+  }
+}
+
+/**
+ * Runs `body` in a transaction (or a savepoint when one is already open on this
+ * thread's handle) and commits or rolls back by its result.
+ */
+const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode, readOnly: boolean): E.Either<E | DbError, A> => {
+  if (MODES[mode] === undefined) return E.left(validationError(`Unknown transaction mode ${JSON.stringify(mode)}: use immediate, deferred or exclusive.`))
+  const acquired = acquire(db)
+  if (E.isLeft(acquired)) return acquired
+  const h = acquired.right
+  const nested = h.db.inTransaction
+  const savepoint = nested ? `fplite_sp_${++savepoints}` : undefined
+  const wasQueryOnly = readOnly ? (h.db.pragma('query_only', { simple: true }) as number) === 1 : false
+  try {
+    exec(db, h, savepoint === undefined ? (readOnly ? MODES.deferred : MODES[mode]) : `SAVEPOINT "${savepoint}"`)
+    if (readOnly) {
+      // Start the read now, so the snapshot is the database as of this moment.
+      if (savepoint === undefined) h.db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get()
+      h.db.pragma('query_only = 1')
+    }
+  } catch (e) {
+    return E.left(fromSqliteThrow(e, savepoint === undefined ? MODES[mode] : 'SAVEPOINT'))
+  }
+
+  const depth = (depths.get(h) ?? 0) + 1
+  depths.set(h, depth)
+  let active = true
+  let out: E.Either<E | DbError, A>
+  try {
+    out = settle<E, A>(body(makeTx(db, depth, readOnly, () => active)))
+  } catch (e) {
+    out = E.left(isDbError(e) ? e : unexpectedError(e, 'The transaction callback threw; the transaction was rolled back'))
+  } finally {
+    active = false
+    depths.set(h, depth - 1)
+    if (readOnly && !wasQueryOnly) {
+      try {
+        h.db.pragma('query_only = 0')
+      } catch {
+        // the handle is closed or broken: the rollback below reports it
+      }
+    }
+  }
+  return E.isRight(out) ? commit(db, h, savepoint, out) : rollback(db, h, savepoint, out)
+}
+
+const commit = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
+  if (!h.db.inTransaction) {
+    return E.left(
+      validationError('The transaction was already ended inside its callback (by SQLite after an error, or by a COMMIT/ROLLBACK in raw SQL); nothing more was committed.')
+    )
+  }
+  try {
+    exec(db, h, savepoint === undefined ? 'COMMIT' : `RELEASE "${savepoint}"`)
+    return out
+  } catch (e) {
+    const err = fromSqliteThrow(e, savepoint === undefined ? 'COMMIT' : 'RELEASE')
+    return rollback(db, h, savepoint, E.left(err))
+  }
+}
+
+const rollback = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
+  if (!h.db.inTransaction) return out // SQLite rolled it back already (e.g. after SQLITE_FULL)
+  try {
+    if (savepoint === undefined) exec(db, h, 'ROLLBACK')
+    else {
+      exec(db, h, `ROLLBACK TO "${savepoint}"`)
+      exec(db, h, `RELEASE "${savepoint}"`)
+    }
+  } catch {
+    // A failed rollback leaves SQLite to roll back when the handle closes; the Left stands.
+  }
+  return out
+}
+
+// -------------------------------------------------------------------------------------
+// interpreters
+// -------------------------------------------------------------------------------------
+
+/**
+ * Runs `body` in a transaction on the calling thread's connection, or runs a list of
+ * query values all-or-nothing (a transaction as data) and returns their results.
+ * Inside a running transaction it is a SAVEPOINT.
+ */
+export function transaction<E, A>(on: TransactionTarget, body: TransactionBody<E, A>, options?: TransactionOptions): E.Either<E | DbError, A>
+export function transaction<const Qs extends ReadonlyArray<Query<unknown>>>(
+  on: TransactionTarget,
+  queries: Qs,
+  options?: TransactionOptions
+): E.Either<DbError, Results<Qs>>
+export function transaction(
+  on: TransactionTarget,
+  body: TransactionBody<unknown, unknown> | ReadonlyArray<Query<unknown>>,
+  options: TransactionOptions = {}
+): E.Either<unknown, unknown> {
+  const mode = options.mode ?? 'immediate'
+  if (Array.isArray(body)) return within(dbOf(on), (tx) => runAll(tx, body), mode, false)
+  if (typeof body !== 'function') {
+    return E.left(validationError('transaction takes a callback (tx) => Either, or a list of query values.'))
+  }
+  return within(dbOf(on), body as TransactionBody<unknown, unknown>, mode, false)
+}
+
+const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbError, unknown[]> => {
+  const results: unknown[] = []
+  for (const q of queries) {
+    const r = tx.run(q)
+    if (E.isLeft(r)) return r
+    results.push(r.right)
+  }
+  return E.right(results)
+}
+
+/**
+ * Several reads from one consistent snapshot of the database. In WAL mode it does not
+ * block the writer, nor wait for it; writes inside it are refused.
+ */
+export const readTransaction = <E, A>(on: TransactionTarget, body: TransactionBody<E, A>): E.Either<E | DbError, A> =>
+  within(dbOf(on), body, 'deferred', true)
