@@ -136,7 +136,7 @@ test('log receives every statement with its SQL, positional params and duration'
   const q = pipe(select(notes), filter(eq(notes.id, placeholder('id'))), first)
   unwrap(s.run(q, { id: 1 }))
   const last = events[events.length - 1]!
-  t.is(last.sql, 'SELECT "notes"."id", "notes"."body" FROM "notes" WHERE "notes"."id" = ? LIMIT 1')
+  t.is(last.sql, 'SELECT "notes"."id", "notes"."body" FROM "notes" WHERE "notes"."id" IS ? LIMIT 1')
   t.deepEqual(last.params, [1])
   t.true(last.durationMs >= 0)
   t.true(events.some((e) => e.sql.startsWith('INSERT') && e.params[0] === 'hello'))
@@ -165,10 +165,10 @@ test('the statement cache is bounded and repeated queries reuse prepared stateme
   const h = unwrap(registry.acquire(db))
   const q = pipe(select(notes), filter(eq(notes.id, placeholder('id'))), first)
   unwrap(s.run(q, { id: 1 }))
-  const stmt = h.statements.get('SELECT "notes"."id", "notes"."body" FROM "notes" WHERE "notes"."id" = ? LIMIT 1').stmt
+  const stmt = h.statements.get('SELECT "notes"."id", "notes"."body" FROM "notes" WHERE "notes"."id" IS ? LIMIT 1').stmt
   unwrap(s.run(q, { id: 2 }))
   unwrap(s.run(pipe(select(notes), filter(eq(notes.id, 3)), first)))
-  t.is(h.statements.get('SELECT "notes"."id", "notes"."body" FROM "notes" WHERE "notes"."id" = ? LIMIT 1').stmt, stmt)
+  t.is(h.statements.get('SELECT "notes"."id", "notes"."body" FROM "notes" WHERE "notes"."id" IS ? LIMIT 1').stmt, stmt)
   // Ten different SQL texts (1..10 AND-ed filters) pass through a cache of three.
   for (let i = 1; i <= 10; i++) {
     const q = Array.from({ length: i }).reduce<SelectQuery<unknown>>((acc) => filter(eq(notes.id, 1))(acc), select(notes))

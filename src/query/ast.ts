@@ -48,7 +48,8 @@ export interface PlaceholderNode {
   readonly encoding?: Encoding
 }
 
-export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>='
+/** `IS` / `IS NOT` are `=` / `<>` that treat NULL as a value (used for placeholders that may be bound to null). */
+export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'IS' | 'IS NOT'
 
 export interface CompareNode {
   readonly _tag: 'Compare'
@@ -212,9 +213,11 @@ export interface Field {
   readonly expr: ExprNode
 }
 
+export type JoinKind = 'inner' | 'left' | 'right' | 'full'
+
 export interface JoinClause {
   readonly _tag: 'Join'
-  readonly kind: 'inner' | 'left'
+  readonly kind: JoinKind
   readonly table: TableRef
   readonly on: ExprNode
 }
@@ -375,10 +378,17 @@ export interface Query<A> {
   readonly [ResultType]?: A
 }
 
-/** A select before its terminal: the combinators (`filter`, `orderBy`, ...) apply to it. */
-export interface SelectQuery<A> extends SelectStatement {
+declare const TablesType: unique symbol
+
+/**
+ * A select before its terminal: the combinators (`filter`, `orderBy`, ...) apply to it.
+ * `A` is its row type; `Ts` the rows of the tables in scope by query name (what a join
+ * nests), or `never` once `columns` fixed a flat row.
+ */
+export interface SelectQuery<A, Ts = unknown> extends SelectStatement {
   readonly [Codecs]?: CodecsPart
   readonly [ResultType]?: A
+  readonly [TablesType]?: Ts
 }
 
 export const codecKey = (table: string, column: string): string => `${table}\u0000${column}`

@@ -9,7 +9,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { absurd } from 'fp-ts/lib/function.js'
-import type { ColumnKind, SqlValue } from '../schema/column.js'
+import type { ColumnKind, ColumnRef, SqlValue } from '../schema/column.js'
 import type { TableRef } from '../schema/table.js'
 import { checkIdentifier } from '../schema/table.js'
 import type { DbError } from '../errors.js'
@@ -57,6 +57,14 @@ export interface OutputField {
   readonly kind?: ColumnKind
   /** A json column's codec, in the query's codecs. */
   readonly codecKey?: string
+  /** The table (query name) whose nested object the field belongs to, in joined rows. */
+  readonly group?: string
+}
+
+/** A nested object of joined rows: `null` when every field of it is NULL (the missing side of an outer join). */
+export interface OutputGroup {
+  readonly key: string
+  readonly nullable: boolean
 }
 
 export interface Compiled {
@@ -64,6 +72,8 @@ export interface Compiled {
   readonly statements: ReadonlyArray<CompiledStatement>
   /** The fields of each row, for the reading modes. */
   readonly fields: ReadonlyArray<OutputField>
+  /** Joined rows nest their fields in these objects, in this order. */
+  readonly groups?: ReadonlyArray<OutputGroup>
   /** The table written to, to name it in constraint errors SQLite leaves vague. */
   readonly table?: string
   /** Several statements (a multi-row insert, a table and its indexes) run in one transaction. */
@@ -123,7 +133,9 @@ const FUNCTIONS: ReadonlySet<FunctionName> = new Set<FunctionName>([
   'upper'
 ])
 
-const COMPARE_OPS: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>='])
+const JOIN_SQL: Readonly<Record<string, string>> = { inner: 'JOIN', left: 'LEFT JOIN', right: 'RIGHT JOIN', full: 'FULL JOIN' }
+
+const COMPARE_OPS: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>=', 'IS', 'IS NOT'])
 
 const REFERENCE_ACTIONS: ReadonlySet<string> = new Set(['cascade', 'restrict', 'set null', 'set default', 'no action'])
 
@@ -245,22 +257,49 @@ const outputField = (key: string, e: ExprNode): OutputField => {
   return e._tag === 'Column' && e.kind === 'json' ? { ...base, codecKey: codecKey(e.table, e.name) } : base
 }
 
-/** The select list and the fields it yields. Columns are aliased to their keys when the names differ. */
-const selectList = (s: SelectStatement, p: Params): { readonly sql: string; readonly fields: OutputField[] } => {
+const queryName = (t: TableRef): string => t.alias ?? t.name
+
+const columnList = (cols: ReadonlyArray<ColumnRef>, aliased: boolean): string =>
+  cols
+    .map((c) => {
+      const col = `${quoteIdentifier(c.table)}.${quoteIdentifier(c.name)}`
+      return aliased && c.key !== c.name ? `${col} AS ${quoteIdentifier(c.key)}` : col
+    })
+    .join(', ')
+
+/** Which tables of a join may come back missing (all NULL): the optional sides of outer joins. */
+export const joinGroups = (s: SelectStatement): OutputGroup[] => {
+  const groups: Array<{ key: string; nullable: boolean }> = [{ key: queryName(s.from), nullable: false }]
+  for (const j of s.joins) {
+    if (j.kind === 'right' || j.kind === 'full') for (const g of groups) g.nullable = true
+    groups.push({ key: queryName(j.table), nullable: j.kind === 'left' || j.kind === 'full' })
+  }
+  const seen = new Set<string>()
+  for (const g of groups) {
+    if (seen.has(g.key)) throw new CompileFailure(`the table ${g.key} appears twice in the query: give the second one another name with alias(table, 'name')`)
+    seen.add(g.key)
+  }
+  return groups
+}
+
+/**
+ * The select list and the fields it yields. A single table's columns are aliased to
+ * their keys where the names differ; joined tables' columns nest by query name.
+ */
+const selectList = (s: SelectStatement, p: Params): { readonly sql: string; readonly fields: OutputField[]; readonly groups?: OutputGroup[] } => {
   if (s.selection !== undefined) {
     if (s.selection.length === 0) throw new CompileFailure('columns({}) selects nothing: name at least one column')
     const fields = s.selection.map((f) => outputField(f.key, f.expr))
     const sql = s.selection.map((f) => `${exprSql(f.expr, p)} AS ${quoteIdentifier(f.key)}`).join(', ')
     return { sql, fields }
   }
-  const fields = s.from.columns.map((c) => outputField(c.key, c))
-  const sql = s.from.columns
-    .map((c) => {
-      const col = `${quoteIdentifier(c.table)}.${quoteIdentifier(c.name)}`
-      return c.key === c.name ? col : `${col} AS ${quoteIdentifier(c.key)}`
-    })
-    .join(', ')
-  return { sql, fields }
+  if (s.joins.length === 0) {
+    return { sql: columnList(s.from.columns, true), fields: s.from.columns.map((c) => outputField(c.key, c)) }
+  }
+  const groups = joinGroups(s)
+  const tables = [s.from, ...s.joins.map((j) => j.table)]
+  const fields = tables.flatMap((t) => t.columns.map((c) => ({ ...outputField(c.key, c), group: queryName(t) })))
+  return { sql: tables.map((t) => columnList(t.columns, false)).join(', '), fields, groups }
 }
 
 /** Conditions AND-ed; one alone needs no parentheses. */
@@ -270,9 +309,7 @@ const conjunction = (conditions: ReadonlyArray<ExprNode>, p: Params): string =>
 /** FROM ... WHERE ... GROUP BY ... HAVING: the part every read mode shares. */
 const bodySql = (s: SelectStatement, p: Params): string => {
   let sql = ` FROM ${fromSql(s.from)}`
-  for (const j of s.joins) {
-    sql += ` ${j.kind === 'left' ? 'LEFT JOIN' : 'JOIN'} ${fromSql(j.table)} ON ${exprSql(j.on, p)}`
-  }
+  for (const j of s.joins) sql += ` ${JOIN_SQL[j.kind] ?? fail(`unknown join ${JSON.stringify(j.kind)}`)} ${fromSql(j.table)} ON ${exprSql(j.on, p)}`
   if (s.where.length > 0) sql += ` WHERE ${conjunction(s.where, p)}`
   if (s.groupBy.length > 0) sql += ` GROUP BY ${s.groupBy.map((g) => exprSql(g, p)).join(', ')}`
   if (s.having.length > 0) sql += ` HAVING ${conjunction(s.having, p)}`
@@ -296,16 +333,22 @@ const limitSql = (s: SelectStatement, p: Params, implicit: number | undefined): 
   return ` LIMIT ${limit ?? '-1'} OFFSET ${exprSql(s.offset, p)}`
 }
 
-const plainSelect = (s: SelectStatement, p: Params, implicitLimit?: number): { sql: string; fields: OutputField[] } => {
+interface SelectSql {
+  readonly sql: string
+  readonly fields: OutputField[]
+  readonly groups?: OutputGroup[]
+}
+
+const plainSelect = (s: SelectStatement, p: Params, implicitLimit?: number): SelectSql => {
   const list = selectList(s, p)
   const sql = `SELECT ${s.distinct ? 'DISTINCT ' : ''}${list.sql}${bodySql(s, p)}${orderSql(s, p)}${limitSql(s, p, implicitLimit)}`
-  return { sql, fields: list.fields }
+  return list.groups === undefined ? { sql, fields: list.fields } : { sql, fields: list.fields, groups: list.groups }
 }
 
 const isSimpleCount = (s: SelectStatement): boolean =>
   !s.distinct && s.selection === undefined && s.groupBy.length === 0 && s.having.length === 0 && s.limit === undefined && s.offset === undefined
 
-const selectSql = (s: SelectStatement, mode: ResultMode, p: Params): { sql: string; fields: OutputField[] } => {
+const selectSql = (s: SelectStatement, mode: ResultMode, p: Params): SelectSql => {
   if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
   switch (mode) {
     case 'first':
@@ -496,8 +539,9 @@ const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
     switch (s._tag) {
       case 'Select': {
         const p = new Params()
-        const { sql, fields } = selectSql(s, q.mode, p)
-        return E.right({ mode: q.mode, statements: [p.statement(sql)], fields, transactional: false })
+        const { sql, fields, groups } = selectSql(s, q.mode, p)
+        const compiled: Compiled = { mode: q.mode, statements: [p.statement(sql)], fields, transactional: false }
+        return E.right(groups === undefined ? compiled : { ...compiled, groups })
       }
       case 'Insert': {
         const statements = insertStatements(s)

@@ -85,6 +85,8 @@ export const kindOf = (e: ExprNode): ColumnKind | undefined => {
     case 'Function':
     case 'Sql':
       return e.kind
+    case 'CountAll':
+      return 'integer'
     default:
       return undefined
   }
@@ -149,13 +151,19 @@ const compare =
     return { _tag: 'Compare', op, left: l, right: operand(right, l) }
   }
 
-/** `=`; `eq(col, null)` is `IS NULL`. */
-export const eq = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> =>
-  right === null ? isNull(left) : compare('=')(left, right)
+const isPlaceholder = (u: unknown): boolean =>
+  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Placeholder'
 
-/** `<>`; `ne(col, null)` is `IS NOT NULL`. */
+/**
+ * `=`; `eq(col, null)` is `IS NULL`. With a placeholder it is `IS ?`, which is `=` for
+ * values and `IS NULL` when the placeholder is bound to null, as the literal would be.
+ */
+export const eq = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> =>
+  right === null ? isNull(left) : compare(isPlaceholder(right) ? 'IS' : '=')(left, right)
+
+/** `<>`; `ne(col, null)` is `IS NOT NULL`; with a placeholder, `IS NOT ?` (see `eq`). */
 export const ne = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> =>
-  right === null ? isNotNull(left) : compare('<>')(left, right)
+  right === null ? isNotNull(left) : compare(isPlaceholder(right) ? 'IS NOT' : '<>')(left, right)
 
 export const gt: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('>')
 export const gte: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('>=')

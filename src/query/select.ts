@@ -10,9 +10,9 @@ import type * as t from 'io-ts'
 import type { Option } from 'fp-ts/lib/Option.js'
 import type { AnyColumn, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
-import type { AnyTable, Row } from '../schema/table.js'
+import type { AnyTable, NameOf, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
-import type { Expr, ExprNode, Field, OrderTerm, Query, ResultMode, SelectQuery, SelectStatement, Statement } from './ast.js'
+import type { Expr, ExprNode, Field, JoinKind, OrderTerm, Query, ResultMode, SelectQuery, SelectStatement, Statement } from './ast.js'
 import type { RawQuery } from './raw.js'
 import { Codecs, codecKey } from './ast.js'
 import { describeValue } from '../errors.js'
@@ -34,7 +34,7 @@ export const tableCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t
 }
 
 /** Every row of a table (or an alias), decoded as `Row<T>`. Refine with `filter`, `orderBy`, ... */
-export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>> => {
+export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>, { [K in NameOf<T>]: Row<T> }> => {
   const info = tableInfo(table)
   const columns = tableCodecs(info.columns)
   const q: SelectStatement = {
@@ -56,7 +56,47 @@ export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>> => {
 // -------------------------------------------------------------------------------------
 
 /** The same select with another row type: the row type is a phantom, only the types change. */
-const retype = <B>(q: SelectQuery<unknown>): SelectQuery<B> => q as SelectQuery<B>
+const retype = <B, Ts = never>(q: SelectQuery<unknown, unknown>): SelectQuery<B, Ts> => q as SelectQuery<B, Ts>
+
+/** Any select, whatever its row type. */
+type AnySelect = SelectQuery<unknown, unknown>
+
+type Simplify<A> = { [K in keyof A]: A[K] } & {}
+type Nullable<Ts> = { [K in keyof Ts]: Ts[K] | null }
+
+/** The select after a join: rows nest by query name; a projected select keeps its flat row. */
+export type Joined<A, Ts, J, Kind extends JoinKind> = [Ts] extends [never]
+  ? SelectQuery<A, never>
+  : SelectQuery<JoinedTables<Ts, J, Kind>, JoinedTables<Ts, J, Kind>>
+
+type JoinedTables<Ts, J, Kind extends JoinKind> = Simplify<
+  (Kind extends 'right' | 'full' ? Nullable<Ts> : Ts) & {
+    [K in NameOf<J>]: Kind extends 'left' | 'full' ? Row<J> | null : Row<J>
+  }
+>
+
+const joinWith =
+  <Kind extends JoinKind>(kind: Kind) =>
+  <J extends AnyTable>(table: J, on: Expr<boolean | null>) =>
+  <A, Ts>(q: SelectQuery<A, Ts>): Joined<A, Ts, J, Kind> => {
+    const info = tableInfo(table)
+    const joined = { ...q, joins: [...q.joins, { _tag: 'Join' as const, kind, table: info.ref, on: toNode(on) }] }
+    const codecs = tableCodecs(info.columns)
+    const problems = info.problems.length > 0 ? { problems: [...(q.problems ?? []), ...info.problems] } : {}
+    const withCodecs = codecs === undefined ? joined : { ...joined, [Codecs]: { ...q[Codecs], columns: { ...q[Codecs]?.columns, ...codecs } } }
+    return { ...withCodecs, ...problems } as never
+  }
+
+/** INNER JOIN: rows nest by table name (or alias): `{ posts: Post, users: User }`. */
+export const join = joinWith('inner')
+/** The same as `join`. */
+export const innerJoin = join
+/** LEFT JOIN: the joined table's part of a row is `null` where nothing matched. */
+export const leftJoin = joinWith('left')
+/** RIGHT JOIN: the earlier tables' parts are `null` where nothing matched. */
+export const rightJoin = joinWith('right')
+/** FULL OUTER JOIN: either side may be `null`. */
+export const fullJoin = joinWith('full')
 
 /** Ascending order (`nulls` places NULLs first or last; SQLite's default puts them first). */
 export const asc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm => ({
@@ -80,7 +120,7 @@ const isOrderTerm = (u: unknown): u is OrderTerm =>
 /** Orders by the terms in turn; a bare expression is ascending. Adds to earlier `orderBy`s. */
 export const orderBy =
   (...terms: ReadonlyArray<OrderTerm | Expr<unknown>>) =>
-  <A>(q: SelectQuery<A>): SelectQuery<A> => ({
+  <Q extends AnySelect>(q: Q): Q => ({
     ...q,
     orderBy: [...q.orderBy, ...terms.map((x) => (isOrderTerm(x) ? x : asc(x)))]
   })
@@ -99,15 +139,15 @@ const countNode = (n: number | Placeholder, what: string): ExprNode => {
 /** At most `n` rows. */
 export const limit =
   (n: number | Placeholder) =>
-  <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, limit: countNode(n, 'limit') })
+  <Q extends AnySelect>(q: Q): Q => ({ ...q, limit: countNode(n, 'limit') })
 
 /** Skips the first `n` rows. */
 export const offset =
   (n: number | Placeholder) =>
-  <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, offset: countNode(n, 'offset') })
+  <Q extends AnySelect>(q: Q): Q => ({ ...q, offset: countNode(n, 'offset') })
 
 /** SELECT DISTINCT. */
-export const distinct = <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, distinct: true })
+export const distinct = <Q extends AnySelect>(q: Q): Q => ({ ...q, distinct: true })
 
 /** The row type of a projection. */
 export type Projected<S> = { -readonly [K in keyof S]: S[K] extends Typed<infer V> ? V : never }
@@ -118,18 +158,18 @@ export type Projected<S> = { -readonly [K in keyof S]: S[K] extends Typed<infer 
  */
 export const columns =
   <S extends Readonly<Record<string, Expr<unknown>>>>(fields: S) =>
-  <A>(q: SelectQuery<A>): SelectQuery<Projected<S>> =>
+  <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Projected<S>, never> =>
     retype({ ...q, selection: Object.entries(fields).map(([key, e]): Field => ({ key, expr: toNode(e) })) })
 
 /** GROUP BY. */
 export const groupBy =
   (...exprs: ReadonlyArray<Expr<unknown>>) =>
-  <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, groupBy: [...q.groupBy, ...exprs.map(toNode)] })
+  <Q extends AnySelect>(q: Q): Q => ({ ...q, groupBy: [...q.groupBy, ...exprs.map(toNode)] })
 
 /** HAVING: a condition on groups. Several are AND-ed. */
 export const having =
   (condition: Expr<boolean | null>) =>
-  <A>(q: SelectQuery<A>): SelectQuery<A> => ({ ...q, having: [...q.having, toNode(condition)] })
+  <Q extends AnySelect>(q: Q): Q => ({ ...q, having: [...q.having, toNode(condition)] })
 
 /**
  * Checks every row with an io-ts codec (after the columns are decoded by kind) and
@@ -146,7 +186,7 @@ export const decode =
 // -------------------------------------------------------------------------------------
 
 /** What a terminal reads from: a select, or native SQL. */
-export type Readable<A> = SelectQuery<A> | RawQuery<A>
+export type Readable<A> = SelectQuery<A, unknown> | RawQuery<A>
 
 const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: ReadonlyArray<Field>): Query<R> => {
   const codecs = q[Codecs]
@@ -179,7 +219,7 @@ export const exists = <A>(q: Readable<A>): Query<boolean> => terminal(q, 'exists
  * One expression of the first row, if there is a row. On native SQL, `value()` takes
  * the first column.
  */
-export function value<V>(e: Expr<V>): <A>(q: SelectQuery<A>) => Query<Option<V>>
+export function value<V>(e: Expr<V>): <A, Ts>(q: SelectQuery<A, Ts>) => Query<Option<V>>
 export function value<V = unknown>(): <A>(q: RawQuery<A>) => Query<Option<V>>
 export function value<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<Option<V>> =>
@@ -187,7 +227,7 @@ export function value<V>(e?: Expr<V>) {
 }
 
 /** One expression of every row. On native SQL, `values()` takes the first column. */
-export function values<V>(e: Expr<V>): <A>(q: SelectQuery<A>) => Query<V[]>
+export function values<V>(e: Expr<V>): <A, Ts>(q: SelectQuery<A, Ts>) => Query<V[]>
 export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
 export function values<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<V[]> =>

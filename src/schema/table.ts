@@ -63,9 +63,26 @@ export type BoundColumns<B extends ColumnBuilders> = {
   readonly [K in keyof B]: B[K] extends BuilderTypes<infer T, infer N, infer O> ? Column<T, N, O> : never
 }
 
-export type Table<Name extends string, Cols extends Readonly<Record<string, AnyColumn>>> = Cols & {
-  readonly [TableInfo]: TableInfo<Name>
+declare const QueryName: unique symbol
+
+/**
+ * The name a table goes by in a query: its own name, or its alias. A phantom (never
+ * set), read by the types of joins, which nest rows under this name.
+ */
+export interface Named<N extends string> {
+  readonly [QueryName]?: N
 }
+
+export type Table<Name extends string, Cols extends Readonly<Record<string, AnyColumn>>> = Cols &
+  Named<Name> & {
+    readonly [TableInfo]: TableInfo<Name>
+  }
+
+/** The name a table goes by in a query (its alias, for an alias). */
+export type NameOf<T> = T extends Named<infer N> ? (string extends N ? string : N) : string
+
+/** A table under another name: `alias(employees, 'boss')`. */
+export type Aliased<T, N extends string> = ColumnsOf<T> & Named<N> & { readonly [TableInfo]: TableInfo }
 
 export interface AnyTable {
   readonly [TableInfo]: TableInfo
@@ -184,7 +201,7 @@ export const table = <Name extends string, B extends ColumnBuilders>(
  * A second handle on a table, for self-joins: `const boss = alias(employees, 'boss')`.
  * Its columns are used like the table's (`boss.id`) and refer to the alias in SQL.
  */
-export const alias = <T extends AnyTable>(t: T, aliasName: string): T => {
+export const alias = <T extends AnyTable, N extends string>(t: T, aliasName: N): Aliased<T, N> => {
   const info = t[TableInfo]
   const problems = [...info.problems]
   const p = checkIdentifier(aliasName)
@@ -201,7 +218,7 @@ export const alias = <T extends AnyTable>(t: T, aliasName: string): T => {
     problems: Object.freeze(problems),
     ref: tableRef(info.name, aliasName, cols)
   })
-  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: aliased })) as unknown as T
+  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: aliased })) as unknown as Aliased<T, N>
 }
 
 // -------------------------------------------------------------------------------------
