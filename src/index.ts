@@ -39,7 +39,7 @@ export type {
   Typed
 } from './schema/column.js'
 export { blob, boolean, integer, json, real, text, timestamp } from './schema/column.js'
-export type { AnyTable, IndexDef, Insert, Row, Table, TableOptions } from './schema/table.js'
+export type { Aliased, AnyTable, IndexDef, Insert, NameOf, Row, Table, TableOptions } from './schema/table.js'
 export { alias, index, table, tableInfo, uniqueIndex } from './schema/table.js'
 export type { StoredRow } from './schema/codec.js'
 export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
@@ -71,7 +71,7 @@ export {
 export { avg, coalesce, countAll, countOf, date, lower, max, min, strftime, sum, upper } from './query/functions.js'
 export type { Sql } from './query/sql.js'
 export { sql } from './query/sql.js'
-export type { Projected } from './query/select.js'
+export type { Joined, Projected, Readable } from './query/select.js'
 export type { Filterable } from './query/filter.js'
 export { filter, where } from './query/filter.js'
 export {
@@ -84,12 +84,17 @@ export {
   distinct,
   exists,
   first,
+  fullJoin,
   groupBy,
+  innerJoin,
+  join,
+  leftJoin,
   having,
   limit,
   offset,
   one,
   orderBy,
+  rightJoin,
   select,
   value,
   values

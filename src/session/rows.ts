@@ -14,7 +14,7 @@ import { decodeStored } from '../schema/codec.js'
 import { contextPath } from '../schema/codec.js'
 import type { DecodeIssue } from '../errors.js'
 import type { CodecsPart } from '../query/ast.js'
-import type { OutputField } from '../query/compile.js'
+import type { OutputField, OutputGroup } from '../query/compile.js'
 
 /** Thrown inside a row builder and caught by the session, which returns it as a DecodeError. */
 export class RowDecodeFailure {
@@ -73,30 +73,52 @@ type BuilderFactory = (decoders: ReadonlyArray<Decoder | undefined>) => (row: Re
 
 const factories = new Map<string, BuilderFactory>()
 
+/** A property name in generated code: JSON-quoted; `__proto__` computed, so it cannot set the prototype. */
+const prop = (k: string): string => (k === '__proto__' ? `[${JSON.stringify(k)}]` : JSON.stringify(k))
+
+const cell = (i: number, decoded: boolean): string => (decoded ? `d${i}(r[${i}])` : `r[${i}]`)
+
 /**
- * One generated function per row shape (keys, and which fields decode):
- * `r => ({ "id": r[0], "active": d1(r[1]) })`. Keys are JSON-quoted, so any key is safe.
+ * One generated function per row shape (keys, groups, and which fields decode):
+ * `r => ({ "id": r[0], "active": d1(r[1]) })`, or for joined rows
+ * `r => ({ "users": { ... }, "posts": r[3] === null && r[4] === null ? null : { ... } })`.
  */
-const factoryFor = (keys: ReadonlyArray<string>, decoded: ReadonlyArray<boolean>): BuilderFactory => {
-  const signature = JSON.stringify([keys, decoded])
+const factoryFor = (fields: ReadonlyArray<OutputField>, groups: ReadonlyArray<OutputGroup> | undefined, decoded: ReadonlyArray<boolean>): BuilderFactory => {
+  const signature = JSON.stringify([fields.map((f) => [f.key, f.group ?? null]), groups ?? null, decoded])
   let f = factories.get(signature)
   if (f === undefined) {
-    const params = keys.map((_, i) => (decoded[i] === true ? `const d${i} = d[${i}];` : '')).join('')
-    // "__proto__" as a plain literal key would set the prototype: write it as a computed key.
-    const key = (k: string) => (k === '__proto__' ? `[${JSON.stringify(k)}]` : JSON.stringify(k))
-    const fields = keys.map((k, i) => `${key(k)}: ${decoded[i] === true ? `d${i}(r[${i}])` : `r[${i}]`}`).join(', ')
-    f = new Function('d', `${params} return function buildRow(r) { return { ${fields} }; };`) as BuilderFactory
+    const locals = fields.map((_, i) => (decoded[i] === true ? `const d${i} = d[${i}];` : '')).join('')
+    let body: string
+    if (groups === undefined) {
+      body = `{ ${fields.map((x, i) => `${prop(x.key)}: ${cell(i, decoded[i] === true)}`).join(', ')} }`
+    } else {
+      body = `{ ${groups
+        .map((g) => {
+          const idx = fields.flatMap((x, i) => (x.group === g.key ? [i] : []))
+          const obj = `{ ${idx.map((i) => `${prop(fields[i]!.key)}: ${cell(i, decoded[i] === true)}`).join(', ')} }`
+          const missing = idx.map((i) => `r[${i}] === null`).join(' && ')
+          return `${prop(g.key)}: ${g.nullable && idx.length > 0 ? `(${missing}) ? null : ${obj}` : obj}`
+        })
+        .join(', ')} }`
+    }
+    f = new Function('d', `${locals} return function buildRow(r) { return ${body}; };`) as BuilderFactory
     if (factories.size > 1000) factories.clear()
     factories.set(signature, f)
   }
   return f
 }
 
-export const rowReader = (fields: ReadonlyArray<OutputField>, codecs: CodecsPart | undefined): RowReader => {
+export const rowReader = (
+  fields: ReadonlyArray<OutputField>,
+  groups: ReadonlyArray<OutputGroup> | undefined,
+  codecs: CodecsPart | undefined
+): RowReader => {
   const decoders = fields.map((f) => fieldDecoder(f, codecs))
-  if (decoders.every((d) => d === undefined)) return { raw: false, build: undefined }
+  // Flat rows with nothing to decode come from SQLite as the right objects already.
+  if (groups === undefined && decoders.every((d) => d === undefined)) return { raw: false, build: undefined }
   const build = factoryFor(
-    fields.map((f) => f.key),
+    fields,
+    groups,
     decoders.map((d) => d !== undefined)
   )(decoders)
   return { raw: true, build: build as (row: unknown) => unknown }

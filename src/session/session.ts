@@ -68,7 +68,7 @@ const planOf = (compiled: Compiled, codecs: CodecsPart | undefined): Plan => {
     p = {
       compiled,
       codecs,
-      reader: rowReader(compiled.fields, codecs),
+      reader: rowReader(compiled.fields, compiled.groups, codecs),
       single: first === undefined ? undefined : fieldDecoder(first, codecs)
     }
     plans.set(compiled, p)
