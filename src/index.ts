@@ -41,12 +41,14 @@ export type {
 export { blob, boolean, integer, json, real, text, timestamp } from './schema/column.js'
 export type { Aliased, AnyTable, IndexDef, Insert, NameOf, Row, Table, TableOptions } from './schema/table.js'
 export { alias, index, table, tableInfo, uniqueIndex } from './schema/table.js'
+export type { AnyRelation, Relation, RelationKind } from './schema/relations.js'
+export { belongsTo, hasMany, hasOne } from './schema/relations.js'
 export type { StoredRow } from './schema/codec.js'
 export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
 
 // queries
 export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode } from './query/ast.js'
-export type { Operand, Placeholder } from './query/expr.js'
+export type { Condition, Operand, Placeholder } from './query/expr.js'
 export {
   and,
   between,
@@ -63,12 +65,35 @@ export {
   lte,
   ne,
   not,
+  notExists,
   notInArray,
   or,
   placeholder,
+  scalar,
   startsWith
 } from './query/expr.js'
-export { avg, coalesce, countAll, countOf, date, lower, max, min, strftime, sum, upper } from './query/functions.js'
+export type { WindowSpec } from './query/functions.js'
+export {
+  avg,
+  coalesce,
+  countAll,
+  countOf,
+  date,
+  denseRank,
+  lower,
+  max,
+  min,
+  over,
+  rank,
+  rowNumber,
+  strftime,
+  sum,
+  upper
+} from './query/functions.js'
+export type { Cte } from './query/compound.js'
+export { except, intersect, union, unionAll, withQuery, withRecursive } from './query/compound.js'
+export type { AnyPreload, Loaded, Preload } from './query/preload.js'
+export { preload } from './query/preload.js'
 export type { Sql } from './query/sql.js'
 export { sql } from './query/sql.js'
 export type { Joined, Projected, Readable } from './query/select.js'

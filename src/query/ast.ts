@@ -9,6 +9,7 @@
 import type * as t from 'io-ts'
 import type { ColumnKind, ColumnRef, SqlValue, Typed } from '../schema/column.js'
 import type { AnyTable, TableRef } from '../schema/table.js'
+import type { RelationNode } from '../schema/relations.js'
 import type { EncodeMode } from '../schema/codec.js'
 
 // -------------------------------------------------------------------------------------
@@ -98,7 +99,20 @@ export interface NotNode {
 }
 
 /** The SQL functions the DSL knows; any other function goes through `sql`. */
-export type FunctionName = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'date' | 'strftime' | 'coalesce' | 'lower' | 'upper'
+export type FunctionName =
+  | 'count'
+  | 'sum'
+  | 'avg'
+  | 'min'
+  | 'max'
+  | 'date'
+  | 'strftime'
+  | 'coalesce'
+  | 'lower'
+  | 'upper'
+  | 'row_number'
+  | 'rank'
+  | 'dense_rank'
 
 export interface FunctionNode {
   readonly _tag: 'Function'
@@ -127,10 +141,28 @@ export interface IdentifierNode {
   readonly name: string
 }
 
-/** A select used as a value (in a `sql` template, or `inArray`): compiled in parentheses. */
+/** A select used as a value (in a `sql` template, `inArray`, `scalar`): compiled in parentheses. */
 export interface SubqueryNode {
   readonly _tag: 'Subquery'
   readonly select: SelectStatement
+  /** How its single column decodes, when known. */
+  readonly kind?: ColumnKind
+}
+
+/** `EXISTS (select)` / `NOT EXISTS (select)`. */
+export interface ExistsNode {
+  readonly _tag: 'Exists'
+  readonly select: SelectStatement
+  readonly negated: boolean
+}
+
+/** A window function: `fn OVER (PARTITION BY ... ORDER BY ...)`. */
+export interface WindowNode {
+  readonly _tag: 'Window'
+  readonly fn: ExprNode
+  readonly partitionBy: ReadonlyArray<ExprNode>
+  readonly orderBy: ReadonlyArray<OrderTerm>
+  readonly kind?: ColumnKind
 }
 
 /** The time of the statement, as a timestamp column stores it (`defaultNow()`). */
@@ -165,6 +197,8 @@ export type ExprNode =
   | SqlNode
   | IdentifierNode
   | SubqueryNode
+  | ExistsNode
+  | WindowNode
   | NowNode
   | InvalidNode
 
@@ -188,6 +222,8 @@ const EXPR_TAGS: ReadonlySet<string> = new Set<ExprNode['_tag']>([
   'Sql',
   'Identifier',
   'Subquery',
+  'Exists',
+  'Window',
   'Now',
   'Invalid'
 ])
@@ -222,6 +258,19 @@ export interface JoinClause {
   readonly on: ExprNode
 }
 
+export interface CompoundPart {
+  readonly op: 'UNION' | 'UNION ALL' | 'INTERSECT' | 'EXCEPT'
+  readonly select: SelectStatement
+}
+
+/** `preload(name, relation, ...nested)`. */
+export interface PreloadNode {
+  readonly _tag: 'Preload'
+  readonly name: string
+  readonly relation: RelationNode
+  readonly nested: ReadonlyArray<PreloadNode>
+}
+
 export interface SelectStatement {
   readonly _tag: 'Select'
   readonly from: TableRef
@@ -235,6 +284,10 @@ export interface SelectStatement {
   readonly orderBy: ReadonlyArray<OrderTerm>
   readonly limit?: ExprNode
   readonly offset?: ExprNode
+  /** UNION / UNION ALL / INTERSECT / EXCEPT with further selects, in order. */
+  readonly compound?: ReadonlyArray<CompoundPart>
+  /** Relations loaded after the rows are read (one extra query per relation). */
+  readonly preload?: ReadonlyArray<PreloadNode>
   /** Definition problems of the tables involved, reported when compiled. */
   readonly problems?: ReadonlyArray<string>
 }

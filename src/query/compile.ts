@@ -24,7 +24,9 @@ import type {
   Field,
   FunctionName,
   InsertStatement,
+  OrderTerm,
   PlaceholderNode,
+  PreloadNode,
   Query,
   RawStatement,
   ResultMode,
@@ -67,6 +69,21 @@ export interface OutputGroup {
   readonly nullable: boolean
 }
 
+/** A preload, compiled: one statement that takes the JSON array of keys to look up. */
+export interface CompiledPreload {
+  readonly name: string
+  readonly many: boolean
+  /** The field of the loaded rows holding the value to look up, and its kind. */
+  readonly sourceKey: string
+  readonly sourceKind: ColumnKind
+  /** The field of the related rows that must equal it. */
+  readonly targetKey: string
+  readonly targetKind: ColumnKind
+  readonly sql: string
+  readonly fields: ReadonlyArray<OutputField>
+  readonly nested: ReadonlyArray<CompiledPreload>
+}
+
 export interface Compiled {
   readonly mode: ResultMode
   readonly statements: ReadonlyArray<CompiledStatement>
@@ -78,6 +95,8 @@ export interface Compiled {
   readonly table?: string
   /** Several statements (a multi-row insert, a table and its indexes) run in one transaction. */
   readonly transactional: boolean
+  /** Relations to load onto the rows read. */
+  readonly preloads?: ReadonlyArray<CompiledPreload>
 }
 
 class CompileFailure {
@@ -121,6 +140,9 @@ export const sqlLiteral = (v: SqlValue): string => {
 export const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 const FUNCTIONS: ReadonlySet<FunctionName> = new Set<FunctionName>([
+  'row_number',
+  'rank',
+  'dense_rank',
   'count',
   'sum',
   'avg',
@@ -173,6 +195,7 @@ const isAtom = (e: ExprNode): boolean =>
   e._tag === 'CountAll' ||
   e._tag === 'Identifier' ||
   e._tag === 'Subquery' ||
+  e._tag === 'Window' ||
   e._tag === 'Now'
 
 const operandSql = (e: ExprNode, p: Params): string => (isAtom(e) ? exprSql(e, p) : `(${exprSql(e, p)})`)
@@ -232,6 +255,14 @@ export const exprSql = (e: ExprNode, p: Params): string => {
       return quoteIdentifier(e.name)
     case 'Subquery':
       return `(${selectSql(e.select, 'all', p).sql})`
+    case 'Exists':
+      return `${e.negated ? 'NOT ' : ''}EXISTS (${selectSql(e.select, 'exists-inner', p).sql})`
+    case 'Window': {
+      const parts: string[] = []
+      if (e.partitionBy.length > 0) parts.push(`PARTITION BY ${e.partitionBy.map((x) => exprSql(x, p)).join(', ')}`)
+      if (e.orderBy.length > 0) parts.push(orderTerms(e.orderBy, p))
+      return `${exprSql(e.fn, p)} OVER (${parts.join(' ')})`
+    }
     case 'Now':
       return NOW_SQL
     case 'Invalid':
@@ -316,16 +347,29 @@ const bodySql = (s: SelectStatement, p: Params): string => {
   return sql
 }
 
-const orderSql = (s: SelectStatement, p: Params): string =>
-  s.orderBy.length === 0
-    ? ''
-    : ` ORDER BY ${s.orderBy
-        .map((o) => {
-          if (o.direction !== 'asc' && o.direction !== 'desc') throw new CompileFailure(`unknown order ${JSON.stringify(o.direction)}`)
-          const nulls = o.nulls === undefined ? '' : o.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST'
-          return `${exprSql(o.expr, p)} ${o.direction === 'asc' ? 'ASC' : 'DESC'}${nulls}`
-        })
-        .join(', ')}`
+const orderTerms = (terms: ReadonlyArray<OrderTerm>, p: Params, compoundFields?: ReadonlyArray<OutputField & { readonly expr?: ExprNode }>): string =>
+  `ORDER BY ${terms
+    .map((o) => {
+      if (o.direction !== 'asc' && o.direction !== 'desc') throw new CompileFailure(`unknown order ${JSON.stringify(o.direction)}`)
+      const nulls = o.nulls === undefined ? '' : o.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST'
+      return `${compoundTerm(o.expr, p, compoundFields)} ${o.direction === 'asc' ? 'ASC' : 'DESC'}${nulls}`
+    })
+    .join(', ')}`
+
+/**
+ * In a compound select (UNION ...) ORDER BY must name result columns: a column of the
+ * first select is written as its result name.
+ */
+const compoundTerm = (e: ExprNode, p: Params, fields?: ReadonlyArray<OutputField & { readonly expr?: ExprNode }>): string => {
+  if (fields !== undefined && e._tag === 'Column') {
+    const f = fields.find((x) => x.expr !== undefined && x.expr._tag === 'Column' && x.expr.table === e.table && x.expr.name === e.name)
+    if (f !== undefined) return quoteIdentifier(f.key)
+  }
+  return exprSql(e, p)
+}
+
+const orderSql = (s: SelectStatement, p: Params, compoundFields?: ReadonlyArray<OutputField & { readonly expr?: ExprNode }>): string =>
+  s.orderBy.length === 0 ? '' : ` ${orderTerms(s.orderBy, p, compoundFields)}`
 
 const limitSql = (s: SelectStatement, p: Params, implicit: number | undefined): string => {
   const limit = s.limit === undefined ? (implicit === undefined ? undefined : String(implicit)) : exprSql(s.limit, p)
@@ -339,18 +383,78 @@ interface SelectSql {
   readonly groups?: OutputGroup[]
 }
 
+const COMPOUND_OPS: ReadonlySet<string> = new Set(['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'])
+
+/** One member of a compound select: a bare SELECT, or a wrapped one when it has its own ORDER BY / LIMIT. */
+const compoundMember = (s: SelectStatement, p: Params): string =>
+  s.orderBy.length > 0 || s.limit !== undefined || s.offset !== undefined || (s.compound?.length ?? 0) > 0
+    ? `SELECT * FROM (${selectSql(s, 'all', p).sql})`
+    : `${withSql(s, p)}SELECT ${s.distinct ? 'DISTINCT ' : ''}${selectList(s, p).sql}${bodySql(s, p)}`
+
 const plainSelect = (s: SelectStatement, p: Params, implicitLimit?: number): SelectSql => {
   const list = selectList(s, p)
-  const sql = `SELECT ${s.distinct ? 'DISTINCT ' : ''}${list.sql}${bodySql(s, p)}${orderSql(s, p)}${limitSql(s, p, implicitLimit)}`
+  let sql = `SELECT ${s.distinct ? 'DISTINCT ' : ''}${list.sql}${bodySql(s, p)}`
+  let compoundFields: Array<OutputField & { expr?: ExprNode }> | undefined
+  if (s.compound !== undefined && s.compound.length > 0) {
+    for (const part of s.compound) {
+      if (!COMPOUND_OPS.has(part.op)) throw new CompileFailure(`unknown compound operator ${JSON.stringify(part.op)}`)
+      sql += ` ${part.op} ${compoundMember(part.select, p)}`
+    }
+    const exprs: ReadonlyArray<ExprNode> = s.selection?.map((f) => f.expr) ?? s.from.columns
+    compoundFields = list.fields.map((f, i) => ({ ...f, ...(exprs[i] === undefined ? {} : { expr: exprs[i] }) }))
+  }
+  sql += `${orderSql(s, p, compoundFields)}${limitSql(s, p, implicitLimit)}`
   return list.groups === undefined ? { sql, fields: list.fields } : { sql, fields: list.fields, groups: list.groups }
 }
 
-const isSimpleCount = (s: SelectStatement): boolean =>
-  !s.distinct && s.selection === undefined && s.groupBy.length === 0 && s.having.length === 0 && s.limit === undefined && s.offset === undefined
+/** The WITH clause for the common table expressions a select reads from (none: ''). */
+const withSql = (s: SelectStatement, p: Params): string => {
+  const ctes = [s.from, ...s.joins.map((j) => j.table)].filter((t) => t.cte !== undefined)
+  if (ctes.length === 0) return ''
+  const seen = new Set<string>()
+  const defs: string[] = []
+  let recursive = false
+  for (const t of ctes) {
+    if (seen.has(t.name)) continue
+    seen.add(t.name)
+    const cte = t.cte!
+    const cols = t.columns.map((c) => quoteIdentifier(c.name)).join(', ')
+    let body = selectSql(cte.select as SelectStatement, 'all', p).sql
+    if (cte.recursive !== undefined) {
+      recursive = true
+      body += ` ${cte.recursive.all ? 'UNION ALL' : 'UNION'} ${compoundMember(cte.recursive.step as SelectStatement, p)}`
+    }
+    defs.push(`${quoteIdentifier(t.name)}(${cols}) AS (${body})`)
+  }
+  return `WITH ${recursive ? 'RECURSIVE ' : ''}${defs.join(', ')} `
+}
 
-const selectSql = (s: SelectStatement, mode: ResultMode, p: Params): SelectSql => {
+const isSimpleCount = (s: SelectStatement): boolean =>
+  !s.distinct &&
+  s.selection === undefined &&
+  s.groupBy.length === 0 &&
+  s.having.length === 0 &&
+  s.limit === undefined &&
+  s.offset === undefined &&
+  (s.compound?.length ?? 0) === 0
+
+/** A select in a read mode; `exists-inner` is the body of an EXISTS (its columns do not matter). */
+const selectSql = (s: SelectStatement, mode: ResultMode | 'exists-inner', p: Params): SelectSql => {
   if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+  const w = withSql(s, p)
+  const r = selectSqlBody(s, mode, p)
+  return w === '' ? r : { ...r, sql: w + r.sql }
+}
+
+const existsInner = (s: SelectStatement, p: Params): string =>
+  !s.distinct && s.selection === undefined && (s.compound?.length ?? 0) === 0
+    ? `SELECT 1${bodySql(s, p)}${orderSql(s, p)}${limitSql(s, p, undefined)}`
+    : plainSelect(s, p).sql
+
+const selectSqlBody = (s: SelectStatement, mode: ResultMode | 'exists-inner', p: Params): SelectSql => {
   switch (mode) {
+    case 'exists-inner':
+      return { sql: existsInner(s, p), fields: [] }
     case 'first':
     case 'value':
       return plainSelect(s, p, 1)
@@ -360,11 +464,9 @@ const selectSql = (s: SelectStatement, mode: ResultMode, p: Params): SelectSql =
       if (isSimpleCount(s)) return { sql: `SELECT count(*) AS "count"${bodySql(s, p)}`, fields: [{ key: 'count', kind: 'integer' }] }
       return { sql: `SELECT count(*) AS "count" FROM (${plainSelect(s, p).sql})`, fields: [{ key: 'count', kind: 'integer' }] }
     }
-    case 'exists': {
+    case 'exists':
       // The row's columns do not matter to EXISTS, unless they shape it (DISTINCT, a projection).
-      const inner = !s.distinct && s.selection === undefined ? `SELECT 1${bodySql(s, p)}${orderSql(s, p)}${limitSql(s, p, undefined)}` : plainSelect(s, p).sql
-      return { sql: `SELECT EXISTS (${inner}) AS "exists"`, fields: [{ key: 'exists', kind: 'boolean' }] }
-    }
+      return { sql: `SELECT EXISTS (${existsInner(s, p)}) AS "exists"`, fields: [{ key: 'exists', kind: 'boolean' }] }
     case 'all':
     case 'values':
     case 'run':
@@ -526,6 +628,43 @@ const createTableStatements = (s: CreateTableStatement): CompiledStatement[] => 
 }
 
 // -------------------------------------------------------------------------------------
+// preloads
+// -------------------------------------------------------------------------------------
+
+const ROW_MODES: ReadonlySet<ResultMode> = new Set<ResultMode>(['all', 'first', 'one'])
+
+const compilePreloads = (s: SelectStatement): CompiledPreload[] => {
+  if (s.selection !== undefined || s.joins.length > 0 || (s.compound?.length ?? 0) > 0) {
+    throw new CompileFailure('preload works on the rows of select(table): drop columns(...), joins and unions from a query with preload, or load the relation separately')
+  }
+  return (s.preload ?? []).map(compilePreload)
+}
+
+const compilePreload = (pl: PreloadNode): CompiledPreload => {
+  const r = pl.relation
+  if (r.problems !== undefined && r.problems.length > 0) throw new CompileFailure(`preload ${pl.name}: ${r.problems.join('; ')}`)
+  if (r.sourceKey.kind === 'blob' || r.targetKey.kind === 'blob') throw new CompileFailure(`preload ${pl.name}: a relation cannot be keyed by a blob column`)
+  const p = new Params()
+  const list = columnList(r.target.columns, true)
+  const key = `${quoteIdentifier(queryName(r.target))}.${quoteIdentifier(r.targetKey.name)}`
+  // One statement whatever the number of rows: the keys travel as one JSON array.
+  const order = r.targetOrder.length > 0 ? ` ORDER BY ${r.targetOrder.map((c) => `${quoteIdentifier(queryName(r.target))}.${quoteIdentifier(c.name)}`).join(', ')}` : ''
+  const sql = `SELECT ${list} FROM ${fromSql(r.target)} WHERE ${key} IN (SELECT value FROM json_each(?))${order}`
+  if (p.values.length > 0) throw new CompileFailure('a preload statement cannot carry parameters')
+  return {
+    name: pl.name,
+    many: r.kind === 'hasMany',
+    sourceKey: r.sourceKey.key,
+    sourceKind: r.sourceKey.kind,
+    targetKey: r.targetKey.key,
+    targetKind: r.targetKey.kind,
+    sql,
+    fields: r.target.columns.map((c) => outputField(c.key, c)),
+    nested: pl.nested.map(compilePreload)
+  }
+}
+
+// -------------------------------------------------------------------------------------
 // interpreters
 // -------------------------------------------------------------------------------------
 
@@ -541,7 +680,8 @@ const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
         const p = new Params()
         const { sql, fields, groups } = selectSql(s, q.mode, p)
         const compiled: Compiled = { mode: q.mode, statements: [p.statement(sql)], fields, transactional: false }
-        return E.right(groups === undefined ? compiled : { ...compiled, groups })
+        const preloads = s.preload !== undefined && s.preload.length > 0 && ROW_MODES.has(q.mode) ? compilePreloads(s) : undefined
+        return E.right({ ...compiled, ...(groups === undefined ? {} : { groups }), ...(preloads === undefined ? {} : { preloads }) })
       }
       case 'Insert': {
         const statements = insertStatements(s)

@@ -15,10 +15,12 @@ import type {
   ExprNode,
   InvalidNode,
   PlaceholderNode,
+  Query,
   SelectQuery,
+  SelectStatement,
   ValueNode
 } from './ast.js'
-import { codecKey, isExprNode } from './ast.js'
+import { Codecs, codecKey, isExprNode } from './ast.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -66,8 +68,14 @@ export const toNode = (e: unknown): ExprNode => {
   if (typeof e === 'object' && e !== null) {
     const info = (e as { [ColumnInfo]?: { ref: ExprNode } })[ColumnInfo]
     if (info !== undefined) return info.ref
-    if (isSelectStatement(e)) return { _tag: 'Subquery', select: stripCodecs(e) }
+    if (isSelectStatement(e)) return subqueryNode(stripCodecs(e))
     if (isExprNode(e)) return e
+    // A finished select query: `exists(q)` stands for EXISTS (...); others are scalar subqueries.
+    const q = e as { _tag?: unknown; statement?: { _tag?: unknown }; mode?: unknown }
+    if (q._tag === 'Query' && q.statement?._tag === 'Select') {
+      const select = q.statement as SelectStatement
+      return q.mode === 'exists' ? { _tag: 'Exists', select, negated: false } : subqueryNode(select)
+    }
   }
   return invalid(`expected a column or an expression, got ${describeValue(e)}`)
 }
@@ -75,7 +83,17 @@ export const toNode = (e: unknown): ExprNode => {
 const isSelectStatement = (u: object): u is SelectQuery<unknown> => (u as { _tag?: unknown })._tag === 'Select'
 
 /** A subquery inside an expression keeps only its plain part. */
-const stripCodecs = (q: SelectQuery<unknown>): SelectQuery<unknown> => ({ ...q })
+const stripCodecs = (q: SelectQuery<unknown>): SelectStatement => {
+  const { [Codecs]: _, ...plain } = q
+  return plain
+}
+
+/** A subquery decodes like its single column, when it has one. */
+const subqueryNode = (select: SelectStatement): ExprNode => {
+  const only = select.selection?.length === 1 ? select.selection[0] : undefined
+  const kind = only === undefined ? undefined : kindOf(only.expr)
+  return kind === undefined ? { _tag: 'Subquery', select } : { _tag: 'Subquery', select, kind }
+}
 
 /** How results of an expression decode, where that is known. */
 export const kindOf = (e: ExprNode): ColumnKind | undefined => {
@@ -84,6 +102,8 @@ export const kindOf = (e: ExprNode): ColumnKind | undefined => {
       return e.kind
     case 'Function':
     case 'Sql':
+    case 'Subquery':
+    case 'Window':
       return e.kind
     case 'CountAll':
       return 'integer'
@@ -249,11 +269,32 @@ export const endsWith = likeHelper('endsWith')
 // -------------------------------------------------------------------------------------
 
 /** All of the conditions; `and()` is true. */
-export const and = (...items: ReadonlyArray<Expr<boolean | null>>): Expr<boolean> =>
+export const and = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
   items.length === 1 ? (toNode(items[0]) as Expr<boolean>) : { _tag: 'And', items: items.map(toNode) }
 
 /** Any of the conditions; `or()` is false. */
-export const or = (...items: ReadonlyArray<Expr<boolean | null>>): Expr<boolean> =>
+export const or = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
   items.length === 1 ? (toNode(items[0]) as Expr<boolean>) : { _tag: 'Or', items: items.map(toNode) }
 
-export const not = (e: Expr<boolean | null>): Expr<boolean> => ({ _tag: 'Not', expr: toNode(e) })
+export const not = (e: Condition): Expr<boolean> => ({ _tag: 'Not', expr: toNode(e) })
+
+/** A condition: a boolean expression, or `exists(select)` (which reads as EXISTS (...) inside a filter). */
+export type Condition = Expr<boolean | null> | Query<boolean>
+
+// -------------------------------------------------------------------------------------
+// subqueries
+// -------------------------------------------------------------------------------------
+
+/** `NOT EXISTS (select)`: `filter(notExists(pipe(select(posts), filter(eq(posts.userId, users.id)))))`. */
+export const notExists = (q: SelectQuery<unknown, unknown> | Query<boolean>): Expr<boolean> => {
+  const node = toNode(q)
+  if (node._tag === 'Exists') return { ...node, negated: !node.negated }
+  if (node._tag === 'Subquery') return { _tag: 'Exists', select: node.select, negated: true }
+  return invalid(`notExists takes a select, got ${describeValue(q)}`)
+}
+
+/**
+ * A select of one column used as a value (a scalar subquery), e.g. a correlated count:
+ * `columns({ posts: scalar(pipe(select(posts), filter(eq(posts.userId, users.id)), columns({ n: countAll() }))) })`.
+ */
+export const scalar = <A, Ts>(q: SelectQuery<A, Ts>): Expr<A[keyof A] | null> => toNode(q)

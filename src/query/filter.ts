@@ -2,6 +2,7 @@
  * `filter` and `where`: the WHERE clause, shared by selects, updates and deletes.
  */
 import type { Expr, SelectQuery } from './ast.js'
+import type { Condition } from './expr.js'
 import { toNode } from './expr.js'
 import type { DeleteQuery, UpdateQuery } from './write.js'
 
@@ -10,7 +11,7 @@ export type Filterable = SelectQuery<unknown> | UpdateQuery<unknown> | DeleteQue
 
 /** Keeps the rows where `condition` holds (for an update or delete: the rows it touches). Several filters are AND-ed. */
 export const filter =
-  (condition: Expr<boolean | null>) =>
+  (condition: Condition) =>
   <Q extends Filterable>(q: Q): Q => {
     const node = toNode(condition)
     if (q._tag === 'Select') return { ...q, where: [...q.where, node] }

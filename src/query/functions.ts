@@ -4,7 +4,7 @@
  * `min(users.createdAt)` reads back as a Date.
  */
 import type { ColumnKind } from '../schema/column.js'
-import type { Expr, ExprNode, FunctionName } from './ast.js'
+import type { Expr, ExprNode, FunctionName, OrderTerm } from './ast.js'
 import { kindOf, operand, toNode, valueNode } from './expr.js'
 
 const fn = (name: FunctionName, args: ReadonlyArray<ExprNode>, kind: ColumnKind | undefined, distinct = false): ExprNode => ({
@@ -61,3 +61,38 @@ export const lower = <T extends string | null>(e: Expr<T>): Expr<T> => fn('lower
 
 /** `upper(expr)` (ASCII letters only, as SQLite does). */
 export const upper = <T extends string | null>(e: Expr<T>): Expr<T> => fn('upper', [toNode(e)], 'text')
+
+// -------------------------------------------------------------------------------------
+// window functions
+// -------------------------------------------------------------------------------------
+
+/** The window of a window function: `PARTITION BY ... ORDER BY ...`. */
+export interface WindowSpec {
+  readonly partitionBy?: ReadonlyArray<Expr<unknown>>
+  readonly orderBy?: ReadonlyArray<OrderTerm | Expr<unknown>>
+}
+
+const isOrderTerm = (u: unknown): u is OrderTerm =>
+  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
+
+/** Any aggregate (or ranking function) over a window: `over(sum(sales.amount), { partitionBy: [sales.region] })`. */
+export const over = <T>(fn: Expr<T>, spec: WindowSpec = {}): Expr<T> => {
+  const node = toNode(fn)
+  const kind = kindOf(node)
+  return {
+    _tag: 'Window',
+    fn: node,
+    partitionBy: (spec.partitionBy ?? []).map(toNode),
+    orderBy: (spec.orderBy ?? []).map((o): OrderTerm => (isOrderTerm(o) ? o : { _tag: 'Order', expr: toNode(o), direction: 'asc' })),
+    ...(kind === undefined ? {} : { kind })
+  }
+}
+
+/** `row_number() OVER (...)`: 1, 2, 3... within each partition. */
+export const rowNumber = (spec: WindowSpec = {}): Expr<number> => over(fn('row_number', [], 'integer') as Expr<number>, spec)
+
+/** `rank() OVER (...)`: ties share a rank, and leave gaps after them. */
+export const rank = (spec: WindowSpec = {}): Expr<number> => over(fn('rank', [], 'integer') as Expr<number>, spec)
+
+/** `dense_rank() OVER (...)`: ties share a rank, without gaps. */
+export const denseRank = (spec: WindowSpec = {}): Expr<number> => over(fn('dense_rank', [], 'integer') as Expr<number>, spec)

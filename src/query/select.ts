@@ -16,7 +16,7 @@ import type { Expr, ExprNode, Field, JoinKind, OrderTerm, Query, ResultMode, Sel
 import type { RawQuery } from './raw.js'
 import { Codecs, codecKey } from './ast.js'
 import { describeValue } from '../errors.js'
-import type { Placeholder } from './expr.js'
+import type { Condition, Placeholder } from './expr.js'
 import { invalid, toNode, valueNode } from './expr.js'
 
 // -------------------------------------------------------------------------------------
@@ -77,7 +77,7 @@ type JoinedTables<Ts, J, Kind extends JoinKind> = Simplify<
 
 const joinWith =
   <Kind extends JoinKind>(kind: Kind) =>
-  <J extends AnyTable>(table: J, on: Expr<boolean | null>) =>
+  <J extends AnyTable>(table: J, on: Condition) =>
   <A, Ts>(q: SelectQuery<A, Ts>): Joined<A, Ts, J, Kind> => {
     const info = tableInfo(table)
     const joined = { ...q, joins: [...q.joins, { _tag: 'Join' as const, kind, table: info.ref, on: toNode(on) }] }
@@ -168,7 +168,7 @@ export const groupBy =
 
 /** HAVING: a condition on groups. Several are AND-ed. */
 export const having =
-  (condition: Expr<boolean | null>) =>
+  (condition: Condition) =>
   <Q extends AnySelect>(q: Q): Q => ({ ...q, having: [...q.having, toNode(condition)] })
 
 /**

@@ -29,12 +29,25 @@ export interface TableOptions<K extends string> {
   readonly withoutRowid?: boolean
 }
 
+/**
+ * A common table expression's definition, as plain data: the query's AST (a select
+ * statement) kept opaque here, since the schema layer knows nothing of queries.
+ */
+export interface CteDef {
+  readonly _tag: 'Cte'
+  readonly select: unknown
+  /** WITH RECURSIVE: the step, joined to the CTE itself, and whether it is UNION ALL. */
+  readonly recursive?: { readonly step: unknown; readonly all: boolean }
+}
+
 /** The plain reference to a table in a query value: its name, alias and columns. */
 export interface TableRef {
   readonly _tag: 'Table'
   readonly name: string
   readonly alias?: string
   readonly columns: ReadonlyArray<ColumnRef>
+  /** Set when the "table" is a common table expression: compiled into a WITH clause. */
+  readonly cte?: CteDef
 }
 
 export const TableInfo: unique symbol = Symbol.for('fp-lite-orm/TableInfo')
@@ -216,7 +229,7 @@ export const alias = <T extends AnyTable, N extends string>(t: T, aliasName: N):
     alias: aliasName,
     columns: cols,
     problems: Object.freeze(problems),
-    ref: tableRef(info.name, aliasName, cols)
+    ref: tableRef(info.name, aliasName, cols, info.ref.cte)
   })
   return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: aliased })) as unknown as Aliased<T, N>
 }
@@ -247,7 +260,7 @@ const bindColumn = (b: AnyColumnBuilder, sourceTable: string, tableName: string,
   makeColumn({ ...b.config, sourceTable }, tableName, key, name)
 
 /** A column object: its plain part, plus the same plain part kept as `ref` for query values. */
-const makeColumn = (config: Omit<ColumnInfo, 'ref'>, tableName: string, key: string, name: string): AnyColumn => {
+export const makeColumn = (config: Omit<ColumnInfo, 'ref'>, tableName: string, key: string, name: string): AnyColumn => {
   const ref: ColumnRef = Object.freeze({ _tag: 'Column' as const, table: tableName, name, key, kind: config.kind })
   return Object.freeze({ ...ref, [ColumnInfo]: Object.freeze({ ...config, ref }) })
 }
@@ -255,11 +268,12 @@ const makeColumn = (config: Omit<ColumnInfo, 'ref'>, tableName: string, key: str
 const withInfo = (c: AnyColumn, patch: Partial<ColumnInfo>): AnyColumn =>
   makeColumn({ ...c[ColumnInfo], ...patch }, c.table, c.key, c.name)
 
-const tableRef = (name: string, aliasName: string | undefined, cols: ReadonlyArray<AnyColumn>): TableRef =>
+export const tableRef = (name: string, aliasName: string | undefined, cols: ReadonlyArray<AnyColumn>, cte?: CteDef): TableRef =>
   Object.freeze({
     _tag: 'Table' as const,
     name,
     ...(aliasName === undefined ? {} : { alias: aliasName }),
+    ...(cte === undefined ? {} : { cte }),
     // Only the plain part of each column: a TableRef must survive structuredClone.
     columns: Object.freeze(cols.map((c) => c[ColumnInfo].ref))
   })

@@ -8,12 +8,13 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
-import type { SqlValue } from '../schema/column.js'
+import type { ColumnKind, SqlValue } from '../schema/column.js'
+import { encodeValue } from '../schema/codec.js'
 import type { DbError } from '../errors.js'
 import { decodeError, fromSqliteThrow, isDbError, notFound, tooManyRows, unexpectedError, validationError } from '../errors.js'
 import type { CodecsPart, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
-import type { Compiled, CompiledStatement } from '../query/compile.js'
+import type { Compiled, CompiledPreload, CompiledStatement } from '../query/compile.js'
 import { compile } from '../query/compile.js'
 import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
@@ -105,54 +106,103 @@ const statementFor = (h: Handle, sql: string, raw: boolean): CachedStatement => 
   return entry
 }
 
-const decodeRows = (rows: unknown[], plan: Plan): void => {
-  const build = plan.reader.build
-  if (build !== undefined) {
-    let i = 0
-    try {
-      for (; i < rows.length; i++) rows[i] = build(rows[i])
-    } catch (e) {
-      throw e instanceof RowDecodeFailure ? new RowDecodeFailure(ioIndexed(e, i)) : e
-    }
-  }
-  const decoder = plan.codecs?.decoder
-  if (decoder !== undefined) {
-    for (let i = 0; i < rows.length; i++) {
-      const r = decoder.decode(rows[i])
-      if (E.isLeft(r)) throw new RowDecodeFailure(ioTsIssues(r.left, `[${i}]`))
-      rows[i] = r.right
-    }
+/** Builds rows in place (array mode -> objects, kinds decoded). */
+const buildRows = (rows: unknown[], reader: RowReader, indexed: boolean): void => {
+  const build = reader.build
+  if (build === undefined) return
+  let i = 0
+  try {
+    for (; i < rows.length; i++) rows[i] = build(rows[i])
+  } catch (e) {
+    throw e instanceof RowDecodeFailure && indexed ? new RowDecodeFailure(ioIndexed(e, i)) : e
   }
 }
 
-const decodeRow = (row: unknown, plan: Plan): unknown => {
-  const built = plan.reader.build === undefined ? row : plan.reader.build(row)
+/** `decode(codec)`: checks each finished row (after preloads) with the user's codec. */
+const applyDecoder = (rows: unknown[], plan: Plan, indexed: boolean): void => {
   const decoder = plan.codecs?.decoder
-  if (decoder === undefined) return built
-  const r = decoder.decode(built)
-  if (E.isLeft(r)) throw new RowDecodeFailure(ioTsIssues(r.left))
-  return r.right
+  if (decoder === undefined) return
+  for (let i = 0; i < rows.length; i++) {
+    const r = decoder.decode(rows[i])
+    if (E.isLeft(r)) throw new RowDecodeFailure(ioTsIssues(r.left, indexed ? `[${i}]` : ''))
+    rows[i] = r.right
+  }
+}
+
+/** Reads, builds, preloads and decodes the rows of a row mode (all, first, one). */
+const finishRows = (db: Db, h: Handle, rows: unknown[], plan: Plan, indexed: boolean): unknown[] => {
+  buildRows(rows, plan.reader, indexed)
+  const preloads = plan.compiled.preloads
+  if (preloads !== undefined && rows.length > 0) loadPreloads(db, h, rows as Array<Record<string, unknown>>, preloads, plan)
+  applyDecoder(rows, plan, indexed)
+  return rows
+}
+
+/** A key as SQLite compares it (a Date as ISO text, a boolean as 0/1), for matching related rows. */
+const keyOf = (kind: ColumnKind, v: unknown): SqlValue | undefined => {
+  if (v === null || v === undefined) return undefined
+  const r = encodeValue(kind, v, 'compare')
+  return E.isRight(r) ? (typeof r.right === 'bigint' ? Number(r.right) : r.right) : undefined
+}
+
+const preloadReaders = new WeakMap<CompiledPreload, RowReader>()
+
+/**
+ * Loads each relation onto `rows`: one statement per relation, whatever the number of
+ * rows (the keys travel as one JSON array), then nested relations on the related rows.
+ */
+const loadPreloads = (db: Db, h: Handle, rows: Array<Record<string, unknown>>, preloads: ReadonlyArray<CompiledPreload>, plan: Plan): void => {
+  for (const pl of preloads) {
+    const keys = new Set<SqlValue>()
+    for (const row of rows) {
+      const k = keyOf(pl.sourceKind, row[pl.sourceKey])
+      if (k !== undefined) keys.add(k)
+    }
+    let related: Array<Record<string, unknown>> = []
+    if (keys.size > 0) {
+      let reader = preloadReaders.get(pl)
+      if (reader === undefined) {
+        reader = rowReader(pl.fields, undefined, plan.codecs)
+        preloadReaders.set(pl, reader)
+      }
+      const param = JSON.stringify([...keys])
+      const r = reader
+      related = logged(db, pl.sql, [param], () => statementFor(h, pl.sql, r.raw).stmt.all(param)) as Array<Record<string, unknown>>
+      buildRows(related, reader, false)
+      if (pl.nested.length > 0) loadPreloads(db, h, related, pl.nested, plan)
+    }
+    const byKey = new Map<SqlValue, Array<Record<string, unknown>>>()
+    for (const r of related) {
+      const k = keyOf(pl.targetKind, r[pl.targetKey])
+      if (k === undefined) continue
+      const list = byKey.get(k)
+      if (list === undefined) byKey.set(k, [r])
+      else list.push(r)
+    }
+    for (const row of rows) {
+      const k = keyOf(pl.sourceKind, row[pl.sourceKey])
+      const list = k === undefined ? undefined : byKey.get(k)
+      row[pl.name] = pl.many ? (list ?? []) : (list?.[0] ?? null)
+    }
+  }
 }
 
 const toNumber = (n: number | bigint): number => (typeof n === 'bigint' ? Number(n) : n)
 
 /** Runs one read statement in the plan's mode. Throws (SQLite errors, decode failures); the caller maps. */
-const read = (h: Handle, plan: Plan, sql: string, params: ReadonlyArray<SqlValue>): unknown => {
+const read = (db: Db, h: Handle, plan: Plan, sql: string, params: ReadonlyArray<SqlValue>): unknown => {
   switch (plan.compiled.mode) {
-    case 'all': {
-      const rows = statementFor(h, sql, plan.reader.raw).stmt.all(...params)
-      decodeRows(rows, plan)
-      return rows
-    }
+    case 'all':
+      return finishRows(db, h, statementFor(h, sql, plan.reader.raw).stmt.all(...params), plan, true)
     case 'first': {
       const row = statementFor(h, sql, plan.reader.raw).stmt.get(...params)
-      return row === undefined ? O.none : O.some(decodeRow(row, plan))
+      return row === undefined ? O.none : O.some(finishRows(db, h, [row], plan, false)[0])
     }
     case 'one': {
       const rows = statementFor(h, sql, plan.reader.raw).stmt.all(...params)
       if (rows.length === 0) return E.left(notFound(sql))
       if (rows.length > 1) return E.left(tooManyRows(sql))
-      return E.right(decodeRow(rows[0], plan))
+      return E.right(finishRows(db, h, rows, plan, false)[0])
     }
     case 'count': {
       const row = statementFor(h, sql, true).stmt.get(...params) as [number | bigint]
@@ -233,12 +283,12 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
       if (compiled.mode !== 'all') return E.left(validationError(`A query of ${bound.length} statements can only be read with all.`))
       const handle = h.right
       const readAll = () =>
-        bound.flatMap(({ s, params }) => logged(db, s.sql, params, () => read(handle, plan, s.sql, params) as unknown[]))
+        bound.flatMap(({ s, params }) => logged(db, s.sql, params, () => read(db, handle, plan, s.sql, params) as unknown[]))
       return E.right((bound.length > 1 ? handle.db.transaction(readAll).immediate() : []) as A)
     }
     const only = bound[0]!
     sql = only.s.sql
-    const out = logged(db, only.s.sql, only.params, () => read(h.right, plan, only.s.sql, only.params))
+    const out = logged(db, only.s.sql, only.params, () => read(db, h.right, plan, only.s.sql, only.params))
     if (compiled.mode === 'one') return out as E.Either<DbError, A>
     return E.right(out as A)
   } catch (e) {
@@ -253,6 +303,11 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
   const compiled = c.right
   if (compiled.mode !== 'all' || compiled.statements.length !== 1) {
     return E.left(validationError('stream takes a query ending in all: pipe(select(t), ..., all).'))
+  }
+  if (compiled.preloads !== undefined) {
+    return E.left(
+      validationError('stream does not preload relations (that would hold every row in memory): use run(q) for preloads, or stream the rows and load relations per batch.')
+    )
   }
   const plan = planOf(compiled, q[Codecs])
   const s = compiled.statements[0]!
@@ -281,7 +336,7 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
       let error: string | undefined
       try {
         for (const row of entry.stmt.iterate(...bound)) {
-          const out = decodeRow(row, plan) as A
+          const out = finishRows(db, handle, [row], plan, false)[0] as A
           n++
           yield out
         }

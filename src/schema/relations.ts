@@ -1,0 +1,131 @@
+/**
+ * Relations between tables, as plain data: which column of the loaded rows matches
+ * which column of the related table. `preload` (src/query/preload.ts) loads them.
+ *
+ *   const userPosts  = hasMany(users, posts, posts.userId)    // users -> Post[]
+ *   const userProfile = hasOne(users, profiles, profiles.userId) // users -> Profile | null
+ *   const postAuthor = belongsTo(posts, users, posts.userId)  // posts -> User | null
+ */
+import type { AnyColumn, ColumnRef } from './column.js'
+import { ColumnInfo } from './column.js'
+import type { AnyTable, TableRef } from './table.js'
+import { tableInfo } from './table.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+export type RelationKind = 'hasMany' | 'hasOne' | 'belongsTo'
+
+/**
+ * The plain part of a relation: rows of `target` whose `targetKey` equals the loaded
+ * row's `sourceKey`.
+ */
+export interface RelationNode {
+  readonly _tag: 'Relation'
+  readonly kind: RelationKind
+  readonly target: TableRef
+  /** The column of the loaded rows whose value is looked up. */
+  readonly sourceKey: ColumnRef
+  /** The column of the target table it must equal. */
+  readonly targetKey: ColumnRef
+  /** The target's primary key columns, to order related rows deterministically. */
+  readonly targetOrder: ReadonlyArray<ColumnRef>
+  /** Definition mistakes (a key on the wrong table), reported when a preload compiles. */
+  readonly problems?: ReadonlyArray<string>
+}
+
+declare const RelationTypes: unique symbol
+
+/** A relation from `Source` rows to `Target` rows: a list (`many`) or one row or null (`one`). */
+export interface Relation<Source, Target, Card extends 'many' | 'one'> {
+  readonly _tag: 'Relation'
+  readonly node: RelationNode
+  /** The related table's schema object (its json codecs decode the related rows). */
+  readonly target: AnyTable
+  readonly [RelationTypes]?: { readonly source: Source; readonly target: Target; readonly card: Card }
+}
+
+export type AnyRelation = Relation<unknown, unknown, 'many' | 'one'>
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/** The parent column a foreign key points at: its `references` target, else the parent's single primary key. */
+const referenced = (fk: AnyColumn, parent: AnyTable, problems: string[]): ColumnRef => {
+  const info = tableInfo(parent)
+  const ref = fk[ColumnInfo].references
+  if (ref !== undefined) {
+    try {
+      const target = ref.target()
+      if (target[ColumnInfo].sourceTable === info.name) {
+        const own = info.columns.find((c) => c.name === target.name)
+        if (own !== undefined) return own[ColumnInfo].ref
+      }
+    } catch {
+      // an unresolved reference: fall back to the primary key
+    }
+  }
+  const pk = info.primaryKey
+  const only = pk.length === 1 ? info.columns.find((c) => c.key === pk[0]) : undefined
+  if (only === undefined) {
+    problems.push(`${info.name} has no single-column primary key for ${fk[ColumnInfo].sourceTable}.${fk.key} to refer to; declare references(() => ...)`)
+    return fk[ColumnInfo].ref
+  }
+  return only[ColumnInfo].ref
+}
+
+const belongs = (c: AnyColumn, t: AnyTable, what: string, problems: string[]): void => {
+  const info = tableInfo(t)
+  if (c[ColumnInfo].sourceTable !== info.name || !info.columns.some((x) => x.name === c.name)) {
+    problems.push(`${what} must be a column of ${info.name}, got ${c[ColumnInfo].sourceTable}.${c.key}`)
+  }
+}
+
+const orderOf = (t: AnyTable): ColumnRef[] => {
+  const info = tableInfo(t)
+  return info.primaryKey.flatMap((k) => info.columns.filter((c) => c.key === k).map((c) => c[ColumnInfo].ref))
+}
+
+const relation = <S, T, C extends 'many' | 'one'>(
+  kind: RelationKind,
+  target: AnyTable,
+  sourceKey: ColumnRef,
+  targetKey: ColumnRef,
+  problems: string[]
+): Relation<S, T, C> =>
+  Object.freeze({
+    _tag: 'Relation' as const,
+    target,
+    node: Object.freeze({
+      _tag: 'Relation' as const,
+      kind,
+      target: tableInfo(target).ref,
+      sourceKey,
+      targetKey,
+      targetOrder: orderOf(target),
+      ...(problems.length > 0 ? { problems } : {})
+    })
+  })
+
+/** One parent row to many child rows, through the child's foreign key: loads `Row<Child>[]` (`[]` when none). */
+export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: AnyColumn): Relation<P, C, 'many'> => {
+  const problems: string[] = []
+  belongs(fk, child, 'hasMany\'s foreign key', problems)
+  return relation('hasMany', child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
+}
+
+/** One parent row to at most one child row, through the child's foreign key: loads `Row<Child> | null`. */
+export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: AnyColumn): Relation<P, C, 'one'> => {
+  const problems: string[] = []
+  belongs(fk, child, 'hasOne\'s foreign key', problems)
+  return relation('hasOne', child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
+}
+
+/** A child row to its parent row, through the child's foreign key: loads `Row<Parent> | null`. */
+export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, parent: P, fk: AnyColumn): Relation<C, P, 'one'> => {
+  const problems: string[] = []
+  belongs(fk, child, 'belongsTo\'s foreign key', problems)
+  return relation('belongsTo', parent, fk[ColumnInfo].ref, referenced(fk, parent, problems), problems)
+}
