@@ -156,3 +156,7 @@ export type { Results, TransactionBody, TransactionMode, TransactionOptions, Tra
 export { readTransaction, transaction } from './session/transaction.js'
 export type { RetryOptions } from './session/retry.js'
 export { retryOnBusy } from './session/retry.js'
+
+// worker pool
+export type { Pool, PoolOptions } from './pool/pool.js'
+export { workerPool } from './pool/pool.js'
