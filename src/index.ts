@@ -160,3 +160,10 @@ export { retryOnBusy } from './session/retry.js'
 // worker pool
 export type { Pool, PoolOptions } from './pool/pool.js'
 export { workerPool } from './pool/pool.js'
+
+// migrations
+export type { Operation, Plan, Rename } from './migrate/diff.js'
+export type { MigrationOps } from './migrate/ops.js'
+export type { AppliedMigration, MigrateOptions, MigrateResult, MigrationModule, MigrationStatus } from './migrate/runner.js'
+export { migrate, migrateAsync, migrateDown, migrationStatus } from './migrate/runner.js'
+export { planMigration } from './migrate/plan.js'

@@ -7,6 +7,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { DEFAULT_DEMO_PATH, runDemo } from './demo.js'
+import { runMigrate } from './migrate.js'
 
 type Out = (line: string) => void
 
@@ -20,7 +21,8 @@ const HELP = [
   '                            Running it again keeps the data and prints the same results.',
   '  fp-lite-orm help          Show this help (also --help, -h).',
   '',
-  'Coming in a later version: fp-lite-orm migrate (init, create, upgrade, status, check, sql).',
+  '  fp-lite-orm migrate ...   Schema migrations: init, create NAME, upgrade, down, status,',
+  '                            check, sql (fp-lite-orm migrate help for details).',
   '',
   'Exit codes: 0 success, 1 the command failed, 2 unknown command or bad arguments.'
 ]
@@ -32,7 +34,7 @@ const usageError = (err: Out, message: string): number => {
 }
 
 /** Runs one command line; returns the exit code. */
-const main = (argv: ReadonlyArray<string>, out: Out, err: Out): number => {
+const main = async (argv: ReadonlyArray<string>, out: Out, err: Out): Promise<number> => {
   const [command, ...rest] = argv
   switch (command) {
     case undefined:
@@ -55,7 +57,7 @@ const main = (argv: ReadonlyArray<string>, out: Out, err: Out): number => {
       return 0
     }
     case 'migrate':
-      return usageError(err, 'migrate is not available in this version; it comes in a later one.')
+      return runMigrate(rest, process.cwd(), out, err)
     default:
       return usageError(err, `unknown command ${JSON.stringify(command)}.`)
   }
@@ -69,7 +71,7 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
-process.exitCode = main(
+process.exitCode = await main(
   process.argv.slice(2),
   (l) => process.stdout.write(`${l}\n`),
   (l) => process.stderr.write(`${l}\n`)

@@ -613,6 +613,33 @@ const columnDefSql = (c: ColumnDef): string => {
   return sql
 }
 
+/**
+ * The DDL of a table and its indexes, as SQL texts: for migrations, which write and
+ * rebuild tables. `name` replaces the table's name (a rebuild creates `_new_x` first).
+ */
+export const createTableSql = (s: CreateTableStatement, options: { readonly name?: string; readonly ifNotExists?: boolean } = {}): E.Either<DbError, { readonly table: string; readonly indexes: ReadonlyArray<string> }> => {
+  try {
+    const [create, ...indexes] = createTableStatements({ ...s, name: options.name ?? s.name })
+    const table = options.ifNotExists === false ? create!.sql.replace(/^CREATE TABLE IF NOT EXISTS /, 'CREATE TABLE ') : create!.sql
+    const fixIndex = (sql: string) => {
+      const withName = options.name === undefined ? sql : sql.replace(` ON ${quoteIdentifier(options.name)} (`, ` ON ${quoteIdentifier(s.name)} (`)
+      return options.ifNotExists === false ? withName.replace(/^CREATE (UNIQUE )?INDEX IF NOT EXISTS /, 'CREATE $1INDEX ') : withName
+    }
+    return E.right({ table, indexes: indexes.map((i) => fixIndex(i.sql)) })
+  } catch (e) {
+    return E.left(validationError(e instanceof CompileFailure ? e.message : String(e)))
+  }
+}
+
+/** The SQL of one column definition (for ALTER TABLE ADD COLUMN). */
+export const columnDefinitionSql = (c: ColumnDef): E.Either<DbError, string> => {
+  try {
+    return E.right(columnDefSql(c))
+  } catch (e) {
+    return E.left(validationError(e instanceof CompileFailure ? e.message : String(e)))
+  }
+}
+
 const createTableStatements = (s: CreateTableStatement): CompiledStatement[] => {
   if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
   const defs = s.columns.map(columnDefSql)

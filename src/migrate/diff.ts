@@ -1,0 +1,255 @@
+/**
+ * The diff: what must change for a live database to match the schema, as a list of
+ * operations (plain data), each with the SQL that does it and the SQL that undoes it.
+ * Changes ALTER TABLE cannot make are table rebuilds (SQLite's 12-step procedure; the
+ * runner turns foreign keys off around it and checks them before COMMIT).
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { DbError } from '../errors.js'
+import { migrationError } from '../errors.js'
+import { columnDefinitionSql, createTableSql, quoteIdentifier } from '../query/compile.js'
+import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, TableModel } from './model.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+export type Operation =
+  | { readonly _tag: 'CreateTable'; readonly table: string }
+  | { readonly _tag: 'DropTable'; readonly table: string; readonly rows: number }
+  | { readonly _tag: 'AddColumn'; readonly table: string; readonly column: string }
+  | { readonly _tag: 'RenameColumn'; readonly table: string; readonly from: string; readonly to: string }
+  | {
+      readonly _tag: 'RebuildTable'
+      readonly table: string
+      readonly reasons: ReadonlyArray<string>
+      /** Kept columns: live name -> new name. */
+      readonly copy: ReadonlyArray<{ readonly from: string; readonly to: string }>
+      readonly dropped: ReadonlyArray<string>
+    }
+  | { readonly _tag: 'CreateIndex'; readonly table: string; readonly index: string }
+  | { readonly _tag: 'DropIndex'; readonly table: string; readonly index: string }
+
+/** A column rename the user confirmed (`--rename table.old=new`): never guessed. */
+export interface Rename {
+  readonly table: string
+  readonly from: string
+  readonly to: string
+}
+
+export interface Plan {
+  readonly operations: ReadonlyArray<Operation>
+  /** The SQL statements of the migration, in order. */
+  readonly up: ReadonlyArray<string>
+  /** The SQL that undoes it, in order. */
+  readonly down: ReadonlyArray<string>
+  /** What a person should know before applying it (data that would be lost, ...). */
+  readonly warnings: ReadonlyArray<string>
+}
+
+// -------------------------------------------------------------------------------------
+// comparison
+// -------------------------------------------------------------------------------------
+
+const sameColumn = (a: ColumnModel, b: ColumnModel): boolean =>
+  a.type === b.type && a.notNull === b.notNull && a.default === b.default && a.pk === b.pk
+
+const fkKey = (f: ForeignKeyModel): string => JSON.stringify([f.columns, f.table, f.to, f.onDelete, f.onUpdate])
+const uniqueKey = (u: ReadonlyArray<string>): string => JSON.stringify([...u].sort())
+const indexKey = (i: IndexModel): string => JSON.stringify([i.columns, i.unique])
+
+const sameSet = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>, key: (x: A) => string): boolean => {
+  const ka = a.map(key).sort()
+  const kb = b.map(key).sort()
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i])
+}
+
+/** Why a table cannot be altered in place (empty: it can). Columns are compared after renames. */
+const rebuildReasons = (live: TableModel, want: DeclaredTable, renamed: ReadonlyMap<string, string>): string[] => {
+  const reasons: string[] = []
+  const wantByName = new Map(want.columns.map((c) => [c.name, c]))
+  for (const c of live.columns) {
+    const target = wantByName.get(renamed.get(c.name) ?? c.name)
+    if (target === undefined) reasons.push(`drops column ${c.name}`)
+    else if (!sameColumn(c, target)) {
+      const what = [
+        c.type !== target.type ? `type ${c.type || '(none)'} -> ${target.type}` : '',
+        c.notNull !== target.notNull ? (target.notNull ? 'becomes NOT NULL' : 'becomes nullable') : '',
+        c.default !== target.default ? `default ${c.default ?? 'none'} -> ${target.default ?? 'none'}` : '',
+        c.pk !== target.pk ? 'primary key changes' : ''
+      ].filter((x) => x !== '')
+      reasons.push(`changes column ${target.name} (${what.join(', ')})`)
+    }
+  }
+  if (!sameSet(live.foreignKeys, want.foreignKeys, fkKey)) reasons.push('changes foreign keys')
+  if (!sameSet(live.uniques, want.uniques, uniqueKey)) reasons.push('changes UNIQUE constraints')
+  if (live.strict !== want.strict) reasons.push(want.strict ? 'becomes STRICT' : 'stops being STRICT')
+  if (live.withoutRowid !== want.withoutRowid) reasons.push(want.withoutRowid ? 'becomes WITHOUT ROWID' : 'gets a rowid')
+  return reasons
+}
+
+/** ALTER TABLE ADD COLUMN can add a column that is not a key, not unique, and has a constant default if NOT NULL. */
+const addable = (c: ColumnModel, want: DeclaredTable): boolean => {
+  const def = want.definitions.find((d) => d.name === c.name)
+  if (def === undefined || c.pk > 0 || def.unique) return false
+  if (def.default?._tag === 'Now') return false // not a constant: SQLite refuses it in ADD COLUMN
+  if (c.notNull && c.default === null) return false
+  if (def.references !== undefined && c.default !== null) return false
+  return true
+}
+
+// -------------------------------------------------------------------------------------
+// SQL
+// -------------------------------------------------------------------------------------
+
+const q = quoteIdentifier
+const tempName = (table: string) => `_fplite_new_${table}`
+
+/** `CREATE TABLE "x" (...)` of the live table under another name, for a rebuild back. */
+const renameCreate = (sql: string, name: string): string =>
+  sql.replace(/^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s(]+)/i, `CREATE TABLE ${q(name)}`)
+
+const rebuildSql = (table: string, create: string, indexes: ReadonlyArray<string>, copy: ReadonlyArray<{ from: string; to: string }>): string[] => {
+  const tmp = tempName(table)
+  const steps = [create]
+  if (copy.length > 0) {
+    steps.push(`INSERT INTO ${q(tmp)} (${copy.map((c) => q(c.to)).join(', ')}) SELECT ${copy.map((c) => q(c.from)).join(', ')} FROM ${q(table)}`)
+  }
+  steps.push(`DROP TABLE ${q(table)}`, `ALTER TABLE ${q(tmp)} RENAME TO ${q(table)}`, ...indexes)
+  return steps
+}
+
+const indexSql = (table: string, i: IndexModel): string =>
+  `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${q(i.name)} ON ${q(table)} (${i.columns.map(q).join(', ')})`
+
+// -------------------------------------------------------------------------------------
+// the diff
+// -------------------------------------------------------------------------------------
+
+/** What turns `live` into `declared`. */
+export const diff = (declared: ReadonlyArray<DeclaredTable>, live: ReadonlyArray<LiveTable>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
+  try {
+    const liveByName = new Map(live.map((t) => [t.name, t]))
+    const declaredNames = new Set(declared.map((t) => t.name))
+    const operations: Operation[] = []
+    const up: string[] = []
+    const downSteps: string[][] = []
+    const warnings: string[] = []
+    const must = <A>(e: E.Either<DbError, A>): A => {
+      if (E.isLeft(e)) throw e.left
+      return e.right
+    }
+
+    for (const r of renames) {
+      const t = liveByName.get(r.table)
+      const w = declared.find((d) => d.name === r.table)
+      if (t === undefined || w === undefined) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: there is no table ${r.table} in both the database and the schema`)
+      if (!t.columns.some((c) => c.name === r.from)) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the database's ${r.table} has no column ${r.from}`)
+      if (!w.columns.some((c) => c.name === r.to)) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the schema's ${r.table} has no column ${r.to}`)
+    }
+
+    for (const want of declared) {
+      const have = liveByName.get(want.name)
+      const ddl = must(createTableSql(want.statement, { ifNotExists: false }))
+      if (have === undefined) {
+        operations.push({ _tag: 'CreateTable', table: want.name })
+        up.push(ddl.table, ...ddl.indexes)
+        downSteps.push([`DROP TABLE ${q(want.name)}`])
+        continue
+      }
+      const renamed = new Map(renames.filter((r) => r.table === want.name).map((r) => [r.from, r.to]))
+      const reasons = rebuildReasons(have, want, renamed)
+      const liveNames = new Set(have.columns.map((c) => renamed.get(c.name) ?? c.name))
+      const added = want.columns.filter((c) => !liveNames.has(c.name))
+      const canAlter = reasons.length === 0 && added.every((c) => addable(c, want))
+      if (canAlter) {
+        // Dropped indexes go first and new ones last, so each runs against the columns
+        // it names (before renames, and after them); the down part undoes in reverse.
+        const haveIx = new Map(have.indexes.map((i) => [i.name, i]))
+        const wantIx = new Map(want.indexes.map((i) => [i.name, i]))
+        for (const [name, i] of haveIx) {
+          const w = wantIx.get(name)
+          if (w === undefined || indexKey(w) !== indexKey(i)) {
+            operations.push({ _tag: 'DropIndex', table: want.name, index: name })
+            up.push(`DROP INDEX ${q(name)}`)
+            downSteps.push([indexSql(want.name, i)])
+          }
+        }
+        for (const [from, to] of renamed) {
+          operations.push({ _tag: 'RenameColumn', table: want.name, from, to })
+          up.push(`ALTER TABLE ${q(want.name)} RENAME COLUMN ${q(from)} TO ${q(to)}`)
+          downSteps.push([`ALTER TABLE ${q(want.name)} RENAME COLUMN ${q(to)} TO ${q(from)}`])
+        }
+        for (const c of added) {
+          const def = want.definitions.find((d) => d.name === c.name)!
+          operations.push({ _tag: 'AddColumn', table: want.name, column: c.name })
+          up.push(`ALTER TABLE ${q(want.name)} ADD COLUMN ${must(columnDefinitionSql(def))}`)
+          downSteps.push([`ALTER TABLE ${q(want.name)} DROP COLUMN ${q(c.name)}`])
+        }
+        for (const [name, i] of wantIx) {
+          const h = haveIx.get(name)
+          if (h === undefined || indexKey(h) !== indexKey(i)) {
+            operations.push({ _tag: 'CreateIndex', table: want.name, index: name })
+            up.push(indexSql(want.name, i))
+            downSteps.push([`DROP INDEX ${q(name)}`])
+          }
+        }
+        continue
+      }
+      // A rebuild: copy the columns both sides have (after renames); new columns take their defaults.
+      const wantNames = new Set(want.columns.map((c) => c.name))
+      const copy = have.columns.flatMap((c) => {
+        const to = renamed.get(c.name) ?? c.name
+        return wantNames.has(to) ? [{ from: c.name, to }] : []
+      })
+      const dropped = have.columns.filter((c) => !wantNames.has(renamed.get(c.name) ?? c.name)).map((c) => c.name)
+      const allReasons = [...reasons, ...added.map((c) => `adds column ${c.name}`), ...[...renamed].map(([f, t]) => `renames ${f} to ${t}`)]
+      operations.push({ _tag: 'RebuildTable', table: want.name, reasons: allReasons, copy, dropped })
+      const tmp = must(createTableSql(want.statement, { name: tempName(want.name), ifNotExists: false }))
+      up.push(...rebuildSql(want.name, tmp.table, tmp.indexes, copy))
+      downSteps.push(rebuildSql(want.name, renameCreate(have.sql, tempName(want.name)), have.indexSql, copy.map((c) => ({ from: c.to, to: c.from }))))
+      if (dropped.length > 0 && have.rows > 0) {
+        warnings.push(`drops column${dropped.length > 1 ? 's' : ''} ${dropped.map((d) => `${want.name}.${d}`).join(', ')}, which hold data in ${have.rows} row${have.rows === 1 ? '' : 's'}: those values are lost`)
+      }
+      for (const c of want.columns) {
+        const before = have.columns.find((x) => (renamed.get(x.name) ?? x.name) === c.name)
+        if (c.notNull && (before === undefined ? c.default === null : !before.notNull) && have.rows > 0) {
+          warnings.push(`${want.name}.${c.name} becomes NOT NULL${before === undefined ? ' without a default' : ''}: the migration fails if a row of ${want.name} holds NULL there`)
+        }
+      }
+    }
+
+    for (const t of live) {
+      if (declaredNames.has(t.name)) continue
+      operations.push({ _tag: 'DropTable', table: t.name, rows: t.rows })
+      up.push(`DROP TABLE ${q(t.name)}`)
+      downSteps.push([t.sql, ...t.indexSql])
+      if (t.rows > 0) warnings.push(`drops table ${t.name}, which holds ${t.rows} row${t.rows === 1 ? '' : 's'}: they are lost (down recreates the table empty)`)
+    }
+
+    return E.right({ operations, up, down: downSteps.reverse().flat(), warnings })
+  } catch (e) {
+    if (typeof e === 'object' && e !== null && '_tag' in e) return E.left(e as DbError)
+    return E.left(migrationError(`The diff failed: ${e instanceof Error ? e.message : String(e)}`))
+  }
+}
+
+/** A one-line description of an operation, for progress lines and file comments. */
+export const describe = (op: Operation): string => {
+  switch (op._tag) {
+    case 'CreateTable':
+      return `create table ${op.table}`
+    case 'DropTable':
+      return `drop table ${op.table}${op.rows > 0 ? ` (${op.rows} rows)` : ''}`
+    case 'AddColumn':
+      return `add column ${op.table}.${op.column}`
+    case 'RenameColumn':
+      return `rename column ${op.table}.${op.from} to ${op.to}`
+    case 'RebuildTable':
+      return `rebuild table ${op.table}: ${op.reasons.join('; ')}`
+    case 'CreateIndex':
+      return `create index ${op.index} on ${op.table}`
+    case 'DropIndex':
+      return `drop index ${op.index} on ${op.table}`
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * One model of a database schema, computed two ways: from schema objects (what the code
+ * says) and from a live database through PRAGMAs (what the file holds). The diff
+ * compares the two. Plain data throughout.
+ */
+import type Database from 'better-sqlite3'
+import * as E from 'fp-ts/lib/Either.js'
+import type { AnyTable } from '../schema/table.js'
+import { tableInfo } from '../schema/table.js'
+import type { DbError } from '../errors.js'
+import { migrationError } from '../errors.js'
+import type { ColumnDef, CreateTableStatement } from '../query/ast.js'
+import { NOW_SQL, sqlLiteral } from '../query/compile.js'
+import { createTable } from '../query/ddl.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+export interface ColumnModel {
+  readonly name: string
+  /** The declared type, upper-cased (`INTEGER`, `TEXT`, ...). */
+  readonly type: string
+  readonly notNull: boolean
+  /** The default's SQL text as SQLite reports it (outer parentheses removed), or null. */
+  readonly default: string | null
+  /** 1-based position in the primary key, 0 when not part of it. */
+  readonly pk: number
+}
+
+export interface ForeignKeyModel {
+  readonly columns: ReadonlyArray<string>
+  readonly table: string
+  readonly to: ReadonlyArray<string>
+  readonly onDelete: string
+  readonly onUpdate: string
+}
+
+export interface IndexModel {
+  readonly name: string
+  readonly columns: ReadonlyArray<string>
+  readonly unique: boolean
+}
+
+export interface TableModel {
+  readonly name: string
+  readonly columns: ReadonlyArray<ColumnModel>
+  readonly foreignKeys: ReadonlyArray<ForeignKeyModel>
+  /** Explicit indexes (CREATE INDEX), by name. */
+  readonly indexes: ReadonlyArray<IndexModel>
+  /** Column sets under a UNIQUE constraint. */
+  readonly uniques: ReadonlyArray<ReadonlyArray<string>>
+  readonly strict: boolean
+  readonly withoutRowid: boolean
+}
+
+/** A table as the schema declares it, with the statement that creates it. */
+export interface DeclaredTable extends TableModel {
+  readonly statement: CreateTableStatement
+  /** Column definitions by SQL name (for ADD COLUMN). */
+  readonly definitions: ReadonlyArray<ColumnDef>
+}
+
+/** A table as the database holds it, with its original SQL (for `down` steps). */
+export interface LiveTable extends TableModel {
+  readonly sql: string
+  readonly indexSql: ReadonlyArray<string>
+  readonly rows: number
+}
+
+// -------------------------------------------------------------------------------------
+// from schema objects
+// -------------------------------------------------------------------------------------
+
+/** `(expr)` and `expr` are the same default: SQLite reports it without the parentheses. */
+export const normalizeDefault = (sql: string | null): string | null => {
+  if (sql === null) return null
+  let s = sql.trim()
+  while (s.startsWith('(') && s.endsWith(')') && balanced(s.slice(1, -1))) s = s.slice(1, -1).trim()
+  return s
+}
+
+const balanced = (s: string): boolean => {
+  let depth = 0
+  let quote: string | undefined
+  for (const ch of s) {
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined
+      continue
+    }
+    if (ch === "'" || ch === '"') quote = ch
+    else if (ch === '(') depth++
+    else if (ch === ')' && --depth < 0) return false
+  }
+  return depth === 0
+}
+
+const ACTION = (a: string | undefined): string => (a === undefined ? 'NO ACTION' : a.toUpperCase())
+
+/** The model of a table from its schema object; Left for a table whose definition is faulty. */
+export const declaredTable = (t: AnyTable): E.Either<DbError, DeclaredTable> => {
+  const statement = createTable(t).statement as CreateTableStatement
+  if (statement.problems !== undefined && statement.problems.length > 0) {
+    return E.left(migrationError(`The schema of ${statement.name} is invalid: ${statement.problems.join('; ')}`))
+  }
+  const info = tableInfo(t)
+  const columns: ColumnModel[] = statement.columns.map((c) => ({
+    name: c.name,
+    type: c.type,
+    // SQLite reports an INTEGER PRIMARY KEY as nullable (it is the rowid); the DDL says no NOT NULL for it.
+    notNull: c.notNull && !(c.primaryKey && c.type === 'INTEGER'),
+    default: c.default === undefined ? null : normalizeDefault(c.default._tag === 'Now' ? NOW_SQL : sqlLiteral(c.default.value)),
+    pk: c.primaryKey ? 1 : statement.primaryKey.indexOf(c.name) + 1
+  }))
+  const foreignKeys: ForeignKeyModel[] = statement.columns.flatMap((c) =>
+    c.references === undefined
+      ? []
+      : [{ columns: [c.name], table: c.references.table, to: [c.references.column], onDelete: ACTION(c.references.onDelete), onUpdate: ACTION(c.references.onUpdate) }]
+  )
+  return E.right({
+    name: statement.name,
+    columns,
+    foreignKeys,
+    indexes: statement.indexes.map((i) => ({ name: i.name, columns: [...i.columns], unique: i.unique })),
+    uniques: statement.columns.filter((c) => c.unique).map((c) => [c.name]),
+    strict: info.strict,
+    withoutRowid: info.withoutRowid,
+    statement,
+    definitions: statement.columns
+  })
+}
+
+// -------------------------------------------------------------------------------------
+// from a live database
+// -------------------------------------------------------------------------------------
+
+interface XInfo {
+  name: string
+  type: string
+  notnull: number
+  dflt_value: string | null
+  pk: number
+  hidden: number
+}
+interface IndexList {
+  name: string
+  unique: number
+  origin: string
+  partial: number
+}
+interface ForeignKeyRow {
+  id: number
+  seq: number
+  table: string
+  from: string
+  to: string | null
+  on_update: string
+  on_delete: string
+}
+
+/** Tables the library or SQLite keep for themselves, never diffed. */
+export const isInternalTable = (name: string): boolean => name.startsWith('sqlite_') || name === '_lite_migr'
+
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`
+
+/** Every user table of the live database, read through PRAGMAs. */
+export const liveTables = (db: Database.Database): LiveTable[] => {
+  const list = db.pragma('table_list') as Array<{ schema: string; name: string; type: string; wr: number; strict: number }>
+  const sqlOf = db.prepare(`SELECT sql FROM sqlite_schema WHERE type = ? AND name = ?`).pluck()
+  return list
+    .filter((t) => t.schema === 'main' && t.type === 'table' && !isInternalTable(t.name))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((t) => {
+      const columns = (db.pragma(`table_xinfo(${quote(t.name)})`) as XInfo[])
+        .filter((c) => c.hidden === 0)
+        .map((c) => ({ name: c.name, type: c.type.toUpperCase(), notNull: c.notnull === 1, default: normalizeDefault(c.dflt_value), pk: c.pk }))
+      const fkRows = db.pragma(`foreign_key_list(${quote(t.name)})`) as ForeignKeyRow[]
+      const byId = new Map<number, ForeignKeyRow[]>()
+      for (const r of fkRows) byId.set(r.id, [...(byId.get(r.id) ?? []), r])
+      const pkNames = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name)
+      const foreignKeys = [...byId.values()].map((rows) => {
+        const sorted = rows.sort((a, b) => a.seq - b.seq)
+        return {
+          columns: sorted.map((r) => r.from),
+          table: sorted[0]!.table,
+          // `REFERENCES t` without columns means t's primary key.
+          to: sorted.map((r, i) => r.to ?? pkNames[i] ?? r.from),
+          onDelete: sorted[0]!.on_delete.toUpperCase(),
+          onUpdate: sorted[0]!.on_update.toUpperCase()
+        }
+      })
+      const indexList = db.pragma(`index_list(${quote(t.name)})`) as IndexList[]
+      const columnsOf = (index: string) => (db.pragma(`index_info(${quote(index)})`) as Array<{ seqno: number; name: string }>).sort((a, b) => a.seqno - b.seqno).map((r) => r.name)
+      const indexes = indexList
+        .filter((i) => i.origin === 'c')
+        .map((i) => ({ name: i.name, columns: columnsOf(i.name), unique: i.unique === 1 }))
+        .sort((a, b) => a.name.localeCompare(b.name))
+      const uniques = indexList.filter((i) => i.origin === 'u').map((i) => columnsOf(i.name))
+      const rows = (db.prepare(`SELECT count(*) FROM ${quote(t.name)}`).pluck().get() as number) ?? 0
+      return {
+        name: t.name,
+        columns,
+        foreignKeys,
+        indexes,
+        uniques,
+        strict: t.strict === 1,
+        withoutRowid: t.wr === 1,
+        sql: (sqlOf.get('table', t.name) as string | undefined) ?? '',
+        indexSql: indexes.map((i) => (sqlOf.get('index', i.name) as string | undefined) ?? '').filter((s) => s !== ''),
+        rows
+      }
+    })
+}

@@ -1,0 +1,75 @@
+/**
+ * The `op` API of module migrations (`export function up(op) { op.addColumn(users, 'age') }`).
+ * Each operation runs at once, inside the migration's transaction; a failure aborts the
+ * whole upgrade.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { AnyTable, IndexDef } from '../schema/table.js'
+import { tableInfo } from '../schema/table.js'
+import type { DbError } from '../errors.js'
+import type { Db } from '../conn/connect.js'
+import type { Handle } from '../conn/registry.js'
+import { columnDefinitionSql, createTableSql, quoteIdentifier } from '../query/compile.js'
+import { diff } from './diff.js'
+import { declaredTable, liveTables } from './model.js'
+
+export interface MigrationOps {
+  /** CREATE TABLE (and its indexes) from a schema object. */
+  createTable(table: AnyTable): void
+  dropTable(name: string): void
+  /** ALTER TABLE ADD COLUMN, the column defined by the schema object's `key`. */
+  addColumn(table: AnyTable, key: string): void
+  /** ALTER TABLE RENAME COLUMN (SQL names). */
+  renameColumn(table: AnyTable | string, from: string, to: string): void
+  createIndex(table: AnyTable, index: IndexDef): void
+  dropIndex(name: string): void
+  /** Rebuilds the live table to the schema object's definition, keeping the columns both have. */
+  rebuildTable(table: AnyTable): void
+  /** Any SQL: one or more statements. */
+  execute(sql: string): void
+}
+
+class OpFailure extends Error {
+  constructor(readonly error: DbError) {
+    super(error.message)
+  }
+}
+
+const must = <A>(e: E.Either<DbError, A>): A => {
+  if (E.isLeft(e)) throw new OpFailure(e.left)
+  return e.right
+}
+
+const q = quoteIdentifier
+
+export const migrationOps = (_db: Db, h: Handle, run: (sql: string) => void): MigrationOps => ({
+  createTable: (table) => {
+    const ddl = must(createTableSql(must(declaredTable(table)).statement, { ifNotExists: false }))
+    for (const sql of [ddl.table, ...ddl.indexes]) run(sql)
+  },
+  dropTable: (name) => run(`DROP TABLE ${q(name)}`),
+  addColumn: (table, key) => {
+    const declared = must(declaredTable(table))
+    const col = tableInfo(table).columns.find((c) => c.key === key)
+    const def = declared.definitions.find((d) => d.name === col?.name)
+    if (col === undefined || def === undefined) throw new OpFailure({ _tag: 'MigrationError', message: `addColumn: ${declared.name} has no column ${key}` })
+    run(`ALTER TABLE ${q(declared.name)} ADD COLUMN ${must(columnDefinitionSql(def))}`)
+  },
+  renameColumn: (table, from, to) => {
+    const name = typeof table === 'string' ? table : tableInfo(table).name
+    run(`ALTER TABLE ${q(name)} RENAME COLUMN ${q(from)} TO ${q(to)}`)
+  },
+  createIndex: (table, index) => {
+    const info = tableInfo(table)
+    const cols = index.columns.map((k) => info.columns.find((c) => c.key === k)?.name ?? k)
+    run(`CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${q(index.name)} ON ${q(info.name)} (${cols.map(q).join(', ')})`)
+  },
+  dropIndex: (name) => run(`DROP INDEX ${q(name)}`),
+  rebuildTable: (table) => {
+    const declared = must(declaredTable(table))
+    const live = liveTables(h.db).filter((t) => t.name === declared.name)
+    const plan = must(diff([declared], live))
+    for (const sql of plan.up) run(sql)
+  },
+  execute: (sql) => run(sql)
+})

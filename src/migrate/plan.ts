@@ -1,0 +1,57 @@
+/**
+ * Schema against database: the plan a new migration would hold, and the check CI runs.
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import type { AnyTable } from '../schema/table.js'
+import { tableInfo } from '../schema/table.js'
+import type { DbError } from '../errors.js'
+import { fromSqliteThrow, migrationError } from '../errors.js'
+import type { Db } from '../conn/connect.js'
+import { acquire } from '../conn/registry.js'
+import type { Plan, Rename } from './diff.js'
+import { diff } from './diff.js'
+import type { DeclaredTable } from './model.js'
+import { declaredTable, liveTables } from './model.js'
+
+/** The operations (and their SQL) that would bring the live database to the schema. */
+export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
+  const declared: DeclaredTable[] = []
+  const names = new Set<string>()
+  for (const t of tables) {
+    const d = declaredTable(t)
+    if (E.isLeft(d)) return d
+    if (names.has(d.right.name)) return E.left(migrationError(`The schema declares the table ${d.right.name} twice.`))
+    names.add(d.right.name)
+    declared.push(d.right)
+  }
+  const h = acquire(db)
+  if (E.isLeft(h)) return h
+  try {
+    return diff(declared, liveTables(h.right.db), renames)
+  } catch (e) {
+    return E.left(fromSqliteThrow(e))
+  }
+}
+
+/** The tables exported by a schema module (also inside a default export or an object of tables). */
+export const tablesOf = (mod: Record<string, unknown>): AnyTable[] => {
+  const out: AnyTable[] = []
+  const seen = new Set<unknown>()
+  const visit = (v: unknown, depth: number) => {
+    if (typeof v !== 'object' || v === null || seen.has(v) || depth > 2) return
+    seen.add(v)
+    try {
+      const info = tableInfo(v as AnyTable)
+      if (info !== undefined && typeof info.name === 'string') {
+        // Aliases and CTEs are handles on tables, not tables of their own.
+        if (info.alias === undefined && info.ref.cte === undefined) out.push(v as AnyTable)
+        return
+      }
+    } catch {
+      // not a table
+    }
+    for (const x of Array.isArray(v) ? v : Object.values(v)) visit(x, depth + 1)
+  }
+  for (const v of Object.values(mod)) visit(v, 0)
+  return out
+}
