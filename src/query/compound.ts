@@ -52,7 +52,7 @@ export type Cte<N extends string, A> = { readonly [K in keyof A & string]: Colum
 /** The CTE's columns: the select's projected fields (or its table's columns), with their kinds. */
 const cteColumns = (s: SelectStatement): Array<{ key: string; kind: ColumnKind }> =>
   s.selection !== undefined
-    ? s.selection.map((f) => ({ key: f.key, kind: kindOf(f.expr) ?? 'text' }))
+    ? s.selection.map((f) => ({ key: f.key, kind: kindOf(f.expr) ?? 'any' }))
     : s.from.columns.map((c) => ({ key: c.key, kind: c.kind }))
 
 /**

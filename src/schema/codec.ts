@@ -45,6 +45,8 @@ export const expectedOf = (kind: ColumnKind, codec?: t.Mixed): string => {
       return codec === undefined ? 'a JSON value' : `a value of ${codec.name}`
     case 'timestamp':
       return 'a valid Date'
+    case 'any':
+      return 'a value'
   }
 }
 
@@ -76,6 +78,8 @@ export const encodeValue = (
       return typeof value === 'boolean' ? E.right(value ? 1 : 0) : E.left('a boolean')
     case 'timestamp':
       return isValidDate(value) ? E.right(value.toISOString()) : E.left('a valid Date')
+    case 'any':
+      return encodeLoose(value)
     case 'json': {
       if (codec !== undefined && mode === 'store') {
         if (!codec.is(value)) return E.left(`a value of ${codec.name}`)
@@ -120,6 +124,8 @@ export const decodeStored = (kind: ColumnKind, stored: unknown, codec?: t.Mixed)
       return typeof stored === 'string' ? E.right(stored) : E.left('text')
     case 'blob':
       return stored instanceof Uint8Array ? E.right(stored) : E.left('a blob')
+    case 'any':
+      return E.right(stored)
     case 'boolean':
       return stored === 0 || stored === 1 ? E.right(stored === 1) : E.left('0 or 1 (a boolean)')
     case 'timestamp': {

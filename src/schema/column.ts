@@ -15,7 +15,11 @@ import type * as t from 'io-ts'
 // model
 // -------------------------------------------------------------------------------------
 
-export type ColumnKind = 'integer' | 'real' | 'text' | 'blob' | 'boolean' | 'json' | 'timestamp'
+/**
+ * How a column's values are stored and read. `any` is for columns whose kind is not
+ * known (a CTE column computed by a `sql` template): values pass through as they are.
+ */
+export type ColumnKind = 'integer' | 'real' | 'text' | 'blob' | 'boolean' | 'json' | 'timestamp' | 'any'
 
 /** A value SQLite can store and better-sqlite3 can bind. */
 export type SqlValue = number | string | bigint | Uint8Array | null
@@ -222,6 +226,8 @@ export const sqlType = (kind: ColumnKind): 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB' 
     case 'timestamp':
       return 'TEXT'
     case 'blob':
+    case 'any':
+      // BLOB declares no affinity: values are stored as given.
       return 'BLOB'
   }
 }
