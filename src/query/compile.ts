@@ -111,11 +111,19 @@ const fail = (message: string): never => {
 // identifiers and literals
 // -------------------------------------------------------------------------------------
 
+const quoted = new Map<string, string>()
+
 /** A quoted identifier; double quotes inside are doubled. Refuses what SQLite cannot name. */
 export const quoteIdentifier = (name: string): string => {
+  const hit = quoted.get(name)
+  if (hit !== undefined) return hit
   const problem = checkIdentifier(name)
   if (problem !== undefined) throw new CompileFailure(`invalid identifier ${JSON.stringify(name)}: ${problem}`)
-  return `"${name.replace(/"/g, '""')}"`
+  const q = `"${name.replace(/"/g, '""')}"`
+  // Identifiers come from schemas, so the set is small; the bound only guards against misuse.
+  if (quoted.size > 10_000) quoted.clear()
+  quoted.set(name, q)
+  return q
 }
 
 /**
@@ -290,13 +298,39 @@ const outputField = (key: string, e: ExprNode): OutputField => {
 
 const queryName = (t: TableRef): string => t.alias ?? t.name
 
-const columnList = (cols: ReadonlyArray<ColumnRef>, aliased: boolean): string =>
-  cols
+const fieldLists = new WeakMap<ReadonlyArray<ColumnRef>, OutputField[]>()
+
+/** The output fields of a table's columns, memoized like its column list. */
+const tableFields = (cols: ReadonlyArray<ColumnRef>): OutputField[] => {
+  let f = fieldLists.get(cols)
+  if (f === undefined) {
+    f = cols.map((c) => outputField(c.key, c))
+    fieldLists.set(cols, f)
+  }
+  return f
+}
+
+/** A table's column list, memoized per (shared, frozen) column array: fresh queries on a table reuse it. */
+const columnLists = new WeakMap<ReadonlyArray<ColumnRef>, { aliased?: string; plain?: string }>()
+
+const columnList = (cols: ReadonlyArray<ColumnRef>, aliased: boolean): string => {
+  let memo = columnLists.get(cols)
+  if (memo === undefined) {
+    memo = {}
+    columnLists.set(cols, memo)
+  }
+  const hit = aliased ? memo.aliased : memo.plain
+  if (hit !== undefined) return hit
+  const sql = cols
     .map((c) => {
       const col = `${quoteIdentifier(c.table)}.${quoteIdentifier(c.name)}`
       return aliased && c.key !== c.name ? `${col} AS ${quoteIdentifier(c.key)}` : col
     })
     .join(', ')
+  if (aliased) memo.aliased = sql
+  else memo.plain = sql
+  return sql
+}
 
 /** Which tables of a join may come back missing (all NULL): the optional sides of outer joins. */
 export const joinGroups = (s: SelectStatement): OutputGroup[] => {
@@ -324,9 +358,7 @@ const selectList = (s: SelectStatement, p: Params): { readonly sql: string; read
     const sql = s.selection.map((f) => `${exprSql(f.expr, p)} AS ${quoteIdentifier(f.key)}`).join(', ')
     return { sql, fields }
   }
-  if (s.joins.length === 0) {
-    return { sql: columnList(s.from.columns, true), fields: s.from.columns.map((c) => outputField(c.key, c)) }
-  }
+  if (s.joins.length === 0) return { sql: columnList(s.from.columns, true), fields: tableFields(s.from.columns) }
   const groups = joinGroups(s)
   const tables = [s.from, ...s.joins.map((j) => j.table)]
   const fields = tables.flatMap((t) => t.columns.map((c) => ({ ...outputField(c.key, c), group: queryName(t) })))

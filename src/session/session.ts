@@ -267,32 +267,39 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
   if (E.isLeft(c)) return c
   const compiled = c.right
   const plan = planOf(compiled, q[Codecs])
+  const statements = compiled.statements
+  // The hot path: one read statement. No closures, no intermediate arrays.
+  if (statements.length === 1 && compiled.mode !== 'run' && compiled.mode !== 'void') {
+    const s = statements[0]!
+    const b = s.slots === undefined ? undefined : bindParams(s, params, plan.codecs)
+    if (b !== undefined && E.isLeft(b)) return b
+    const bound = b === undefined ? s.params : b.right
+    const h = acquire(db)
+    if (E.isLeft(h)) return h
+    try {
+      const out = db.log === undefined ? read(db, h.right, plan, s.sql, bound) : logged(db, s.sql, bound, () => read(db, h.right, plan, s.sql, bound))
+      return compiled.mode === 'one' ? (out as E.Either<DbError, A>) : E.right(out as A)
+    } catch (e) {
+      return E.left(fromThrow(e, s.sql, compiled))
+    }
+  }
   const bound: Array<{ s: CompiledStatement; params: ReadonlyArray<SqlValue> }> = []
-  for (const s of compiled.statements) {
+  for (const s of statements) {
     const b = bindParams(s, params, plan.codecs)
     if (E.isLeft(b)) return b
     bound.push({ s, params: b.right })
   }
   const h = acquire(db)
   if (E.isLeft(h)) return h
-  let sql: string | undefined
   try {
     if (compiled.mode === 'run' || compiled.mode === 'void') return E.right(write(db, h.right, plan, bound) as A)
-    if (bound.length !== 1) {
-      // RETURNING from several statements (a multi-row insert): one transaction, rows in order.
-      if (compiled.mode !== 'all') return E.left(validationError(`A query of ${bound.length} statements can only be read with all.`))
-      const handle = h.right
-      const readAll = () =>
-        bound.flatMap(({ s, params }) => logged(db, s.sql, params, () => read(db, handle, plan, s.sql, params) as unknown[]))
-      return E.right((bound.length > 1 ? handle.db.transaction(readAll).immediate() : []) as A)
-    }
-    const only = bound[0]!
-    sql = only.s.sql
-    const out = logged(db, only.s.sql, only.params, () => read(db, h.right, plan, only.s.sql, only.params))
-    if (compiled.mode === 'one') return out as E.Either<DbError, A>
-    return E.right(out as A)
+    // RETURNING from several statements (a multi-row insert): one transaction, rows in order.
+    if (compiled.mode !== 'all') return E.left(validationError(`A query of ${bound.length} statements can only be read with all.`))
+    const handle = h.right
+    const readAll = () => bound.flatMap(({ s, params }) => logged(db, s.sql, params, () => read(db, handle, plan, s.sql, params) as unknown[]))
+    return E.right((bound.length > 0 ? handle.db.transaction(readAll).immediate() : []) as A)
   } catch (e) {
-    return E.left(fromThrow(e, sql ?? compiled.statements[0]?.sql, compiled))
+    return E.left(fromThrow(e, compiled.statements[0]?.sql, compiled))
   }
 }
 
