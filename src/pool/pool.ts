@@ -57,6 +57,8 @@ export interface PoolInternals {
 interface Slot {
   readonly role: Role
   worker: Worker
+  /** Resolves when the current worker has exited (a dead worker's is already resolved). */
+  exited: Promise<void>
   readonly pending: Map<number, (r: E.Either<DbError, unknown>) => void>
 }
 
@@ -122,6 +124,7 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
     const slot: Slot = {
       role,
       worker: startWorker({ db: role === 'writer' ? plain : readerPlain, role, log: log !== undefined }),
+      exited: Promise.resolve(),
       pending: new Map()
     }
     attach(slot)
@@ -141,6 +144,8 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
   const attach = (slot: Slot) => {
     const w = slot.worker
     let crash = ''
+    let markExited: () => void = () => undefined
+    slot.exited = new Promise<void>((resolve) => (markExited = resolve))
     w.unref()
     w.on('message', (m: Reply) => {
       if (m._tag === 'Log') {
@@ -155,6 +160,7 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
       crash = `: ${e instanceof Error ? e.message : String(e)}`
     })
     w.on('exit', (code) => {
+      markExited()
       if (slot.worker !== w) return
       // Whatever it held resolves to a Left: a crash is never a hang or a rejection.
       for (const id of [...slot.pending.keys()]) {
@@ -225,26 +231,31 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
     return E.right(out as Results<Qs>)
   }
 
-  const close = async (): Promise<void> => {
-    if (closing) return
-    closing = true
-    if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve))
-    const all = [...readers, ...(writer === undefined ? [] : [writer])]
-    await Promise.all(
-      all.map(
-        (slot) =>
-          new Promise<void>((resolve) => {
-            const w = slot.worker
-            const timer = setTimeout(() => void w.terminate(), 5000)
-            w.once('exit', () => {
-              clearTimeout(timer)
-              resolve()
-            })
+  let closed: Promise<void> | undefined
+
+  /** Drains, then ends every thread; a second call gets the same promise. */
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true
+      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve))
+      const all = [...readers, ...(writer === undefined ? [] : [writer])]
+      await Promise.all(
+        all.map(async (slot) => {
+          const w = slot.worker
+          // A worker that died while draining has exited already: nothing to end.
+          const timer = setTimeout(() => void w.terminate(), 5000)
+          try {
             w.ref()
             w.postMessage({ _tag: 'Close' } satisfies Request)
-          })
+          } catch {
+            // the port is closed: the worker is gone
+          }
+          await slot.exited
+          clearTimeout(timer)
+        })
       )
-    )
+    })()
+    return closed
   }
 
   return {
