@@ -488,7 +488,7 @@ test('close resolves when a worker dies while the pool drains', async (t) => {
   t.is(unwrapLeft(await inFlight)._tag, 'UnexpectedError')
   // close() must not wait for an 'exit' event from the dead worker, which never comes again.
   // (The writer may still be starting on a loaded machine: 15 s bounds a hang, not a speed.)
-  t.is(await Promise.race([closed, sleep(15_000).then(() => 'still pending after 15 s' as const)]), 'closed')
+  t.is(await Promise.race([closed, new Promise<void>((r) => setTimeout(r, 15_000).unref()).then(() => 'still pending after 15 s' as const)]), 'closed')
 })
 
 test('a second close() resolves only once the pool has closed', async (t) => {
