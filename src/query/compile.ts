@@ -339,12 +339,18 @@ export const joinGroups = (s: SelectStatement): OutputGroup[] => {
     if (j.kind === 'right' || j.kind === 'full') for (const g of groups) g.nullable = true
     groups.push({ key: queryName(j.table), nullable: j.kind === 'left' || j.kind === 'full' })
   }
-  const seen = new Set<string>()
-  for (const g of groups) {
-    if (seen.has(g.key)) throw new CompileFailure(`the table ${g.key} appears twice in the query: give the second one another name with alias(table, 'name')`)
-    seen.add(g.key)
-  }
   return groups
+}
+
+/** Every table of a select needs its own query name, whatever the select list. */
+const checkJoinNames = (s: SelectStatement): void => {
+  if (s.joins.length === 0) return
+  const seen = new Set<string>([queryName(s.from)])
+  for (const j of s.joins) {
+    const name = queryName(j.table)
+    if (seen.has(name)) throw new CompileFailure(`the table ${name} appears twice in the query: give the second one another name with alias(table, 'name')`)
+    seen.add(name)
+  }
 }
 
 /**
@@ -371,6 +377,7 @@ const conjunction = (conditions: ReadonlyArray<ExprNode>, p: Params): string =>
 
 /** FROM ... WHERE ... GROUP BY ... HAVING: the part every read mode shares. */
 const bodySql = (s: SelectStatement, p: Params): string => {
+  checkJoinNames(s)
   let sql = ` FROM ${fromSql(s.from)}`
   for (const j of s.joins) sql += ` ${JOIN_SQL[j.kind] ?? fail(`unknown join ${JSON.stringify(j.kind)}`)} ${fromSql(j.table)} ON ${exprSql(j.on, p)}`
   if (s.where.length > 0) sql += ` WHERE ${conjunction(s.where, p)}`
