@@ -1,22 +1,24 @@
 /**
  * `fp-lite-orm demo [path]`: the library's main job on an embedded default.
  *
- * It creates a small shop database (customers, products, orders) from schema objects,
- * fills it with sample rows the first time, and runs representative queries, printing
- * each under a heading with the code that built it. Everything goes through the public
- * API, exactly as an application would use it.
+ * It creates a small shop database (customers, products, orders) through its migrations
+ * (the checked-in .sql files in demo-migrations/, written from the schema objects below by
+ * the library's own diff), fills it with sample rows the first time, and runs
+ * representative queries, printing each under a heading with the code that built it.
+ * Everything goes through the public API, exactly as an application would use it.
  *
- * Running it again on the same file inserts nothing (each table is seeded only while
- * it is empty) and prints the same query results: the expected failures shown (a bad
- * insert, a duplicate email, a missing parent row) are refused before anything is
- * written.
+ * Running it again on the same file applies no migration (they are recorded in
+ * `_lite_migr`), inserts nothing (each table is seeded only while it is empty) and prints
+ * the same query results: the expected failures shown (a bad insert, a duplicate email,
+ * a missing parent row) are refused before anything is written.
  */
 import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
-import type { AnyTable, DbError, InsertValues, Session } from '../index.js'
+import type { AnyTable, Db, DbError, InsertValues, Session } from '../index.js'
 import {
   all,
   asc,
@@ -45,6 +47,7 @@ import {
   json,
   limit,
   max,
+  migrate,
   min,
   ne,
   one,
@@ -108,6 +111,15 @@ export const orders = table(
   },
   { indexes: [index('orders_customer_idx', ['customerId']), index('orders_placed_at_idx', ['placedAt'])] }
 )
+
+/** The demo's tables, in the order its migration creates them. */
+export const demoTables: ReadonlyArray<AnyTable> = [customers, products, orders]
+
+/**
+ * The demo's schema migrations: .sql files next to this module, generated from
+ * `demoTables` with the library's diff (spec/demo.test.ts checks that they never drift).
+ */
+export const DEMO_MIGRATIONS = fileURLToPath(new URL('./demo-migrations/', import.meta.url))
 
 // -------------------------------------------------------------------------------------
 // sample data (fixed ids and dates, so every run prints the same results)
@@ -560,14 +572,26 @@ const seed = <T extends AnyTable>(
     )
   )
 
-const setUp = (s: Session, out: Out): E.Either<DbError, void> =>
+const setUp = (db: Db, s: Session, out: Out): E.Either<DbError, void> =>
   pipe(
-    [customers, products, orders],
-    E.traverseArray((tbl) => s.run(createTable(tbl))),
+    migrate(db, { dir: DEMO_MIGRATIONS }),
+    // A file an earlier demo made (with createTable, before it had migrations) holds the
+    // tables but no record of the migration: say so rather than only "already exists".
+    E.mapLeft((e): DbError =>
+      e._tag === 'MigrationError' && /already exists/.test(e.message)
+        ? { ...e, message: `${e.message}\nThis file holds demo tables that no recorded migration made (an older demo created them): remove it, or run the demo on another path.` }
+        : e
+    ),
+    E.map(({ applied }) =>
+      out(
+        applied.length > 0
+          ? `Tables: migrate(db, { dir: 'demo-migrations' }) applied ${applied.join(', ')} (customers, products, orders, with their indexes).`
+          : "Tables: migrate(db, { dir: 'demo-migrations' }) found nothing pending (recorded in _lite_migr by an earlier run)."
+      )
+    ),
     E.chain(() => toSQL(createTable(orders))),
     E.map((ddl) => {
-      out('Tables: customers, products, orders (createTable: CREATE TABLE IF NOT EXISTS, with their indexes).')
-      out('The orders table, as createTable(orders) compiles it:')
+      out('The orders table, as createTable(orders) compiles it (the migration holds the same definition):')
       for (const l of ddl.sql.split('\n')) out(`  ${l}`)
       out('Sample data (each table is filled only while it is empty):')
     }),
@@ -612,7 +636,7 @@ export const runDemo = (file: string, out: Out): E.Either<DbError, void> => {
   try {
     out(`fp-lite-orm demo: a small shop in ${db.file}`)
     return pipe(
-      setUp(s, out),
+      setUp(db, s, out),
       E.chain(() => runSteps(s, out, db.file)),
       E.map(() => {
         out('')

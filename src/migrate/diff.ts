@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
 import { columnDefinitionSql, createTableSql, quoteIdentifier } from '../query/compile.js'
-import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, TableModel } from './model.js'
+import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, LiveView, TableModel } from './model.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -54,9 +54,10 @@ export interface Plan {
 const sameColumn = (a: ColumnModel, b: ColumnModel): boolean =>
   a.type === b.type && a.notNull === b.notNull && a.default === b.default && a.pk === b.pk
 
-const fkKey = (f: ForeignKeyModel): string => JSON.stringify([f.columns, f.table, f.to, f.onDelete, f.onUpdate])
-const uniqueKey = (u: ReadonlyArray<string>): string => JSON.stringify([...u].sort())
-const indexKey = (i: IndexModel): string => JSON.stringify([i.columns, i.unique])
+const fkKey = (f: ForeignKeyModel): string =>
+  JSON.stringify([f.columns.map(fold), fold(f.table), f.to.map(fold), f.onDelete, f.onUpdate])
+const uniqueKey = (u: ReadonlyArray<string>): string => JSON.stringify(u.map(fold).sort())
+const indexKey = (i: IndexModel): string => JSON.stringify([i.columns.map(fold), i.unique])
 
 const sameSet = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>, key: (x: A) => string): boolean => {
   const ka = a.map(key).sort()
@@ -67,9 +68,9 @@ const sameSet = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>, key: (x: A) => str
 /** Why a table cannot be altered in place (empty: it can). Columns are compared after renames. */
 const rebuildReasons = (live: TableModel, want: DeclaredTable, renamed: ReadonlyMap<string, string>): string[] => {
   const reasons: string[] = []
-  const wantByName = new Map(want.columns.map((c) => [c.name, c]))
+  const wantByName = new Map(want.columns.map((c) => [fold(c.name), c]))
   for (const c of live.columns) {
-    const target = wantByName.get(renamed.get(c.name) ?? c.name)
+    const target = wantByName.get(fold(renamed.get(c.name) ?? c.name))
     if (target === undefined) reasons.push(`drops column ${c.name}`)
     else if (!sameColumn(c, target)) {
       const what = [
@@ -105,17 +106,31 @@ const addable = (c: ColumnModel, want: DeclaredTable): boolean => {
 const q = quoteIdentifier
 const tempName = (table: string) => `_fplite_new_${table}`
 
+/** SQLite's identifiers are case-insensitive (for ASCII): `Users` and `users` are one table. */
+const fold = (name: string): string => name.toLowerCase()
+
 /** `CREATE TABLE "x" (...)` of the live table under another name, for a rebuild back. */
 const renameCreate = (sql: string, name: string): string =>
   sql.replace(/^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s(]+)/i, `CREATE TABLE ${q(name)}`)
 
-const rebuildSql = (table: string, create: string, indexes: ReadonlyArray<string>, copy: ReadonlyArray<{ from: string; to: string }>): string[] => {
+/**
+ * SQLite's 12-step rebuild (foreign keys are off around it): create the new table under a
+ * temporary name, copy the kept columns, drop the old table (its indexes and triggers go
+ * with it), rename, then recreate indexes and triggers.
+ */
+const rebuildSql = (
+  table: string,
+  create: string,
+  indexes: ReadonlyArray<string>,
+  triggers: ReadonlyArray<string>,
+  copy: ReadonlyArray<{ from: string; to: string }>
+): string[] => {
   const tmp = tempName(table)
   const steps = [create]
   if (copy.length > 0) {
     steps.push(`INSERT INTO ${q(tmp)} (${copy.map((c) => q(c.to)).join(', ')}) SELECT ${copy.map((c) => q(c.from)).join(', ')} FROM ${q(table)}`)
   }
-  steps.push(`DROP TABLE ${q(table)}`, `ALTER TABLE ${q(tmp)} RENAME TO ${q(table)}`, ...indexes)
+  steps.push(`DROP TABLE ${q(table)}`, `ALTER TABLE ${q(tmp)} RENAME TO ${q(table)}`, ...indexes, ...triggers)
   return steps
 }
 
@@ -127,11 +142,17 @@ const indexSql = (table: string, i: IndexModel): string =>
 // -------------------------------------------------------------------------------------
 
 /** What turns `live` into `declared`. */
-export const diff = (declared: ReadonlyArray<DeclaredTable>, live: ReadonlyArray<LiveTable>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
+export const diff = (
+  declared: ReadonlyArray<DeclaredTable>,
+  live: ReadonlyArray<LiveTable>,
+  renames: ReadonlyArray<Rename> = [],
+  views: ReadonlyArray<LiveView> = []
+): E.Either<DbError, Plan> => {
   try {
-    const liveByName = new Map(live.map((t) => [t.name, t]))
-    const declaredNames = new Set(declared.map((t) => t.name))
+    const liveByName = new Map(live.map((t) => [fold(t.name), t]))
+    const declaredNames = new Set(declared.map((t) => fold(t.name)))
     const operations: Operation[] = []
+    let rebuilt = false
     const up: string[] = []
     const downSteps: string[][] = []
     const warnings: string[] = []
@@ -141,15 +162,15 @@ export const diff = (declared: ReadonlyArray<DeclaredTable>, live: ReadonlyArray
     }
 
     for (const r of renames) {
-      const t = liveByName.get(r.table)
-      const w = declared.find((d) => d.name === r.table)
+      const t = liveByName.get(fold(r.table))
+      const w = declared.find((d) => fold(d.name) === fold(r.table))
       if (t === undefined || w === undefined) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: there is no table ${r.table} in both the database and the schema`)
-      if (!t.columns.some((c) => c.name === r.from)) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the database's ${r.table} has no column ${r.from}`)
-      if (!w.columns.some((c) => c.name === r.to)) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the schema's ${r.table} has no column ${r.to}`)
+      if (!t.columns.some((c) => fold(c.name) === fold(r.from))) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the database's ${r.table} has no column ${r.from}`)
+      if (!w.columns.some((c) => fold(c.name) === fold(r.to))) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the schema's ${r.table} has no column ${r.to}`)
     }
 
     for (const want of declared) {
-      const have = liveByName.get(want.name)
+      const have = liveByName.get(fold(want.name))
       const ddl = must(createTableSql(want.statement, { ifNotExists: false }))
       if (have === undefined) {
         operations.push({ _tag: 'CreateTable', table: want.name })
@@ -157,21 +178,26 @@ export const diff = (declared: ReadonlyArray<DeclaredTable>, live: ReadonlyArray
         downSteps.push([`DROP TABLE ${q(want.name)}`])
         continue
       }
-      const renamed = new Map(renames.filter((r) => r.table === want.name).map((r) => [r.from, r.to]))
+      // Renames are keyed by the live column's own spelling.
+      const renamed = new Map(
+        renames
+          .filter((r) => fold(r.table) === fold(want.name))
+          .map((r) => [have.columns.find((c) => fold(c.name) === fold(r.from))?.name ?? r.from, r.to])
+      )
       const reasons = rebuildReasons(have, want, renamed)
-      const liveNames = new Set(have.columns.map((c) => renamed.get(c.name) ?? c.name))
-      const added = want.columns.filter((c) => !liveNames.has(c.name))
+      const liveNames = new Set(have.columns.map((c) => fold(renamed.get(c.name) ?? c.name)))
+      const added = want.columns.filter((c) => !liveNames.has(fold(c.name)))
       const canAlter = reasons.length === 0 && added.every((c) => addable(c, want))
       if (canAlter) {
         // Dropped indexes go first and new ones last, so each runs against the columns
         // it names (before renames, and after them); the down part undoes in reverse.
-        const haveIx = new Map(have.indexes.map((i) => [i.name, i]))
-        const wantIx = new Map(want.indexes.map((i) => [i.name, i]))
-        for (const [name, i] of haveIx) {
-          const w = wantIx.get(name)
+        const haveIx = new Map(have.indexes.map((i) => [fold(i.name), i]))
+        const wantIx = new Map(want.indexes.map((i) => [fold(i.name), i]))
+        for (const [key, i] of haveIx) {
+          const w = wantIx.get(key)
           if (w === undefined || indexKey(w) !== indexKey(i)) {
-            operations.push({ _tag: 'DropIndex', table: want.name, index: name })
-            up.push(`DROP INDEX ${q(name)}`)
+            operations.push({ _tag: 'DropIndex', table: want.name, index: i.name })
+            up.push(`DROP INDEX ${q(i.name)}`)
             downSteps.push([indexSql(want.name, i)])
           }
         }
@@ -186,33 +212,34 @@ export const diff = (declared: ReadonlyArray<DeclaredTable>, live: ReadonlyArray
           up.push(`ALTER TABLE ${q(want.name)} ADD COLUMN ${must(columnDefinitionSql(def))}`)
           downSteps.push([`ALTER TABLE ${q(want.name)} DROP COLUMN ${q(c.name)}`])
         }
-        for (const [name, i] of wantIx) {
-          const h = haveIx.get(name)
+        for (const [key, i] of wantIx) {
+          const h = haveIx.get(key)
           if (h === undefined || indexKey(h) !== indexKey(i)) {
-            operations.push({ _tag: 'CreateIndex', table: want.name, index: name })
+            operations.push({ _tag: 'CreateIndex', table: want.name, index: i.name })
             up.push(indexSql(want.name, i))
-            downSteps.push([`DROP INDEX ${q(name)}`])
+            downSteps.push([`DROP INDEX ${q(i.name)}`])
           }
         }
         continue
       }
       // A rebuild: copy the columns both sides have (after renames); new columns take their defaults.
-      const wantNames = new Set(want.columns.map((c) => c.name))
+      const wantNames = new Map(want.columns.map((c) => [fold(c.name), c.name]))
       const copy = have.columns.flatMap((c) => {
-        const to = renamed.get(c.name) ?? c.name
-        return wantNames.has(to) ? [{ from: c.name, to }] : []
+        const to = wantNames.get(fold(renamed.get(c.name) ?? c.name))
+        return to === undefined ? [] : [{ from: c.name, to }]
       })
-      const dropped = have.columns.filter((c) => !wantNames.has(renamed.get(c.name) ?? c.name)).map((c) => c.name)
+      const dropped = have.columns.filter((c) => !wantNames.has(fold(renamed.get(c.name) ?? c.name))).map((c) => c.name)
       const allReasons = [...reasons, ...added.map((c) => `adds column ${c.name}`), ...[...renamed].map(([f, t]) => `renames ${f} to ${t}`)]
       operations.push({ _tag: 'RebuildTable', table: want.name, reasons: allReasons, copy, dropped })
       const tmp = must(createTableSql(want.statement, { name: tempName(want.name), ifNotExists: false }))
-      up.push(...rebuildSql(want.name, tmp.table, tmp.indexes, copy))
-      downSteps.push(rebuildSql(want.name, renameCreate(have.sql, tempName(want.name)), have.indexSql, copy.map((c) => ({ from: c.to, to: c.from }))))
+      rebuilt = true
+      up.push(...rebuildSql(want.name, tmp.table, tmp.indexes, have.triggers, copy))
+      downSteps.push(rebuildSql(want.name, renameCreate(have.sql, tempName(want.name)), have.indexSql, have.triggers, copy.map((c) => ({ from: c.to, to: c.from }))))
       if (dropped.length > 0 && have.rows > 0) {
         warnings.push(`drops column${dropped.length > 1 ? 's' : ''} ${dropped.map((d) => `${want.name}.${d}`).join(', ')}, which hold data in ${have.rows} row${have.rows === 1 ? '' : 's'}: those values are lost`)
       }
       for (const c of want.columns) {
-        const before = have.columns.find((x) => (renamed.get(x.name) ?? x.name) === c.name)
+        const before = have.columns.find((x) => fold(renamed.get(x.name) ?? x.name) === fold(c.name))
         if (c.notNull && (before === undefined ? c.default === null : !before.notNull) && have.rows > 0) {
           warnings.push(`${want.name}.${c.name} becomes NOT NULL${before === undefined ? ' without a default' : ''}: the migration fails if a row of ${want.name} holds NULL there`)
         }
@@ -220,13 +247,20 @@ export const diff = (declared: ReadonlyArray<DeclaredTable>, live: ReadonlyArray
     }
 
     for (const t of live) {
-      if (declaredNames.has(t.name)) continue
+      if (declaredNames.has(fold(t.name))) continue
       operations.push({ _tag: 'DropTable', table: t.name, rows: t.rows })
       up.push(`DROP TABLE ${q(t.name)}`)
       downSteps.push([t.sql, ...t.indexSql])
       if (t.rows > 0) warnings.push(`drops table ${t.name}, which holds ${t.rows} row${t.rows === 1 ? '' : 's'}: they are lost (down recreates the table empty)`)
     }
 
+    // A view reading a rebuilt table breaks while the table is swapped: drop every view
+    // first and recreate them after (12-step procedure); likewise for the down part.
+    if (rebuilt && views.length > 0) {
+      const drops = views.map((v) => `DROP VIEW ${q(v.name)}`)
+      const creates = views.map((v) => v.sql)
+      return E.right({ operations, up: [...drops, ...up, ...creates], down: [...drops, ...downSteps.reverse().flat(), ...creates], warnings })
+    }
     return E.right({ operations, up, down: downSteps.reverse().flat(), warnings })
   } catch (e) {
     if (typeof e === 'object' && e !== null && '_tag' in e) return E.left(e as DbError)
@@ -240,7 +274,7 @@ export const describe = (op: Operation): string => {
     case 'CreateTable':
       return `create table ${op.table}`
     case 'DropTable':
-      return `drop table ${op.table}${op.rows > 0 ? ` (${op.rows} rows)` : ''}`
+      return `drop table ${op.table}${op.rows > 0 ? ` (${op.rows} row${op.rows === 1 ? '' : 's'})` : ''}`
     case 'AddColumn':
       return `add column ${op.table}.${op.column}`
     case 'RenameColumn':

@@ -65,8 +65,20 @@ export interface DeclaredTable extends TableModel {
 export interface LiveTable extends TableModel {
   readonly sql: string
   readonly indexSql: ReadonlyArray<string>
+  /** Its triggers' SQL: a rebuild drops them with the table and recreates them. */
+  readonly triggers: ReadonlyArray<string>
   readonly rows: number
 }
+
+/** A view, which a rebuild must drop and recreate (it would break while its table is swapped). */
+export interface LiveView {
+  readonly name: string
+  readonly sql: string
+}
+
+/** The views of the live database. */
+export const liveViews = (db: Database.Database): LiveView[] =>
+  (db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql IS NOT NULL ORDER BY name`).all() as LiveView[])
 
 // -------------------------------------------------------------------------------------
 // from schema objects
@@ -100,15 +112,16 @@ const ACTION = (a: string | undefined): string => (a === undefined ? 'NO ACTION'
 /** The model of a table from its schema object; Left for a table whose definition is faulty. */
 export const declaredTable = (t: AnyTable): E.Either<DbError, DeclaredTable> => {
   const statement = createTable(t).statement as CreateTableStatement
+  const info = tableInfo(t)
   if (statement.problems !== undefined && statement.problems.length > 0) {
     return E.left(migrationError(`The schema of ${statement.name} is invalid: ${statement.problems.join('; ')}`))
   }
-  const info = tableInfo(t)
   const columns: ColumnModel[] = statement.columns.map((c) => ({
     name: c.name,
     type: c.type,
-    // SQLite reports an INTEGER PRIMARY KEY as nullable (it is the rowid); the DDL says no NOT NULL for it.
-    notNull: c.notNull && !(c.primaryKey && c.type === 'INTEGER'),
+    // SQLite reports an INTEGER PRIMARY KEY of a rowid table as nullable (it is the rowid);
+    // in a WITHOUT ROWID table every key column is NOT NULL.
+    notNull: c.notNull && !(c.primaryKey && c.type === 'INTEGER' && !info.withoutRowid),
     default: c.default === undefined ? null : normalizeDefault(c.default._tag === 'Now' ? NOW_SQL : sqlLiteral(c.default.value)),
     pk: c.primaryKey ? 1 : statement.primaryKey.indexOf(c.name) + 1
   }))
@@ -163,6 +176,12 @@ export const isInternalTable = (name: string): boolean => name.startsWith('sqlit
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`
 
+const primaryKeyOf = (db: Database.Database, table: string): string[] =>
+  (db.pragma(`table_xinfo(${quote(table)})`) as XInfo[])
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name)
+
 /** Every user table of the live database, read through PRAGMAs. */
 export const liveTables = (db: Database.Database): LiveTable[] => {
   const list = db.pragma('table_list') as Array<{ schema: string; name: string; type: string; wr: number; strict: number }>
@@ -177,14 +196,15 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
       const fkRows = db.pragma(`foreign_key_list(${quote(t.name)})`) as ForeignKeyRow[]
       const byId = new Map<number, ForeignKeyRow[]>()
       for (const r of fkRows) byId.set(r.id, [...(byId.get(r.id) ?? []), r])
-      const pkNames = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name)
       const foreignKeys = [...byId.values()].map((rows) => {
         const sorted = rows.sort((a, b) => a.seq - b.seq)
+        const parent = sorted[0]!.table
+        // `REFERENCES parent` without columns means the parent's primary key.
+        const parentKey = sorted.some((r) => r.to === null) ? primaryKeyOf(db, parent) : []
         return {
           columns: sorted.map((r) => r.from),
-          table: sorted[0]!.table,
-          // `REFERENCES t` without columns means t's primary key.
-          to: sorted.map((r, i) => r.to ?? pkNames[i] ?? r.from),
+          table: parent,
+          to: sorted.map((r, i) => r.to ?? parentKey[i] ?? r.from),
           onDelete: sorted[0]!.on_delete.toUpperCase(),
           onUpdate: sorted[0]!.on_update.toUpperCase()
         }
@@ -207,6 +227,7 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
         withoutRowid: t.wr === 1,
         sql: (sqlOf.get('table', t.name) as string | undefined) ?? '',
         indexSql: indexes.map((i) => (sqlOf.get('index', i.name) as string | undefined) ?? '').filter((s) => s !== ''),
+        triggers: db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`).pluck().all(t.name) as string[],
         rows
       }
     })

@@ -11,7 +11,7 @@ import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
 import { columnDefinitionSql, createTableSql, quoteIdentifier } from '../query/compile.js'
 import { diff } from './diff.js'
-import { declaredTable, liveTables } from './model.js'
+import { declaredTable, liveTables, liveViews } from './model.js'
 
 export interface MigrationOps {
   /** CREATE TABLE (and its indexes) from a schema object. */
@@ -67,8 +67,8 @@ export const migrationOps = (_db: Db, h: Handle, run: (sql: string) => void): Mi
   dropIndex: (name) => run(`DROP INDEX ${q(name)}`),
   rebuildTable: (table) => {
     const declared = must(declaredTable(table))
-    const live = liveTables(h.db).filter((t) => t.name === declared.name)
-    const plan = must(diff([declared], live))
+    const live = liveTables(h.db).filter((t) => t.name.toLowerCase() === declared.name.toLowerCase())
+    const plan = must(diff([declared], live, [], liveViews(h.db)))
     for (const sql of plan.up) run(sql)
   },
   execute: (sql) => run(sql)

@@ -11,7 +11,7 @@ import { acquire } from '../conn/registry.js'
 import type { Plan, Rename } from './diff.js'
 import { diff } from './diff.js'
 import type { DeclaredTable } from './model.js'
-import { declaredTable, liveTables } from './model.js'
+import { declaredTable, liveTables, liveViews } from './model.js'
 
 /** The operations (and their SQL) that would bring the live database to the schema. */
 export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
@@ -27,7 +27,7 @@ export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: 
   const h = acquire(db)
   if (E.isLeft(h)) return h
   try {
-    return diff(declared, liveTables(h.right.db), renames)
+    return diff(declared, liveTables(h.right.db), renames, liveViews(h.right.db))
   } catch (e) {
     return E.left(fromSqliteThrow(e))
   }
