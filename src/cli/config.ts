@@ -5,11 +5,11 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
 import type { AnyTable } from '../schema/table.js'
+import { importFile } from '../migrate/load.js'
 import { tablesOf } from '../migrate/plan.js'
 
 export interface Config {
@@ -41,7 +41,7 @@ export const loadConfig = async (cwd: string, explicit?: string): Promise<E.Eith
   }
   let raw: unknown
   try {
-    raw = file.endsWith('.json') ? JSON.parse(fs.readFileSync(file, 'utf8')) : ((await import(pathToFileURL(file).href)) as { default?: unknown }).default
+    raw = file.endsWith('.json') ? JSON.parse(fs.readFileSync(file, 'utf8')) : (await importFile(file)).default
   } catch (e) {
     return E.left(migrationError(`The config file ${file} could not be read: ${errorText(e)}`))
   }
@@ -63,7 +63,7 @@ export const loadConfig = async (cwd: string, explicit?: string): Promise<E.Eith
 export const loadSchema = async (schema: string): Promise<E.Either<DbError, AnyTable[]>> => {
   if (!fs.existsSync(schema)) return E.left(migrationError(`The schema module ${schema} does not exist: fix "schema" in the config.`))
   try {
-    const mod = (await import(pathToFileURL(schema).href)) as Record<string, unknown>
+    const mod = await importFile(schema)
     const tables = tablesOf(mod)
     if (tables.length === 0) return E.left(migrationError(`The schema module ${schema} exports no tables: export the values table(...) returns.`))
     return E.right(tables)

@@ -14,6 +14,7 @@ import { acquire } from '../conn/registry.js'
 import { logged } from '../session/session.js'
 import type { MigrationFile } from './files.js'
 import { listMigrations } from './files.js'
+import { importFile } from './load.js'
 import type { MigrationOps } from './ops.js'
 import { migrationOps } from './ops.js'
 
@@ -137,8 +138,10 @@ const runStatement = (db: Db, h: Handle, migration: string, sql: string): void =
   try {
     logged(db, sql, [], () => h.db.exec(sql))
   } catch (e) {
-    const cause = fromSqliteThrow(e, sql)
-    throw new StepFailure(migrationError(`Migration ${migration} failed at: ${sql}\n  ${cause.message}\nNothing was applied: the database is as it was.`, migration, e))
+    // Name the statement without the comments before it, and SQLite's own words once.
+    const statement = sql.replace(/^(?:\s*--[^\n]*\n|\s*\/\*[\s\S]*?\*\/)*\s*/, '')
+    const reason = e instanceof Error ? e.message : String(e)
+    throw new StepFailure(migrationError(`Migration ${migration} failed at: ${statement}\n  ${reason}\nNothing was applied: the database is as it was.`, migration, e))
   }
 }
 
@@ -193,8 +196,7 @@ const loadModules = async (files: ReadonlyArray<MigrationFile>, only?: ReadonlyS
   for (const f of files) {
     if (f.kind !== 'module' || (only !== undefined && !only.has(f.name))) continue
     try {
-      const { pathToFileURL } = await import('node:url')
-      const mod = (await import(pathToFileURL(f.file).href)) as Partial<MigrationModule> & { default?: Partial<MigrationModule> }
+      const mod = (await importFile(f.file)) as Partial<MigrationModule> & { default?: Partial<MigrationModule> }
       const m = typeof mod.up === 'function' ? mod : mod.default
       if (m === undefined || typeof m.up !== 'function') return E.left(migrationError(`Migration ${f.file} exports no up(op) function.`, f.name))
       out.set(f.name, m as MigrationModule)
