@@ -12,7 +12,27 @@ import type { SqlValue } from '../schema/column.js'
 // model
 // -------------------------------------------------------------------------------------
 
-/** One executed statement, as the `log` option receives it. */
+/**
+ * One executed statement, as the `log` option receives it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { connect, count, createTable, integer, select, session, table } from 'fp-lite-orm'
+ * import type { LogEvent } from 'fp-lite-orm'
+ *
+ * const events: LogEvent[] = []
+ * const t = table('t', { id: integer().primaryKey() })
+ * const s = session(connect(':memory:', { log: (e) => events.push(e) }))
+ * s.run(createTable(t))
+ * s.run(pipe(select(t), count))
+ * const last = events[events.length - 1]!
+ * assert.equal(last.sql, 'SELECT count(*) AS "count" FROM "t"')
+ * assert.deepEqual(last.params, [])
+ * assert.ok(last.durationMs >= 0 && last.error === undefined)
+ * ```
+ */
 export interface LogEvent {
   readonly sql: string
   /** The positional values bound to the statement. */
@@ -22,6 +42,28 @@ export interface LogEvent {
   readonly error?: string
 }
 
+/**
+ * The options of `connect(path, options)`. `readonly` opens the database read-only (the file must exist).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { all, connect, raw, session, sql } from 'fp-lite-orm'
+ * import type { ConnectOptions } from 'fp-lite-orm'
+ *
+ * const options: ConnectOptions = {
+ *   busyTimeoutMs: 10_000,               // wait for another connection's lock this long (default 5000)
+ *   pragmas: { cache_size: -64000 },     // run on every new handle, after the defaults
+ *   statementCacheSize: 512,             // prepared statements kept per handle (default 256)
+ *   log: (e) => { if (e.durationMs > 100) console.warn('slow query', e.sql) }
+ * }
+ * const s = session(connect('app.db', options))
+ * assert.deepEqual(s.run(pipe(raw(sql`PRAGMA cache_size`), all)), E.right([{ cache_size: -64000 }]))
+ * s.close()
+ * ```
+ */
 export interface ConnectOptions {
   /** Open read-only: writes fail, and the file must exist. */
   readonly readonly?: boolean
@@ -35,7 +77,23 @@ export interface ConnectOptions {
   readonly statementCacheSize?: number
 }
 
-/** A database descriptor. Plain data; pass it to `session`, `transaction` or `workerPool`. */
+/**
+ * A database descriptor. Plain data; pass it to `session`, `transaction` or `workerPool`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as path from 'node:path'
+ * import { connect } from 'fp-lite-orm'
+ * import type { Db } from 'fp-lite-orm'
+ *
+ * const db: Db = connect('data.db', { busyTimeoutMs: 100 })
+ * assert.equal(db.path, 'data.db')
+ * assert.equal(db.file, path.resolve('data.db'))       // resolved when connect is called
+ * assert.equal(db.busyTimeoutMs, 100)
+ * assert.deepEqual(structuredClone(db), db)            // plain data (without a log function)
+ * ```
+ */
 export interface Db {
   readonly _tag: 'Db'
   /** The path as given. */
@@ -48,6 +106,9 @@ export interface Db {
   readonly busyTimeoutMs: number
   readonly pragmas: Readonly<Record<string, string | number>>
   readonly statementCacheSize: number
+  /**
+   * The `log` option, kept with the thread that made the descriptor (functions do not cross threads).
+   */
   readonly log?: (event: LogEvent) => void
 }
 
@@ -62,6 +123,25 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * Describes a database: `'app.db'`, `'./data/app.db'`, an absolute path, or
  * `':memory:'` (each `connect(':memory:')` is its own private database, on the
  * thread that uses it). Nothing is opened until the first query.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, count, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const db = connect('app.db')                      // nothing is opened yet
+ * const s = session(db)
+ * assert.ok(E.isRight(pipe(s.run(createTable(t)), E.chain(() => s.run(insert(t, {}))))))
+ * assert.deepEqual(s.run(pipe(select(t), count)), E.right(1))
+ *
+ * // Each connect(':memory:') is its own private database.
+ * const memory = connect(':memory:')
+ * assert.ok(E.isLeft(session(memory).run(pipe(select(t), count))))   // no such table there
+ * s.close()
+ * ```
  */
 export const connect = (file: string, options: ConnectOptions = {}): Db => {
   const memory = file === ':memory:'
@@ -69,7 +149,9 @@ export const connect = (file: string, options: ConnectOptions = {}): Db => {
   const readonly = options.readonly === true
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS
   const pragmas = Object.freeze({ ...(options.pragmas ?? {}) })
-  const statementCacheSize = options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE
+  // A size that is not a whole number >= 1 falls back to the default (NaN would never evict).
+  const wanted = options.statementCacheSize
+  const statementCacheSize = typeof wanted === 'number' && Number.isSafeInteger(wanted) && wanted >= 1 ? wanted : DEFAULT_STATEMENT_CACHE_SIZE
   // Descriptors that would open identical handles share one per thread.
   const key = memory
     ? `:memory:#${randomUUID()}`

@@ -12,6 +12,20 @@ import { ColumnInfo } from './column.js'
 // model
 // -------------------------------------------------------------------------------------
 
+/**
+ * An index of a table, by schema keys: made by `index(name, keys)` or `uniqueIndex(name, keys)`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { index, integer, table, tableInfo, text, uniqueIndex } from 'fp-lite-orm'
+ * import type { IndexDef } from 'fp-lite-orm'
+ *
+ * const byName: IndexDef<'name'> = index('users_name_idx', ['name'])
+ * const users = table('users', { id: integer().primaryKey(), name: text(), email: text() }, { indexes: [byName, uniqueIndex('users_email_uq', ['email'])] })
+ * assert.deepEqual(tableInfo(users).indexes.map((ix) => [ix.name, ix.unique]), [['users_name_idx', false], ['users_email_uq', true]])
+ * ```
+ */
 export interface IndexDef<K extends string = string> {
   readonly _tag: 'Index'
   readonly name: string
@@ -20,6 +34,27 @@ export interface IndexDef<K extends string = string> {
   readonly unique: boolean
 }
 
+/**
+ * The third argument of `table()`: a composite primary key, indexes, STRICT and WITHOUT ROWID. Columns are named by schema keys.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { createTable, index, integer, table, text, toSQL } from 'fp-lite-orm'
+ * import type { TableOptions } from 'fp-lite-orm'
+ *
+ * const options: TableOptions<'orderId' | 'line' | 'sku'> = {
+ *   primaryKey: ['orderId', 'line'],
+ *   indexes: [index('order_lines_sku_idx', ['sku'])],
+ *   strict: true,
+ *   withoutRowid: true
+ * }
+ * const orderLines = table('order_lines', { orderId: integer('order_id').notNull(), line: integer().notNull(), sku: text().notNull() }, options)
+ * assert.ok(pipe(toSQL(createTable(orderLines)), E.exists((q) => q.sql.includes('PRIMARY KEY ("order_id", "line")') && q.sql.includes(') STRICT, WITHOUT ROWID'))))
+ * ```
+ */
 export interface TableOptions<K extends string> {
   /** A composite primary key, by schema keys. */
   readonly primaryKey?: ReadonlyArray<K>
@@ -86,17 +121,79 @@ export interface Named<N extends string> {
   readonly [QueryName]?: N
 }
 
+/**
+ * The type of a table made by `table(name, columns)`: its columns under their keys, its
+ * metadata under a symbol key (read it with `tableInfo`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { Column, Table } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const same: Table<'users', { readonly id: Column<number, true, true>; readonly name: Column<string, true, false> }> = users
+ * assert.equal(same.name.table, 'users')
+ * ```
+ */
 export type Table<Name extends string, Cols extends Readonly<Record<string, AnyColumn>>> = Cols &
   Named<Name> & {
     readonly [TableInfo]: TableInfo<Name>
   }
 
-/** The name a table goes by in a query (its alias, for an alias). */
+/**
+ * The name a table goes by in a query (its alias, for an alias).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { alias, integer, table } from 'fp-lite-orm'
+ * import type { NameOf } from 'fp-lite-orm'
+ *
+ * const employees = table('employees', { id: integer().primaryKey(), bossId: integer('boss_id') })
+ * const boss = alias(employees, 'boss')
+ * const names: [NameOf<typeof employees>, NameOf<typeof boss>] = ['employees', 'boss']
+ * assert.deepEqual(names, ['employees', 'boss'])
+ * ```
+ */
 export type NameOf<T> = T extends Named<infer N> ? (string extends N ? string : N) : string
 
-/** A table under another name: `alias(employees, 'boss')`. */
+/**
+ * A table under another name: `alias(employees, 'boss')`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { alias, integer, table, text } from 'fp-lite-orm'
+ * import type { Aliased } from 'fp-lite-orm'
+ *
+ * const employees = table('employees', { id: integer().primaryKey(), name: text().notNull(), bossId: integer('boss_id') })
+ * const boss: Aliased<typeof employees, 'boss'> = alias(employees, 'boss')
+ * assert.equal(boss.name.table, 'boss')
+ * ```
+ */
 export type Aliased<T, N extends string> = ColumnsOf<T> & Named<N> & { readonly [TableInfo]: TableInfo }
 
+/**
+ * Any table (or alias, or CTE), whatever its columns: for code that handles tables generically.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, integer, session, table, tableInfo, text } from 'fp-lite-orm'
+ * import type { AnyTable } from 'fp-lite-orm'
+ *
+ * const createAll = (s: ReturnType<typeof session>, tables: ReadonlyArray<AnyTable>) =>
+ *   pipe(tables, E.traverseArray((t) => s.run(createTable(t))))
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text() })
+ * const posts = table('posts', { id: integer().primaryKey(), title: text() })
+ * assert.ok(E.isRight(createAll(session(connect(':memory:')), [users, posts])))
+ * assert.deepEqual([users, posts].map((t: AnyTable) => tableInfo(t).name), ['users', 'posts'])
+ * ```
+ */
 export interface AnyTable {
   readonly [TableInfo]: TableInfo
 }
@@ -106,7 +203,27 @@ type Simplify<A> = { [K in keyof A]: A[K] } & {}
 /** The columns of a table type, without its metadata. */
 export type ColumnsOf<T> = { readonly [K in keyof T as K extends string ? K : never]: T[K] }
 
-/** The row a table reads as: every column, nullable ones as `T | null`. */
+/**
+ * The row a table reads as: every column, nullable ones as `T | null`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { boolean, integer, table, text, timestamp } from 'fp-lite-orm'
+ * import type { Row } from 'fp-lite-orm'
+ *
+ * const users = table('users', {
+ *   id: integer().primaryKey(),
+ *   name: text().notNull(),
+ *   age: integer(),
+ *   active: boolean().notNull().default(true),
+ *   createdAt: timestamp('created_at').notNull().defaultNow()
+ * })
+ * type User = Row<typeof users>   // { id: number; name: string; age: number | null; active: boolean; createdAt: Date }
+ * const ann: User = { id: 1, name: 'Ann', age: null, active: true, createdAt: new Date() }
+ * assert.equal(ann.name, 'Ann')
+ * ```
+ */
 export type Row<T> = Simplify<{
   -readonly [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
     ? N extends true
@@ -121,7 +238,25 @@ type RequiredKeys<T> = {
 
 type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T>>
 
-/** What an insert takes: nullable, defaulted and INTEGER PRIMARY KEY columns may be left out. */
+/**
+ * What an insert takes: nullable, defaulted and INTEGER PRIMARY KEY columns may be left out.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { boolean, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { Insert } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer(), active: boolean().notNull().default(true) })
+ * type NewUser = Insert<typeof users>   // { name: string; id?: number; age?: number | null; active?: boolean }
+ *
+ * const rows: NewUser[] = [{ name: 'Ann' }, { name: 'Bob', age: 30, active: false }]
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * assert.deepEqual(s.run(insert(users, rows)), E.right({ changes: 2, lastInsertRowid: 2 }))
+ * ```
+ */
 export type Insert<T> = Simplify<
   { -readonly [K in RequiredKeys<T>]: ColumnsOf<T>[K] extends Column<infer V, boolean, boolean> ? V : never } & {
     -readonly [K in OptionalKeys<T>]?: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
@@ -136,11 +271,44 @@ export type Insert<T> = Simplify<
 // constructors
 // -------------------------------------------------------------------------------------
 
-/** An index on columns given by schema keys. */
+/**
+ * An index on columns given by schema keys.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { createTable, index, integer, table, text, toSQL } from 'fp-lite-orm'
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id'), title: text() }, {
+ *   indexes: [index('posts_user_title_idx', ['userId', 'title'])]
+ * })
+ * assert.ok(pipe(toSQL(createTable(posts)), E.exists((q) => q.sql.endsWith('CREATE INDEX IF NOT EXISTS "posts_user_title_idx" ON "posts" ("user_id", "title")'))))
+ * ```
+ */
 export const index = <const K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
   Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: false })
 
-/** A UNIQUE index on columns given by schema keys. */
+/**
+ * A UNIQUE index on columns given by schema keys.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, session, table, text, uniqueIndex } from 'fp-lite-orm'
+ *
+ * const slugs = table('slugs', { id: integer().primaryKey(), site: text().notNull(), slug: text().notNull() }, {
+ *   indexes: [uniqueIndex('slugs_site_slug_uq', ['site', 'slug'])]
+ * })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(slugs))
+ * s.run(insert(slugs, { site: 'a', slug: 'home' }))
+ * const again = s.run(insert(slugs, { site: 'a', slug: 'home' }))
+ * assert.ok(E.isLeft(again) && again.left._tag === 'ConstraintError' && again.left.kind === 'unique')
+ * ```
+ */
 export const uniqueIndex = <const K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
   Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: true })
 
@@ -148,6 +316,32 @@ export const uniqueIndex = <const K extends string>(name: string, columns: Reado
  * A table. Mistakes that the types cannot catch (a name with a NUL character, two
  * primary keys, an index on an unknown column) do not throw here: they are kept and
  * every query on the table returns them as a Left `ValidationError`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, connect, createTable, index, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const users = table(
+ *   'users',
+ *   {
+ *     id: integer().primaryKey(),
+ *     name: text().notNull(),          // a column may be called name, table or columns
+ *     createdAt: timestamp('created_at').notNull().defaultNow()
+ *   },
+ *   { indexes: [index('users_name_idx', ['name'])] }
+ * )
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, { name: 'Ann' }))
+ * const rows = s.run(pipe(select(users), all))
+ * assert.ok(E.isRight(rows) && rows.right[0]!.name === 'Ann' && rows.right[0]!.createdAt instanceof Date)
+ *
+ * const broken = table('broken', { a: integer().primaryKey(), b: integer().primaryKey() })   // does not throw
+ * assert.ok(E.isLeft(s.run(createTable(broken))))                                           // every query says why
+ * ```
  */
 export const table = <Name extends string, B extends ColumnBuilders>(
   name: Name,
@@ -161,7 +355,8 @@ export const table = <Name extends string, B extends ColumnBuilders>(
   }
   identifierProblem(`table name ${JSON.stringify(name)}`, name)
 
-  const bound: Record<string, AnyColumn> = {}
+  // No prototype: a column keyed `__proto__` stays a column.
+  const bound: Record<string, AnyColumn> = Object.create(null) as Record<string, AnyColumn>
   const seenSqlNames = new Set<string>()
   for (const [key, b] of Object.entries(columns)) {
     if (b === null || typeof b !== 'object' || (b as { _tag?: unknown })._tag !== 'ColumnBuilder') {
@@ -213,13 +408,32 @@ export const table = <Name extends string, B extends ColumnBuilders>(
 /**
  * A second handle on a table, for self-joins: `const boss = alias(employees, 'boss')`.
  * Its columns are used like the table's (`boss.id`) and refer to the alias in SQL.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { alias, all, connect, createTable, eq, insert, integer, leftJoin, orderBy, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const employees = table('employees', { id: integer().primaryKey(), name: text().notNull(), bossId: integer('boss_id') })
+ * const boss = alias(employees, 'boss')
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(employees))
+ * s.run(insert(employees, [{ name: 'Ada' }, { name: 'Bob', bossId: 1 }]))
+ *
+ * const rows = s.run(pipe(select(employees), leftJoin(boss, eq(boss.id, employees.bossId)), orderBy(employees.id), all))
+ * assert.ok(E.isRight(rows))
+ * assert.deepEqual(rows.right.map((r) => [r.employees.name, r.boss?.name ?? null]), [['Ada', null], ['Bob', 'Ada']])
+ * ```
  */
 export const alias = <T extends AnyTable, N extends string>(t: T, aliasName: N): Aliased<T, N> => {
   const info = t[TableInfo]
   const problems = [...info.problems]
   const p = checkIdentifier(aliasName)
   if (p !== undefined) problems.push(`alias ${JSON.stringify(aliasName)}: ${p}`)
-  const bound: Record<string, AnyColumn> = {}
+  // No prototype: a column keyed `__proto__` stays a column.
+  const bound: Record<string, AnyColumn> = Object.create(null) as Record<string, AnyColumn>
   for (const c of info.columns) {
     bound[c.key] = makeColumn(c[ColumnInfo], aliasName, c.key, c.name)
   }
@@ -238,6 +452,24 @@ export const alias = <T extends AnyTable, N extends string>(t: T, aliasName: N):
 // utils
 // -------------------------------------------------------------------------------------
 
+/**
+ * A table's metadata: its SQL name, columns, primary key (schema keys), indexes, options, and
+ * any definition problems found by `table()`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { integer, table, tableInfo, text } from 'fp-lite-orm'
+ *
+ * const tags = table('tags', { postId: integer('post_id').notNull(), tag: text().notNull() }, { primaryKey: ['postId', 'tag'], strict: true })
+ * const info = tableInfo(tags)
+ * assert.equal(info.name, 'tags')
+ * assert.deepEqual(info.primaryKey, ['postId', 'tag'])
+ * assert.deepEqual(info.columns.map((c) => c.name), ['post_id', 'tag'])
+ * assert.equal(info.strict, true)
+ * assert.deepEqual(info.problems, [])
+ * ```
+ */
 export const tableInfo = <Name extends string>(t: { readonly [TableInfo]: TableInfo<Name> }): TableInfo<Name> =>
   t[TableInfo]
 

@@ -12,7 +12,27 @@ import type { CodecsPart, Encoding } from '../query/ast.js'
 import type { CompiledStatement } from '../query/compile.js'
 import { escapeLike } from '../query/expr.js'
 
-/** The values for a query's placeholders, by name. */
+/**
+ * The values for a query's placeholders, by name.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, count, createTable, filter, gte, insert, integer, placeholder, select, session, table, timestamp } from 'fp-lite-orm'
+ * import type { Params } from 'fp-lite-orm'
+ *
+ * const events = table('events', { id: integer().primaryKey(), at: timestamp().notNull() })
+ * const since = pipe(select(events), filter(gte(events.at, placeholder('since'))), count)
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(events))
+ * s.run(insert(events, [{ at: new Date('2024-01-01T00:00:00Z') }, { at: new Date('2024-06-01T00:00:00Z') }]))
+ *
+ * const params: Params = { since: new Date('2024-03-01T00:00:00Z') }   // encoded like a literal: ISO text
+ * assert.deepEqual(s.run(since, params), E.right(1))
+ * ```
+ */
 export type Params = Readonly<Record<string, unknown>>
 
 const encodeOne = (v: unknown, enc: Encoding | undefined, codecs: CodecsPart | undefined): E.Either<string, SqlValue> => {
@@ -53,7 +73,7 @@ export const bindParams = (
   const out = s.params.slice()
   for (const { index, placeholder } of slots) {
     const name = placeholder.name
-    if (params === undefined || !Object.prototype.hasOwnProperty.call(params, name) || params[name] === undefined) {
+    if (typeof params !== 'object' || params === null || !Object.prototype.hasOwnProperty.call(params, name) || params[name] === undefined) {
       const names = [...new Set(slots.map((x) => x.placeholder.name))].join(', ')
       return E.left(
         validationError(
