@@ -10,7 +10,23 @@
 // model
 // -------------------------------------------------------------------------------------
 
-/** Any error SQLite reported that has no more precise variant below. */
+/**
+ * Any error SQLite reported that has no more precise variant below.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, count, integer, select, session, table } from 'fp-lite-orm'
+ *
+ * const ghosts = table('ghosts', { id: integer().primaryKey() })   // never created
+ * const r = session(connect(':memory:')).run(pipe(select(ghosts), count))
+ * assert.ok(E.isLeft(r) && r.left._tag === 'SqliteError')
+ * assert.equal(r.left.code, 'SQLITE_ERROR')
+ * assert.match(r.left.message, /no such table: ghosts/)
+ * ```
+ */
 export interface SqliteError {
   readonly _tag: 'SqliteError'
   /** SQLite's extended result code, e.g. `SQLITE_ERROR`. */
@@ -19,9 +35,45 @@ export interface SqliteError {
   readonly sql?: string
 }
 
+/**
+ * Which constraint a write broke (`ConstraintError.kind`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import type { ConstraintKind } from 'fp-lite-orm'
+ *
+ * const advice: Record<ConstraintKind, string> = {
+ *   unique: 'choose another value',
+ *   primaryKey: 'choose another key',
+ *   foreignKey: 'insert the parent row first',
+ *   notNull: 'give a value',
+ *   check: 'give a value the check accepts'
+ * }
+ * assert.equal(advice.foreignKey, 'insert the parent row first')
+ * ```
+ */
 export type ConstraintKind = 'unique' | 'primaryKey' | 'foreignKey' | 'notNull' | 'check'
 
-/** A write broke a constraint: unique, primary key, foreign key, not null or check. */
+/**
+ * A write broke a constraint: unique, primary key, foreign key, not null or check.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, { email: 'ann@example.com' }))
+ *
+ * const again = s.run(insert(users, { email: 'ann@example.com' }))
+ * assert.ok(E.isLeft(again) && again.left._tag === 'ConstraintError')
+ * assert.deepEqual([again.left.kind, again.left.table, again.left.columns], ['unique', 'users', ['email']])
+ * ```
+ */
 export interface ConstraintError {
   readonly _tag: 'ConstraintError'
   readonly kind: ConstraintKind
@@ -34,7 +86,27 @@ export interface ConstraintError {
   readonly sql?: string
 }
 
-/** The database stayed locked by another connection past the busy timeout. */
+/**
+ * The database stayed locked by another connection past the busy timeout.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, session, table, transaction } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const db = connect('busy.db')
+ * const impatient = connect('busy.db', { busyTimeoutMs: 20 })   // another connection to the same file
+ * session(db).run(createTable(t))
+ *
+ * const r = transaction(db, (tx) =>
+ *   pipe(tx.run(insert(t, {})), E.chain(() => session(impatient).run(insert(t, {}))))   // db holds the write lock
+ * )
+ * assert.ok(E.isLeft(r) && r.left._tag === 'BusyError')
+ * ```
+ */
 export interface BusyError {
   readonly _tag: 'BusyError'
   readonly code: string
@@ -42,7 +114,22 @@ export interface BusyError {
   readonly sql?: string
 }
 
-/** The database could not be opened (missing folder, a folder, not a SQLite file, ...). */
+/**
+ * The database could not be opened (missing folder, a folder, not a SQLite file, ...).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, count, integer, select, session, table } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const r = session(connect('no-such-folder/app.db')).run(pipe(select(t), count))
+ * assert.ok(E.isLeft(r) && r.left._tag === 'ConnectionError')
+ * assert.equal(r.left.path, 'no-such-folder/app.db')
+ * ```
+ */
 export interface ConnectionError {
   readonly _tag: 'ConnectionError'
   readonly path: string
@@ -50,7 +137,25 @@ export interface ConnectionError {
   readonly cause?: unknown
 }
 
-/** Bad input caught before any SQL ran: unknown column, invalid identifier, wrong value type. */
+/**
+ * Bad input caught before any SQL ran: unknown column, invalid identifier, wrong value type.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, eq, filter, first, integer, placeholder, select, session, table } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(t))
+ *
+ * const missing = s.run(pipe(select(t), filter(eq(t.id, placeholder('id'))), first))   // no params given
+ * assert.ok(E.isLeft(missing) && missing.left._tag === 'ValidationError')
+ * assert.equal(missing.left.path, 'params.id')
+ * ```
+ */
 export interface ValidationError {
   readonly _tag: 'ValidationError'
   readonly message: string
@@ -58,6 +163,23 @@ export interface ValidationError {
   readonly path?: string
 }
 
+/**
+ * One field that did not decode: where it is, what was expected, what was found.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as t from 'io-ts'
+ * import { all, connect, decode, raw, session, sql } from 'fp-lite-orm'
+ * import type { DecodeIssue } from 'fp-lite-orm'
+ *
+ * const r = session(connect(':memory:')).run(pipe(raw(sql`SELECT 1 AS n UNION ALL SELECT 'two'`), decode(t.type({ n: t.number })), all))
+ * const issues: ReadonlyArray<DecodeIssue> = E.isLeft(r) && r.left._tag === 'DecodeError' ? r.left.issues : []
+ * assert.deepEqual(issues.map((i) => [i.path, i.actual]), [['[1].n', 'two']])
+ * ```
+ */
 export interface DecodeIssue {
   /** The path to the bad field, e.g. `[3].prefs.theme`. */
   readonly path: string
@@ -65,7 +187,28 @@ export interface DecodeIssue {
   readonly actual: unknown
 }
 
-/** A row did not decode: a stored value of the wrong shape, or a user codec refused it. */
+/**
+ * A row did not decode: a stored value of the wrong shape, or a user codec refused it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as t from 'io-ts'
+ * import { columns, connect, createTable, decode, first, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, { name: 'Ann', age: null }))
+ *
+ * const Adult = t.type({ name: t.string, age: t.number })
+ * const r = s.run(pipe(select(users), columns({ name: users.name, age: users.age }), decode(Adult), first))
+ * assert.ok(E.isLeft(r) && r.left._tag === 'DecodeError')
+ * assert.deepEqual(r.left.issues.map((i) => i.path), ['age'])
+ * ```
+ */
 export interface DecodeError {
   readonly _tag: 'DecodeError'
   readonly message: string
@@ -73,20 +216,67 @@ export interface DecodeError {
   readonly sql?: string
 }
 
-/** `one` found no row. */
+/**
+ * `one` found no row.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, eq, filter, integer, one, select, session, table } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(t))
+ * const r = s.run(pipe(select(t), filter(eq(t.id, 1)), one))
+ * assert.ok(E.isLeft(r) && r.left._tag === 'NotFound')
+ * ```
+ */
 export interface NotFound {
   readonly _tag: 'NotFound'
   readonly message: string
   readonly sql?: string
 }
 
-/** `one` found more than one row. */
+/**
+ * `one` found more than one row.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, one, select, session, table } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(t))
+ * s.run(insert(t, [{}, {}]))
+ * const r = s.run(pipe(select(t), one))
+ * assert.ok(E.isLeft(r) && r.left._tag === 'TooManyRows')
+ * ```
+ */
 export interface TooManyRows {
   readonly _tag: 'TooManyRows'
   readonly message: string
   readonly sql?: string
 }
 
+/**
+ * A migration could not be read or applied (`migration` names it); nothing was applied.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, migrate } from 'fp-lite-orm'
+ *
+ * const r = migrate(connect('app.db'), { dir: './no-migrations-here' })
+ * assert.ok(E.isLeft(r) && r.left._tag === 'MigrationError')
+ * assert.match(r.left.message, /does not exist/)
+ * ```
+ */
 export interface MigrationError {
   readonly _tag: 'MigrationError'
   readonly message: string
@@ -94,13 +284,65 @@ export interface MigrationError {
   readonly cause?: unknown
 }
 
-/** User code threw (a callback, a codec): the throw is caught and carried here. */
+/**
+ * User code threw (a callback, a codec): the throw is caught and carried here.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, transaction } from 'fp-lite-orm'
+ *
+ * const r = transaction(connect(':memory:'), (): E.Either<never, number> => {
+ *   throw new Error('a bug')
+ * })
+ * assert.ok(E.isLeft(r) && r.left._tag === 'UnexpectedError')
+ * assert.ok(r.left.cause instanceof Error && r.left.cause.message === 'a bug')
+ * ```
+ */
 export interface UnexpectedError {
   readonly _tag: 'UnexpectedError'
   readonly message: string
   readonly cause: unknown
 }
 
+/**
+ * Every failure of the library: a tagged union on `_tag`. Each variant has a `message` that
+ * says what happened and what to do.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { DbError } from 'fp-lite-orm'
+ *
+ * const httpStatus = (e: DbError): number => {
+ *   switch (e._tag) {
+ *     case 'NotFound':
+ *       return 404
+ *     case 'ValidationError':
+ *     case 'DecodeError':
+ *       return 400
+ *     case 'ConstraintError':
+ *       return 409
+ *     case 'BusyError':
+ *       return 503
+ *     default:
+ *       return 500
+ *   }
+ * }
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique() })
+ * const s = session(connect(':memory:'))
+ * const r = pipe(
+ *   s.run(createTable(users)),
+ *   E.chain(() => s.run(insert(users, [{ email: 'a@example.com' }, { email: 'a@example.com' }])))
+ * )
+ * assert.deepEqual(pipe(r, E.mapLeft(httpStatus)), E.left(409))
+ * ```
+ */
 export type DbError =
   | SqliteError
   | ConstraintError
@@ -191,7 +433,22 @@ const TAGS: ReadonlySet<string> = new Set<DbError['_tag']>([
   'UnexpectedError'
 ])
 
-/** True for any `DbError` value (used to tell a thrown DbError from any other throw). */
+/**
+ * True for any `DbError` value (used to tell a thrown DbError from any other throw).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { isDbError } from 'fp-lite-orm'
+ *
+ * assert.equal(isDbError({ _tag: 'NotFound', message: 'no row' }), true)
+ * assert.equal(isDbError(new Error('boom')), false)
+ *
+ * // The one place a DbError is thrown: a stream failing after iteration began.
+ * const handle = (e: unknown): string => (isDbError(e) ? `${e._tag}: ${e.message}` : 'not from the database')
+ * assert.equal(handle({ _tag: 'BusyError', code: 'SQLITE_BUSY', message: 'locked' }), 'BusyError: locked')
+ * ```
+ */
 export const isDbError = (u: unknown): u is DbError =>
   typeof u === 'object' && u !== null && TAGS.has((u as { _tag?: unknown })._tag as string)
 

@@ -46,7 +46,7 @@ export const loadConfig = async (cwd: string, explicit?: string): Promise<E.Eith
     return E.left(migrationError(`The config file ${file} could not be read: ${errorText(e)}`))
   }
   const c = raw as Partial<Record<'db' | 'migrations' | 'schema', unknown>>
-  const missing = (['db', 'migrations', 'schema'] as const).filter((k) => typeof c?.[k] !== 'string' || (c[k] as string).length === 0)
+  const missing = (['db', 'migrations', 'schema'] as const).filter((k) => typeof c?.[k] !== 'string' || c[k].length === 0)
   if (missing.length > 0) {
     return E.left(migrationError(`The config file ${file} must name ${missing.map((m) => `"${m}"`).join(', ')} (strings), e.g. ${JSON.stringify(DEFAULT_CONFIG)}.`))
   }

@@ -71,7 +71,7 @@ const parse = (args: ReadonlyArray<string>): Parsed => {
   return { command, positional: rest, renames, ...(config === undefined ? {} : { config }) }
 }
 
-const withConfig = async (cwd: string, p: Parsed, err: Out, f: (c: Config) => Promise<number>): Promise<number> => {
+const withConfig = async (cwd: string, p: Parsed, err: Out, f: (c: Config) => number | Promise<number>): Promise<number> => {
   const c = await loadConfig(cwd, p.config)
   if (E.isLeft(c)) return fail(err, c.left)
   const db = connect(c.right.db)
@@ -162,7 +162,7 @@ export const runMigrate = async (args: ReadonlyArray<string>, cwd: string, out: 
         return 0
       })
     case 'status':
-      return withConfig(cwd, p, err, async (c) => {
+      return withConfig(cwd, p, err, (c) => {
         const s = migrationStatus(connect(c.db), { dir: c.migrations })
         if (E.isLeft(s)) return fail(err, s.left)
         const { applied, pending, edited, missing } = s.right
@@ -196,7 +196,7 @@ export const runMigrate = async (args: ReadonlyArray<string>, cwd: string, out: 
         return 1
       })
     case 'sql':
-      return withConfig(cwd, p, err, async (c) => {
+      return withConfig(cwd, p, err, (c) => {
         const s = migrationStatus(connect(c.db), { dir: c.migrations })
         if (E.isLeft(s)) return fail(err, s.left)
         const files = listMigrations(c.migrations)

@@ -14,6 +14,23 @@ import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable
 // model
 // -------------------------------------------------------------------------------------
 
+/**
+ * One change a migration makes, as plain data: create, drop or rebuild a table, add or
+ * rename a column, create or drop an index. `planMigration` lists them in its `Plan`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, integer, planMigration, table, text } from 'fp-lite-orm'
+ * import type { Operation } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const plan = planMigration(connect('app.db'), [users])     // an empty database
+ * const ops: ReadonlyArray<Operation> = E.isRight(plan) ? plan.right.operations : []
+ * assert.deepEqual(ops, [{ _tag: 'CreateTable', table: 'users' }])
+ * ```
+ */
 export type Operation =
   | { readonly _tag: 'CreateTable'; readonly table: string }
   | { readonly _tag: 'DropTable'; readonly table: string; readonly rows: number }
@@ -30,13 +47,57 @@ export type Operation =
   | { readonly _tag: 'CreateIndex'; readonly table: string; readonly index: string }
   | { readonly _tag: 'DropIndex'; readonly table: string; readonly index: string }
 
-/** A column rename the user confirmed (`--rename table.old=new`): never guessed. */
+/**
+ * A column rename the user confirmed (`--rename table.old=new`): never guessed.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { connect, integer, planMigration, raw, session, sql, table, text } from 'fp-lite-orm'
+ * import type { Rename } from 'fp-lite-orm'
+ *
+ * const db = connect('app.db')
+ * session(db).run(raw(sql`CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`))
+ * const users = table('users', { id: integer().primaryKey(), fullName: text('full_name').notNull() })
+ *
+ * const renames: Rename[] = [{ table: 'users', from: 'name', to: 'full_name' }]
+ * const plan = planMigration(db, [users], renames)
+ * assert.deepEqual(pipe(plan, E.map((p) => p.up)), E.right(['ALTER TABLE "users" RENAME COLUMN "name" TO "full_name"']))
+ * ```
+ */
 export interface Rename {
   readonly table: string
   readonly from: string
   readonly to: string
 }
 
+/**
+ * What a migration would do: its operations, the SQL that applies them (`up`) and undoes
+ * them (`down`), and warnings about data it would lose.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, insert, integer, planMigration, raw, session, sql, table, text } from 'fp-lite-orm'
+ * import type { Plan } from 'fp-lite-orm'
+ *
+ * const db = connect('app.db')
+ * const s = session(db)
+ * s.run(raw(sql`CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT)`))
+ * const postsBefore = table('posts', { id: integer().primaryKey(), title: text().notNull(), body: text() })
+ * s.run(insert(postsBefore, { title: 'Hello' }))
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), body: text() })   // title dropped: a rebuild
+ * const plan: E.Either<unknown, Plan> = planMigration(db, [posts])
+ * assert.ok(E.isRight(plan))
+ * assert.deepEqual(plan.right.operations.map((o) => o._tag), ['RebuildTable'])
+ * assert.ok(plan.right.up.length > 0 && plan.right.down.length > 0)
+ * assert.match(plan.right.warnings[0]!, /drops column posts.title/)
+ * ```
+ */
 export interface Plan {
   readonly operations: ReadonlyArray<Operation>
   /** The SQL statements of the migration, in order. */

@@ -13,15 +13,61 @@ import { columnDefinitionSql, createTableSql, quoteIdentifier } from '../query/c
 import { diff } from './diff.js'
 import { declaredTable, liveTables, liveViews } from './model.js'
 
+/**
+ * The `op` of module migrations (`NAME.ts` / `NAME.js` exporting `up(op)` and `down(op)`).
+ * Each operation runs at once, inside the migration's transaction; a failure undoes the whole
+ * upgrade.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, migrateAsync } from 'fp-lite-orm'
+ * import type { MigrationOps } from 'fp-lite-orm'
+ *
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/0001_notes.ts', `
+ * import { index, integer, table, text } from 'fp-lite-orm'
+ * import type { MigrationOps } from 'fp-lite-orm'
+ *
+ * const notes = table('notes', { id: integer().primaryKey(), body: text(), tag: text() })
+ *
+ * export function up(op: MigrationOps): void {
+ *   op.createTable(notes)
+ *   op.createIndex(notes, index('notes_tag_idx', ['tag']))
+ *   op.execute("INSERT INTO notes (body, tag) VALUES ('first', 'misc')")
+ * }
+ *
+ * export function down(op: MigrationOps): void {
+ *   op.dropTable('notes')
+ * }
+ * `)
+ * assert.deepEqual(await migrateAsync(connect('app.db'), { dir: 'migrations' }), E.right({ applied: ['0001_notes'], outOfOrder: [] }))
+ *
+ * // The type of op, for migrations written as modules:
+ * const up = (op: MigrationOps): void => op.execute('SELECT 1')
+ * assert.equal(typeof up, 'function')
+ * ```
+ */
 export interface MigrationOps {
   /** CREATE TABLE (and its indexes) from a schema object. */
   createTable(table: AnyTable): void
+  /**
+   * DROP TABLE (its indexes go with it).
+   */
   dropTable(name: string): void
   /** ALTER TABLE ADD COLUMN, the column defined by the schema object's `key`. */
   addColumn(table: AnyTable, key: string): void
   /** ALTER TABLE RENAME COLUMN (SQL names). */
   renameColumn(table: AnyTable | string, from: string, to: string): void
+  /**
+   * CREATE [UNIQUE] INDEX, columns named by the schema keys of `table`.
+   */
   createIndex(table: AnyTable, index: IndexDef): void
+  /**
+   * DROP INDEX.
+   */
   dropIndex(name: string): void
   /** Rebuilds the live table to the schema object's definition, keeping the columns both have. */
   rebuildTable(table: AnyTable): void

@@ -13,7 +13,32 @@ import { diff } from './diff.js'
 import type { DeclaredTable } from './model.js'
 import { declaredTable, liveTables, liveViews } from './model.js'
 
-/** The operations (and their SQL) that would bring the live database to the schema. */
+/**
+ * The operations (and their SQL) that would bring the live database to the schema.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, index, integer, migrate, planMigration, table, text } from 'fp-lite-orm'
+ * import type { Plan } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull() }, { indexes: [index('users_email_idx', ['email'])] })
+ * const db = connect('app.db')
+ *
+ * // Write the plan as a .sql migration, as `fp-lite-orm migrate create` does, and apply it.
+ * const toFile = (p: Plan) => `${p.up.join(';\n')};\n-- down\n${p.down.join(';\n')};\n`
+ * const plan = planMigration(db, [users])
+ * assert.ok(E.isRight(plan))
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/0001_users.sql', toFile(plan.right))
+ * assert.ok(E.isRight(migrate(db, { dir: 'migrations' })))
+ *
+ * const again = planMigration(db, [users])
+ * assert.ok(E.isRight(again) && again.right.operations.length === 0)   // in sync
+ * ```
+ */
 export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
   const declared: DeclaredTable[] = []
   const names = new Set<string>()

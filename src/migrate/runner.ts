@@ -22,11 +22,47 @@ import { migrationOps } from './ops.js'
 // model
 // -------------------------------------------------------------------------------------
 
+/**
+ * Where the migrations are: `{ dir }`, the folder (a plain string works too).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, migrate } from 'fp-lite-orm'
+ * import type { MigrateOptions } from 'fp-lite-orm'
+ *
+ * const options: MigrateOptions = { dir: './migrations' }
+ * fs.mkdirSync(options.dir)
+ * assert.deepEqual(migrate(connect('app.db'), options), E.right({ applied: [], outOfOrder: [] }))
+ * ```
+ */
 export interface MigrateOptions {
   /** The migrations folder. */
   readonly dir: string
 }
 
+/**
+ * What `migrate` applied, in order, and which of those sort before a migration applied earlier.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, migrate } from 'fp-lite-orm'
+ * import type { MigrateResult } from 'fp-lite-orm'
+ *
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/0002_b.sql', 'CREATE TABLE b (id INTEGER PRIMARY KEY);')
+ * const db = connect('app.db')
+ * migrate(db, 'migrations')
+ * fs.writeFileSync('migrations/0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);')   // merged late, from a branch
+ * const result: E.Either<unknown, MigrateResult> = migrate(db, 'migrations')
+ * assert.deepEqual(result, E.right({ applied: ['0001_a'], outOfOrder: ['0001_a'] }))
+ * ```
+ */
 export interface MigrateResult {
   /** Names applied now, in order (without their extension). */
   readonly applied: string[]
@@ -34,12 +70,57 @@ export interface MigrateResult {
   readonly outOfOrder: string[]
 }
 
+/**
+ * A row of `_lite_migr`: an applied migration, the checksum of its file, and when it was applied.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, migrate, migrationStatus } from 'fp-lite-orm'
+ * import type { AppliedMigration } from 'fp-lite-orm'
+ *
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/0001_init.sql', 'CREATE TABLE t (id INTEGER PRIMARY KEY);')
+ * const db = connect('app.db')
+ * migrate(db, 'migrations')
+ * const status = migrationStatus(db, { dir: 'migrations' })
+ * const applied: ReadonlyArray<AppliedMigration> = E.isRight(status) ? status.right.applied : []
+ * assert.equal(applied[0]!.name, '0001_init')
+ * assert.match(applied[0]!.checksum, /^[0-9a-f]{64}$/)     // SHA-256 of the file
+ * assert.ok(!Number.isNaN(Date.parse(applied[0]!.appliedAt)))
+ * ```
+ */
 export interface AppliedMigration {
   readonly name: string
   readonly checksum: string
   readonly appliedAt: string
 }
 
+/**
+ * The state of a migrations folder against a database: applied, pending, edited since applied, missing.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { connect, migrate, migrationStatus } from 'fp-lite-orm'
+ * import type { MigrationStatus } from 'fp-lite-orm'
+ *
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/0001_init.sql', 'CREATE TABLE t (id INTEGER PRIMARY KEY);')
+ * const db = connect('app.db')
+ * migrate(db, 'migrations')
+ * fs.writeFileSync('migrations/0001_init.sql', 'CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);')   // edited after being applied
+ * fs.writeFileSync('migrations/0002_more.sql', 'CREATE TABLE u (id INTEGER PRIMARY KEY);')
+ *
+ * const status: E.Either<unknown, MigrationStatus> = migrationStatus(db, { dir: 'migrations' })
+ * assert.deepEqual(pipe(status, E.map((s) => [s.pending, s.edited, s.missing])), E.right([['0002_more'], ['0001_init'], []]))
+ * ```
+ */
 export interface MigrationStatus {
   readonly applied: ReadonlyArray<AppliedMigration>
   readonly pending: ReadonlyArray<string>
@@ -49,9 +130,35 @@ export interface MigrationStatus {
   readonly missing: ReadonlyArray<string>
 }
 
-/** A migration module: `up(op)` and optionally `down(op)`. */
+/**
+ * A migration module: `up(op)` and optionally `down(op)`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, migrateAsync } from 'fp-lite-orm'
+ * import type { MigrationModule, MigrationOps } from 'fp-lite-orm'
+ *
+ * // The shape of a NAME.ts / NAME.js migration module:
+ * const example: MigrationModule = {
+ *   up: (op: MigrationOps) => op.execute('CREATE TABLE flags (name TEXT PRIMARY KEY)'),
+ *   down: (op: MigrationOps) => op.dropTable('flags')
+ * }
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/0001_flags.mjs', `export const up = ${example.up.toString()}\nexport const down = ${example.down!.toString()}\n`)
+ * assert.deepEqual(await migrateAsync(connect('app.db'), { dir: 'migrations' }), E.right({ applied: ['0001_flags'], outOfOrder: [] }))
+ * ```
+ */
 export interface MigrationModule {
+  /**
+   * Applies the migration (synchronously).
+   */
   readonly up: (op: MigrationOps) => void
+  /**
+   * Undoes it, for `migrateDown` and `fp-lite-orm migrate down`.
+   */
   readonly down?: (op: MigrationOps) => void
 }
 
@@ -95,7 +202,26 @@ const prepare = (db: Db, dir: string): E.Either<DbError, { h: Handle; files: Mig
   }
 }
 
-/** Applied and pending migrations, and applied files that were edited or removed since. */
+/**
+ * Applied and pending migrations, and applied files that were edited or removed since.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, migrate, migrationStatus } from 'fp-lite-orm'
+ *
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/0001_init.sql', 'CREATE TABLE t (id INTEGER PRIMARY KEY);')
+ * const db = connect('app.db')
+ * const before = migrationStatus(db, { dir: 'migrations' })
+ * assert.ok(E.isRight(before) && before.right.applied.length === 0 && before.right.pending[0] === '0001_init')
+ * migrate(db, { dir: 'migrations' })
+ * const after = migrationStatus(db, { dir: 'migrations' })
+ * assert.ok(E.isRight(after) && after.right.applied[0]!.name === '0001_init' && after.right.pending.length === 0)
+ * ```
+ */
 export const migrationStatus = (db: Db, options: MigrateOptions): E.Either<DbError, MigrationStatus> =>
   E.map((p: { status: MigrationStatus }) => p.status)(prepare(db, options.dir))
 
@@ -213,6 +339,27 @@ const optionsOf = (o: MigrateOptions | string): MigrateOptions => (typeof o === 
  * Applies the pending `.sql` migrations of a folder in one transaction and returns their
  * names. Synchronous, like the rest of the API; a folder that also holds `.ts`/`.js`
  * migrations needs `migrateAsync` (ES modules load asynchronously), and says so.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { connect, count, integer, migrate, select, session, table } from 'fp-lite-orm'
+ *
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/20240501120000_init.sql', 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n-- down\nDROP TABLE notes;\n')
+ * const db = connect('app.db')
+ * assert.deepEqual(migrate(db, { dir: 'migrations' }), E.right({ applied: ['20240501120000_init'], outOfOrder: [] }))
+ * assert.deepEqual(migrate(db, { dir: 'migrations' }), E.right({ applied: [], outOfOrder: [] }))   // nothing pending
+ *
+ * const notes = table('notes', { id: integer().primaryKey() })
+ * assert.deepEqual(session(db).run(pipe(select(notes), count)), E.right(0))
+ *
+ * const missing = migrate(db, { dir: 'nowhere' })
+ * assert.ok(E.isLeft(missing) && missing.left._tag === 'MigrationError')
+ * ```
  */
 export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbError, MigrateResult> => {
   const o = optionsOf(options)
@@ -226,7 +373,30 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
   return apply(db, h, files, status, new Map())
 }
 
-/** `migrate` for folders with `.ts`/`.js` migrations too: loads them, then applies everything in one transaction. */
+/**
+ * `migrate` for folders with `.ts`/`.js` migrations too: loads them, then applies everything in one transaction.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, migrate, migrateAsync } from 'fp-lite-orm'
+ *
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/0001_init.sql', 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);')
+ * fs.writeFileSync('migrations/0002_seed.ts', `
+ * import type { MigrationOps } from 'fp-lite-orm'
+ * export function up(op: MigrationOps): void {
+ *   op.execute("INSERT INTO notes (body) VALUES ('hello')")
+ * }
+ * `)
+ * const db = connect('app.db')
+ * const sync = migrate(db, { dir: 'migrations' })
+ * assert.ok(E.isLeft(sync) && /migrateAsync/.test(sync.left.message))   // modules load asynchronously
+ * assert.deepEqual(await migrateAsync(db, { dir: 'migrations' }), E.right({ applied: ['0001_init', '0002_seed'], outOfOrder: [] }))
+ * ```
+ */
 export const migrateAsync = async (db: Db, options: MigrateOptions | string): Promise<E.Either<DbError, MigrateResult>> => {
   const o = optionsOf(options)
   const p = prepare(db, o.dir)
@@ -240,7 +410,26 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
   return apply(db, again.right.h, again.right.files, again.right.status, modules.right)
 }
 
-/** Undoes the last applied migration (its `-- down` part, or its `down(op)`), and forgets it. */
+/**
+ * Undoes the last applied migration (its `-- down` part, or its `down(op)`), and forgets it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as fs from 'node:fs'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, migrate, migrateDown, migrationStatus } from 'fp-lite-orm'
+ *
+ * fs.mkdirSync('migrations')
+ * fs.writeFileSync('migrations/0001_init.sql', 'CREATE TABLE notes (id INTEGER PRIMARY KEY);\n-- down\nDROP TABLE notes;\n')
+ * const db = connect('app.db')
+ * migrate(db, { dir: 'migrations' })
+ * assert.deepEqual(await migrateDown(db, { dir: 'migrations' }), E.right({ reverted: '0001_init' }))
+ * assert.deepEqual(await migrateDown(db, { dir: 'migrations' }), E.right({ reverted: undefined }))   // nothing left to undo
+ * const status = migrationStatus(db, { dir: 'migrations' })
+ * assert.ok(E.isRight(status) && status.right.pending[0] === '0001_init')
+ * ```
+ */
 export const migrateDown = async (db: Db, options: MigrateOptions | string): Promise<E.Either<DbError, { readonly reverted: string | undefined }>> => {
   const o = optionsOf(options)
   const p = prepare(db, o.dir)

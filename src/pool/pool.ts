@@ -27,6 +27,21 @@ import type { Reply, Request, Role, WorkerSetup } from './protocol.js'
 // model
 // -------------------------------------------------------------------------------------
 
+/**
+ * The options of `workerPool(db, options)`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { connect, workerPool } from 'fp-lite-orm'
+ * import type { PoolOptions } from 'fp-lite-orm'
+ *
+ * // Four reader threads; past 1,000 queries in flight, answer Left BusyError at once (a server's 503).
+ * const options: PoolOptions = { readers: 4, maxQueue: 1_000 }
+ * const startPool = (file: string) => workerPool(connect(file), options)
+ * assert.equal(typeof startPool, 'function')
+ * ```
+ */
 export interface PoolOptions {
   /** Reader threads (default 2). Each holds a read-only (query_only) connection. */
   readonly readers?: number
@@ -37,6 +52,34 @@ export interface PoolOptions {
   readonly maxQueue?: number
 }
 
+/**
+ * A pool of worker threads running query values: one writer, N readers. `run` and `batch`
+ * return `TaskEither`s that never reject; `close` drains and ends the threads.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as TE from 'fp-ts/lib/TaskEither.js'
+ * import { count, insert, integer, select, table } from 'fp-lite-orm'
+ * import type { DbError, Pool, Query } from 'fp-lite-orm'
+ *
+ * const hits = table('hits', { id: integer().primaryKey() })
+ *
+ * // Code that takes a Pool (made by workerPool(db))...
+ * const record = (pool: Pool) => pipe(pool.run(insert(hits, {})), TE.chain(() => pool.run(pipe(select(hits), count))))
+ *
+ * // ...is easy to test with a stand-in: a Pool is three functions.
+ * let rows = 0
+ * const fake: Pool = {
+ *   run: <A>(q: Query<A>) => TE.right((q.mode === 'count' ? rows : { changes: 1, lastInsertRowid: ++rows }) as A),
+ *   batch: () => TE.left<DbError>({ _tag: 'ValidationError', message: 'not used here' }),
+ *   close: async () => undefined
+ * }
+ * assert.deepEqual(await record(fake)(), E.right(1))
+ * ```
+ */
 export interface Pool {
   /** Runs a query on a reader (reads) or the writer (writes). Never rejects. */
   run<A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A>
@@ -101,7 +144,28 @@ const startWorker = (setup: WorkerSetup): Worker => {
 // constructors
 // -------------------------------------------------------------------------------------
 
-/** A pool of one writer and `readers` reader threads over a database file. */
+/**
+ * A pool of one writer and `readers` reader threads over a database file.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * import { connect, createTable, eq, filter, first, insert, integer, placeholder, select, table, text, workerPool } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const byId = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
+ *
+ * const pool = workerPool(connect('app.db'), { readers: 2 })   // a file: threads cannot share :memory:
+ * assert.ok(E.isRight(await pool.run(createTable(users))()))
+ * assert.ok(E.isRight(await pool.run(insert(users, { name: 'Ann' }))()))   // on the writer thread
+ * const ann = await pool.run(byId, { id: 1 })()                            // on a reader thread
+ * assert.deepEqual(ann, E.right(O.some({ id: 1, name: 'Ann' })))
+ * await pool.close()                                                       // drains, then ends the threads
+ * ```
+ */
 export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly [PoolInternals]: PoolInternals } => {
   const readerCount = Math.max(1, Math.floor(options.readers ?? 2))
   const maxQueue = Math.max(1, Math.floor(options.maxQueue ?? 10_000))
@@ -202,9 +266,9 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
   const run = <A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A> => async () => {
     const refused = refuse()
     if (refused !== undefined) return refused
-    const compiled = compile(q as Query<unknown>)
+    const compiled = compile(q)
     if (E.isLeft(compiled)) return compiled
-    const role = roleOf(q as Query<unknown>)
+    const role = roleOf(q)
     const request = (id: number): Request => (params === undefined ? { _tag: 'Run', id, query: q } : { _tag: 'Run', id, query: q, params })
     let result = await send(role === 'writer' ? writer! : leastBusy(), request)
     // Native SQL that looked like a read but writes: the reader refused it, so the writer runs it.

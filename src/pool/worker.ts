@@ -19,7 +19,7 @@ if (port === null) throw new Error('src/pool/worker.ts runs as a worker thread o
 
 const db: Db = setup.log
   ? { ...setup.db, log: (event) => port.postMessage({ _tag: 'Log', event } satisfies Reply) }
-  : (setup.db as Db)
+  : setup.db
 
 /** Posts a result; one that cannot be cloned (an odd thrown cause) is posted as text. */
 const reply = (id: number, result: E.Either<DbError, unknown>): void => {
@@ -27,7 +27,7 @@ const reply = (id: number, result: E.Either<DbError, unknown>): void => {
     port.postMessage({ _tag: 'Result', id, result } satisfies Reply)
   } catch (e) {
     const safe = E.isLeft(result)
-      ? E.left({ ...result.left, ...('cause' in result.left ? { cause: String(result.left.cause) } : {}) } as DbError)
+      ? E.left({ ...result.left, ...('cause' in result.left ? { cause: String(result.left.cause) } : {}) })
       : E.left(unexpectedError(e, 'The result could not be sent back from the worker'))
     port.postMessage({ _tag: 'Result', id, result: safe } satisfies Reply)
   }

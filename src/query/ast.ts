@@ -181,6 +181,27 @@ export interface InvalidNode {
   readonly path?: string
 }
 
+/**
+ * An expression of a query value, as plain data: a column, a bound value, a placeholder, an
+ * operator, a function call, a `sql` template, a subquery... The constructors (`eq`, `sum`,
+ * `sql`, ...) build these; you rarely need to look inside.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { eq, integer, table } from 'fp-lite-orm'
+ * import type { ExprNode } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const node: ExprNode = eq(users.id, 1)
+ * assert.deepEqual(node, {
+ *   _tag: 'Compare',
+ *   op: '=',
+ *   left: { _tag: 'Column', table: 'users', name: 'id', key: 'id', kind: 'integer' },
+ *   right: { _tag: 'Value', value: 1 }
+ * })
+ * ```
+ */
 export type ExprNode =
   | ColumnRef
   | ValueNode
@@ -202,7 +223,27 @@ export type ExprNode =
   | NowNode
   | InvalidNode
 
-/** An expression whose SQL value has the TypeScript type `T`. */
+/**
+ * An expression whose SQL value has the TypeScript type `T`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, lower, select, session, sql, table, text, values } from 'fp-lite-orm'
+ * import type { Expr } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * // Any expression of a string can be passed where an Expr<string> is expected.
+ * const shout = (e: Expr<string>): Expr<string> => sql<string>`upper(${e}) || '!'`
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, { name: 'Ann' }))
+ * assert.deepEqual(s.run(pipe(select(users), values(shout(lower(users.name))))), E.right(['ANN!']))
+ * ```
+ */
 export type Expr<T> = ExprNode & Typed<T>
 
 const EXPR_TAGS: ReadonlySet<string> = new Set<ExprNode['_tag']>([
@@ -390,6 +431,28 @@ export interface CreateTableStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
+/**
+ * The SQL part of a query value: one of the statement kinds, as plain data.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { createTable, deleteFrom, eq, filter, first, insert, integer, raw, select, sql, table, update, set } from 'fp-lite-orm'
+ * import type { Statement } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey(), n: integer() })
+ * const statements: Statement[] = [
+ *   pipe(select(t), first).statement,
+ *   insert(t, { n: 1 }).statement,
+ *   pipe(update(t), set({ n: 2 }), filter(eq(t.id, 1))).statement,
+ *   pipe(deleteFrom(t), filter(eq(t.id, 1))).statement,
+ *   raw(sql`VACUUM`).statement,
+ *   createTable(t).statement
+ * ]
+ * assert.deepEqual(statements.map((s) => s._tag), ['Select', 'Insert', 'Update', 'Delete', 'Raw', 'CreateTable'])
+ * ```
+ */
 export type Statement =
   | SelectStatement
   | InsertStatement
@@ -405,6 +468,18 @@ export type Statement =
 /**
  * What a runnable query returns. Read modes read rows (`all`, `first`, ...); `run`
  * gives `{ changes, lastInsertRowid }`; `void` gives nothing (DDL).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { all, count, createTable, first, insert, integer, select, table } from 'fp-lite-orm'
+ * import type { ResultMode } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const modes: ResultMode[] = [pipe(select(t), all).mode, pipe(select(t), first).mode, pipe(select(t), count).mode, insert(t, {}).mode, createTable(t).mode]
+ * assert.deepEqual(modes, ['all', 'first', 'count', 'run', 'void'])
+ * ```
  */
 export type ResultMode = 'all' | 'first' | 'one' | 'count' | 'exists' | 'value' | 'values' | 'run' | 'void'
 
@@ -422,7 +497,27 @@ export interface CodecsPart {
 
 declare const ResultType: unique symbol
 
-/** A runnable query: a statement and what its result is. `A` is the result's type. */
+/**
+ * A runnable query: a statement and what its result is. `A` is the result's type.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, count, createTable, filter, gt, insert, integer, select, session, table } from 'fp-lite-orm'
+ * import type { Query } from 'fp-lite-orm'
+ *
+ * const scores = table('scores', { id: integer().primaryKey(), points: integer().notNull() })
+ * const above = (n: number): Query<number> => pipe(select(scores), filter(gt(scores.points, n)), count)
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(scores))
+ * s.run(insert(scores, [{ points: 5 }, { points: 50 }]))
+ * assert.deepEqual(s.run(above(10)), E.right(1))
+ * assert.deepEqual(structuredClone(above(10)), above(10))   // plain data
+ * ```
+ */
 export interface Query<A> {
   readonly _tag: 'Query'
   readonly statement: Statement
@@ -437,6 +532,25 @@ declare const TablesType: unique symbol
  * A select before its terminal: the combinators (`filter`, `orderBy`, ...) apply to it.
  * `A` is its row type; `Ts` the rows of the tables in scope by query name (what a join
  * nests), or `never` once `columns` fixed a flat row.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, connect, count, createTable, eq, filter, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ * import type { Row, SelectQuery } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), team: text() })
+ * // A select before its terminal: refine it, branch it, finish it in several ways.
+ * const ofTeam = (team: string): SelectQuery<Row<typeof users>> => pipe(select(users), filter(eq(users.team, team)))
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', team: 'red' }, { name: 'Bob', team: 'red' }]))
+ * assert.deepEqual(s.run(pipe(ofTeam('red'), count)), E.right(2))
+ * assert.ok(E.isRight(s.run(pipe(ofTeam('blue'), all))))
+ * ```
  */
 export interface SelectQuery<A, Ts = unknown> extends SelectStatement {
   readonly [Codecs]?: CodecsPart

@@ -792,7 +792,22 @@ export const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
   return c
 }
 
-/** How a query's SQL is shown: `{ sql, params }`, placeholders as `null` in params (bound at run time). */
+/**
+ * How a query's SQL is shown: `{ sql, params }`, placeholders as `null` in params (bound at run time).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, eq, filter, integer, placeholder, select, table, toSQL } from 'fp-lite-orm'
+ * import type { SqlText } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey(), n: integer() })
+ * const shown: E.Either<unknown, SqlText> = toSQL(pipe(select(t), filter(eq(t.n, placeholder('n'))), count))
+ * assert.deepEqual(shown, E.right({ sql: 'SELECT count(*) AS "count" FROM "t" WHERE "t"."n" IS ?', params: [null] }))
+ * ```
+ */
 export interface SqlText {
   readonly sql: string
   readonly params: ReadonlyArray<SqlValue>
@@ -802,6 +817,24 @@ export interface SqlText {
  * The SQL and parameters of any query value, without running it. A query that runs
  * as several statements (a multi-row insert, a table with indexes) shows them joined
  * by `;\n`, with their parameters in order.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { desc, filter, first, gt, insert, integer, limit, orderBy, select, table, text, toSQL } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * assert.deepEqual(toSQL(pipe(select(users), filter(gt(users.age, 17)), orderBy(desc(users.age)), first)), E.right({
+ *   sql: 'SELECT "users"."id", "users"."name", "users"."age" FROM "users" WHERE "users"."age" > ? ORDER BY "users"."age" DESC LIMIT 1',
+ *   params: [17]
+ * }))
+ * assert.deepEqual(toSQL(insert(users, { name: 'Ann' })), E.right({ sql: 'INSERT INTO "users" ("name") VALUES (?)', params: ['Ann'] }))
+ *
+ * const bad = toSQL(pipe(select(users), limit(-1), first))   // bad input has no SQL
+ * assert.ok(E.isLeft(bad) && bad.left._tag === 'ValidationError')
+ * ```
  */
 export const toSQL = (q: Query<unknown>): E.Either<DbError, SqlText> =>
   E.map((c: Compiled) =>

@@ -31,20 +31,127 @@ const compound =
   <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<A | B, never> =>
     ({ ...q, compound: [...(q.compound ?? []), { op, select: plain(other) }] }) as SelectQuery<A | B, never>
 
-/** Rows of either select, without duplicates. The selects must have the same columns. */
+/**
+ * Rows of either select, without duplicates. The selects must have the same columns.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { asc, orderBy, union, columns, connect, createTable, insert, integer, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const customers = table('customers', { id: integer().primaryKey(), email: text().notNull() })
+ * const leads = table('leads', { id: integer().primaryKey(), email: text().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(customers)); s.run(createTable(leads))
+ * s.run(insert(customers, [{ email: 'ann@x.io' }, { email: 'bob@x.io' }]))
+ * s.run(insert(leads, [{ email: 'bob@x.io' }, { email: 'cleo@x.io' }]))
+ * const customerEmails = pipe(select(customers), columns({ email: customers.email }))
+ * const leadEmails = pipe(select(leads), columns({ email: leads.email }))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(customerEmails, union(leadEmails), orderBy(asc(customers.email)), values(customers.email))), E.right(['ann@x.io', 'bob@x.io', 'cleo@x.io']))
+ * ```
+ */
 export const union = compound('UNION')
-/** Rows of either select, duplicates kept. */
+/**
+ * Rows of either select, duplicates kept.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, unionAll, columns, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const customers = table('customers', { id: integer().primaryKey(), email: text().notNull() })
+ * const leads = table('leads', { id: integer().primaryKey(), email: text().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(customers)); s.run(createTable(leads))
+ * s.run(insert(customers, [{ email: 'ann@x.io' }, { email: 'bob@x.io' }]))
+ * s.run(insert(leads, [{ email: 'bob@x.io' }, { email: 'cleo@x.io' }]))
+ * const customerEmails = pipe(select(customers), columns({ email: customers.email }))
+ * const leadEmails = pipe(select(leads), columns({ email: leads.email }))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(customerEmails, unionAll(leadEmails), count)), E.right(4))   // bob twice
+ * ```
+ */
 export const unionAll = compound('UNION ALL')
-/** Rows in both selects. */
+/**
+ * Rows in both selects.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { intersect, columns, connect, createTable, insert, integer, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const customers = table('customers', { id: integer().primaryKey(), email: text().notNull() })
+ * const leads = table('leads', { id: integer().primaryKey(), email: text().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(customers)); s.run(createTable(leads))
+ * s.run(insert(customers, [{ email: 'ann@x.io' }, { email: 'bob@x.io' }]))
+ * s.run(insert(leads, [{ email: 'bob@x.io' }, { email: 'cleo@x.io' }]))
+ * const customerEmails = pipe(select(customers), columns({ email: customers.email }))
+ * const leadEmails = pipe(select(leads), columns({ email: leads.email }))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(customerEmails, intersect(leadEmails), values(customers.email))), E.right(['bob@x.io']))
+ * ```
+ */
 export const intersect = compound('INTERSECT')
-/** Rows of the first select that the second does not have. */
+/**
+ * Rows of the first select that the second does not have.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { except, columns, connect, createTable, insert, integer, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const customers = table('customers', { id: integer().primaryKey(), email: text().notNull() })
+ * const leads = table('leads', { id: integer().primaryKey(), email: text().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(customers)); s.run(createTable(leads))
+ * s.run(insert(customers, [{ email: 'ann@x.io' }, { email: 'bob@x.io' }]))
+ * s.run(insert(leads, [{ email: 'bob@x.io' }, { email: 'cleo@x.io' }]))
+ * const customerEmails = pipe(select(customers), columns({ email: customers.email }))
+ * const leadEmails = pipe(select(leads), columns({ email: leads.email }))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(leadEmails, except(customerEmails), values(leads.email))), E.right(['cleo@x.io']))
+ * ```
+ */
 export const except = compound('EXCEPT')
 
 // -------------------------------------------------------------------------------------
 // common table expressions
 // -------------------------------------------------------------------------------------
 
-/** A common table expression, used like a table: `select(cte)`, `join(cte, ...)`, `cte.column`. */
+/**
+ * A common table expression, used like a table: `select(cte)`, `join(cte, ...)`, `cte.column`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { columns, connect, createTable, filter, gt, insert, integer, select, session, table, values, withQuery } from 'fp-lite-orm'
+ * import type { Cte } from 'fp-lite-orm'
+ *
+ * const orders = table('orders', { id: integer().primaryKey(), total: integer().notNull() })
+ * const big: Cte<'big', { id: number; total: number }> = withQuery('big', pipe(select(orders), filter(gt(orders.total, 100)), columns({ id: orders.id, total: orders.total })))
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(orders))
+ * s.run(insert(orders, [{ total: 50 }, { total: 500 }]))
+ * assert.deepEqual(s.run(pipe(select(big), values(big.total))), E.right([500]))
+ * ```
+ */
 export type Cte<N extends string, A> = { readonly [K in keyof A & string]: Column<A[K], true, false> } & Named<N> & {
   readonly [TableInfo]: TableInfo
 }
@@ -79,7 +186,28 @@ const makeCte = <N extends string, A>(name: N, s: SelectStatement, definition: C
   return Object.freeze(Object.assign(out, { [TableInfo]: info })) as unknown as Cte<N, A>
 }
 
-/** `WITH name AS (select)`: a named select, read like a table. */
+/**
+ * `WITH name AS (select)`: a named select, read like a table.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, connect, countAll, createTable, eq, groupBy, insert, integer, join, select, session, table, text, withQuery } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users)); s.run(createTable(posts))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, [{ userId: 1 }, { userId: 1 }, { userId: 2 }]))
+ *
+ * const perUser = withQuery('per_user', pipe(select(posts), columns({ userId: posts.userId, n: countAll() }), groupBy(posts.userId)))
+ * const rows = s.run(pipe(select(users), join(perUser, eq(perUser.userId, users.id)), columns({ name: users.name, posts: perUser.n }), all))
+ * assert.deepEqual(rows, E.right([{ name: 'Ann', posts: 2 }, { name: 'Bob', posts: 1 }]))
+ * ```
+ */
 export const withQuery = <N extends string, A>(name: N, q: SelectQuery<A, unknown>): Cte<N, A> => {
   const s = plain(q)
   return makeCte(name, s, { _tag: 'Cte', select: s })
@@ -88,6 +216,27 @@ export const withQuery = <N extends string, A>(name: N, q: SelectQuery<A, unknow
 /**
  * `WITH RECURSIVE name AS (base UNION [ALL] step)`: `step` receives the CTE itself to
  * join to, and walks a tree or graph to any depth (employee -> every report).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { columns, connect, createTable, eq, filter, insert, integer, join, orderBy, select, session, sql, table, text, values, withRecursive } from 'fp-lite-orm'
+ *
+ * const employees = table('employees', { id: integer().primaryKey(), name: text().notNull(), bossId: integer('boss_id') })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(employees))
+ * s.run(insert(employees, [{ name: 'Ada' }, { name: 'Bob', bossId: 1 }, { name: 'Cy', bossId: 2 }, { name: 'Di' }]))
+ *
+ * // Ada and everyone under her, at any depth.
+ * const team = withRecursive(
+ *   'team',
+ *   pipe(select(employees), filter(eq(employees.id, 1)), columns({ id: employees.id, name: employees.name, depth: sql<number>`0` })),
+ *   (self) => pipe(select(employees), join(self, eq(employees.bossId, self.id)), columns({ id: employees.id, name: employees.name, depth: sql<number>`${self.depth} + 1` }))
+ * )
+ * assert.deepEqual(s.run(pipe(select(team), orderBy(team.depth), values(team.name))), E.right(['Ada', 'Bob', 'Cy']))
+ * ```
  */
 export const withRecursive = <N extends string, A>(
   name: N,

@@ -11,7 +11,26 @@ import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
 import type { ColumnDef, DefaultDef, Query } from './ast.js'
 
-/** CREATE TABLE IF NOT EXISTS, then CREATE INDEX IF NOT EXISTS for each index; runs in one transaction. */
+/**
+ * CREATE TABLE IF NOT EXISTS, then CREATE INDEX IF NOT EXISTS for each index; runs in one transaction.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, index, integer, session, table, text, toSQL } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() }, { indexes: [index('users_name_idx', ['name'])] })
+ * assert.deepEqual(pipe(toSQL(createTable(users)), E.map((q) => q.sql)), E.right(
+ *   'CREATE TABLE IF NOT EXISTS "users" (\n  "id" INTEGER PRIMARY KEY,\n  "name" TEXT NOT NULL\n);\n' +
+ *   'CREATE INDEX IF NOT EXISTS "users_name_idx" ON "users" ("name")'
+ * ))
+ * const s = session(connect(':memory:'))
+ * assert.deepEqual(s.run(createTable(users)), E.right(undefined))
+ * assert.deepEqual(s.run(createTable(users)), E.right(undefined))   // IF NOT EXISTS: running it again is harmless
+ * ```
+ */
 export const createTable = <T extends AnyTable>(table: T): Query<void> => {
   const info = tableInfo(table)
   const problems = [...info.problems]

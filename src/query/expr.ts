@@ -26,12 +26,50 @@ import { Codecs, codecKey, isExprNode } from './ast.js'
 // model
 // -------------------------------------------------------------------------------------
 
-/** A placeholder: stands for a value given when the query runs. Fits wherever a value does. */
+/**
+ * A placeholder: stands for a value given when the query runs. Fits wherever a value does.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, count, createTable, filter, gte, insert, integer, placeholder, select, session, table } from 'fp-lite-orm'
+ * import type { Placeholder } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey(), n: integer().notNull() })
+ * const min: Placeholder = placeholder('min')
+ * const atLeast = pipe(select(t), filter(gte(t.n, min)), count)
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(t))
+ * s.run(insert(t, [{ n: 1 }, { n: 5 }, { n: 9 }]))
+ * assert.deepEqual([s.run(atLeast, { min: 5 }), s.run(atLeast, { min: 10 })], [E.right(2), E.right(0)])
+ * ```
+ */
 export type Placeholder = PlaceholderNode & Typed<never>
 
 /**
  * What may stand on the value side of an operator on `T`: a value, an expression (which
  * may be nullable: comparing with NULL is simply not true) or a placeholder.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, eq, filter, integer, placeholder, select, table, toSQL } from 'fp-lite-orm'
+ * import type { Expr, Operand } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey(), a: integer(), b: integer() })
+ * const equals = (left: Expr<number | null>, right: Operand<number | null>) => pipe(select(t), filter(eq(left, right)), count)
+ *
+ * const sqlOf = (right: Operand<number | null>) => pipe(toSQL(equals(t.a, right)), E.map((q) => q.sql.replace(/^.* WHERE /, '')))
+ * assert.deepEqual(sqlOf(1), E.right('"t"."a" = ?'))                // a value
+ * assert.deepEqual(sqlOf(t.b), E.right('"t"."a" = "t"."b"'))          // a column
+ * assert.deepEqual(sqlOf(placeholder('x')), E.right('"t"."a" IS ?'))  // a placeholder
+ * assert.deepEqual(sqlOf(null), E.right('"t"."a" IS NULL'))           // null
+ * ```
  */
 export type Operand<T> = Expr<T | null> | T | null
 
@@ -42,6 +80,26 @@ export type Operand<T> = Expr<T | null> | T | null
 /**
  * A named value supplied at run time: `s.run(q, { id: 1 })`. The same query value
  * then runs with any value, compiled once and prepared once.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, contains, createTable, filter, insert, integer, limit, placeholder, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
+ * // Built once; each run binds the values (checked like literals in the same places).
+ * const search = pipe(select(notes), filter(contains(notes.body, placeholder('q'))), limit(placeholder('n')), values(notes.id))
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(notes))
+ * s.run(insert(notes, [{ body: 'buy milk' }, { body: 'milk the cow' }, { body: 'call Bob' }]))
+ * assert.deepEqual(s.run(search, { q: 'milk', n: 10 }), E.right([1, 2]))
+ * assert.deepEqual(s.run(search, { q: 'milk', n: 1 }), E.right([1]))
+ * const missing = s.run(search, { q: 'milk' })
+ * assert.ok(E.isLeft(missing) && missing.left._tag === 'ValidationError')
+ * ```
  */
 export const placeholder = (name: string): Placeholder => Object.freeze({ _tag: 'Placeholder', name }) as Placeholder
 
@@ -177,27 +235,206 @@ const isPlaceholder = (u: unknown): boolean =>
 /**
  * `=`; `eq(col, null)` is `IS NULL`. With a placeholder it is `IS ?`, which is `=` for
  * values and `IS NULL` when the placeholder is bound to null, as the literal would be.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(eq(products.name, 'Mug')), E.right(['Mug']))
+ * assert.deepEqual(names(eq(products.stock, null)), E.right(['Kettle 100%']))   // IS NULL
+ * ```
  */
 export const eq = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> =>
   right === null ? isNull(left) : compare(isPlaceholder(right) ? 'IS' : '=')(left, right)
 
-/** `<>`; `ne(col, null)` is `IS NOT NULL`; with a placeholder, `IS NOT ?` (see `eq`). */
+/**
+ * `<>`; `ne(col, null)` is `IS NOT NULL`; with a placeholder, `IS NOT ?` (see `eq`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { ne, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(ne(products.name, 'Mug')), E.right(['Tea pot', 'Kettle 100%']))
+ * assert.deepEqual(names(ne(products.stock, null)), E.right(['Mug', 'Tea pot']))   // IS NOT NULL
+ * assert.deepEqual(names(ne(products.stock, 0)), E.right(['Mug']))                 // NULL <> 0 is not true
+ * ```
+ */
 export const ne = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> =>
   right === null ? isNotNull(left) : compare(isPlaceholder(right) ? 'IS NOT' : '<>')(left, right)
 
+/**
+ * `left > right`. Comparing with NULL is never true.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { gt, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(gt(products.price, 30)), E.right(['Kettle 100%']))
+ * ```
+ */
 export const gt: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('>')
+/**
+ * `left >= right`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { gte, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(gte(products.price, 30)), E.right(['Tea pot', 'Kettle 100%']))
+ * ```
+ */
 export const gte: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('>=')
+/**
+ * `left < right`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { lt, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(lt(products.price, 30)), E.right(['Mug']))
+ * assert.deepEqual(names(lt(products.stock, products.price)), E.right(['Tea pot']))   // column against column
+ * ```
+ */
 export const lt: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('<')
+/**
+ * `left <= right`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { lte, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(lte(products.price, 30)), E.right(['Mug', 'Tea pot']))
+ * ```
+ */
 export const lte: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('<=')
 
-/** `expr BETWEEN low AND high` (both ends included). */
+/**
+ * `expr BETWEEN low AND high` (both ends included).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { between, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(between(products.price, 8.5, 30)), E.right(['Mug', 'Tea pot']))
+ * ```
+ */
 export const between = <T>(e: Expr<T>, low: Operand<NoInfer<T>>, high: Operand<NoInfer<T>>): Expr<boolean> => {
   const n = toNode(e)
   return { _tag: 'Between', expr: n, low: operand(low, n), high: operand(high, n) }
 }
 
+/**
+ * `expr IS NULL` (the same as `eq(expr, null)`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { isNull, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(isNull(products.stock)), E.right(['Kettle 100%']))
+ * ```
+ */
 export const isNull = <T>(e: Expr<T>): Expr<boolean> => ({ _tag: 'IsNull', expr: toNode(e), negated: false })
 
+/**
+ * `expr IS NOT NULL` (the same as `ne(expr, null)`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { isNotNull, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(isNotNull(products.stock)), E.right(['Mug', 'Tea pot']))
+ * ```
+ */
 export const isNotNull = <T>(e: Expr<T>): Expr<boolean> => ({ _tag: 'IsNull', expr: toNode(e), negated: true })
 
 const inList =
@@ -217,10 +454,50 @@ const inList =
 /**
  * `expr IN (...)`. An empty list is false (no row matches), never an error. The list may
  * be a placeholder bound to an array at run time, or a select of one column.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { columns, eq, inArray, placeholder, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(inArray(products.id, [1, 3])), E.right(['Mug', 'Kettle 100%']))
+ * assert.deepEqual(names(inArray(products.id, [])), E.right([]))                                   // false, not an error
+ * assert.deepEqual(s.run(pipe(select(products), filter(inArray(products.id, placeholder('ids'))), values(products.name)), { ids: [2] }), E.right(['Tea pot']))
+ * assert.deepEqual(names(inArray(products.id, pipe(select(products), filter(eq(products.stock, 0)), columns({ id: products.id })))), E.right(['Tea pot']))
+ * ```
  */
 export const inArray = inList(false)
 
-/** `expr NOT IN (...)`. An empty list is true (every row matches). */
+/**
+ * `expr NOT IN (...)`. An empty list is true (every row matches).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { notInArray, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(notInArray(products.id, [1, 3])), E.right(['Tea pot']))
+ * assert.deepEqual(names(notInArray(products.id, [])), E.right(['Mug', 'Tea pot', 'Kettle 100%']))   // every row
+ * ```
+ */
 export const notInArray = inList(true)
 
 // -------------------------------------------------------------------------------------
@@ -230,7 +507,27 @@ export const notInArray = inList(true)
 /** Escapes LIKE's wildcards (and the escape character itself) with a backslash. */
 export const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
-/** `expr LIKE pattern`, the pattern as given (`%` and `_` are wildcards). ASCII-case-insensitive in SQLite. */
+/**
+ * `expr LIKE pattern`, the pattern as given (`%` and `_` are wildcards). ASCII-case-insensitive in SQLite.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { like, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(like(products.name, '%t%')), E.right(['Tea pot', 'Kettle 100%']))
+ * assert.deepEqual(names(like(products.name, 'MUG')), E.right(['Mug']))   // ASCII letters match either case
+ * ```
+ */
 export const like = (e: Expr<string | null>, pattern: string | Placeholder | Expr<string>): Expr<boolean> => {
   const n = toNode(e)
   return { _tag: 'Like', expr: n, pattern: operand(pattern, n), escaped: false }
@@ -257,35 +554,193 @@ const likeHelper =
     return { _tag: 'Like', expr: n, pattern: invalid(`${shape} expects a string or a placeholder, got ${describeValue(s)}`), escaped: true }
   }
 
-/** Text containing `s` anywhere; `%` and `_` in `s` match themselves. */
+/**
+ * Text containing `s` anywhere; `%` and `_` in `s` match themselves.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { contains, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(contains(products.name, '100%')), E.right(['Kettle 100%']))   // % matches itself
+ * assert.deepEqual(names(contains(products.name, 'POT')), E.right(['Tea pot']))
+ * ```
+ */
 export const contains = likeHelper('contains')
-/** Text starting with `s`; `%` and `_` in `s` match themselves. */
+/**
+ * Text starting with `s`; `%` and `_` in `s` match themselves.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { startsWith, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(startsWith(products.name, 'Te')), E.right(['Tea pot']))
+ * ```
+ */
 export const startsWith = likeHelper('startsWith')
-/** Text ending with `s`; `%` and `_` in `s` match themselves. */
+/**
+ * Text ending with `s`; `%` and `_` in `s` match themselves.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { endsWith, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(endsWith(products.name, '0%')), E.right(['Kettle 100%']))
+ * ```
+ */
 export const endsWith = likeHelper('endsWith')
 
 // -------------------------------------------------------------------------------------
 // logic
 // -------------------------------------------------------------------------------------
 
-/** All of the conditions; `and()` is true. */
+/**
+ * All of the conditions; `and()` is true.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { and, gt, lt, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(and(gt(products.price, 10), lt(products.price, 40))), E.right(['Tea pot']))
+ * assert.deepEqual(names(and()), E.right(['Mug', 'Tea pot', 'Kettle 100%']))   // true
+ * ```
+ */
 export const and = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
   items.length === 1 ? (toNode(items[0]) as Expr<boolean>) : { _tag: 'And', items: items.map(toNode) }
 
-/** Any of the conditions; `or()` is false. */
+/**
+ * Any of the conditions; `or()` is false.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, or, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(or(eq(products.stock, 0), eq(products.stock, null))), E.right(['Tea pot', 'Kettle 100%']))
+ * assert.deepEqual(names(or()), E.right([]))   // false
+ * ```
+ */
 export const or = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
   items.length === 1 ? (toNode(items[0]) as Expr<boolean>) : { _tag: 'Or', items: items.map(toNode) }
 
+/**
+ * `NOT condition`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { contains, not, connect, createTable, filter, insert, integer, orderBy, real, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const products = table('products', { id: integer().primaryKey(), name: text().notNull(), price: real().notNull(), stock: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(products))
+ * s.run(insert(products, [{ name: 'Mug', price: 8.5, stock: 40 }, { name: 'Tea pot', price: 30, stock: 0 }, { name: 'Kettle 100%', price: 45, stock: null }]))
+ * const names = (c: Parameters<typeof filter>[0]) => s.run(pipe(select(products), filter(c), orderBy(products.id), values(products.name)))
+ *
+ *
+ * assert.deepEqual(names(not(contains(products.name, 'pot'))), E.right(['Mug', 'Kettle 100%']))
+ * ```
+ */
 export const not = (e: Condition): Expr<boolean> => ({ _tag: 'Not', expr: toNode(e) })
 
-/** A condition: a boolean expression, or `exists(select)` (which reads as EXISTS (...) inside a filter). */
+/**
+ * A condition: a boolean expression, or `exists(select)` (which reads as EXISTS (...) inside a filter).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { and, connect, count, createTable, eq, exists, filter, insert, integer, isNull, select, session, table } from 'fp-lite-orm'
+ * import type { Condition } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), bossId: integer('boss_id') })
+ * const anyOf = (...cs: Condition[]) => pipe(select(users), filter(and(...cs)), count)
+ * const hasReports = exists(pipe(select(users), filter(eq(users.bossId, 1))))   // a Query<boolean> is a condition too
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{}, { bossId: 1 }]))
+ * assert.deepEqual(s.run(anyOf(isNull(users.bossId), hasReports)), E.right(1))
+ * ```
+ */
 export type Condition = Expr<boolean | null> | Query<boolean>
 
 // -------------------------------------------------------------------------------------
 // subqueries
 // -------------------------------------------------------------------------------------
 
-/** `NOT EXISTS (select)`: `filter(notExists(pipe(select(posts), filter(eq(posts.userId, users.id)))))`. */
+/**
+ * `NOT EXISTS (select)`: `filter(notExists(pipe(select(posts), filter(eq(posts.userId, users.id)))))`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, eq, filter, insert, integer, notExists, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users)); s.run(createTable(posts))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, { userId: 1 }))
+ *
+ * const silent = pipe(select(users), filter(notExists(pipe(select(posts), filter(eq(posts.userId, users.id))))), values(users.name))
+ * assert.deepEqual(s.run(silent), E.right(['Bob']))
+ * ```
+ */
 export const notExists = (q: SelectQuery<unknown, unknown> | Query<boolean>): Expr<boolean> => {
   const node = toNode(q)
   if (node._tag === 'Exists') return { ...node, negated: !node.negated }
@@ -296,5 +751,24 @@ export const notExists = (q: SelectQuery<unknown, unknown> | Query<boolean>): Ex
 /**
  * A select of one column used as a value (a scalar subquery), e.g. a correlated count:
  * `columns({ posts: scalar(pipe(select(posts), filter(eq(posts.userId, users.id)), columns({ n: countAll() }))) })`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, connect, countAll, createTable, eq, filter, insert, integer, orderBy, scalar, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users)); s.run(createTable(posts))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, [{ userId: 1 }, { userId: 1 }]))
+ *
+ * const postCount = scalar(pipe(select(posts), filter(eq(posts.userId, users.id)), columns({ n: countAll() })))
+ * const rows = s.run(pipe(select(users), columns({ name: users.name, posts: postCount }), orderBy(users.id), all))
+ * assert.deepEqual(rows, E.right([{ name: 'Ann', posts: 2 }, { name: 'Bob', posts: 0 }]))
+ * ```
  */
 export const scalar = <A, Ts>(q: SelectQuery<A, Ts>): Expr<A[keyof A] | null> => toNode(q)

@@ -15,58 +15,337 @@ const fn = (name: FunctionName, args: ReadonlyArray<ExprNode>, kind: ColumnKind 
   ...(kind === undefined ? {} : { kind })
 })
 
-/** `count(*)`: the number of rows. */
+/**
+ * `count(*)`: the number of rows.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { columns, countAll, groupBy, orderBy, values, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), columns({ region: sales.region, n: countAll() }), groupBy(sales.region), orderBy(sales.region), values(countAll()))), E.right([2, 1]))
+ * ```
+ */
 export const countAll = (): Expr<number> => ({ _tag: 'CountAll' })
 
-/** `count(expr)`: the number of non-null values; `{ distinct: true }` counts distinct ones. */
+/**
+ * `count(expr)`: the number of non-null values; `{ distinct: true }` counts distinct ones.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { countOf, value, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), value(countOf(sales.amount)))), E.right({ _tag: 'Some', value: 2 }))                       // NULLs not counted
+ * assert.deepEqual(s.run(pipe(select(sales), value(countOf(sales.region, { distinct: true })))), E.right({ _tag: 'Some', value: 2 }))
+ * ```
+ */
 export const countOf = <T>(e: Expr<T>, options: { readonly distinct?: boolean } = {}): Expr<number> =>
   fn('count', [toNode(e)], 'integer', options.distinct === true)
 
-/** `sum(expr)`: null when there is no row. */
+/**
+ * `sum(expr)`: null when there is no row.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { columns, groupBy, orderBy, all, sum, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(
+ *   s.run(pipe(select(sales), columns({ region: sales.region, total: sum(sales.amount) }), groupBy(sales.region), orderBy(sales.region), all)),
+ *   E.right([{ region: 'north', total: 40 }, { region: 'south', total: null }])
+ * )
+ * ```
+ */
 export const sum = (e: Expr<number | null>): Expr<number | null> => {
   const n = toNode(e)
   return fn('sum', [n], kindOf(n) === 'integer' ? 'integer' : 'real')
 }
 
-/** `avg(expr)`: null when there is no row. */
+/**
+ * `avg(expr)`: null when there is no row.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { avg, value, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), value(avg(sales.amount)))), E.right({ _tag: 'Some', value: 20 }))   // NULLs ignored
+ * ```
+ */
 export const avg = (e: Expr<number | null>): Expr<number | null> => fn('avg', [toNode(e)], 'real')
 
-/** `min(expr)`: decodes like its argument (a timestamp's min is a Date); null when there is no row. */
+/**
+ * `min(expr)`: decodes like its argument (a timestamp's min is a Date); null when there is no row.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { min, value, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * const firstSale = s.run(pipe(select(sales), value(min(sales.at))))
+ * assert.deepEqual(firstSale, E.right({ _tag: 'Some', value: new Date('2024-01-05T10:00:00.000Z') }))   // a Date, like its argument
+ * ```
+ */
 export const min = <T>(e: Expr<T>): Expr<T | null> => {
   const n = toNode(e)
   return fn('min', [n], kindOf(n))
 }
 
-/** `max(expr)`: decodes like its argument; null when there is no row. */
+/**
+ * `max(expr)`: decodes like its argument; null when there is no row.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { max, value, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), value(max(sales.amount)))), E.right({ _tag: 'Some', value: 30 }))
+ * ```
+ */
 export const max = <T>(e: Expr<T>): Expr<T | null> => {
   const n = toNode(e)
   return fn('max', [n], kindOf(n))
 }
 
-/** `date(expr)`: the `YYYY-MM-DD` date of a timestamp (or of any time text SQLite reads). */
+/**
+ * `date(expr)`: the `YYYY-MM-DD` date of a timestamp (or of any time text SQLite reads).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { date, orderBy, values, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(date(sales.at)))), E.right(['2024-01-05', '2024-02-07', '2024-02-09']))
+ * ```
+ */
 export const date = (e: Expr<Date | string | null>): Expr<string | null> => fn('date', [toNode(e)], 'text')
 
-/** `strftime(format, expr)`: the format is bound as a value, never spliced into the SQL. */
+/**
+ * `strftime(format, expr)`: the format is bound as a value, never spliced into the SQL.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, countAll, groupBy, orderBy, strftime, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * const month = strftime('%Y-%m', sales.at)
+ * assert.deepEqual(
+ *   s.run(pipe(select(sales), columns({ month, n: countAll() }), groupBy(month), orderBy(month), all)),
+ *   E.right([{ month: '2024-01', n: 1 }, { month: '2024-02', n: 2 }])
+ * )
+ * ```
+ */
 export const strftime = (format: string, e: Expr<Date | string | null>): Expr<string | null> =>
   fn('strftime', [valueNode(format), toNode(e)], 'text')
 
-/** The first non-null of the arguments; decodes like the first. */
+/**
+ * The first non-null of the arguments; decodes like the first.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { coalesce, orderBy, values, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(coalesce(sales.amount, 0)))), E.right([10, 30, 0]))
+ * ```
+ */
 export const coalesce = <T>(e: Expr<T>, ...fallbacks: ReadonlyArray<Expr<T> | NonNullable<T> | Expr<NonNullable<T>>>): Expr<T> => {
   const first = toNode(e)
   return fn('coalesce', [first, ...fallbacks.map((f) => operand(f, first))], kindOf(first))
 }
 
-/** `lower(expr)` (ASCII letters only, as SQLite does). */
+/**
+ * `lower(expr)` (ASCII letters only, as SQLite does).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, lower, count, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), filter(eq(lower(sales.region), 'north')), count)), E.right(2))
+ * ```
+ */
 export const lower = <T extends string | null>(e: Expr<T>): Expr<T> => fn('lower', [toNode(e)], 'text')
 
-/** `upper(expr)` (ASCII letters only, as SQLite does). */
+/**
+ * `upper(expr)` (ASCII letters only, as SQLite does).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { distinct, orderBy, upper, values, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.region), distinct, values(upper(sales.region)))), E.right(['NORTH', 'SOUTH']))
+ * ```
+ */
 export const upper = <T extends string | null>(e: Expr<T>): Expr<T> => fn('upper', [toNode(e)], 'text')
 
 // -------------------------------------------------------------------------------------
 // window functions
 // -------------------------------------------------------------------------------------
 
-/** The window of a window function: `PARTITION BY ... ORDER BY ...`. */
+/**
+ * The window of a window function: `PARTITION BY ... ORDER BY ...`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, desc, orderBy, rowNumber, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ * import type { WindowSpec } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ *
+ * const latestFirst: WindowSpec = { partitionBy: [sales.region], orderBy: [desc(sales.at)] }
+ * assert.deepEqual(
+ *   s.run(pipe(select(sales), columns({ id: sales.id, n: rowNumber(latestFirst) }), orderBy(sales.id), all)),
+ *   E.right([{ id: 1, n: 2 }, { id: 2, n: 1 }, { id: 3, n: 1 }])
+ * )
+ * ```
+ */
 export interface WindowSpec {
   readonly partitionBy?: ReadonlyArray<Expr<unknown>>
   readonly orderBy?: ReadonlyArray<OrderTerm | Expr<unknown>>
@@ -75,7 +354,32 @@ export interface WindowSpec {
 const isOrderTerm = (u: unknown): u is OrderTerm =>
   typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
 
-/** Any aggregate (or ranking function) over a window: `over(sum(sales.amount), { partitionBy: [sales.region] })`. */
+/**
+ * Any aggregate (or ranking function) over a window: `over(sum(sales.amount), { partitionBy: [sales.region] })`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, orderBy, over, sum, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(
+ *   s.run(pipe(select(sales), columns({ id: sales.id, regionTotal: over(sum(sales.amount), { partitionBy: [sales.region] }), running: over(sum(sales.amount), { orderBy: [sales.id] }) }), orderBy(sales.id), all)),
+ *   E.right([{ id: 1, regionTotal: 40, running: 10 }, { id: 2, regionTotal: 40, running: 40 }, { id: 3, regionTotal: null, running: 40 }])
+ * )
+ * ```
+ */
 export const over = <T>(fn: Expr<T>, spec: WindowSpec = {}): Expr<T> => {
   const node = toNode(fn)
   const kind = kindOf(node)
@@ -88,11 +392,77 @@ export const over = <T>(fn: Expr<T>, spec: WindowSpec = {}): Expr<T> => {
   }
 }
 
-/** `row_number() OVER (...)`: 1, 2, 3... within each partition. */
+/**
+ * `row_number() OVER (...)`: 1, 2, 3... within each partition.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { desc, orderBy, rowNumber, values, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(rowNumber({ orderBy: [desc(sales.id)] })))), E.right([3, 2, 1]))
+ * ```
+ */
 export const rowNumber = (spec: WindowSpec = {}): Expr<number> => over(fn('row_number', [], 'integer') as Expr<number>, spec)
 
-/** `rank() OVER (...)`: ties share a rank, and leave gaps after them. */
+/**
+ * `rank() OVER (...)`: ties share a rank, and leave gaps after them.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { orderBy, rank, values, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(rank({ orderBy: [sales.region] })))), E.right([1, 1, 3]))   // a gap after the tie
+ * ```
+ */
 export const rank = (spec: WindowSpec = {}): Expr<number> => over(fn('rank', [], 'integer') as Expr<number>, spec)
 
-/** `dense_rank() OVER (...)`: ties share a rank, without gaps. */
+/**
+ * `dense_rank() OVER (...)`: ties share a rank, without gaps.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { denseRank, orderBy, values, connect, createTable, insert, integer, select, session, table, text, timestamp } from 'fp-lite-orm'
+ *
+ * const sales = table('sales', { id: integer().primaryKey(), region: text().notNull(), amount: integer(), at: timestamp().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sales))
+ * s.run(insert(sales, [
+ *   { region: 'north', amount: 10, at: new Date('2024-01-05T10:00:00Z') },
+ *   { region: 'north', amount: 30, at: new Date('2024-02-07T10:00:00Z') },
+ *   { region: 'south', amount: null, at: new Date('2024-02-09T10:00:00Z') }
+ * ]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(denseRank({ orderBy: [sales.region] })))), E.right([1, 1, 2]))   // no gap
+ * ```
+ */
 export const denseRank = (spec: WindowSpec = {}): Expr<number> => over(fn('dense_rank', [], 'integer') as Expr<number>, spec)

@@ -23,13 +23,58 @@ import { tableCodecs } from './select.js'
 // model
 // -------------------------------------------------------------------------------------
 
-/** What a write returns: rows changed, and the rowid of the last row inserted. */
+/**
+ * What a write returns: rows changed, and the rowid of the last row inserted.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, set, update, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { WriteResult } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const added: E.Either<unknown, WriteResult> = s.run(insert(users, { email: 'cleo@x.io', name: 'Cleo' }))
+ * assert.deepEqual(added, E.right({ changes: 1, lastInsertRowid: 3 }))
+ * const bumped = s.run(pipe(update(users), set({ visits: 1 }), filter(eq(users.id, 1))))
+ * assert.ok(E.isRight(bumped) && bumped.right.changes === 1)   // lastInsertRowid: the connection's last insert, here 3
+ * ```
+ */
 export interface WriteResult {
   readonly changes: number
   readonly lastInsertRowid: number
 }
 
-/** An insert's row: every value may also be a placeholder, bound when the query runs. */
+/**
+ * An insert's row: every value may also be a placeholder, bound when the query runs.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { placeholder, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { InsertValues } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const row: InsertValues<typeof users> = { email: placeholder('email'), name: placeholder('name') }
+ * const add = insert(users, row)   // compiled and prepared once
+ * assert.ok(E.isRight(s.run(add, { email: 'cleo@x.io', name: 'Cleo' })))
+ * assert.ok(E.isRight(s.run(add, { email: 'dee@x.io', name: 'Dee' })))
+ * const bad = s.run(add, { email: 'eve@x.io', name: null })
+ * assert.ok(E.isLeft(bad) && bad.left._tag === 'ValidationError')   // name is NOT NULL
+ * ```
+ */
 export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placeholder }
 
 // -------------------------------------------------------------------------------------
@@ -39,6 +84,28 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
 /**
  * Inserts one row, or many in one transaction through one prepared statement.
  * Result: `{ changes, lastInsertRowid }` (for many rows: the total, and the last rowid).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * assert.deepEqual(s.run(insert(users, { email: 'cleo@x.io', name: 'Cleo' })), E.right({ changes: 1, lastInsertRowid: 3 }))
+ * assert.deepEqual(s.run(insert(users, [{ email: 'dee@x.io', name: 'Dee' }, { email: 'eve@x.io', name: 'Eve', visits: 2 }])), E.right({ changes: 2, lastInsertRowid: 5 }))
+ *
+ * // Checked before any SQL runs: nothing is written.
+ * const bad = s.run(insert(users, [{ email: 'fay@x.io', name: 'Fay' }, { email: 'gus@x.io', name: 'Gus', visits: -0.5 }]))
+ * assert.ok(E.isLeft(bad) && bad.left._tag === 'ValidationError')
+ * assert.deepEqual(s.run(pipe(select(users), count)), E.right(5))
+ * ```
  */
 export const insert = <T extends AnyTable>(
   table: T,

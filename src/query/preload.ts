@@ -22,11 +22,66 @@ type NestedOf<P extends ReadonlyArray<AnyPreload>> = P extends readonly [] ? unk
 
 type Added<P> = P extends Preload<infer N, infer V> ? { [K in N]: V } : never
 
-/** What a relation loads: a list for hasMany, a row or null for hasOne and belongsTo. */
+/**
+ * What a relation loads: a list for hasMany, a row or null for hasOne and belongsTo.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { preload, one, eq, filter, connect, createTable, hasMany, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ * import type { Loaded, Row } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id), title: text().notNull() })
+ * const comments = table('comments', { id: integer().primaryKey(), postId: integer('post_id').notNull().references(() => posts.id), body: text().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ * const postComments = hasMany(posts, comments, comments.postId)
+ * const s = session(connect(':memory:'))
+ * for (const t of [users, posts, comments]) s.run(createTable(t))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, [{ userId: 1, title: 'Hello' }]))
+ * s.run(insert(comments, [{ postId: 1, body: 'Nice' }, { postId: 1, body: 'Thanks' }]))
+ *
+ *
+ * type PostsLoaded = Loaded<typeof userPosts, { comments: Array<Row<typeof comments>> }>   // Array<Post & { comments: Comment[] }>
+ * const ann = s.run(pipe(select(users), filter(eq(users.id, 1)), preload('posts', userPosts, preload('comments', postComments)), one))
+ * const loaded: PostsLoaded = E.isRight(ann) ? ann.right.posts : []
+ * assert.equal(loaded[0]!.comments.length, 2)
+ * ```
+ */
 export type Loaded<R, Nested> =
   R extends Relation<unknown, infer T, infer C> ? (C extends 'many' ? Array<Simplify<Row<T> & Nested>> : Simplify<Row<T> & Nested> | null) : never
 
-/** A preload: a combinator on selects, which also carries its plain description (for nesting). */
+/**
+ * A preload: a combinator on selects, which also carries its plain description (for nesting).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, preload, connect, createTable, hasMany, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ * import type { Preload, Row } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id), title: text().notNull() })
+ * const comments = table('comments', { id: integer().primaryKey(), postId: integer('post_id').notNull().references(() => posts.id), body: text().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ * const postComments = hasMany(posts, comments, comments.postId)
+ * const s = session(connect(':memory:'))
+ * for (const t of [users, posts, comments]) s.run(createTable(t))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, [{ userId: 1, title: 'Hello' }]))
+ * s.run(insert(comments, [{ postId: 1, body: 'Nice' }, { postId: 1, body: 'Thanks' }]))
+ *
+ *
+ * const withPosts: Preload<'posts', Array<Row<typeof posts>>> = preload('posts', userPosts)
+ * const rows = s.run(pipe(select(users), withPosts, all))
+ * assert.ok(E.isRight(rows) && rows.right[0]!.posts[0]!.title === 'Hello')
+ * ```
+ */
 export interface Preload<N extends string, V> {
   <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Simplify<A & { [K in N]: V }>, Ts>
   readonly node: PreloadNode
@@ -34,12 +89,65 @@ export interface Preload<N extends string, V> {
   readonly codecs: Readonly<Record<string, t.Mixed>>
 }
 
+/**
+ * Any preload, whatever it loads.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { first, preload, connect, createTable, hasMany, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ * import type { AnyPreload } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id), title: text().notNull() })
+ * const comments = table('comments', { id: integer().primaryKey(), postId: integer('post_id').notNull().references(() => posts.id), body: text().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ * const postComments = hasMany(posts, comments, comments.postId)
+ * const s = session(connect(':memory:'))
+ * for (const t of [users, posts, comments]) s.run(createTable(t))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, [{ userId: 1, title: 'Hello' }]))
+ * s.run(insert(comments, [{ postId: 1, body: 'Nice' }, { postId: 1, body: 'Thanks' }]))
+ *
+ *
+ * // Preloads as a list, applied in turn.
+ * const loads: ReadonlyArray<AnyPreload> = [preload('posts', userPosts)]
+ * const q = loads.reduce((acc, p) => p(acc), select(users))
+ * assert.ok(E.isRight(s.run(pipe(q, first))))
+ * ```
+ */
 export type AnyPreload = Preload<string, unknown>
 
 /**
  * Loads `relation` into the field `name` of every row: `Row[]` for hasMany (`[]` when
  * none), `Row | null` for hasOne and belongsTo. `nested` preloads apply to the related
  * rows. Works on `select(table)` rows read with `all`, `first` or `one`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, orderBy, preload, connect, createTable, hasMany, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id), title: text().notNull() })
+ * const comments = table('comments', { id: integer().primaryKey(), postId: integer('post_id').notNull().references(() => posts.id), body: text().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ * const postComments = hasMany(posts, comments, comments.postId)
+ * const s = session(connect(':memory:'))
+ * for (const t of [users, posts, comments]) s.run(createTable(t))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, [{ userId: 1, title: 'Hello' }]))
+ * s.run(insert(comments, [{ postId: 1, body: 'Nice' }, { postId: 1, body: 'Thanks' }]))
+ *
+ *
+ * const rows = s.run(pipe(select(users), preload('posts', userPosts, preload('comments', postComments)), orderBy(users.id), all))
+ * assert.ok(E.isRight(rows))
+ * assert.deepEqual(rows.right.map((u) => [u.name, u.posts.map((p) => p.comments.length)]), [['Ann', [2]], ['Bob', []]])
+ * ```
  */
 export const preload = <N extends string, R extends AnyRelation, const P extends ReadonlyArray<AnyPreload>>(
   name: N,

@@ -33,7 +33,26 @@ export const tableCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t
   return out
 }
 
-/** Every row of a table (or an alias), decoded as `Row<T>`. Refine with `filter`, `orderBy`, ... */
+/**
+ * Every row of a table (or an alias), decoded as `Row<T>`. Refine with `filter`, `orderBy`, ...
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, filter, gte, orderBy, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const adults = pipe(select(users), filter(gte(users.age, 18)), orderBy(users.name), all)   // Query<User[]>
+ * assert.deepEqual(s.run(adults), E.right([{ id: 1, name: 'Ann', age: 31 }]))
+ * ```
+ */
 export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>, { [K in NameOf<T>]: Row<T> }> => {
   const info = tableInfo(table)
   const columns = tableCodecs(info.columns)
@@ -64,7 +83,33 @@ type AnySelect = SelectQuery<unknown, unknown>
 type Simplify<A> = { [K in keyof A]: A[K] } & {}
 type Nullable<Ts> = { [K in keyof Ts]: Ts[K] | null }
 
-/** The select after a join: rows nest by query name; a projected select keeps its flat row. */
+/**
+ * The select after a join: rows nest by query name; a projected select keeps its flat row.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, eq, join, leftJoin, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ * import type { Joined, Row } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull(), title: text().notNull() })
+ * s.run(createTable(posts))
+ * s.run(insert(posts, { userId: 1, title: 'Hello' }))
+ *
+ * const joined: Joined<Row<typeof users>, { users: Row<typeof users> }, typeof posts, 'left'> = pipe(select(users), leftJoin(posts, eq(posts.userId, users.id)))
+ * const rows = s.run(pipe(joined, all))   // Array<{ users: User; posts: Post | null }>
+ * assert.ok(E.isRight(rows) && rows.right.length === 3 && rows.right[1]!.posts === null)
+ * assert.ok(E.isRight(s.run(pipe(select(users), join(posts, eq(posts.userId, users.id)), all))))
+ * ```
+ */
 export type Joined<A, Ts, J, Kind extends JoinKind> = [Ts] extends [never]
   ? SelectQuery<A, never>
   : SelectQuery<JoinedTables<Ts, J, Kind>, JoinedTables<Ts, J, Kind>>
@@ -87,18 +132,151 @@ const joinWith =
     return { ...withCodecs, ...problems } as never
   }
 
-/** INNER JOIN: rows nest by table name (or alias): `{ posts: Post, users: User }`. */
+/**
+ * INNER JOIN: rows nest by table name (or alias): `{ posts: Post, users: User }`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, eq, join, orderBy, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull(), title: text().notNull() })
+ * s.run(createTable(posts))
+ * s.run(insert(posts, [{ userId: 1, title: 'Hello' }, { userId: 2, title: 'Hi' }]))
+ *
+ * const rows = s.run(pipe(select(posts), join(users, eq(posts.userId, users.id)), orderBy(posts.id), all))
+ * assert.ok(E.isRight(rows))
+ * assert.deepEqual(rows.right.map((r) => `${r.users.name}: ${r.posts.title}`), ['Ann: Hello', 'Bob: Hi'])
+ * ```
+ */
 export const join = joinWith('inner')
-/** The same as `join`. */
+/**
+ * The same as `join`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, eq, innerJoin, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull() })
+ * s.run(createTable(posts))
+ * s.run(insert(posts, { userId: 1 }))
+ * assert.deepEqual(s.run(pipe(select(users), innerJoin(posts, eq(posts.userId, users.id)), count)), E.right(1))
+ * ```
+ */
 export const innerJoin = join
-/** LEFT JOIN: the joined table's part of a row is `null` where nothing matched. */
+/**
+ * LEFT JOIN: the joined table's part of a row is `null` where nothing matched.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, eq, leftJoin, orderBy, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull(), title: text().notNull() })
+ * s.run(createTable(posts))
+ * s.run(insert(posts, { userId: 1, title: 'Hello' }))
+ *
+ * const rows = s.run(pipe(select(users), leftJoin(posts, eq(posts.userId, users.id)), orderBy(users.id), all))
+ * assert.ok(E.isRight(rows))
+ * assert.deepEqual(rows.right.map((r) => r.posts?.title ?? null), ['Hello', null, null])
+ * ```
+ */
 export const leftJoin = joinWith('left')
-/** RIGHT JOIN: the earlier tables' parts are `null` where nothing matched. */
+/**
+ * RIGHT JOIN: the earlier tables' parts are `null` where nothing matched.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, eq, rightJoin, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id'), title: text().notNull() })
+ * s.run(createTable(posts))
+ * s.run(insert(posts, { userId: 99, title: 'Orphan' }))
+ *
+ * const rows = s.run(pipe(select(users), rightJoin(posts, eq(posts.userId, users.id)), all))   // Array<{ users: User | null; posts: Post }>
+ * assert.ok(E.isRight(rows) && rows.right[0]!.users === null && rows.right[0]!.posts.title === 'Orphan')
+ * ```
+ */
 export const rightJoin = joinWith('right')
-/** FULL OUTER JOIN: either side may be `null`. */
+/**
+ * FULL OUTER JOIN: either side may be `null`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, eq, fullJoin, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id') })
+ * s.run(createTable(posts))
+ * s.run(insert(posts, [{ userId: 1 }, { userId: 99 }]))
+ * // 3 users (2 without posts, 1 with) and 1 post without a user.
+ * assert.deepEqual(s.run(pipe(select(users), fullJoin(posts, eq(posts.userId, users.id)), count)), E.right(4))
+ * ```
+ */
 export const fullJoin = joinWith('full')
 
-/** Ascending order (`nulls` places NULLs first or last; SQLite's default puts them first). */
+/**
+ * Ascending order (`nulls` places NULLs first or last; SQLite's default puts them first).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { asc, orderBy, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), orderBy(asc(users.age)), values(users.name))), E.right(['Cleo', 'Bob', 'Ann']))              // NULL first
+ * assert.deepEqual(s.run(pipe(select(users), orderBy(asc(users.age, { nulls: 'last' })), values(users.name))), E.right(['Bob', 'Ann', 'Cleo']))
+ * ```
+ */
 export const asc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm => ({
   _tag: 'Order',
   expr: toNode(e),
@@ -106,7 +284,25 @@ export const asc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' 
   ...(options.nulls === undefined ? {} : { nulls: options.nulls })
 })
 
-/** Descending order (`nulls` places NULLs first or last; SQLite's default puts them last). */
+/**
+ * Descending order (`nulls` places NULLs first or last; SQLite's default puts them last).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { desc, orderBy, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), orderBy(desc(users.age)), values(users.name))), E.right(['Ann', 'Bob', 'Cleo']))               // NULL last
+ * ```
+ */
 export const desc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm => ({
   _tag: 'Order',
   expr: toNode(e),
@@ -117,7 +313,26 @@ export const desc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last'
 const isOrderTerm = (u: unknown): u is OrderTerm =>
   typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
 
-/** Orders by the terms in turn; a bare expression is ascending. Adds to earlier `orderBy`s. */
+/**
+ * Orders by the terms in turn; a bare expression is ascending. Adds to earlier `orderBy`s.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { asc, desc, orderBy, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), orderBy(desc(users.age), asc(users.name)), values(users.name))), E.right(['Ann', 'Bob', 'Cleo']))
+ * assert.deepEqual(s.run(pipe(select(users), orderBy(users.name), values(users.name))), E.right(['Ann', 'Bob', 'Cleo']))   // ascending
+ * ```
+ */
 export const orderBy =
   (...terms: ReadonlyArray<OrderTerm | Expr<unknown>>) =>
   <Q extends AnySelect>(q: Q): Q => ({
@@ -136,37 +351,174 @@ const countNode = (n: number | Placeholder, what: string): ExprNode => {
     : invalid(`${what} takes a whole number >= 0 or a placeholder, got ${describeValue(n)}`)
 }
 
-/** At most `n` rows. */
+/**
+ * At most `n` rows.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, limit, orderBy, placeholder, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), orderBy(users.id), limit(2), values(users.id))), E.right([1, 2]))
+ * assert.deepEqual(s.run(pipe(select(users), orderBy(users.id), limit(placeholder('n')), values(users.id)), { n: 1 }), E.right([1]))
+ * const bad = s.run(pipe(select(users), limit(1.5), all))
+ * assert.ok(E.isLeft(bad) && bad.left._tag === 'ValidationError')
+ * ```
+ */
 export const limit =
   (n: number | Placeholder) =>
   <Q extends AnySelect>(q: Q): Q => ({ ...q, limit: countNode(n, 'limit') })
 
-/** Skips the first `n` rows. */
+/**
+ * Skips the first `n` rows.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { limit, offset, orderBy, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const page = (n: number) => pipe(select(users), orderBy(users.id), limit(2), offset(2 * n), values(users.name))
+ * assert.deepEqual([s.run(page(0)), s.run(page(1))], [E.right(['Ann', 'Bob']), E.right(['Cleo'])])
+ * ```
+ */
 export const offset =
   (n: number | Placeholder) =>
   <Q extends AnySelect>(q: Q): Q => ({ ...q, offset: countNode(n, 'offset') })
 
-/** SELECT DISTINCT. */
+/**
+ * SELECT DISTINCT.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { distinct, count, columns, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * s.run(insert(users, { name: 'Ann', age: 50 }))
+ * assert.deepEqual(s.run(pipe(select(users), columns({ name: users.name }), distinct, count)), E.right(3))
+ * ```
+ */
 export const distinct = <Q extends AnySelect>(q: Q): Q => ({ ...q, distinct: true })
 
-/** The row type of a projection. */
+/**
+ * The row type of a projection.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, countAll, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ * import type { Projected } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const fields = { name: users.name, n: countAll() }
+ * const rows: E.Either<unknown, Array<Projected<typeof fields>>> = s.run(pipe(select(users), columns(fields), all))   // { name: string; n: number }[]
+ * assert.ok(E.isRight(rows))
+ * ```
+ */
 export type Projected<S> = { -readonly [K in keyof S]: S[K] extends Typed<infer V> ? V : never }
 
 /**
  * A flat row of chosen expressions: `columns({ name: users.name, n: countAll() })`.
  * Columns decode by their kind; functions by their result's kind.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, orderBy, sql, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const rows = s.run(pipe(select(users), columns({ who: users.name, nextAge: sql<number>`${users.age} + 1` }), orderBy(users.id), all))
+ * assert.deepEqual(rows, E.right([{ who: 'Ann', nextAge: 32 }, { who: 'Bob', nextAge: 18 }, { who: 'Cleo', nextAge: null }]))
+ * ```
  */
 export const columns =
   <S extends Readonly<Record<string, Expr<unknown>>>>(fields: S) =>
   <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Projected<S>, never> =>
     retype({ ...q, selection: Object.entries(fields).map(([key, e]): Field => ({ key, expr: toNode(e) })) })
 
-/** GROUP BY. */
+/**
+ * GROUP BY.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, countAll, groupBy, orderBy, sql, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const band = sql<string>`CASE WHEN ${users.age} >= 18 THEN 'adult' WHEN ${users.age} < 18 THEN 'minor' ELSE 'unknown' END`
+ * const rows = s.run(pipe(select(users), columns({ band, n: countAll() }), groupBy(band), orderBy(band), all))
+ * assert.deepEqual(rows, E.right([{ band: 'adult', n: 1 }, { band: 'minor', n: 1 }, { band: 'unknown', n: 1 }]))
+ * ```
+ */
 export const groupBy =
   (...exprs: ReadonlyArray<Expr<unknown>>) =>
   <Q extends AnySelect>(q: Q): Q => ({ ...q, groupBy: [...q.groupBy, ...exprs.map(toNode)] })
 
-/** HAVING: a condition on groups. Several are AND-ed. */
+/**
+ * HAVING: a condition on groups. Several are AND-ed.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { columns, countAll, groupBy, gt, having, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * s.run(insert(users, { name: 'Ann', age: 50 }))
+ * const repeated = pipe(select(users), columns({ name: users.name }), groupBy(users.name), having(gt(countAll(), 1)), values(users.name))
+ * assert.deepEqual(s.run(repeated), E.right(['Ann']))
+ * ```
+ */
 export const having =
   (condition: Condition) =>
   <Q extends AnySelect>(q: Q): Q => ({ ...q, having: [...q.having, toNode(condition)] })
@@ -175,6 +527,29 @@ export const having =
  * Checks every row with an io-ts codec (after the columns are decoded by kind) and
  * types the rows as the codec's output. A row that fails is a Left `DecodeError`
  * giving the path of the bad field.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, decode, filter, gte, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * import * as t from 'io-ts'
+ *
+ * const Adult = t.type({ name: t.string, age: t.number })
+ * const adults = s.run(pipe(select(users), columns({ name: users.name, age: users.age }), filter(gte(users.age, 18)), decode(Adult), all))
+ * assert.deepEqual(adults, E.right([{ name: 'Ann', age: 31 }]))   // typed { name: string; age: number }[]
+ *
+ * const everyone = s.run(pipe(select(users), columns({ name: users.name, age: users.age }), decode(Adult), all))
+ * assert.ok(E.isLeft(everyone) && everyone.left._tag === 'DecodeError')   // Cleo's age is null
+ * ```
  */
 export const decode =
   <B>(codec: t.Decoder<unknown, B>) =>
@@ -185,7 +560,27 @@ export const decode =
 // terminals
 // -------------------------------------------------------------------------------------
 
-/** What a terminal reads from: a select, or native SQL. */
+/**
+ * What a terminal reads from: a select, or native SQL.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, raw, sql, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ * import type { Readable } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const rowsOf = <A>(q: Readable<A>) => s.run(all(q))
+ * assert.ok(E.isRight(rowsOf(select(users))))
+ * assert.ok(E.isRight(rowsOf(raw(sql`SELECT name FROM users`))))
+ * ```
+ */
 export type Readable<A> = SelectQuery<A, unknown> | RawQuery<A>
 
 const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: ReadonlyArray<Field>): Query<R> => {
@@ -200,24 +595,141 @@ const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: Readonl
   return codecs === undefined ? out : { ...out, [Codecs]: codecs }
 }
 
-/** Every row. */
+/**
+ * Every row.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), all)), E.right([{ id: 1, name: 'Ann', age: 31 }, { id: 2, name: 'Bob', age: 17 }, { id: 3, name: 'Cleo', age: null }]))
+ * ```
+ */
 export const all = <A>(q: Readable<A>): Query<A[]> => terminal(q, 'all')
 
-/** The first row, if any (a select gets LIMIT 1 unless it has a limit). */
+/**
+ * The first row, if any (a select gets LIMIT 1 unless it has a limit).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * import { eq, filter, first, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Bob')), first)), E.right(O.some({ id: 2, name: 'Bob', age: 17 })))
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Zed')), first)), E.right(O.none))
+ * ```
+ */
 export const first = <A>(q: Readable<A>): Query<Option<A>> => terminal(q, 'first')
 
-/** Exactly one row: Left `NotFound` for none, Left `TooManyRows` for more than one. */
+/**
+ * Exactly one row: Left `NotFound` for none, Left `TooManyRows` for more than one.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, one, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), one)), E.right({ id: 1, name: 'Ann', age: 31 }))
+ * const none = s.run(pipe(select(users), filter(eq(users.id, 9)), one))
+ * assert.ok(E.isLeft(none) && none.left._tag === 'NotFound')
+ * const many = s.run(pipe(select(users), one))
+ * assert.ok(E.isLeft(many) && many.left._tag === 'TooManyRows')
+ * ```
+ */
 export const one = <A>(q: Readable<A>): Query<A> => terminal(q, 'one')
 
-/** The number of rows the query returns (`SELECT count(*)`). */
+/**
+ * The number of rows the query returns (`SELECT count(*)`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, filter, isNull, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
+ * assert.deepEqual(s.run(pipe(select(users), filter(isNull(users.age)), count)), E.right(1))
+ * ```
+ */
 export const count = <A>(q: Readable<A>): Query<number> => terminal(q, 'count')
 
-/** Whether the query returns any row (`SELECT EXISTS (...)`). */
+/**
+ * Whether the query returns any row (`SELECT EXISTS (...)`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, exists, filter, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Ann')), exists)), E.right(true))
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Zed')), exists)), E.right(false))
+ * ```
+ */
 export const exists = <A>(q: Readable<A>): Query<boolean> => terminal(q, 'exists')
 
 /**
  * One expression of the first row, if there is a row. On native SQL, `value()` takes
  * the first column.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * import { eq, filter, max, raw, sql, value, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), value(max(users.age)))), E.right(O.some(31)))
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 9)), value(users.name))), E.right(O.none))
+ * assert.deepEqual(s.run(pipe(raw(sql`SELECT count(*) FROM users`), value<number>())), E.right(O.some(3)))
+ * ```
  */
 export function value<V>(e: Expr<V>): <A, Ts>(q: SelectQuery<A, Ts>) => Query<Option<V>>
 export function value<V = unknown>(): <A>(q: RawQuery<A>) => Query<Option<V>>
@@ -226,7 +738,26 @@ export function value<V>(e?: Expr<V>) {
     terminal(q, 'value', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
 }
 
-/** One expression of every row. On native SQL, `values()` takes the first column. */
+/**
+ * One expression of every row. On native SQL, `values()` takes the first column.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { orderBy, raw, sql, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * assert.deepEqual(s.run(pipe(select(users), orderBy(users.id), values(users.name))), E.right(['Ann', 'Bob', 'Cleo']))
+ * assert.deepEqual(s.run(pipe(raw(sql`SELECT id FROM users ORDER BY id DESC`), values<number>())), E.right([3, 2, 1]))
+ * ```
+ */
 export function values<V>(e: Expr<V>): <A, Ts>(q: SelectQuery<A, Ts>) => Query<V[]>
 export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
 export function values<V>(e?: Expr<V>) {

@@ -43,21 +43,132 @@ interface WriteOn<T> {
   readonly [TargetType]?: T
 }
 
+/**
+ * An insert on table `T`: runs to a `WriteResult`; `returning`, `onConflict*`, `orIgnore` and `orReplace` refine it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { onConflictDoNothing, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { InsertQuery } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const addUser = (email: string, name: string): InsertQuery<typeof users> => pipe(insert(users, { email, name }), onConflictDoNothing(users.email))
+ * assert.deepEqual(s.run(addUser('cleo@x.io', 'Cleo')), E.right({ changes: 1, lastInsertRowid: 3 }))
+ * assert.ok(E.isRight(s.run(addUser('cleo@x.io', 'Cleo'))))   // skipped
+ * ```
+ */
 export interface InsertQuery<T> extends Query<WriteResult>, WriteOn<T> {
   readonly statement: InsertStatement
 }
 
+/**
+ * An update on table `T`, made by `update(table)`; refine it with `set`, `filter`, `allRows`, `returning`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, set, update, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { UpdateQuery } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const rename = (id: number, name: string): UpdateQuery<typeof users> => pipe(update(users), set({ name }), filter(eq(users.id, id)))
+ * const r = s.run(rename(1, 'Ann B.'))
+ * assert.ok(E.isRight(r) && r.right.changes === 1)
+ * ```
+ */
 export interface UpdateQuery<T> extends Query<WriteResult>, WriteOn<T> {
   readonly statement: UpdateStatement
 }
 
+/**
+ * A delete on table `T`, made by `deleteFrom(table)`; refine it with `filter`, `allRows`, `returning`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { deleteFrom, eq, filter, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { DeleteQuery } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const remove = (email: string): DeleteQuery<typeof users> => pipe(deleteFrom(users), filter(eq(users.email, email)))
+ * const r = s.run(remove('bob@x.io'))
+ * assert.ok(E.isRight(r) && r.right.changes === 1)
+ * ```
+ */
 export interface DeleteQuery<T> extends Query<WriteResult>, WriteOn<T> {
   readonly statement: DeleteStatement
 }
 
+/**
+ * Any write on table `T`: an insert, an update or a delete.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { deleteFrom, eq, filter, returning, set, update, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { WriteQuery } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * // Any write of users, with RETURNING the ids it touched.
+ * const ids = (q: WriteQuery<typeof users>) => s.run(pipe(q, returning({ id: users.id })))
+ * assert.deepEqual(ids(insert(users, { email: 'cleo@x.io', name: 'Cleo' })), E.right([{ id: 3 }]))
+ * assert.deepEqual(ids(pipe(update(users), set({ visits: 1 }), filter(eq(users.name, 'Bob')))), E.right([{ id: 2 }]))
+ * assert.deepEqual(ids(pipe(deleteFrom(users), filter(eq(users.id, 1)))), E.right([{ id: 1 }]))
+ * ```
+ */
 export type WriteQuery<T> = InsertQuery<T> | UpdateQuery<T> | DeleteQuery<T>
 
-/** What `set` takes: some columns, each a value of its type, an expression, or a placeholder. */
+/**
+ * What `set` takes: some columns, each a value of its type, an expression, or a placeholder.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, placeholder, set, sql, update, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { SetValues } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const changes: SetValues<typeof users> = { name: placeholder('name'), visits: sql<number>`${users.visits} + 1` }
+ * const r = s.run(pipe(update(users), set(changes), filter(eq(users.id, 1))), { name: 'Ann B.' })
+ * assert.ok(E.isRight(r) && r.right.changes === 1)
+ * ```
+ */
 export type SetValues<T> = {
   readonly [K in keyof ColumnsOf<T>]?: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
     ? (N extends true ? V : V | null) | Expr<V | null> | Placeholder
@@ -66,7 +177,29 @@ export type SetValues<T> = {
 
 declare const ChangedBrand: unique symbol
 
-/** The fields that differ between two rows (`changed(before, after)`), for `set`. */
+/**
+ * The fields that differ between two rows (`changed(before, after)`), for `set`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { changed, eq, filter, one, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ * import type { Changed, Row } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const ann = s.run(pipe(select(users), filter(eq(users.id, 1)), one))
+ * assert.ok(E.isRight(ann))
+ * const diff: Changed<Row<typeof users>> = changed(ann.right, { ...ann.right, name: 'Ann B.' })
+ * assert.deepEqual({ ...diff }, { name: 'Ann B.' })
+ * ```
+ */
 export type Changed<A> = Partial<A> & { readonly [ChangedBrand]?: true }
 
 // -------------------------------------------------------------------------------------
@@ -82,6 +215,26 @@ const withTarget = <Q extends Query<unknown>>(q: Q, table: AnyTable): Q => {
 /**
  * An UPDATE. Give it `set({...})` and a `filter`; without a filter it is refused (a
  * Left, nothing changed) unless piped through `allRows`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, returning, set, sql, update, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const r = s.run(pipe(update(users), set({ visits: sql<number>`${users.visits} + 1` }), filter(eq(users.email, 'ann@x.io')), returning({ visits: users.visits })))
+ * assert.deepEqual(r, E.right([{ visits: 1 }]))
+ *
+ * const everyone = s.run(pipe(update(users), set({ visits: 0 })))   // no filter
+ * assert.ok(E.isLeft(everyone) && everyone.left._tag === 'ValidationError')
+ * ```
  */
 export const update = <T extends AnyTable>(table: T): UpdateQuery<T> => {
   const info = tableInfo(table)
@@ -102,7 +255,28 @@ export const update = <T extends AnyTable>(table: T): UpdateQuery<T> => {
   )
 }
 
-/** A DELETE. Give it a `filter`; without one it is refused unless piped through `allRows`. */
+/**
+ * A DELETE. Give it a `filter`; without one it is refused unless piped through `allRows`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, deleteFrom, eq, filter, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const r = s.run(pipe(deleteFrom(users), filter(eq(users.email, 'bob@x.io'))))
+ * assert.ok(E.isRight(r) && r.right.changes === 1)
+ * assert.ok(E.isLeft(s.run(deleteFrom(users))))      // no filter: refused
+ * assert.deepEqual(s.run(pipe(select(users), count)), E.right(1))
+ * ```
+ */
 export const deleteFrom = <T extends AnyTable>(table: T): DeleteQuery<T> => {
   const info = tableInfo(table)
   return withTarget(
@@ -124,12 +298,54 @@ export const deleteFrom = <T extends AnyTable>(table: T): DeleteQuery<T> => {
 /**
  * `excluded.col` in `onConflictDoUpdate`'s `set`: the value the insert tried to write.
  * `set: { hits: sql\`${users.hits} + ${excluded(users.hits)}\` }`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { excluded, onConflictDoUpdate, returning, sql, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const visit = (email: string) =>
+ *   pipe(
+ *     insert(users, { email, name: email, visits: 1 }),
+ *     onConflictDoUpdate({ target: users.email, set: { visits: sql<number>`${users.visits} + ${excluded(users.visits)}` } }),
+ *     returning({ visits: users.visits })
+ *   )
+ * assert.deepEqual(s.run(visit('ann@x.io')), E.right([{ visits: 1 }]))
+ * assert.deepEqual(s.run(visit('ann@x.io')), E.right([{ visits: 2 }]))
+ * ```
  */
 export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[ColumnInfo].ref, table: 'excluded' }) as Expr<T>
 
 /**
  * `set` for an upsert that takes every column from the row that conflicted, except the
  * primary key (and any named in `except`): typed as the table's `set` values.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, excludedAll, filter, onConflictDoUpdate, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const upsert = pipe(insert(users, { email: 'ann@x.io', name: 'Ann Smith', visits: 7 }), onConflictDoUpdate({ target: users.email, set: excludedAll(users, { except: ['visits'] }) }))
+ * assert.ok(E.isRight(s.run(upsert)))
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.name))), E.right(['Ann Smith']))
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.visits))), E.right([0]))   // kept
+ * ```
  */
 export const excludedAll = <T extends AnyTable>(table: T, options: { readonly except?: ReadonlyArray<keyof ColumnsOf<T>> } = {}): SetValues<T> => {
   const info = tableInfo(table)
@@ -143,6 +359,29 @@ export const excludedAll = <T extends AnyTable>(table: T, options: { readonly ex
  * The fields of `after` that differ from `before` (Dates by time, bytes by content,
  * json values by their JSON): pylite-orm's "update only what changed". When nothing
  * changed, `set(changed(a, b))` makes the update a no-op that returns `{ changes: 0 }`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { changed, eq, filter, one, set, update, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const save = (id: number, name: string) =>
+ *   pipe(
+ *     s.run(pipe(select(users), filter(eq(users.id, id)), one)),
+ *     E.chain((before) => s.run(pipe(update(users), set(changed(before, { ...before, name })), filter(eq(users.id, id)))))
+ *   )
+ * assert.ok(E.isRight(save(1, 'Ann B.')) )
+ * const again = save(1, 'Ann B.')
+ * assert.ok(E.isRight(again) && again.right.changes === 0)   // nothing changed: no SQL ran
+ * ```
  */
 export const changed = <A extends object>(before: A, after: A): Changed<A> => {
   const out: Record<string, unknown> = {}
@@ -209,6 +448,26 @@ const addProblems = <S extends { readonly problems?: ReadonlyArray<string> }>(s:
  * The columns an update writes. Values are checked by the column codecs now; a wrong
  * type or an unknown column makes the update a Left when run, before any SQL. An empty
  * `set({})` is refused; `set(changed(a, b))` with nothing changed is a no-op.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, set, update, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const ok = s.run(pipe(update(users), set({ name: 'Bobby', visits: 3 }), filter(eq(users.id, 2))))
+ * assert.ok(E.isRight(ok) && ok.right.changes === 1)
+ *
+ * const wrong = s.run(pipe(update(users), set({ visits: 'three' as unknown as number }), filter(eq(users.id, 2))))
+ * assert.ok(E.isLeft(wrong) && wrong.left._tag === 'ValidationError')   // checked by the column's rules
+ * ```
  */
 export const set =
   <T>(values: SetValues<T> | Changed<Row<T>>) =>
@@ -223,7 +482,26 @@ export const set =
     return { ...q, statement: addProblems({ ...s, set: [...s.set, ...more], ...(empty && fromChanged ? { noop: true } : {}) }, problems) }
   }
 
-/** Asks for an update or delete of every row, on purpose (without it, no filter is refused). */
+/**
+ * Asks for an update or delete of every row, on purpose (without it, no filter is refused).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { allRows, set, update, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const r = s.run(pipe(update(users), set({ visits: 0 }), allRows))
+ * assert.ok(E.isRight(r) && r.right.changes === 2)
+ * ```
+ */
 export const allRows = <Q extends UpdateQuery<unknown> | DeleteQuery<unknown>>(q: Q): Q => ({
   ...q,
   statement: { ...q.statement, allRows: true }
@@ -234,6 +512,26 @@ const fieldsOf = (table: AnyTable): Field[] => tableInfo(table).ref.columns.map(
 /**
  * RETURNING: the written rows, decoded like a select's (`returning()`: every column as
  * `Row<T>`; `returning({ id: users.id })`: those fields).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, returning, set, update, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const created = s.run(pipe(insert(users, { email: 'cleo@x.io', name: 'Cleo' }), returning()))
+ * assert.deepEqual(created, E.right([{ id: 3, email: 'cleo@x.io', name: 'Cleo', visits: 0 }]))
+ *
+ * const renamed = s.run(pipe(update(users), set({ name: 'Bobby' }), filter(eq(users.id, 2)), returning({ id: users.id, name: users.name })))
+ * assert.deepEqual(renamed, E.right([{ id: 2, name: 'Bobby' }]))
+ * ```
  */
 export function returning(): <T>(q: WriteQuery<T>) => Query<Array<Row<T>>>
 export function returning<S extends Readonly<Record<string, Expr<unknown>>>>(
@@ -255,7 +553,27 @@ export function returning(fields?: Readonly<Record<string, Expr<unknown>>>) {
 const targetNames = (target: AnyColumn | ReadonlyArray<AnyColumn> | undefined): string[] =>
   target === undefined ? [] : (Array.isArray(target) ? target : [target]).map((c: AnyColumn) => c.name)
 
-/** ON CONFLICT [(target)] DO NOTHING: a row that would break a unique constraint is skipped. */
+/**
+ * ON CONFLICT [(target)] DO NOTHING: a row that would break a unique constraint is skipped.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, onConflictDoNothing, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const r = s.run(pipe(insert(users, [{ email: 'ann@x.io', name: 'Ann again' }, { email: 'cleo@x.io', name: 'Cleo' }]), onConflictDoNothing(users.email)))
+ * assert.ok(E.isRight(r) && r.right.changes === 1)
+ * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
+ * ```
+ */
 export const onConflictDoNothing =
   (target?: Typed<unknown> | ReadonlyArray<Typed<unknown>>) =>
   <T>(q: InsertQuery<T>): InsertQuery<T> => ({
@@ -267,6 +585,25 @@ export const onConflictDoNothing =
  * ON CONFLICT (target) DO UPDATE SET ...: an upsert. `set` values are checked like
  * `set`'s, and may use `excluded(col)` (or be `excludedAll(table)`); `where` limits
  * which conflicting rows are updated.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, excluded, filter, gt, onConflictDoUpdate, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const rename = (email: string, name: string) =>
+ *   pipe(insert(users, { email, name }), onConflictDoUpdate({ target: users.email, set: { name: excluded(users.name) }, where: gt(users.visits, -1) }))
+ * assert.ok(E.isRight(s.run(rename('ann@x.io', 'Ann B.'))))
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.email, 'ann@x.io')), values(users.name))), E.right(['Ann B.']))
+ * ```
  */
 export const onConflictDoUpdate =
   <T>(options: {
@@ -284,8 +621,47 @@ export const onConflictDoUpdate =
     return { ...q, statement: addProblems({ ...s, onConflict: { _tag: 'DoUpdate', target, set: assigned, where } }, problems) }
   }
 
-/** INSERT OR REPLACE: a row that conflicts replaces the old row (deleting it first, with its cascades). */
+/**
+ * INSERT OR REPLACE: a row that conflicts replaces the old row (deleting it first, with its cascades).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, orReplace, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * assert.ok(E.isRight(s.run(pipe(insert(users, { id: 1, email: 'ann@x.io', name: 'Ann (replaced)' }), orReplace))))
+ * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.name))), E.right(['Ann (replaced)']))
+ * ```
+ */
 export const orReplace = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'replace' } })
 
-/** INSERT OR IGNORE: a row that breaks a constraint (unique, not null, check) is skipped. */
+/**
+ * INSERT OR IGNORE: a row that breaks a constraint (unique, not null, check) is skipped.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, orIgnore, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const r = s.run(pipe(insert(users, [{ email: 'bob@x.io', name: 'dup' }, { email: 'cleo@x.io', name: 'Cleo' }]), orIgnore))
+ * assert.ok(E.isRight(r) && r.right.changes === 1)
+ * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
+ * ```
+ */
 export const orIgnore = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'ignore' } })

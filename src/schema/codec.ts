@@ -161,6 +161,19 @@ const typeName = (c: AnyColumn): string => {
 /**
  * The codec of one column: decodes the stored form (0/1, ISO text, JSON text) into
  * the application value and encodes it back.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { boolean, columnCodec, table, timestamp } from 'fp-lite-orm'
+ *
+ * const t = table('t', { done: boolean().notNull(), at: timestamp() })
+ * assert.deepEqual(columnCodec(t.done).decode(1), E.right(true))
+ * assert.ok(E.isLeft(columnCodec(t.done).decode(2)))
+ * assert.deepEqual(columnCodec(t.at).decode(null), E.right(null))
+ * assert.equal(columnCodec(t.at).encode(new Date('2024-05-01T12:00:00Z')), '2024-05-01T12:00:00.000Z')
+ * ```
  */
 export const columnCodec = (c: AnyColumn): t.Type<unknown, SqlValue, unknown> => {
   const info = c[ColumnInfo]
@@ -191,13 +204,42 @@ export const columnCodec = (c: AnyColumn): t.Type<unknown, SqlValue, unknown> =>
   )
 }
 
-/** The stored form of a row: keyed by SQL column names, with 0/1, ISO text and JSON text. */
+/**
+ * The stored form of a row: keyed by SQL column names, with 0/1, ISO text and JSON text.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { boolean, integer, rowCodec, table, timestamp } from 'fp-lite-orm'
+ * import type { StoredRow } from 'fp-lite-orm'
+ *
+ * const tasks = table('tasks', { id: integer().primaryKey(), done: boolean().notNull(), dueAt: timestamp('due_at') })
+ * const stored: StoredRow = rowCodec(tasks).encode({ id: 1, done: true, dueAt: new Date(0) })
+ * assert.deepEqual(stored, { id: 1, done: 1, due_at: '1970-01-01T00:00:00.000Z' })
+ * ```
+ */
 export type StoredRow = Readonly<Record<string, SqlValue>>
 
 /**
  * The codec of a table's rows: decodes the stored form (keyed by SQL column names)
  * into `Row<T>` (keyed by schema keys). Use it on rows of native SQL:
  * `pipe(raw(sql\`SELECT * FROM users\`), decode(rowCodec(users)), all)`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, boolean, connect, createTable, decode, insert, integer, raw, rowCodec, session, sql, table } from 'fp-lite-orm'
+ *
+ * const tasks = table('tasks', { id: integer().primaryKey(), done: boolean().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(tasks))
+ * s.run(insert(tasks, [{ done: true }, { done: false }]))
+ *
+ * const rows = s.run(pipe(raw(sql`SELECT * FROM tasks ORDER BY id`), decode(rowCodec(tasks)), all))
+ * assert.deepEqual(rows, E.right([{ id: 1, done: true }, { id: 2, done: false }]))
+ * ```
  */
 export const rowCodec = <T extends AnyTable>(table: T): t.Type<Row<T>, StoredRow, unknown> => {
   const info = tableInfo(table)
@@ -237,6 +279,25 @@ export const isInsertOptional = (c: AnyColumn): boolean => {
 /**
  * The codec that checks an `Insert<T>`: every required column present, every value of
  * its column's type, no unknown key. It decodes to the same object.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { insertCodec, integer, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const check = insertCodec(users)
+ *
+ * assert.deepEqual(check.decode({ name: 'Ann', age: 31 }), E.right({ name: 'Ann', age: 31 }))
+ * const bad = check.decode({ age: 'old', role: 'admin' })     // e.g. an HTTP body
+ * assert.ok(E.isLeft(bad))
+ * assert.deepEqual(bad.left.map((e) => e.message), [
+ *   'unknown column "role" in users (known: id, name, age)',
+ *   'missing required column name (text)',
+ *   'expected null or an integer'
+ * ])
+ * ```
  */
 export const insertCodec = <T extends AnyTable>(table: T): t.Type<Insert<T>, Insert<T>, unknown> => {
   const info = tableInfo(table)

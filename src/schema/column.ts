@@ -18,22 +18,82 @@ import type * as t from 'io-ts'
 /**
  * How a column's values are stored and read. `any` is for columns whose kind is not
  * known (a CTE column computed by a `sql` template): values pass through as they are.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { boolean, json, table, text, timestamp } from 'fp-lite-orm'
+ * import type { ColumnKind } from 'fp-lite-orm'
+ * import * as t from 'io-ts'
+ *
+ * const events = table('events', { name: text(), done: boolean(), at: timestamp(), data: json(t.unknown) })
+ * const kinds: ColumnKind[] = [events.name.kind, events.done.kind, events.at.kind, events.data.kind]
+ * assert.deepEqual(kinds, ['text', 'boolean', 'timestamp', 'json'])
+ * ```
  */
 export type ColumnKind = 'integer' | 'real' | 'text' | 'blob' | 'boolean' | 'json' | 'timestamp' | 'any'
 
-/** A value SQLite can store and better-sqlite3 can bind. */
+/**
+ * A value SQLite can store and better-sqlite3 can bind.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { boolean, eq, filter, first, select, table, text, toSQL } from 'fp-lite-orm'
+ * import type { SqlValue } from 'fp-lite-orm'
+ *
+ * const flags = table('flags', { name: text().notNull(), on: boolean().notNull() })
+ * // Parameters are SqlValues: the boolean is bound as 1.
+ * const params: E.Either<unknown, ReadonlyArray<SqlValue>> = pipe(
+ *   toSQL(pipe(select(flags), filter(eq(flags.on, true)), first)),
+ *   E.map((q) => q.params)
+ * )
+ * assert.deepEqual(params, E.right([1]))
+ * ```
+ */
 export type SqlValue = number | string | bigint | Uint8Array | null
 
 declare const TypeOf: unique symbol
 /**
  * The phantom result type of anything that stands for an SQL value (a column, an
  * expression). It exists only in the types: no such property is ever set.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { countAll, integer, table } from 'fp-lite-orm'
+ * import type { Typed } from 'fp-lite-orm'
+ *
+ * // The value type of anything typed: a column, an expression.
+ * type ValueOf<X> = X extends Typed<infer V> ? V : never
+ *
+ * const t = table('t', { id: integer().primaryKey(), n: integer() })
+ * const n: ValueOf<typeof t.n> = null                      // number | null
+ * const c: ValueOf<ReturnType<typeof countAll>> = 3          // number
+ * assert.deepEqual([n, c], [null, 3])
+ * ```
  */
 export interface Typed<T> {
   readonly [TypeOf]?: T
 }
 
-/** The plain part of a column: what a query value holds. */
+/**
+ * The plain part of a column: what a query value holds.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { table, timestamp } from 'fp-lite-orm'
+ * import type { ColumnRef } from 'fp-lite-orm'
+ *
+ * const users = table('users', { createdAt: timestamp('created_at') })
+ * const { _tag, table: tableName, name, key, kind }: ColumnRef = users.createdAt
+ * assert.deepEqual([_tag, tableName, name, key, kind], ['Column', 'users', 'created_at', 'createdAt', 'timestamp'])
+ * assert.deepEqual(JSON.parse(JSON.stringify(users.createdAt)), { _tag, table: tableName, name, key, kind })   // plain data
+ * ```
+ */
 export interface ColumnRef {
   readonly _tag: 'Column'
   /** The table's name, or its alias when the column comes from `alias(table, 'x')`. */
@@ -45,8 +105,40 @@ export interface ColumnRef {
   readonly kind: ColumnKind
 }
 
+/**
+ * What a foreign key does when the row it points at is deleted or updated (SQL's `ON DELETE` / `ON UPDATE`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { integer, table } from 'fp-lite-orm'
+ * import type { ReferenceAction } from 'fp-lite-orm'
+ *
+ * const onDelete: ReferenceAction = 'set null'
+ * const parents = table('parents', { id: integer().primaryKey() })
+ * const children = table('children', { parentId: integer().references(() => parents.id, { onDelete }) })
+ * assert.equal(children.parentId.kind, 'integer')
+ * ```
+ */
 export type ReferenceAction = 'cascade' | 'restrict' | 'set null' | 'set default' | 'no action'
 
+/**
+ * The actions of a foreign key (`references(() => col, options)`); SQLite's default for both is `no action`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { createTable, integer, table, toSQL } from 'fp-lite-orm'
+ * import type { ReferenceOptions } from 'fp-lite-orm'
+ *
+ * const cascade: ReferenceOptions = { onDelete: 'cascade', onUpdate: 'cascade' }
+ * const users = table('users', { id: integer().primaryKey() })
+ * const posts = table('posts', { userId: integer('user_id').notNull().references(() => users.id, cascade) })
+ * assert.ok(pipe(toSQL(createTable(posts)), E.exists((q) => q.sql.includes('REFERENCES "users" ("id") ON DELETE CASCADE ON UPDATE CASCADE'))))
+ * ```
+ */
 export interface ReferenceOptions {
   readonly onDelete?: ReferenceAction
   readonly onUpdate?: ReferenceAction
@@ -87,6 +179,18 @@ declare const ColumnTypes: unique symbol
  * A column bound to its table. `T` is its value type without null, `NotNull` whether
  * it can hold null, `Optional` whether an insert may leave it out although it is not
  * null (a default, or an INTEGER PRIMARY KEY that SQLite fills in).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { Column } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), bio: text() })
+ * const name: Column<string, true> = users.name    // never null
+ * const bio: Column<string, false> = users.bio      // string | null
+ * assert.deepEqual([name.key, bio.key], ['name', 'bio'])
+ * ```
  */
 export interface Column<T, NotNull extends boolean = boolean, Optional extends boolean = boolean>
   extends ColumnRef,
@@ -95,9 +199,37 @@ export interface Column<T, NotNull extends boolean = boolean, Optional extends b
   readonly [ColumnTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
 }
 
+/**
+ * Any column, whatever its type: for code that handles columns generically.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { integer, table, text, tableInfo } from 'fp-lite-orm'
+ * import type { AnyColumn } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text('full_name').notNull() })
+ * const sqlNames = (cols: ReadonlyArray<AnyColumn>): string[] => cols.map((c) => c.name)
+ * assert.deepEqual(sqlNames(tableInfo(users).columns), ['id', 'full_name'])
+ * ```
+ */
 export type AnyColumn = Column<unknown, boolean, boolean>
 
-/** The value type of a column as it reads (null included when nullable). */
+/**
+ * The value type of a column as it reads (null included when nullable).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { ColumnValue } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const age: ColumnValue<typeof users.age> = null       // number | null
+ * const name: ColumnValue<typeof users.name> = 'Ann'    // string
+ * assert.deepEqual([age, name], [null, 'Ann'])
+ * ```
+ */
 export type ColumnValue<C> = C extends Column<infer T, infer N, boolean> ? (N extends true ? T : T | null) : never
 
 // -------------------------------------------------------------------------------------
@@ -111,14 +243,37 @@ export interface BuilderTypes<T, NotNull extends boolean, Optional extends boole
   readonly [BuilderTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
 }
 
-/** An unbound column description; methods return new builders and never mutate. */
+/**
+ * An unbound column description; methods return new builders and never mutate.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { ColumnBuilder } from 'fp-lite-orm'
+ *
+ * // Builders are immutable values: share and refine them.
+ * const id: ColumnBuilder<number, 'integer', true, true> = integer().primaryKey()
+ * const requiredText = text().notNull()
+ * const users = table('users', { id, name: requiredText, email: requiredText.unique() })
+ * const posts = table('posts', { id, title: requiredText })
+ * assert.equal(users.email.key, 'email')
+ * assert.equal(posts.title.table, 'posts')
+ * ```
+ */
 export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean, Optional extends boolean>
   extends BuilderTypes<T, NotNull, Optional> {
   readonly _tag: 'ColumnBuilder'
   readonly config: ColumnConfig
   /** PRIMARY KEY. On an integer column it is SQLite's rowid alias, filled in when an insert leaves it out. */
   primaryKey(): ColumnBuilder<T, K, true, K extends 'integer' ? true : Optional>
+  /**
+   * NOT NULL: the column reads as `T`, and an insert must give it (unless it has a default).
+   */
   notNull(): ColumnBuilder<T, K, true, Optional>
+  /**
+   * UNIQUE: a second row with the same value is a `ConstraintError` of kind `unique`.
+   */
   unique(): ColumnBuilder<T, K, NotNull, Optional>
   /**
    * A default for inserts that leave the column out. A function is called when the
@@ -129,10 +284,30 @@ export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean,
   references(target: () => AnyColumn, options?: ReferenceOptions): ColumnBuilder<T, K, NotNull, Optional>
 }
 
+/**
+ * The builder of timestamp columns: a `ColumnBuilder` of `Date` with `defaultNow()` besides.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { table, timestamp } from 'fp-lite-orm'
+ * import type { TimestampBuilder } from 'fp-lite-orm'
+ *
+ * const createdAt: TimestampBuilder<true, true> = timestamp('created_at').notNull().defaultNow()
+ * const events = table('events', { createdAt, updatedAt: timestamp('updated_at') })
+ * assert.equal(events.createdAt.name, 'created_at')
+ * ```
+ */
 export interface TimestampBuilder<NotNull extends boolean, Optional extends boolean>
   extends ColumnBuilder<Date, 'timestamp', NotNull, Optional> {
   primaryKey(): TimestampBuilder<true, Optional>
+  /**
+   * NOT NULL: the column reads as `Date`, and an insert must give it (unless it has a default).
+   */
   notNull(): TimestampBuilder<true, Optional>
+  /**
+   * UNIQUE.
+   */
   unique(): TimestampBuilder<NotNull, Optional>
   default(value: Date | (() => Date)): TimestampBuilder<NotNull, true>
   references(target: () => AnyColumn, options?: ReferenceOptions): TimestampBuilder<NotNull, Optional>
@@ -179,32 +354,153 @@ const base = (kind: ColumnKind, sqlName?: string, codec?: t.Mixed): ColumnConfig
 // constructors
 // -------------------------------------------------------------------------------------
 
-/** INTEGER, read as `number`. `integer().primaryKey()` is the rowid alias. */
+/**
+ * INTEGER, read as `number`. `integer().primaryKey()` is the rowid alias.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, session, table } from 'fp-lite-orm'
+ *
+ * const counters = table('counters', { id: integer().primaryKey(), hits: integer().notNull().default(0), parentId: integer('parent_id') })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(counters))
+ * assert.deepEqual(s.run(insert(counters, {})), E.right({ changes: 1, lastInsertRowid: 1 }))   // id chosen by SQLite
+ *
+ * const fraction = s.run(insert(counters, { hits: 1.5 }))
+ * assert.ok(E.isLeft(fraction) && fraction.left._tag === 'ValidationError')
+ * ```
+ */
 export const integer = (sqlName?: string): ColumnBuilder<number, 'integer', false, false> =>
   builder(base('integer', sqlName))
 
-/** REAL, read as `number`. */
+/**
+ * REAL, read as `number`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, real, select, session, table, values } from 'fp-lite-orm'
+ *
+ * const readings = table('readings', { id: integer().primaryKey(), celsius: real().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(readings))
+ * s.run(insert(readings, [{ celsius: 21.5 }, { celsius: -3 }]))
+ * assert.deepEqual(s.run(pipe(select(readings), values(readings.celsius))), E.right([21.5, -3]))
+ * assert.ok(E.isLeft(s.run(insert(readings, { celsius: Number.NaN }))))   // NaN and Infinity are refused
+ * ```
+ */
 export const real = (sqlName?: string): ColumnBuilder<number, 'real', false, false> => builder(base('real', sqlName))
 
-/** TEXT, read as `string`. */
+/**
+ * TEXT, read as `string`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, select, session, table, text, values } from 'fp-lite-orm'
+ *
+ * const notes = table('notes', { id: integer().primaryKey(), body: text('note_body').notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(notes))
+ * s.run(insert(notes, { body: 'hello' }))
+ * assert.deepEqual(s.run(pipe(select(notes), values(notes.body))), E.right(['hello']))
+ * ```
+ */
 export const text = (sqlName?: string): ColumnBuilder<string, 'text', false, false> => builder(base('text', sqlName))
 
-/** BLOB, read as a `Uint8Array` (a Node `Buffer`). */
+/**
+ * BLOB, read as a `Uint8Array` (a Node `Buffer`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, blob, select, session, table, values } from 'fp-lite-orm'
+ *
+ * const files = table('files', { id: integer().primaryKey(), bytes: blob().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(files))
+ * s.run(insert(files, { bytes: new Uint8Array([1, 2, 3]) }))
+ * const read = s.run(pipe(select(files), values(files.bytes)))
+ * assert.ok(E.isRight(read) && Buffer.from(read.right[0]!).equals(Buffer.from([1, 2, 3])))
+ * ```
+ */
 export const blob = (sqlName?: string): ColumnBuilder<Uint8Array, 'blob', false, false> =>
   builder(base('blob', sqlName))
 
-/** Stored as INTEGER 0/1, read as `boolean`. */
+/**
+ * Stored as INTEGER 0/1, read as `boolean`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { boolean, connect, createTable, eq, filter, insert, integer, select, session, table, values } from 'fp-lite-orm'
+ *
+ * const tasks = table('tasks', { id: integer().primaryKey(), done: boolean().notNull().default(false) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(tasks))
+ * s.run(insert(tasks, [{}, { done: true }]))
+ * assert.deepEqual(s.run(pipe(select(tasks), values(tasks.done))), E.right([false, true]))
+ * assert.deepEqual(s.run(pipe(select(tasks), filter(eq(tasks.done, true)), values(tasks.id))), E.right([2]))
+ * ```
+ */
 export const boolean = (sqlName?: string): ColumnBuilder<boolean, 'boolean', false, false> =>
   builder(base('boolean', sqlName))
 
 /**
  * Stored as JSON TEXT, read as the codec's type. Values are checked with the codec
  * on insert, and rows are checked with it when read.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as t from 'io-ts'
+ * import { connect, createTable, insert, integer, json, select, session, table, values } from 'fp-lite-orm'
+ *
+ * const Prefs = t.type({ theme: t.union([t.literal('dark'), t.literal('light')]) })
+ * const users = table('users', { id: integer().primaryKey(), prefs: json(Prefs) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, { prefs: { theme: 'dark' } }))
+ * assert.deepEqual(s.run(pipe(select(users), values(users.prefs))), E.right([{ theme: 'dark' }]))
+ *
+ * const wrong = s.run(insert(users, { prefs: { theme: 'blue' } as unknown as t.TypeOf<typeof Prefs> }))
+ * assert.ok(E.isLeft(wrong) && wrong.left._tag === 'ValidationError')   // checked with the codec
+ * ```
  */
 export const json = <C extends t.Mixed>(codec: C, sqlName?: string): ColumnBuilder<t.TypeOf<C>, 'json', false, false> =>
   builder(base('json', sqlName, codec))
 
-/** Stored as ISO-8601 TEXT (`2024-05-01T12:00:00.000Z`), read as `Date`. */
+/**
+ * Stored as ISO-8601 TEXT (`2024-05-01T12:00:00.000Z`), read as `Date`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, gt, filter, insert, integer, select, session, table, timestamp, values } from 'fp-lite-orm'
+ *
+ * const events = table('events', { id: integer().primaryKey(), at: timestamp().notNull(), seenAt: timestamp('seen_at').defaultNow() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(events))
+ * s.run(insert(events, [{ at: new Date('2024-05-01T12:00:00Z') }, { at: new Date('2023-01-01T00:00:00Z') }]))
+ *
+ * const recent = s.run(pipe(select(events), filter(gt(events.at, new Date('2024-01-01T00:00:00Z'))), values(events.at)))
+ * assert.deepEqual(recent, E.right([new Date('2024-05-01T12:00:00.000Z')]))
+ * ```
+ */
 export const timestamp = (sqlName?: string): TimestampBuilder<false, false> => builder(base('timestamp', sqlName))
 
 // -------------------------------------------------------------------------------------

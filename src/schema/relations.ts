@@ -15,6 +15,21 @@ import { tableInfo } from './table.js'
 // model
 // -------------------------------------------------------------------------------------
 
+/**
+ * Which side of a foreign key a relation loads: many children, one child, or the parent.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { belongsTo, hasMany, integer, table } from 'fp-lite-orm'
+ * import type { RelationKind } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id) })
+ * const kinds: RelationKind[] = [hasMany(users, posts, posts.userId).node.kind, belongsTo(posts, users, posts.userId).node.kind]
+ * assert.deepEqual(kinds, ['hasMany', 'belongsTo'])
+ * ```
+ */
 export type RelationKind = 'hasMany' | 'hasOne' | 'belongsTo'
 
 /**
@@ -37,7 +52,22 @@ export interface RelationNode {
 
 declare const RelationTypes: unique symbol
 
-/** A relation from `Source` rows to `Target` rows: a list (`many`) or one row or null (`one`). */
+/**
+ * A relation from `Source` rows to `Target` rows: a list (`many`) or one row or null (`one`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { hasMany, integer, table, text } from 'fp-lite-orm'
+ * import type { Relation } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id) })
+ * const userPosts: Relation<typeof users, typeof posts, 'many'> = hasMany(users, posts, posts.userId)
+ * assert.equal(userPosts.node.targetKey.name, 'user_id')
+ * assert.deepEqual(JSON.parse(JSON.stringify(userPosts.node)), userPosts.node)   // plain data
+ * ```
+ */
 export interface Relation<Source, Target, Card extends 'many' | 'one'> {
   readonly _tag: 'Relation'
   readonly node: RelationNode
@@ -46,6 +76,21 @@ export interface Relation<Source, Target, Card extends 'many' | 'one'> {
   readonly [RelationTypes]?: { readonly source: Source; readonly target: Target; readonly card: Card }
 }
 
+/**
+ * Any relation, whatever its tables: for code that handles relations generically.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { belongsTo, hasMany, integer, table } from 'fp-lite-orm'
+ * import type { AnyRelation } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id) })
+ * const relations: AnyRelation[] = [hasMany(users, posts, posts.userId), belongsTo(posts, users, posts.userId)]
+ * assert.deepEqual(relations.map((r) => r.node.target.name), ['posts', 'users'])
+ * ```
+ */
 export type AnyRelation = Relation<unknown, unknown, 'many' | 'one'>
 
 // -------------------------------------------------------------------------------------
@@ -109,21 +154,89 @@ const relation = <S, T, C extends 'many' | 'one'>(
     })
   })
 
-/** One parent row to many child rows, through the child's foreign key: loads `Row<Child>[]` (`[]` when none). */
+/**
+ * One parent row to many child rows, through the child's foreign key: loads `Row<Child>[]` (`[]` when none).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, connect, createTable, hasMany, insert, integer, orderBy, preload, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id), title: text().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users)); s.run(createTable(posts))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, [{ userId: 1, title: 'a' }, { userId: 1, title: 'b' }]))
+ *
+ * const rows = s.run(pipe(select(users), preload('posts', userPosts), orderBy(users.id), all))
+ * assert.ok(E.isRight(rows))
+ * assert.deepEqual(rows.right.map((u) => [u.name, u.posts.map((p) => p.title)]), [['Ann', ['a', 'b']], ['Bob', []]])
+ * ```
+ */
 export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: AnyColumn): Relation<P, C, 'many'> => {
   const problems: string[] = []
   belongs(fk, child, 'hasMany\'s foreign key', problems)
   return relation('hasMany', child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
 }
 
-/** One parent row to at most one child row, through the child's foreign key: loads `Row<Child> | null`. */
+/**
+ * One parent row to at most one child row, through the child's foreign key: loads `Row<Child> | null`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, connect, createTable, hasOne, insert, integer, orderBy, preload, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const profiles = table('profiles', { id: integer().primaryKey(), userId: integer('user_id').notNull().unique().references(() => users.id), bio: text() })
+ * const userProfile = hasOne(users, profiles, profiles.userId)
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users)); s.run(createTable(profiles))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(profiles, { userId: 2, bio: 'hi' }))
+ *
+ * const rows = s.run(pipe(select(users), preload('profile', userProfile), orderBy(users.id), all))
+ * assert.ok(E.isRight(rows))
+ * assert.deepEqual(rows.right.map((u) => u.profile?.bio ?? null), [null, 'hi'])
+ * ```
+ */
 export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: AnyColumn): Relation<P, C, 'one'> => {
   const problems: string[] = []
   belongs(fk, child, 'hasOne\'s foreign key', problems)
   return relation('hasOne', child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
 }
 
-/** A child row to its parent row, through the child's foreign key: loads `Row<Parent> | null`. */
+/**
+ * A child row to its parent row, through the child's foreign key: loads `Row<Parent> | null`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { belongsTo, connect, createTable, first, insert, integer, preload, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id), title: text().notNull() })
+ * const postAuthor = belongsTo(posts, users, posts.userId)
+ *
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users)); s.run(createTable(posts))
+ * s.run(insert(users, { name: 'Ann' }))
+ * s.run(insert(posts, { userId: 1, title: 'Hello' }))
+ *
+ * const post = s.run(pipe(select(posts), preload('author', postAuthor), first))
+ * assert.ok(E.isRight(post) && post.right._tag === 'Some' && post.right.value.author?.name === 'Ann')
+ * ```
+ */
 export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, parent: P, fk: AnyColumn): Relation<C, P, 'one'> => {
   const problems: string[] = []
   belongs(fk, child, 'belongsTo\'s foreign key', problems)

@@ -8,6 +8,26 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 
+/**
+ * How `retryOnBusy` retries: how many runs in all, and the pauses between them.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { retryOnBusy } from 'fp-lite-orm'
+ * import type { DbError, RetryOptions } from 'fp-lite-orm'
+ *
+ * const options: RetryOptions = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 }
+ * let calls = 0
+ * const alwaysBusy = (): E.Either<DbError, never> => {
+ *   calls++
+ *   return E.left({ _tag: 'BusyError', code: 'SQLITE_BUSY', message: 'locked' })
+ * }
+ * assert.ok(E.isLeft(retryOnBusy(alwaysBusy, options)))
+ * assert.equal(calls, 3)
+ * ```
+ */
 export interface RetryOptions {
   /** How many times to run the work in all (default 5). */
   readonly attempts?: number
@@ -30,6 +50,22 @@ const isBusy = (e: unknown): boolean => typeof e === 'object' && e !== null && (
  * Runs `work` again while it returns a Left `BusyError`, at most `attempts` times in all,
  * pausing between tries. Run it around a whole transaction, never inside one: a
  * transaction that met a busy error must start over to see the other writer's work.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, retryOnBusy, session, table, transaction } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const db = connect('app.db', { busyTimeoutMs: 1000 })
+ * session(db).run(createTable(t))
+ *
+ * // Around the whole transaction, never inside it.
+ * const r = retryOnBusy(() => transaction(db, (tx) => pipe(tx.run(insert(t, {})), E.chain(() => tx.run(insert(t, {}))))), { attempts: 5 })
+ * assert.ok(E.isRight(r))
+ * ```
  */
 export const retryOnBusy = <E, A>(work: () => E.Either<E, A>, options: RetryOptions = {}): E.Either<E, A> => {
   const attempts = Math.max(1, Math.floor(options.attempts ?? 5))

@@ -31,6 +31,31 @@ import { RowDecodeFailure, fieldDecoder, ioTsIssues, rowReader } from './rows.js
 
 export type { Params } from './bind.js'
 
+/**
+ * Runs query values on the calling thread's connection to a database: `run` returns an
+ * `Either`, `stream` reads row by row, `close` closes the handle. Made by `session(db)`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, connect, count, createTable, insert, integer, orderBy, select, session, table } from 'fp-lite-orm'
+ * import type { Session } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const s: Session = session(connect(':memory:'))
+ * s.run(createTable(t))
+ * s.run(insert(t, [{}, {}, {}]))
+ *
+ * assert.deepEqual(s.run(pipe(select(t), count)), E.right(3))             // run: an Either
+ * const ids: number[] = []
+ * const streamed = s.stream(pipe(select(t), orderBy(t.id), all))         // stream: row by row
+ * if (E.isRight(streamed)) for (const row of streamed.right) ids.push(row.id)
+ * assert.deepEqual(ids, [1, 2, 3])
+ * s.close()                                                                // this thread's handle
+ * ```
+ */
 export interface Session {
   readonly _tag: 'Session' | 'Tx'
   readonly db: Db
@@ -370,7 +395,25 @@ const ioIndexed = (e: RowDecodeFailure, row: number) =>
 // constructors
 // -------------------------------------------------------------------------------------
 
-/** A session on the database, for the calling thread. */
+/**
+ * A session on the database, for the calling thread.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, count, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const db = connect(':memory:')
+ * const a = session(db)
+ * const b = session(db)        // the same thread: the same connection, the same database
+ * a.run(createTable(t))
+ * a.run(insert(t, {}))
+ * assert.deepEqual(b.run(pipe(select(t), count)), E.right(1))
+ * ```
+ */
 export const session = (db: Db): Session => ({
   _tag: 'Session',
   db,

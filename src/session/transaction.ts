@@ -23,7 +23,34 @@ import { logged, runQuery, streamQuery } from './session.js'
 // model
 // -------------------------------------------------------------------------------------
 
-/** A session bound to a running transaction; valid only inside its callback. */
+/**
+ * A session bound to a running transaction; valid only inside its callback.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, transaction, connect, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ * import type { Tx } from 'fp-lite-orm'
+ *
+ * const accounts = table('accounts', { id: integer().primaryKey(), balance: integer().notNull() })
+ * const db = connect(':memory:')
+ * const s = session(db)
+ * s.run(createTable(accounts))
+ * s.run(insert(accounts, [{ balance: 100 }, { balance: 0 }]))
+ *
+ *
+ * const depths: number[] = []
+ * const addAccount = (tx: Tx) => {
+ *   depths.push(tx.depth)
+ *   return tx.run(insert(accounts, { balance: 0 }))
+ * }
+ * transaction(db, (outer) => pipe(addAccount(outer), E.chain(() => transaction(outer, addAccount))))
+ * assert.deepEqual(depths, [1, 2])            // the second call ran in a savepoint
+ * assert.deepEqual(s.run(pipe(select(accounts), count)), E.right(4))
+ * ```
+ */
 export interface Tx extends Session {
   readonly _tag: 'Tx'
   /** 1 in the outermost transaction, 2 in a savepoint inside it, and so on. */
@@ -32,8 +59,52 @@ export interface Tx extends Session {
   readonly readOnly: boolean
 }
 
+/**
+ * How the outermost transaction begins: `BEGIN IMMEDIATE` (the default), `BEGIN DEFERRED` or `BEGIN EXCLUSIVE`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, transaction, connect, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ * import type { TransactionMode } from 'fp-lite-orm'
+ *
+ * const accounts = table('accounts', { id: integer().primaryKey(), balance: integer().notNull() })
+ * const db = connect(':memory:')
+ * const s = session(db)
+ * s.run(createTable(accounts))
+ * s.run(insert(accounts, [{ balance: 100 }, { balance: 0 }]))
+ *
+ *
+ * const mode: TransactionMode = 'deferred'     // take the write lock at the first write, not at BEGIN
+ * assert.deepEqual(transaction(db, (tx) => tx.run(pipe(select(accounts), count)), { mode }), E.right(2))
+ * ```
+ */
 export type TransactionMode = 'immediate' | 'deferred' | 'exclusive'
 
+/**
+ * The options of `transaction(target, body, options)`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, transaction, connect, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ * import type { TransactionOptions } from 'fp-lite-orm'
+ *
+ * const accounts = table('accounts', { id: integer().primaryKey(), balance: integer().notNull() })
+ * const db = connect(':memory:')
+ * const s = session(db)
+ * s.run(createTable(accounts))
+ * s.run(insert(accounts, [{ balance: 100 }, { balance: 0 }]))
+ *
+ *
+ * const options: TransactionOptions = { mode: 'exclusive' }
+ * assert.deepEqual(transaction(db, (tx) => tx.run(pipe(select(accounts), count)), options), E.right(2))
+ * ```
+ */
 export interface TransactionOptions {
   /**
    * How the outermost transaction begins: `immediate` (the default) takes the write lock
@@ -43,15 +114,84 @@ export interface TransactionOptions {
   readonly mode?: TransactionMode
 }
 
-/** What a transaction runs on: a database, a session, or a running transaction (a savepoint). */
+/**
+ * What a transaction runs on: a database, a session, or a running transaction (a savepoint).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, transaction, connect, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ * import type { TransactionTarget } from 'fp-lite-orm'
+ *
+ * const accounts = table('accounts', { id: integer().primaryKey(), balance: integer().notNull() })
+ * const db = connect(':memory:')
+ * const s = session(db)
+ * s.run(createTable(accounts))
+ * s.run(insert(accounts, [{ balance: 100 }, { balance: 0 }]))
+ *
+ *
+ * const countIn = (on: TransactionTarget) => transaction(on, (tx) => tx.run(pipe(select(accounts), count)))
+ * assert.deepEqual([countIn(db), countIn(s)], [E.right(2), E.right(2)])
+ * transaction(db, (tx) => countIn(tx))                 // inside a transaction: a savepoint
+ * ```
+ */
 export type TransactionTarget = Db | Session | Tx
 
-/** The results of a list of queries run as one transaction, in order. */
+/**
+ * The results of a list of queries run as one transaction, in order.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, transaction, connect, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ * import type { Results } from 'fp-lite-orm'
+ *
+ * const accounts = table('accounts', { id: integer().primaryKey(), balance: integer().notNull() })
+ * const db = connect(':memory:')
+ * const s = session(db)
+ * s.run(createTable(accounts))
+ * s.run(insert(accounts, [{ balance: 100 }, { balance: 0 }]))
+ *
+ *
+ * const queries = [insert(accounts, { balance: 5 }), pipe(select(accounts), count)] as const
+ * const out: E.Either<unknown, Results<typeof queries>> = transaction(db, queries)   // [WriteResult, number]
+ * assert.ok(E.isRight(out) && out.right[1] === 3)
+ * ```
+ */
 export type Results<Qs extends ReadonlyArray<Query<unknown>>> = { -readonly [K in keyof Qs]: Qs[K] extends Query<infer A> ? A : never }
 
 /**
  * The callback's result must be an Either, synchronously. A Promise (or a TaskEither,
  * which is a function) is not one, so an async callback is a type error.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, one, set, transaction, update, connect, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ * import type { DbError, TransactionBody } from 'fp-lite-orm'
+ *
+ * const accounts = table('accounts', { id: integer().primaryKey(), balance: integer().notNull() })
+ * const db = connect(':memory:')
+ * const s = session(db)
+ * s.run(createTable(accounts))
+ * s.run(insert(accounts, [{ balance: 100 }, { balance: 0 }]))
+ *
+ *
+ * const withdraw = (amount: number): TransactionBody<DbError | 'insufficient funds', number> => (tx) =>
+ *   pipe(
+ *     tx.run(pipe(select(accounts), filter(eq(accounts.id, 1)), one)),
+ *     E.chainW((a) => (a.balance >= amount ? E.right(a.balance - amount) : E.left('insufficient funds' as const))),
+ *     E.chainW((left) => pipe(tx.run(pipe(update(accounts), set({ balance: left }), filter(eq(accounts.id, 1)))), E.map(() => left)))
+ *   )
+ * assert.deepEqual(transaction(db, withdraw(30)), E.right(70))
+ * assert.deepEqual(transaction(db, withdraw(500)), E.left('insufficient funds'))
+ * ```
  */
 export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
 
@@ -206,6 +346,38 @@ const rollback = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E
  * Runs `body` in a transaction on the calling thread's connection, or runs a list of
  * query values all-or-nothing (a transaction as data) and returns their results.
  * Inside a running transaction it is a SAVEPOINT.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, one, set, sql, transaction, update, connect, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ *
+ * const accounts = table('accounts', { id: integer().primaryKey(), balance: integer().notNull() })
+ * const db = connect(':memory:')
+ * const s = session(db)
+ * s.run(createTable(accounts))
+ * s.run(insert(accounts, [{ balance: 100 }, { balance: 0 }]))
+ *
+ *
+ * const move = (from: number, to: number, amount: number) =>
+ *   transaction(db, (tx) =>
+ *     pipe(
+ *       tx.run(pipe(select(accounts), filter(eq(accounts.id, from)), one)),
+ *       E.chainW((a) => (a.balance >= amount ? E.right(a) : E.left('insufficient funds' as const))),
+ *       E.chainW(() => tx.run(pipe(update(accounts), set({ balance: sql<number>`${accounts.balance} - ${amount}` }), filter(eq(accounts.id, from))))),
+ *       E.chainW(() => tx.run(pipe(update(accounts), set({ balance: sql<number>`${accounts.balance} + ${amount}` }), filter(eq(accounts.id, to)))))
+ *     )
+ *   ) // Either<DbError | 'insufficient funds', WriteResult>: COMMIT on Right, ROLLBACK on Left
+ *
+ * assert.ok(E.isRight(move(1, 2, 60)))
+ * assert.deepEqual(move(1, 2, 60), E.left('insufficient funds'))
+ *
+ * // A transaction as data: all or nothing, results in order.
+ * const both = transaction(db, [insert(accounts, { balance: 1 }), pipe(select(accounts), one)] as const)
+ * assert.ok(E.isLeft(both) && both.left._tag === 'TooManyRows')   // the insert was rolled back too
+ * ```
  */
 export function transaction<E, A>(on: TransactionTarget, body: TransactionBody<E, A>, options?: TransactionOptions): E.Either<E | DbError, A>
 export function transaction<const Qs extends ReadonlyArray<Query<unknown>>>(
@@ -239,6 +411,31 @@ const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbErro
 /**
  * Several reads from one consistent snapshot of the database. In WAL mode it does not
  * block the writer, nor wait for it; writes inside it are refused.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, readTransaction, connect, createTable, insert, integer, select, session, table } from 'fp-lite-orm'
+ *
+ * const accounts = table('accounts', { id: integer().primaryKey(), balance: integer().notNull() })
+ * const db = connect(':memory:')
+ * const s = session(db)
+ * s.run(createTable(accounts))
+ * s.run(insert(accounts, [{ balance: 100 }, { balance: 0 }]))
+ *
+ *
+ * const snapshot = readTransaction(db, (tx) =>
+ *   pipe(
+ *     tx.run(pipe(select(accounts), count)),
+ *     E.chain((n) => pipe(tx.run(pipe(select(accounts), count)), E.map((m) => n === m)))   // the same snapshot
+ *   )
+ * )
+ * assert.deepEqual(snapshot, E.right(true))
+ * const write = readTransaction(db, (tx) => tx.run(insert(accounts, { balance: 1 })))
+ * assert.ok(E.isLeft(write) && write.left._tag === 'SqliteError')   // SQLITE_READONLY
+ * ```
  */
 export const readTransaction = <E, A>(on: TransactionTarget, body: TransactionBody<E, A>): E.Either<E | DbError, A> =>
   within(dbOf(on), body, 'deferred', true)
