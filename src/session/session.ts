@@ -87,6 +87,24 @@ interface Plan {
 
 const plans = new WeakMap<Compiled, Plan>()
 
+/**
+ * Row readers of codec-free field lists, by the list's identity. The compiler memoizes a
+ * table's field list, so a query value built fresh on every call (a new Compiled each
+ * time) reuses its generated row builder instead of generating it again.
+ */
+const readers = new WeakMap<ReadonlyArray<unknown>, RowReader>()
+
+const readerOf = (compiled: Compiled, codecs: CodecsPart | undefined): RowReader => {
+  const fields = compiled.fields
+  if (fields.length === 0 || fields.some((f) => f.codecKey !== undefined)) return rowReader(fields, compiled.groups, codecs)
+  let r = readers.get(fields)
+  if (r === undefined) {
+    r = rowReader(fields, compiled.groups, codecs)
+    readers.set(fields, r)
+  }
+  return r
+}
+
 const planOf = (compiled: Compiled, codecs: CodecsPart | undefined): Plan => {
   let p = plans.get(compiled)
   if (p === undefined) {
@@ -94,7 +112,7 @@ const planOf = (compiled: Compiled, codecs: CodecsPart | undefined): Plan => {
     p = {
       compiled,
       codecs,
-      reader: rowReader(compiled.fields, compiled.groups, codecs),
+      reader: readerOf(compiled, codecs),
       single: first === undefined ? undefined : fieldDecoder(first, codecs)
     }
     plans.set(compiled, p)
