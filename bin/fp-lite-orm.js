@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `fp-lite-orm` command.
 //
-// Installed from npm (the package has no src/), it runs the build, dist/cli/main.js
+// Installed from npm (the package has no src/), it runs the build, dist/esm/cli/main.js
 // (which loads TypeScript configs, schemas and migrations through the project's tsx when
 // it has one: src/migrate/load.ts).
 //
@@ -14,7 +14,7 @@ import { register } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
 const source = new URL('../src/cli/main.ts', import.meta.url)
-const compiled = new URL('../dist/cli/main.js', import.meta.url)
+const compiled = new URL('../dist/esm/cli/main.js', import.meta.url)
 
 if (existsSync(fileURLToPath(source))) {
   let tsx
@@ -35,6 +35,6 @@ if (existsSync(fileURLToPath(source))) {
 } else if (existsSync(fileURLToPath(compiled))) {
   await import(compiled.href)
 } else {
-  process.stderr.write('fp-lite-orm: the package has no build (dist/cli/main.js): run `npm run build` in it.\n')
+  process.stderr.write('fp-lite-orm: the package has no build (dist/esm/cli/main.js): run `npm run build` in it.\n')
   process.exit(1)
 }

@@ -76,7 +76,10 @@ export interface LiveView {
   readonly sql: string
 }
 
-/** The views of the live database. */
+/**
+ * The views of the live database.
+ * @internal (not in the published declarations, which must not need the driver's types)
+ */
 export const liveViews = (db: Database.Database): LiveView[] =>
   (db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql IS NOT NULL ORDER BY name`).all() as LiveView[])
 
@@ -182,7 +185,10 @@ const primaryKeyOf = (db: Database.Database, table: string): string[] =>
     .sort((a, b) => a.pk - b.pk)
     .map((c) => c.name)
 
-/** Every user table of the live database, read through PRAGMAs. */
+/**
+ * Every user table of the live database, read through PRAGMAs.
+ * @internal (not in the published declarations, which must not need the driver's types)
+ */
 export const liveTables = (db: Database.Database): LiveTable[] => {
   const list = db.pragma('table_list') as Array<{ schema: string; name: string; type: string; wr: number; strict: number }>
   const sqlOf = db.prepare(`SELECT sql FROM sqlite_schema WHERE type = ? AND name = ?`).pluck()

@@ -88,6 +88,7 @@ const must = <A>(e: E.Either<DbError, A>): A => {
 
 const q = quoteIdentifier
 
+/** @internal The `op` a module migration gets (not in the published declarations, which must not need the driver's types). */
 export const migrationOps = (_db: Db, h: Handle, run: (sql: string) => void): MigrationOps => ({
   createTable: (table) => {
     const ddl = must(createTableSql(must(declaredTable(table)).statement, { ifNotExists: false }))

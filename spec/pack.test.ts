@@ -1,0 +1,329 @@
+/**
+ * The published package, as a user gets it: `npm pack` (which builds through `prepare`)
+ * in a copy of the repository, the tarball installed into a fresh project, and there:
+ * `import` from an .mjs file and `require` from a .cjs file (a real query on a temp
+ * database and a workerPool, whose thread starts from the built worker), a type check
+ * against the installed declarations under `moduleResolution: nodenext` (ESM and CJS)
+ * and `bundler`, and `npx fp-lite-orm` (--help, and the demo, which reads the migrations
+ * the build copies). The tarball's file list must hold the build and no tests,
+ * benchmarks, sources or databases.
+ *
+ * Offline and quick: the copy and the project use this repository's node_modules (the
+ * project's better-sqlite3, fp-ts and io-ts are links to them, so nothing is fetched and
+ * better-sqlite3 is not rebuilt). The build runs in the copy, so this repository's dist/
+ * is neither needed nor touched.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import test from 'ava'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fp-lite-orm-pack-'))
+const stage = path.join(work, 'stage')
+const app = path.join(work, 'app')
+
+/** The environment of every child: without the option that resolves the package to its source (see package.json "ava"). */
+const env = (() => {
+  const e = { ...process.env }
+  delete e.NODE_OPTIONS
+  return e
+})()
+
+interface Result {
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs a command to completion; rejects with its output when it fails or outlives `timeoutMs`. */
+const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeoutMs = 60_000): Promise<Result> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      if (code === 0) resolve({ stdout, stderr })
+      else
+        reject(new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${code ?? signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`))
+    })
+  })
+
+const node = (args: ReadonlyArray<string>, cwd = app): Promise<Result> => run(process.execPath, args, cwd)
+/** This repository's tsc on a project of the consumer; it prints every file it read (and any error). */
+const tsc = (project: string): Promise<Result> =>
+  run(
+    process.execPath,
+    [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project, '--pretty', 'false', '--listFiles'],
+    app,
+    180_000
+  )
+
+/** The repository's files as git sees them (tracked, and new files not ignored); without git, a walk skipping what .gitignore names. */
+const repositoryFiles = (): string[] => {
+  const git = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+  if (git.status === 0) return git.stdout.split('\0').filter((f) => f !== '' && fs.existsSync(path.join(root, f)))
+  const skip = /^(node_modules|\.git|dist|\.tmp)$|\.db(-wal|-shm)?$/
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) => {
+      const rel = path.join(dir, d.name)
+      return skip.test(d.name) ? [] : d.isDirectory() ? walk(rel) : d.isFile() ? [rel] : []
+    })
+  return walk('')
+}
+
+const write = (dir: string, files: Record<string, string>): void => {
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text)
+}
+
+// -------------------------------------------------------------------------------------
+// the consumer's files
+// -------------------------------------------------------------------------------------
+
+/** A query and a pool from the installed package, with either module system (the same code). */
+const program = (kind: 'esm' | 'cjs'): string =>
+  [
+    kind === 'esm'
+      ? [
+          "import assert from 'node:assert/strict'",
+          "import { pipe } from 'fp-ts/lib/function.js'",
+          "import * as lib from 'fp-lite-orm'",
+          "const resolved = import.meta.resolve('fp-lite-orm')"
+        ]
+      : [
+          "const assert = require('node:assert/strict')",
+          "const { pipe } = require('fp-ts/lib/function.js')",
+          "const lib = require('fp-lite-orm')",
+          "const resolved = require.resolve('fp-lite-orm')"
+        ],
+    `assert.match(resolved, /node_modules[\\\\/]fp-lite-orm[\\\\/]dist[\\\\/]${kind}[\\\\/]index\\.js$/)`,
+    'const { connect, session, table, integer, text, boolean, createTable, insert, select, filter, eq, orderBy, asc, all, count, toSQL, workerPool } = lib',
+    "const users = table('users', { id: integer().primaryKey(), name: text().notNull(), active: boolean().notNull().default(true) })",
+    'const db = connect(process.argv[2])',
+    'const s = session(db)',
+    "assert.deepEqual(s.run(createTable(users)), { _tag: 'Right', right: undefined })",
+    "assert.equal(s.run(insert(users, [{ name: 'Ada' }, { name: 'Alan', active: false }]))._tag, 'Right')",
+    'const active = pipe(select(users), filter(eq(users.active, true)), orderBy(asc(users.id)), all)',
+    "assert.deepEqual(s.run(active), { _tag: 'Right', right: [{ id: 1, name: 'Ada', active: true }] })",
+    'assert.match(toSQL(active).right.sql, /^SELECT .* FROM "users"/)',
+    'const pool = workerPool(db, { readers: 1 })',
+    'const main = async () => {',
+    '  const counted = await pool.run(pipe(select(users), count))()',
+    '  await pool.close()',
+    "  assert.deepEqual(counted, { _tag: 'Right', right: 2 })",
+    `  console.log('${kind} ok')`,
+    '}',
+    'main().catch((e) => {',
+    '  console.error(e)',
+    '  process.exitCode = 1',
+    '})',
+    ''
+  ]
+    .flat()
+    .join('\n')
+
+/** Typed use of the installed declarations; each `@ts-expect-error` must be an error. */
+const typed = [
+  "import { pipe } from 'fp-ts/lib/function.js'",
+  "import * as E from 'fp-ts/lib/Either.js'",
+  "import { all, boolean, connect, eq, filter, integer, select, session, table, text, workerPool } from 'fp-lite-orm'",
+  "import type { DbError, Insert, Pool, Row } from 'fp-lite-orm'",
+  '',
+  "const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer(), active: boolean().notNull().default(true) })",
+  'type User = Row<typeof users>',
+  "export const ada: User = { id: 1, name: 'Ada', age: null, active: true }",
+  "export const alan: Insert<typeof users> = { name: 'Alan' }",
+  '// @ts-expect-error name is a string',
+  'export const wrong: User = { id: 2, name: 2, age: null, active: true }',
+  "export const rows: E.Either<DbError, User[]> = session(connect('app.db')).run(pipe(select(users), filter(eq(users.name, 'Ada')), all))",
+  '// @ts-expect-error users has no column email',
+  'export const nope = users.email',
+  "export const pool: Pool = workerPool(connect('app.db'))",
+  ''
+].join('\n')
+
+const tsconfig = (options: Record<string, unknown>, files: ReadonlyArray<string>): string =>
+  `${JSON.stringify({ compilerOptions: { target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], ...options }, files }, null, 2)}\n`
+
+// -------------------------------------------------------------------------------------
+// pack and install, once for all the tests
+// -------------------------------------------------------------------------------------
+
+interface Packed {
+  /** The tarball's file paths, relative to the package root. */
+  readonly files: ReadonlyArray<string>
+  readonly seconds: { readonly pack: number; readonly install: number }
+}
+
+const setUp = async (): Promise<Packed> => {
+  // A copy of the repository to pack, so the build does not replace this one's dist/ under other tests.
+  for (const f of repositoryFiles()) {
+    fs.mkdirSync(path.join(stage, path.dirname(f)), { recursive: true })
+    fs.copyFileSync(path.join(root, f), path.join(stage, f))
+  }
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'), 'junction')
+  const t0 = Date.now()
+  const packed = await run('npm', ['pack', '--json', '--pack-destination', work], stage, 120_000)
+  const t1 = Date.now()
+  // The build's own output may come first; the JSON report is the last thing printed.
+  const report = JSON.parse(packed.stdout.slice(packed.stdout.lastIndexOf('\n[') + 1)) as Array<{
+    filename: string
+    files: Array<{ path: string }>
+  }>
+  const tarball = path.join(work, report[0]!.filename)
+
+  fs.mkdirSync(app)
+  const link = (name: string): string => `file:${path.join(root, 'node_modules', name)}`
+  write(app, {
+    'package.json': `${JSON.stringify(
+      {
+        name: 'pack-consumer',
+        version: '1.0.0',
+        private: true,
+        dependencies: { 'better-sqlite3': link('better-sqlite3'), 'fp-ts': link('fp-ts'), 'io-ts': link('io-ts') },
+        devDependencies: { '@types/node': link('@types/node') }
+      },
+      null,
+      2
+    )}\n`
+  })
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], app, 120_000)
+  const t2 = Date.now()
+
+  write(app, {
+    'query.mjs': program('esm'),
+    'query.cjs': program('cjs'),
+    'typed.mts': typed,
+    'typed.cts': typed,
+    'typed.ts': typed,
+    // nodenext also checks the declaration files themselves (skipLibCheck off); bundler only how they resolve.
+    'tsconfig.nodenext-esm.json': tsconfig({ module: 'NodeNext', moduleResolution: 'NodeNext' }, ['typed.mts']),
+    'tsconfig.nodenext-cjs.json': tsconfig({ module: 'NodeNext', moduleResolution: 'NodeNext' }, ['typed.cts']),
+    'tsconfig.bundler.json': tsconfig({ module: 'ESNext', moduleResolution: 'Bundler', skipLibCheck: true }, ['typed.ts'])
+  })
+  return { files: report[0]!.files.map((f) => f.path), seconds: { pack: (t1 - t0) / 1000, install: (t2 - t1) / 1000 } }
+}
+
+let packed: Promise<Packed>
+
+test.before(() => {
+  packed = setUp()
+  // The tests await it (and report its failure); this keeps an early failure from being unhandled meanwhile.
+  packed.catch(() => undefined)
+})
+
+test.after.always(() => {
+  fs.rmSync(work, { recursive: true, force: true })
+})
+
+// -------------------------------------------------------------------------------------
+// tests
+// -------------------------------------------------------------------------------------
+
+test('the tarball holds both builds, their types, the workers, the CLI with its migrations, and no tests, benchmarks, sources or databases', async (t) => {
+  t.timeout(240_000)
+  const { files, seconds } = await packed
+  t.log(`npm pack (with the build) ${seconds.pack} s, npm install ${seconds.install} s, ${files.length} files`)
+  for (const f of [
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'CHANGELOG.md',
+    'bin/fp-lite-orm.js',
+    'dist/esm/index.js',
+    'dist/esm/index.d.ts',
+    'dist/esm/pool/worker.js',
+    'dist/esm/cli/main.js',
+    'dist/esm/cli/demo-migrations/0001_shop.sql',
+    'dist/cjs/package.json',
+    'dist/cjs/index.js',
+    'dist/cjs/index.d.ts',
+    'dist/cjs/pool/worker.js',
+    'dist/cjs/cli/demo-migrations/0001_shop.sql'
+  ]) {
+    t.true(files.includes(f), `${f} is in the tarball`)
+  }
+  const unwanted = files.filter((f) =>
+    /^(src|spec|bench|examples|scripts|docs|node_modules|\.tmp|\.ci)\/|\.db(-wal|-shm)?$|\.test\.|\.tgz$|^tsconfig|^eslint\.config|^\.prettier/.test(f)
+  )
+  t.deepEqual(unwanted, [])
+  const installed = path.join(app, 'node_modules', 'fp-lite-orm')
+  const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { dependencies: object }
+  t.deepEqual(Object.keys(manifest.dependencies).sort(), ['better-sqlite3', 'fp-ts', 'io-ts'])
+  // The builds import only their own modules (relative paths), Node built-ins, the three
+  // dependencies, or tsx (optional: loaded for TypeScript migrations and configs).
+  const code = files.filter((f) => /^dist\/.*\.js$/.test(f))
+  t.true(code.length > 40, 'both builds have their modules')
+  for (const f of code) {
+    // (Without the comments: the TSDoc examples import 'fp-lite-orm'.)
+    const text = fs
+      .readFileSync(path.join(installed, f), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '')
+    const imported = new Set(
+      [...text.matchAll(/(?:from |import\(|require\()['"]([^'"]+)['"]/g)]
+        .map((m) => m[1]!)
+        .filter((p) => !p.startsWith('.'))
+        .map((p) => p.replace(/^(@[^/]+\/[^/]+|[^/]+).*$/, '$1'))
+    )
+    t.deepEqual(
+      [...imported].filter((p) => !/^(node:.*|better-sqlite3|fp-ts|io-ts|tsx)$/.test(p)),
+      [],
+      `${f} imports only its dependencies`
+    )
+  }
+})
+
+test('import from an .mjs file: a query on a temp database, and a workerPool started from the built worker', async (t) => {
+  t.timeout(240_000)
+  await packed
+  const r = await node(['query.mjs', path.join(work, 'esm.db')])
+  t.is(r.stdout.trim(), 'esm ok')
+})
+
+test('require from a .cjs file: a query on a temp database, and a workerPool started from the built worker', async (t) => {
+  t.timeout(240_000)
+  await packed
+  const r = await node(['query.cjs', path.join(work, 'cjs.db')])
+  t.is(r.stdout.trim(), 'cjs ok')
+})
+
+test('the declarations type-check under moduleResolution nodenext (an ESM and a CommonJS importer) and bundler', async (t) => {
+  t.timeout(240_000)
+  await packed
+  const [esm, cjs, bundler] = await Promise.all([
+    tsc('tsconfig.nodenext-esm.json'),
+    tsc('tsconfig.nodenext-cjs.json'),
+    tsc('tsconfig.bundler.json')
+  ])
+  // The consumer has no @types/better-sqlite3 and checks the declarations (skipLibCheck off
+  // under nodenext): the published types must not need the driver's.
+  /** The package's declaration files a program read, by their folder under dist/. */
+  const used = (r: Result): string[] => [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .map((l) => /node_modules[\\/]fp-lite-orm[\\/](dist[\\/][^\\/]+)[\\/].*\.d\.ts$/.exec(l.trim())?.[1]?.replace('\\', '/'))
+        .filter((d): d is string => d !== undefined)
+    )
+  ]
+  t.deepEqual(used(esm), ['dist/esm'], 'nodenext, an .mts file: the ES declarations')
+  t.deepEqual(used(cjs), ['dist/cjs'], 'nodenext, a .cts file: the CommonJS declarations')
+  t.deepEqual(used(bundler), ['dist/esm'], 'bundler: the ES declarations')
+})
+
+test('npx fp-lite-orm: --help, and the demo (its migrations ship with the build)', async (t) => {
+  t.timeout(240_000)
+  await packed
+  const help = await run('npx', ['--offline', 'fp-lite-orm', '--help'], app)
+  t.regex(help.stdout, /Usage:/)
+  t.regex(help.stdout, /fp-lite-orm migrate/)
+  const demo = await run('npx', ['--offline', 'fp-lite-orm', 'demo', path.join(work, 'demo.db')], app)
+  t.regex(demo.stdout, /applied 0001_shop/)
+})
