@@ -70,7 +70,9 @@ export const posts = table(
   'posts',
   {
     id: integer().primaryKey(),
-    userId: integer().notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     title: text().notNull(),
     body: text(),
     createdAt: timestamp().notNull().defaultNow()
@@ -198,7 +200,10 @@ export interface Server {
 
 /** The API over the database file at `dbPath`, its tables created if missing. Not listening yet. */
 export const buildServer = async (dbPath: string, options: ServerOptions = {}): Promise<Server> => {
-  const pool = workerPool(connect(dbPath), { readers: options.readers ?? 2, ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }) })
+  const pool = workerPool(connect(dbPath), {
+    readers: options.readers ?? 2,
+    ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue })
+  })
   const created = await pool.batch([createTable(users), createTable(posts)])()
   if (E.isLeft(created)) {
     await pool.close()

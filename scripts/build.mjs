@@ -25,15 +25,21 @@ const cjs = path.join(dist, 'cjs')
 
 /** Every file under `dir`, relative to it. */
 const filesUnder = (dir) =>
-  fs.readdirSync(dir, { recursive: true, withFileTypes: true }).flatMap((d) => (d.isFile() ? [path.relative(dir, path.join(d.parentPath, d.name))] : []))
+  fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .flatMap((d) => (d.isFile() ? [path.relative(dir, path.join(d.parentPath, d.name))] : []))
 
 const started = Date.now()
 fs.rmSync(dist, { recursive: true, force: true })
 
 // 1. ES modules and declarations.
-const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
-  stdio: 'inherit'
-})
+const tsc = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')],
+  {
+    stdio: 'inherit'
+  }
+)
 if (tsc.status !== 0) {
   process.stderr.write('build: tsc failed\n')
   process.exit(tsc.status ?? 1)
@@ -57,7 +63,10 @@ const commonJs = (files, options) =>
     logLevel: 'warning',
     ...options
   })
-await commonJs(sources.filter((f) => !usesModuleUrl(f)), {})
+await commonJs(
+  sources.filter((f) => !usesModuleUrl(f)),
+  {}
+)
 await commonJs(sources.filter(usesModuleUrl), {
   define: { 'import.meta.url': '__moduleUrl' },
   // "use strict" first, or the banner would turn the directive esbuild emits into a plain string.

@@ -4,7 +4,22 @@ import * as path from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { LogEvent, SelectQuery } from '../src/index.js'
-import { all, connect, count, createTable, eq, filter, first, insert, integer, placeholder, select, session, table, text } from '../src/index.js'
+import {
+  all,
+  connect,
+  count,
+  createTable,
+  eq,
+  filter,
+  first,
+  insert,
+  integer,
+  placeholder,
+  select,
+  session,
+  table,
+  text
+} from '../src/index.js'
 import * as registry from '../src/conn/registry.js'
 import { openHandleCount } from '../src/conn/registry.js'
 import { tempDb, tempDbPath, tempDir, unwrap, unwrapLeft } from './helpers/db.js'

@@ -13,7 +13,23 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Db, Session } from '../src/index.js'
-import { all, asc, connect, count, createTable, eq, filter, insert, orderBy, raw, select, session, sql, transaction, values } from '../src/index.js'
+import {
+  all,
+  asc,
+  connect,
+  count,
+  createTable,
+  eq,
+  filter,
+  insert,
+  orderBy,
+  raw,
+  select,
+  session,
+  sql,
+  transaction,
+  values
+} from '../src/index.js'
 import { items } from './fixtures/crash-schema.js'
 import type { WriterJob, WriterReport } from './fixtures/contend-writer.js'
 import { tally } from './fixtures/contend-writer.js'
@@ -36,7 +52,7 @@ const within = <A>(p: Promise<A>, ms: number, what: string): Promise<A> =>
       },
       (e: unknown) => {
         clearTimeout(timer)
-        reject(e)
+        reject(e instanceof Error ? e : new Error(String(e)))
       }
     )
   })
@@ -71,18 +87,18 @@ const startChild = (t: ExecutionContext, script: string, args: ReadonlyArray<str
   const notify = () => {
     for (const l of [...listeners]) l()
   }
-  proc.stdout!.setEncoding('utf8')
-  proc.stdout!.on('data', (chunk: string) => {
+  proc.stdout.setEncoding('utf8')
+  proc.stdout.on('data', (chunk: string) => {
     const parts = (partial + chunk).split('\n')
     partial = parts.pop()!
     lines.push(...parts)
     notify()
   })
-  proc.stderr!.setEncoding('utf8')
-  proc.stderr!.on('data', (chunk: string) => {
+  proc.stderr.setEncoding('utf8')
+  proc.stderr.on('data', (chunk: string) => {
     err += chunk
   })
-  const stdoutDone = new Promise<void>((resolve) => proc.stdout!.once('close', () => resolve()))
+  const stdoutDone = new Promise<void>((resolve) => proc.stdout.once('close', () => resolve()))
   const exitSeen = new Promise<Exit>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })))
   const exited = Promise.all([exitSeen, stdoutDone]).then(([exit]) => {
     if (partial !== '') lines.push(partial)
@@ -141,7 +157,7 @@ const startWorker = (t: ExecutionContext, db: Db, job: WriterJob) => {
       }
       const onError = (e: unknown) => {
         off()
-        reject(e)
+        reject(e instanceof Error ? e : new Error(String(e)))
       }
       const onExit = (code: number) => {
         off()
@@ -253,7 +269,11 @@ test.serial('SIGKILL between single-row commits: every reported commit survives,
 
   const n = unwrap(s.run(pipe(select(items), count)))
   t.true(n >= reported && n <= reported + 1, `${n} rows after ${reported} reported commits`)
-  t.deepEqual(unwrap(s.run(pipe(select(items), orderBy(asc(items.id)), values(items.seq)))), range(1, n), 'every commit once, in order, no gaps')
+  t.deepEqual(
+    unwrap(s.run(pipe(select(items), orderBy(asc(items.id)), values(items.seq)))),
+    range(1, n),
+    'every commit once, in order, no gaps'
+  )
   t.deepEqual(unwrap(integrity(s)), [{ integrity_check: 'ok' }])
   t.log(`killed after ${reported} reported commits; ${n} rows on disk`)
 })

@@ -161,7 +161,17 @@ test('min and max of a timestamp column decode to Date', (t) => {
   t.deepEqual(r, { first: at('2023-12-31T12:00:00.000Z'), last: at('2024-03-01T00:00:00.000Z') })
   t.deepEqual(unwrap(s.run(pipe(select(orders), value(max(orders.placedAt))))), O.some(at('2024-03-01T00:00:00.000Z')))
   t.deepEqual(
-    unwrap(s.run(pipe(select(orders), columns({ c: orders.customer, last: max(orders.placedAt) }), groupBy(orders.customer), orderBy(orders.customer), all))),
+    unwrap(
+      s.run(
+        pipe(
+          select(orders),
+          columns({ c: orders.customer, last: max(orders.placedAt) }),
+          groupBy(orders.customer),
+          orderBy(orders.customer),
+          all
+        )
+      )
+    ),
     [
       { c: 'Bob', last: at('2023-12-31T12:00:00.000Z') },
       { c: 'ann', last: at('2024-02-10T08:15:00.000Z') },
@@ -209,7 +219,10 @@ test('date gives the YYYY-MM-DD of a timestamp', (t) => {
     '2023-12-31'
   ])
   // in a filter
-  t.deepEqual(unwrap(s.run(pipe(select(orders), filter(eq(date(orders.placedAt), '2024-01-05')), orderBy(orders.id), values(orders.id)))), [1, 2])
+  t.deepEqual(
+    unwrap(s.run(pipe(select(orders), filter(eq(date(orders.placedAt), '2024-01-05')), orderBy(orders.id), values(orders.id)))),
+    [1, 2]
+  )
   // grouped by, in columns
   t.deepEqual(
     unwrap(
@@ -257,7 +270,13 @@ test('strftime formats a timestamp; its format is a bound parameter', (t) => {
 
 test('coalesce in columns, filter and orderBy', (t) => {
   t.deepEqual(unwrap(s.run(pipe(select(orders), orderBy(orders.id), values(coalesce(orders.discount, 0))))), [0, 5, 0, 0, 10])
-  t.deepEqual(unwrap(s.run(pipe(select(orders), orderBy(orders.id), values(coalesce(orders.note, 'none'))))), ['Rush', 'none', 'gift', 'none', 'RUSH'])
+  t.deepEqual(unwrap(s.run(pipe(select(orders), orderBy(orders.id), values(coalesce(orders.note, 'none'))))), [
+    'Rush',
+    'none',
+    'gift',
+    'none',
+    'RUSH'
+  ])
   // an expression as the fallback
   t.deepEqual(
     unwrap(s.run(pipe(select(orders), orderBy(orders.id), columns({ id: orders.id, label: coalesce(orders.note, orders.customer) }), all))),
@@ -269,8 +288,14 @@ test('coalesce in columns, filter and orderBy', (t) => {
       { id: 5, label: 'RUSH' }
     ]
   )
-  t.deepEqual(unwrap(s.run(pipe(select(orders), filter(eq(coalesce(orders.discount, 0), 0)), orderBy(orders.id), values(orders.id)))), [1, 3, 4])
-  t.deepEqual(unwrap(s.run(pipe(select(orders), orderBy(desc(coalesce(orders.discount, 99)), orders.id), values(orders.id)))), [1, 4, 5, 2, 3])
+  t.deepEqual(
+    unwrap(s.run(pipe(select(orders), filter(eq(coalesce(orders.discount, 0), 0)), orderBy(orders.id), values(orders.id)))),
+    [1, 3, 4]
+  )
+  t.deepEqual(
+    unwrap(s.run(pipe(select(orders), orderBy(desc(coalesce(orders.discount, 99)), orders.id), values(orders.id)))),
+    [1, 4, 5, 2, 3]
+  )
   const q = pipe(select(orders), values(coalesce(orders.discount, 7)))
   t.deepEqual(unwrap(toSQL(q)), { sql: 'SELECT coalesce("orders"."discount", ?) AS "value" FROM "orders"', params: [7] })
 })
@@ -278,10 +303,7 @@ test('coalesce in columns, filter and orderBy', (t) => {
 test('coalesce of a timestamp decodes like its first argument', (t) => {
   const fallback = at('2000-01-01T00:00:00.000Z')
   t.deepEqual(unwrap(s.run(pipe(select(orders), filter(none), value(coalesce(max(orders.placedAt), fallback))))), O.some(fallback))
-  t.deepEqual(
-    unwrap(s.run(pipe(select(orders), value(coalesce(max(orders.placedAt), fallback))))),
-    O.some(at('2024-03-01T00:00:00.000Z'))
-  )
+  t.deepEqual(unwrap(s.run(pipe(select(orders), value(coalesce(max(orders.placedAt), fallback))))), O.some(at('2024-03-01T00:00:00.000Z')))
 })
 
 test('lower and upper in columns, filter and orderBy', (t) => {
@@ -300,7 +322,10 @@ test('lower and upper in columns, filter and orderBy', (t) => {
   // BINARY order puts 'Bob' first; lower() folds it in with 'bob'
   t.deepEqual(unwrap(s.run(pipe(select(orders), orderBy(orders.customer, orders.id), values(orders.id)))), [5, 1, 3, 2, 4])
   t.deepEqual(unwrap(s.run(pipe(select(orders), orderBy(lower(orders.customer), orders.id), values(orders.id)))), [1, 3, 2, 5, 4])
-  t.deepEqual(unwrap(s.run(pipe(select(orders), orderBy(desc(upper(orders.customer)), desc(orders.id)), values(orders.id)))), [4, 5, 2, 3, 1])
+  t.deepEqual(
+    unwrap(s.run(pipe(select(orders), orderBy(desc(upper(orders.customer)), desc(orders.id)), values(orders.id)))),
+    [4, 5, 2, 3, 1]
+  )
 })
 
 // -------------------------------------------------------------------------------------

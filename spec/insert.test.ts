@@ -55,7 +55,14 @@ test('insert fills defaults (value, function, defaultNow) and returns changes an
 
 test('a function default is called once per row', (t) => {
   const s = setup()
-  unwrap(s.run(insert(people, [{ name: 'A', email: 'a' }, { name: 'B', email: 'b' }])))
+  unwrap(
+    s.run(
+      insert(people, [
+        { name: 'A', email: 'a' },
+        { name: 'B', email: 'b' }
+      ])
+    )
+  )
   const tags = unwrap(s.run(pipe(select(people), all))).map((r) => r.tag)
   t.is(new Set(tags).size, 2)
 })

@@ -84,7 +84,9 @@ const users = table('users', {
 
 const posts = table('posts', {
   id: integer().primaryKey(),
-  userId: integer('user_id').notNull().references(() => users.id),
+  userId: integer('user_id')
+    .notNull()
+    .references(() => users.id),
   title: text().notNull(),
   likes: integer().notNull()
 })
@@ -227,13 +229,7 @@ test('rightJoin: the earlier tables are null where nothing matched', (t) => {
 })
 
 test('rightJoin after a join: every earlier table is null for an unmatched row', (t) => {
-  const q = pipe(
-    select(posts),
-    join(users, eq(posts.userId, users.id)),
-    rightJoin(tags, eq(tags.userId, users.id)),
-    orderBy(tags.id),
-    all
-  )
+  const q = pipe(select(posts), join(users, eq(posts.userId, users.id)), rightJoin(tags, eq(tags.userId, users.id)), orderBy(tags.id), all)
   const rows: Array<{ posts: Row<typeof posts> | null; users: Row<typeof users> | null; tags: Row<typeof tags> }> = unwrap(s.run(q))
   t.deepEqual(rows, [
     { posts: post(3), users: user(2), tags: tag(1) },
@@ -470,7 +466,12 @@ test('groupBy on several expressions, ordered by a projected expression', (t) =>
   // ordering by a projected expression that is not an aggregate
   const byUpper = pipe(select(users), columns({ shout: upper(users.name) }), orderBy(desc(upper(users.name))), values(users.id))
   t.deepEqual(unwrap(s.run(byUpper)), [4, 3, 2, 1])
-  const names = pipe(select(users), columns({ shout: upper(users.name), len: sql<number>`length(${users.name})` }), orderBy(desc(sql`length(${users.name})`), users.name), all)
+  const names = pipe(
+    select(users),
+    columns({ shout: upper(users.name), len: sql<number>`length(${users.name})` }),
+    orderBy(desc(sql`length(${users.name})`), users.name),
+    all
+  )
   t.deepEqual(unwrap(s.run(names)), [
     { shout: 'CLEO', len: 4 },
     { shout: 'ANN', len: 3 },
@@ -511,7 +512,12 @@ test('notExists(subquery): users without posts', (t) => {
   const q = pipe(select(users), filter(notExists(pipe(select(posts), filter(eq(posts.userId, users.id))))), all)
   t.deepEqual(unwrap(s.run(q)), [user(4)])
   // notExists of an exists query is the same
-  const q2 = pipe(select(users), filter(notExists(pipe(select(tags), filter(eq(tags.userId, users.id)), exists))), orderBy(users.id), values(users.name))
+  const q2 = pipe(
+    select(users),
+    filter(notExists(pipe(select(tags), filter(eq(tags.userId, users.id)), exists))),
+    orderBy(users.id),
+    values(users.name)
+  )
   t.deepEqual(unwrap(s.run(q2)), ['Ann', 'Cleo'])
 })
 
@@ -550,7 +556,10 @@ test('a correlated count in a filter: users with more than 1 post', (t) => {
 // -------------------------------------------------------------------------------------
 
 test('withQuery: a CTE read by select', (t) => {
-  const liked = withQuery('liked', pipe(select(posts), filter(gte(posts.likes, 5)), columns({ userId: posts.userId, title: posts.title, likes: posts.likes })))
+  const liked = withQuery(
+    'liked',
+    pipe(select(posts), filter(gte(posts.likes, 5)), columns({ userId: posts.userId, title: posts.title, likes: posts.likes }))
+  )
   const q = pipe(select(liked), orderBy(desc(liked.likes)), all)
   t.deepEqual(unwrap(s.run(q)), [
     { userId: 2, title: 'Roma', likes: 10 },
@@ -562,11 +571,14 @@ test('withQuery: a CTE read by select', (t) => {
 })
 
 test('withQuery: a CTE joined to a table, nested by its name or projected', (t) => {
-  const totals = withQuery(
-    'totals',
-    pipe(select(posts), columns({ userId: posts.userId, total: sum(posts.likes) }), groupBy(posts.userId))
+  const totals = withQuery('totals', pipe(select(posts), columns({ userId: posts.userId, total: sum(posts.likes) }), groupBy(posts.userId)))
+  const q = pipe(
+    select(users),
+    join(totals, eq(totals.userId, users.id)),
+    columns({ name: users.name, total: totals.total }),
+    orderBy(desc(totals.total)),
+    all
   )
-  const q = pipe(select(users), join(totals, eq(totals.userId, users.id)), columns({ name: users.name, total: totals.total }), orderBy(desc(totals.total)), all)
   t.deepEqual(unwrap(s.run(q)), [
     { name: 'Ann', total: 15 },
     { name: 'Bob', total: 10 },
@@ -585,7 +597,11 @@ test('withRecursive: every report below a manager, with its depth, over a 5-leve
   const reports = (managerId: number) =>
     withRecursive(
       'chain',
-      pipe(select(employees), filter(eq(employees.id, managerId)), columns({ id: employees.id, name: employees.name, depth: sql<number>`0` })),
+      pipe(
+        select(employees),
+        filter(eq(employees.id, managerId)),
+        columns({ id: employees.id, name: employees.name, depth: sql<number>`0` })
+      ),
       (self) =>
         pipe(
           select(employees),
@@ -621,7 +637,12 @@ test('withRecursive joined back to the table: every report with its boss name', 
   const chain = withRecursive(
     'chain',
     pipe(select(employees), filter(eq(employees.id, 3)), columns({ id: employees.id, depth: sql<number>`0` })),
-    (self) => pipe(select(employees), join(self, eq(employees.bossId, self.id)), columns({ id: employees.id, depth: sql<number>`${self.depth} + 1` }))
+    (self) =>
+      pipe(
+        select(employees),
+        join(self, eq(employees.bossId, self.id)),
+        columns({ id: employees.id, depth: sql<number>`${self.depth} + 1` })
+      )
   )
   const q = pipe(
     select(chain),
@@ -644,9 +665,21 @@ test('withRecursive joined back to the table: every report with its boss name', 
 const cityOf = (f: ReturnType<typeof eq>) => pipe(select(users), filter(f), columns({ city: users.city }))
 
 test('union removes duplicates; unionAll keeps them', (t) => {
-  const parisOrRome = pipe(cityOf(eq(users.name, 'Ann')), union(cityOf(eq(users.name, 'Dan'))), union(cityOf(eq(users.name, 'Bob'))), orderBy(users.city), all)
+  const parisOrRome = pipe(
+    cityOf(eq(users.name, 'Ann')),
+    union(cityOf(eq(users.name, 'Dan'))),
+    union(cityOf(eq(users.name, 'Bob'))),
+    orderBy(users.city),
+    all
+  )
   t.deepEqual(unwrap(s.run(parisOrRome)), [{ city: 'Paris' }, { city: 'Rome' }])
-  const kept = pipe(cityOf(eq(users.name, 'Ann')), unionAll(cityOf(eq(users.name, 'Dan'))), unionAll(cityOf(eq(users.name, 'Bob'))), orderBy(users.city), all)
+  const kept = pipe(
+    cityOf(eq(users.name, 'Ann')),
+    unionAll(cityOf(eq(users.name, 'Dan'))),
+    unionAll(cityOf(eq(users.name, 'Bob'))),
+    orderBy(users.city),
+    all
+  )
   t.deepEqual(unwrap(s.run(kept)), [{ city: 'Paris' }, { city: 'Paris' }, { city: 'Rome' }])
   t.is(unwrap(s.run(pipe(cityOf(eq(users.name, 'Ann')), unionAll(cityOf(eq(users.name, 'Dan'))), count))), 2)
 })
@@ -666,7 +699,10 @@ test('union of two tables, ordered descending and limited', (t) => {
     { label: 'Ann' }
   ])
   t.regex(unwrap(toSQL(q)).sql, / UNION SELECT "tags"."label" AS "label" FROM "tags" ORDER BY "label" DESC$/)
-  t.deepEqual(unwrap(s.run(pipe(names, union(labels), orderBy(users.name), limit(2), offset(1), all))), [{ label: 'Bob' }, { label: 'Cleo' }])
+  t.deepEqual(unwrap(s.run(pipe(names, union(labels), orderBy(users.name), limit(2), offset(1), all))), [
+    { label: 'Bob' },
+    { label: 'Cleo' }
+  ])
 })
 
 test('intersect and except', (t) => {
@@ -686,7 +722,11 @@ test('intersect and except', (t) => {
 test('rowNumber over a partition', (t) => {
   const q = pipe(
     select(employees),
-    columns({ name: employees.name, dept: employees.dept, n: rowNumber({ partitionBy: [employees.dept], orderBy: [desc(employees.salary), employees.id] }) }),
+    columns({
+      name: employees.name,
+      dept: employees.dept,
+      n: rowNumber({ partitionBy: [employees.dept], orderBy: [desc(employees.salary), employees.id] })
+    }),
     orderBy(employees.dept, employees.id),
     all
   )
@@ -700,7 +740,10 @@ test('rowNumber over a partition', (t) => {
     { name: 'Cy', dept: 'ops', n: 1 },
     { name: 'Gus', dept: 'ops', n: 2 }
   ])
-  t.regex(unwrap(toSQL(q)).sql, /row_number\(\) OVER \(PARTITION BY "employees"."dept" ORDER BY "employees"."salary" DESC, "employees"."id" ASC\) AS "n"/)
+  t.regex(
+    unwrap(toSQL(q)).sql,
+    /row_number\(\) OVER \(PARTITION BY "employees"."dept" ORDER BY "employees"."salary" DESC, "employees"."id" ASC\) AS "n"/
+  )
 })
 
 test('rank and denseRank with ties', (t) => {
@@ -768,7 +811,11 @@ test('a window function in a CTE: the top earner of each department', (t) => {
     'ranked',
     pipe(
       select(employees),
-      columns({ name: employees.name, dept: employees.dept, n: rowNumber({ partitionBy: [employees.dept], orderBy: [desc(employees.salary), employees.id] }) })
+      columns({
+        name: employees.name,
+        dept: employees.dept,
+        n: rowNumber({ partitionBy: [employees.dept], orderBy: [desc(employees.salary), employees.id] })
+      })
     )
   )
   const q = pipe(select(ranked), filter(eq(ranked.n, 1)), orderBy(ranked.dept), columns({ dept: ranked.dept, name: ranked.name }), all)
@@ -787,7 +834,14 @@ const Employee = iot.type({ id: iot.number, name: iot.string, bossId: iot.union(
 
 test('decode(codec) on joined rows', (t) => {
   const Pair = iot.type({ employees: Employee, boss: iot.union([Employee, iot.null]) })
-  const q = pipe(select(employees), leftJoin(boss, eq(employees.bossId, boss.id)), filter(lt(employees.id, 3)), orderBy(employees.id), decode(Pair), all)
+  const q = pipe(
+    select(employees),
+    leftJoin(boss, eq(employees.bossId, boss.id)),
+    filter(lt(employees.id, 3)),
+    orderBy(employees.id),
+    decode(Pair),
+    all
+  )
   const rows: Array<iot.TypeOf<typeof Pair>> = unwrap(s.run(q))
   t.deepEqual(rows, [
     { employees: emp(1), boss: null },
@@ -795,9 +849,15 @@ test('decode(codec) on joined rows', (t) => {
   ])
   // a codec that rejects the null boss names the row and the field
   const Strict = iot.type({ employees: Employee, boss: Employee })
-  const err = unwrapLeft(s.run(pipe(select(employees), leftJoin(boss, eq(employees.bossId, boss.id)), orderBy(employees.id), decode(Strict), all)))
+  const err = unwrapLeft(
+    s.run(pipe(select(employees), leftJoin(boss, eq(employees.bossId, boss.id)), orderBy(employees.id), decode(Strict), all))
+  )
   t.is(err._tag, 'DecodeError')
-  if (err._tag === 'DecodeError') t.true(err.issues.some((i) => i.path.startsWith('[0]') && i.path.includes('boss')), JSON.stringify(err.issues))
+  if (err._tag === 'DecodeError')
+    t.true(
+      err.issues.some((i) => i.path.startsWith('[0]') && i.path.includes('boss')),
+      JSON.stringify(err.issues)
+    )
 })
 
 test('decode(codec) on projected rows, with a transforming codec', (t) => {
@@ -827,9 +887,23 @@ test('decode(codec) on projected rows, with a transforming codec', (t) => {
   )
   const labels: string[] = unwrap(s.run(pipe(base, decode(Label), all)))
   t.deepEqual(labels, ['Ann:3', 'Bob:1', 'Cleo:1'])
-  const bad = unwrapLeft(s.run(pipe(select(users), columns({ name: users.name, city: users.city }), orderBy(users.id), decode(iot.type({ name: iot.string, city: iot.string })), all)))
+  const bad = unwrapLeft(
+    s.run(
+      pipe(
+        select(users),
+        columns({ name: users.name, city: users.city }),
+        orderBy(users.id),
+        decode(iot.type({ name: iot.string, city: iot.string })),
+        all
+      )
+    )
+  )
   t.is(bad._tag, 'DecodeError')
-  if (bad._tag === 'DecodeError') t.deepEqual(bad.issues.map((i) => i.path), ['[2].city'])
+  if (bad._tag === 'DecodeError')
+    t.deepEqual(
+      bad.issues.map((i) => i.path),
+      ['[2].city']
+    )
 })
 
 test('decode with one on a joined query', (t) => {
@@ -856,8 +930,24 @@ test('row types: exact nesting and nullability per join kind, flat projections',
   const right = rowsOf(pipe(select(users), rightJoin(tags, eq(tags.userId, users.id)), all))
   const full = rowsOf(pipe(select(users), fullJoin(tags, eq(tags.userId, users.id)), all))
   const self = rowsOf(pipe(select(employees), leftJoin(boss, eq(employees.bossId, boss.id)), all))
-  const flat = rowsOf(pipe(select(employees), join(boss, eq(employees.bossId, boss.id)), columns({ name: employees.name, bossId: employees.bossId, boss: boss.name }), filter(eq(employees.id, 2)), all))
-  const totals = rowsOf(pipe(select(employees), columns({ n: countAll(), s: sum(employees.salary), m: max(employees.name), r: rank({ orderBy: [employees.dept] }) }), groupBy(employees.dept), orderBy(employees.dept), all))
+  const flat = rowsOf(
+    pipe(
+      select(employees),
+      join(boss, eq(employees.bossId, boss.id)),
+      columns({ name: employees.name, bossId: employees.bossId, boss: boss.name }),
+      filter(eq(employees.id, 2)),
+      all
+    )
+  )
+  const totals = rowsOf(
+    pipe(
+      select(employees),
+      columns({ n: countAll(), s: sum(employees.salary), m: max(employees.name), r: rank({ orderBy: [employees.dept] }) }),
+      groupBy(employees.dept),
+      orderBy(employees.dept),
+      all
+    )
+  )
   const exactInner: Equals<typeof inner, Array<{ users: U; tags: T }>> = true
   const exactLeft: Equals<typeof left, Array<{ users: U; tags: T | null }>> = true
   const exactRight: Equals<typeof right, Array<{ users: U | null; tags: T }>> = true
@@ -868,7 +958,13 @@ test('row types: exact nesting and nullability per join kind, flat projections',
   // @ts-expect-error a left join's table is not always there
   const wrong: Equals<typeof left, Array<{ users: U; tags: T }>> = true
   t.true(exactInner && exactLeft && exactRight && exactFull && exactSelf && exactFlat && exactTotals && wrong)
-  t.deepEqual(inner.map((r) => [r.users.id, r.tags.id]), [[2, 1], [4, 2]])
+  t.deepEqual(
+    inner.map((r) => [r.users.id, r.tags.id]),
+    [
+      [2, 1],
+      [4, 2]
+    ]
+  )
   t.is(left.length, 4)
   t.is(right.length, 3)
   t.is(full.length, 5)

@@ -101,7 +101,11 @@ const condition = (rand: () => number): Cond => {
     () => lt(wide.e, n / 3),
     () => lte(wide.id, n),
     () => between(wide.b, n, n + 50),
-    () => inArray(wide.id, Array.from({ length: 1 + Math.floor(rand() * 8) }, (_, i) => n + i)),
+    () =>
+      inArray(
+        wide.id,
+        Array.from({ length: 1 + Math.floor(rand() * 8) }, (_, i) => n + i)
+      ),
     () => isNull(wide.a),
     () => isNotNull(wide.c),
     () => eq(wide.f, rand() < 0.5),
@@ -130,12 +134,12 @@ const queryFor = (rand: () => number): Query<unknown> => {
   const order = pick(rand, [undefined, asc(wide.id), desc(wide.b), asc(wide.d)])
   if (order !== undefined) q = pipe(q, orderBy(order))
   const terminal = rand()
-  if (terminal < 0.15) return pipe(q, count) as Query<unknown>
-  if (terminal < 0.3) return pipe(q, first) as Query<unknown>
+  if (terminal < 0.15) return pipe(q, count)
+  if (terminal < 0.3) return pipe(q, first)
   q = pipe(q, limit(Math.floor(rand() * 50)))
   if (rand() < 0.3) q = pipe(q, offset(Math.floor(rand() * 10)))
   const proj = pick(rand, projections)
-  return (proj === undefined ? pipe(q, all) : pipe(q, columns(proj), all)) as Query<unknown>
+  return proj === undefined ? pipe(q, all) : pipe(q, columns(proj), all)
 }
 
 const median = (xs: ReadonlyArray<number>): number => {
@@ -206,7 +210,7 @@ test(`${RUNS.toLocaleString('en')} runs of different query shapes keep the state
   t.log(
     `${RUNS} runs in ${Math.round(elapsed)} ms; ${shapes.size}+ shapes sampled; cache max ${maxCached}/${CACHE_SIZE}; ` +
       `RSS after warm-up ${Math.round(rss[0]! / MB)} MB -> ${Math.round(rss[rss.length - 1]! / MB)} MB (median ${Math.round(median(rss) / MB)} MB); ` +
-      `heap ${Math.round(heap[0]! / MB)} MB -> ${Math.round(heap[heap.length - 1]! / MB)} MB; RSS samples ${rss.map((x) => Math.round(x / MB)).join(", ")} MB`
+      `heap ${Math.round(heap[0]! / MB)} MB -> ${Math.round(heap[heap.length - 1]! / MB)} MB; RSS samples ${rss.map((x) => Math.round(x / MB)).join(', ')} MB`
   )
   t.true(growthRss < 100 * MB, `RSS grew ${Math.round(growthRss / MB)} MB after warm-up`)
   t.true(median(rss) - rss[0]! < 100 * MB, 'the median RSS stays near the warm-up RSS')
@@ -218,11 +222,21 @@ test('a cache of one statement still serves alternating shapes correctly', (t) =
   const db = tempDb({ statementCacheSize: 1 })
   const s = session(db)
   unwrap(s.run(createTable(wide)))
-  unwrap(s.run(insert(wide, [{ b: 1, d: 'x' }, { b: 2, d: 'y' }])))
+  unwrap(
+    s.run(
+      insert(wide, [
+        { b: 1, d: 'x' },
+        { b: 2, d: 'y' }
+      ])
+    )
+  )
   const handle = unwrap(acquire(db))
   for (let i = 0; i < 1_000; i++) {
     t.is(unwrap(s.run(pipe(select(wide), filter(eq(wide.b, 1 + (i % 2))), count))), 1)
-    t.deepEqual(unwrap(s.run(pipe(select(wide), filter(gt(wide.b, 0)), columns({ d: wide.d }), orderBy(asc(wide.d)), all))), [{ d: 'x' }, { d: 'y' }])
+    t.deepEqual(unwrap(s.run(pipe(select(wide), filter(gt(wide.b, 0)), columns({ d: wide.d }), orderBy(asc(wide.d)), all))), [
+      { d: 'x' },
+      { d: 'y' }
+    ])
     if (handle.statements.size > 1) return t.fail(`the cache holds ${handle.statements.size} statements`)
   }
   s.close()
@@ -247,7 +261,21 @@ test('statementCacheSize NaN still bounds the cache (or is refused)', (t) => {
   }
   const handle = unwrap(acquire(db))
   // 600 shapes: IN lists of 1..600 values.
-  for (let n = 1; n <= 600; n++) unwrap(s.run(pipe(select(wide), filter(inArray(wide.id, Array.from({ length: n }, (_, i) => i))), count)))
+  for (let n = 1; n <= 600; n++)
+    unwrap(
+      s.run(
+        pipe(
+          select(wide),
+          filter(
+            inArray(
+              wide.id,
+              Array.from({ length: n }, (_, i) => i)
+            )
+          ),
+          count
+        )
+      )
+    )
   t.true(handle.statements.size <= 256, `the cache holds ${handle.statements.size} statements`)
   s.close()
 })

@@ -256,7 +256,9 @@ test('the model of schema objects is the model introspection reads back from the
     'items',
     {
       id: integer().primaryKey(),
-      parentId: integer('parent_id').notNull().references(() => parents.id, { onDelete: 'cascade', onUpdate: 'restrict' }),
+      parentId: integer('parent_id')
+        .notNull()
+        .references(() => parents.id, { onDelete: 'cascade', onUpdate: 'restrict' }),
       label: text().notNull().default("it's"),
       weight: real().default(-2.5),
       done: boolean().notNull().default(false),
@@ -317,14 +319,23 @@ test('tablesOf collects exported tables (also in a default export or an object),
 test('create table (from an empty database): CREATE TABLE and its indexes; down drops them', async (t) => {
   const posts = table(
     'posts',
-    { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }), title: text().notNull() },
+    {
+      id: integer().primaryKey(),
+      userId: integer('user_id')
+        .notNull()
+        .references(() => users.id, { onDelete: 'cascade' }),
+      title: text().notNull()
+    },
     { indexes: [index('posts_user_idx', ['userId'])] }
   )
   const r = applyCase(t, { before: '', tables: [users, posts] })
   t.deepEqual(tags(r.plan), ['CreateTable', 'CreateTable'])
   t.deepEqual(r.plan.warnings, [])
   t.regex(r.text, /--\s+create table users\n--\s+create table posts\n/)
-  t.regex(r.text, /CREATE TABLE "posts" \([\s\S]*REFERENCES "users" \("id"\) ON DELETE CASCADE[\s\S]*\);\nCREATE INDEX "posts_user_idx" ON "posts" \("user_id"\);/)
+  t.regex(
+    r.text,
+    /CREATE TABLE "posts" \([\s\S]*REFERENCES "users" \("id"\) ON DELETE CASCADE[\s\S]*\);\nCREATE INDEX "posts_user_idx" ON "posts" \("user_id"\);/
+  )
   t.deepEqual(
     live(r.db).map((x) => x.name),
     ['posts', 'users']
@@ -362,7 +373,10 @@ test('add column: ALTER TABLE ADD COLUMN (nullable, or NOT NULL with a constant 
     { _tag: 'AddColumn', table: 'users', column: 'nickname' },
     { _tag: 'AddColumn', table: 'users', column: 'score' }
   ])
-  t.true(r.plan.up.every((s) => s.startsWith('ALTER TABLE "users" ADD COLUMN')), r.plan.up.join('\n'))
+  t.true(
+    r.plan.up.every((s) => s.startsWith('ALTER TABLE "users" ADD COLUMN')),
+    r.plan.up.join('\n')
+  )
   t.deepEqual(r.plan.warnings, [])
   t.deepEqual(
     query(r.db, 'SELECT id, name, email, age, nickname, score FROM users ORDER BY id'),
@@ -372,7 +386,11 @@ test('add column: ALTER TABLE ADD COLUMN (nullable, or NOT NULL with a constant 
 })
 
 test('rename column: only when confirmed; RENAME COLUMN keeps the values, and an index on it follows', async (t) => {
-  const renamed = table('users', { id: integer().primaryKey(), fullName: text('full_name').notNull(), email: text(), age: integer() }, { indexes: [index('users_name_idx', ['fullName'])] })
+  const renamed = table(
+    'users',
+    { id: integer().primaryKey(), fullName: text('full_name').notNull(), email: text(), age: integer() },
+    { indexes: [index('users_name_idx', ['fullName'])] }
+  )
   const r = applyCase(t, {
     before: `${USERS_SQL} CREATE INDEX users_name_idx ON users (name);`,
     tables: [renamed],
@@ -415,8 +433,14 @@ test('a rename that names a missing table or column is a Left saying which', (t)
   exec(db, USERS_SQL)
   const renamed = table('users', { id: integer().primaryKey(), fullName: text('full_name'), email: text(), age: integer() })
   t.regex(unwrapLeft(planMigration(db, [renamed], [{ table: 'nope', from: 'name', to: 'full_name' }])).message, /no table nope/)
-  t.regex(unwrapLeft(planMigration(db, [renamed], [{ table: 'users', from: 'nick', to: 'full_name' }])).message, /database's users has no column nick/)
-  t.regex(unwrapLeft(planMigration(db, [renamed], [{ table: 'users', from: 'name', to: 'fname' }])).message, /schema's users has no column fname/)
+  t.regex(
+    unwrapLeft(planMigration(db, [renamed], [{ table: 'users', from: 'nick', to: 'full_name' }])).message,
+    /database's users has no column nick/
+  )
+  t.regex(
+    unwrapLeft(planMigration(db, [renamed], [{ table: 'users', from: 'name', to: 'fname' }])).message,
+    /schema's users has no column fname/
+  )
 })
 
 /** A rebuild case on the users table: the one operation, its reasons, the rows kept. */
@@ -425,7 +449,10 @@ const rebuildCase = (t: ExecutionContext, after: AnyTable, before = USERS_SQL): 
   t.deepEqual(tags(r.plan), ['RebuildTable'])
   // The 12 steps, less the ones the runner does (foreign keys off, transaction, check).
   t.regex(r.plan.up[0]!, /^CREATE TABLE "_fplite_new_users" \(/)
-  t.regex(r.plan.up.join('\n'), /INSERT INTO "_fplite_new_users" \([^)]*\) SELECT [^\n]* FROM "users"\nDROP TABLE "users"\nALTER TABLE "_fplite_new_users" RENAME TO "users"/)
+  t.regex(
+    r.plan.up.join('\n'),
+    /INSERT INTO "_fplite_new_users" \([^)]*\) SELECT [^\n]* FROM "users"\nDROP TABLE "users"\nALTER TABLE "_fplite_new_users" RENAME TO "users"/
+  )
   t.false(tableNames(r.db).includes('_fplite_new_users'))
   return r
 }
@@ -446,7 +473,12 @@ test('rebuild for a nullability change (both ways), with a warning for the new N
 })
 
 test('rebuild for a default change', async (t) => {
-  const after = table('users', { id: integer().primaryKey(), name: text().notNull(), email: text().default('none'), age: integer().default(18) })
+  const after = table('users', {
+    id: integer().primaryKey(),
+    name: text().notNull(),
+    email: text().default('none'),
+    age: integer().default(18)
+  })
   const r = rebuildCase(t, after)
   t.deepEqual(reasons(r.plan), ["changes column email (default none -> 'none')", 'changes column age (default none -> 18)'])
   t.deepEqual(usersRows(r.db), USERS_ROWS)
@@ -468,22 +500,37 @@ test('rebuild for a type change: values converted by the new affinity', async (t
   t.deepEqual(query(r.db, `SELECT typeof(age) AS kind FROM users ORDER BY id`), [{ kind: 'real' }, { kind: 'real' }])
 })
 
-test('rebuild for an added foreign key with ON DELETE CASCADE: it is in force afterwards', async (t) => {
+test('rebuild for an added foreign key with ON DELETE CASCADE: it is in force afterwards', (t) => {
   const posts = table('posts', {
     id: integer().primaryKey(),
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     title: text().notNull()
   })
   const db = tempDb()
   const dir = tempDir()
-  exec(db, `${USERS_SQL} CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, title TEXT NOT NULL);
-            INSERT INTO posts VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 2, 'c');`)
+  exec(
+    db,
+    `${USERS_SQL} CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, title TEXT NOT NULL);
+            INSERT INTO posts VALUES (1, 1, 'a'), (2, 1, 'b'), (3, 2, 'c');`
+  )
   const plan = unwrap(planMigration(db, [users, posts]))
-  t.deepEqual(plan.operations, [{ _tag: 'RebuildTable', table: 'posts', reasons: ['changes foreign keys'], copy: ['id', 'user_id', 'title'].map((c) => ({ from: c, to: c })), dropped: [] }])
+  t.deepEqual(plan.operations, [
+    {
+      _tag: 'RebuildTable',
+      table: 'posts',
+      reasons: ['changes foreign keys'],
+      copy: ['id', 'user_id', 'title'].map((c) => ({ from: c, to: c })),
+      dropped: []
+    }
+  ])
   writeMigration(dir, '0001_fk', plan)
   unwrap(migrate(db, { dir }))
   t.deepEqual(unwrap(planMigration(db, [users, posts])).operations, [])
-  t.deepEqual(live(db).find((x) => x.name === 'posts')!.foreignKeys, [{ columns: ['user_id'], table: 'users', to: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' }])
+  t.deepEqual(live(db).find((x) => x.name === 'posts')!.foreignKeys, [
+    { columns: ['user_id'], table: 'users', to: ['id'], onDelete: 'CASCADE', onUpdate: 'NO ACTION' }
+  ])
   t.is(query(db, 'SELECT count(*) AS n FROM posts')[0]!.n, 3)
   // The constraint is in force: deleting a user cascades (through the library's connection).
   unwrap(session(db).run(raw(sql`DELETE FROM users WHERE id = ${1}`)))
@@ -491,11 +538,20 @@ test('rebuild for an added foreign key with ON DELETE CASCADE: it is in force af
 })
 
 test('rebuild for an added foreign key fails, and changes nothing, when existing rows violate it', (t) => {
-  const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id), title: text().notNull() })
+  const posts = table('posts', {
+    id: integer().primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    title: text().notNull()
+  })
   const db = tempDb()
   const dir = tempDir()
-  exec(db, `${USERS_SQL} CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, title TEXT NOT NULL);
-            INSERT INTO posts VALUES (1, 1, 'a'), (2, 99, 'orphan');`)
+  exec(
+    db,
+    `${USERS_SQL} CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, title TEXT NOT NULL);
+            INSERT INTO posts VALUES (1, 1, 'a'), (2, 99, 'orphan');`
+  )
   const before = shapes(db)
   writeMigration(dir, '0001_fk', unwrap(planMigration(db, [users, posts])))
   const e = unwrapLeft(migrate(db, { dir }))
@@ -518,7 +574,11 @@ test('rebuild for a dropped column: the other columns kept, a warning about the 
   )
   unwrap(await migrateDown(r.db, { dir: r.dir }))
   t.deepEqual(shapes(r.db), r.before)
-  t.deepEqual(usersRows(r.db), USERS_ROWS.map((u) => ({ ...u, age: null })), 'down brings the column back, empty')
+  t.deepEqual(
+    usersRows(r.db),
+    USERS_ROWS.map((u) => ({ ...u, age: null })),
+    'down brings the column back, empty'
+  )
 })
 
 test('no warning for a dropped column of an empty table', (t) => {
@@ -547,8 +607,12 @@ test('rebuild for STRICT, both ways', async (t) => {
   fails(t, () => exec(r.db, `INSERT INTO users (name, age) VALUES ('x', 'not a number')`), /cannot store TEXT value in INTEGER column/)
   await downAndUp(t, r)
 
-  const back = rebuildCase(t, users, `CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, age INTEGER) STRICT;
-    INSERT INTO users (id, name, email, age) VALUES (1, 'Ada', 'ada@x.io', 36), (2, 'Alan', NULL, 41);`)
+  const back = rebuildCase(
+    t,
+    users,
+    `CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, age INTEGER) STRICT;
+    INSERT INTO users (id, name, email, age) VALUES (1, 'Ada', 'ada@x.io', 36), (2, 'Alan', NULL, 41);`
+  )
   t.deepEqual(reasons(back.plan), ['stops being STRICT'])
   t.false(live(back.db)[0]!.strict)
 })
@@ -580,7 +644,11 @@ test('several changes to one table are one rebuild, with every reason; a confirm
     email: text().notNull().default(''),
     joined: text().notNull().default('2024-01-01')
   })
-  const r = applyCase(t, { before: USERS_SQL.replace("NULL, 41", "'alan@x.io', 41"), tables: [after], renames: [{ table: 'users', from: 'name', to: 'full_name' }] })
+  const r = applyCase(t, {
+    before: USERS_SQL.replace('NULL, 41', "'alan@x.io', 41"),
+    tables: [after],
+    renames: [{ table: 'users', from: 'name', to: 'full_name' }]
+  })
   t.deepEqual(tags(r.plan), ['RebuildTable'])
   t.deepEqual(reasons(r.plan), [
     "changes column email (becomes NOT NULL, default none -> '')",
@@ -609,9 +677,13 @@ test('a column ALTER cannot add (NOT NULL without default, UNIQUE, defaultNow) i
 
 test('add and drop index, and an index whose columns changed (dropped first, created after)', async (t) => {
   const before = `${USERS_SQL} CREATE INDEX users_email_idx ON users (email); CREATE INDEX users_name_idx ON users (name);`
-  const after = table('users', { id: integer().primaryKey(), name: text().notNull(), email: text(), age: integer() }, {
-    indexes: [index('users_age_idx', ['age']), uniqueIndex('users_name_idx', ['name', 'email'])]
-  })
+  const after = table(
+    'users',
+    { id: integer().primaryKey(), name: text().notNull(), email: text(), age: integer() },
+    {
+      indexes: [index('users_age_idx', ['age']), uniqueIndex('users_name_idx', ['name', 'email'])]
+    }
+  )
   const r = applyCase(t, { before, tables: [after] })
   t.deepEqual(r.plan.operations, [
     { _tag: 'DropIndex', table: 'users', index: 'users_email_idx' },
@@ -625,13 +697,10 @@ test('add and drop index, and an index whose columns changed (dropped first, cre
     'CREATE INDEX "users_age_idx" ON "users" ("age")',
     'CREATE UNIQUE INDEX "users_name_idx" ON "users" ("name", "email")'
   ])
-  t.deepEqual(
-    live(r.db)[0]!.indexes,
-    [
-      { name: 'users_age_idx', columns: ['age'], unique: false },
-      { name: 'users_name_idx', columns: ['name', 'email'], unique: true }
-    ]
-  )
+  t.deepEqual(live(r.db)[0]!.indexes, [
+    { name: 'users_age_idx', columns: ['age'], unique: false },
+    { name: 'users_name_idx', columns: ['name', 'email'], unique: true }
+  ])
   t.deepEqual(usersRows(r.db), USERS_ROWS)
   await downAndUp(t, r)
 })
@@ -681,12 +750,16 @@ const FAMILY_SQL = `CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NU
 const familyTables = (parent: AnyTable & { readonly id: typeof users.id }) => {
   const posts = table('posts', {
     id: integer().primaryKey(),
-    userId: integer('user_id').notNull().references(() => parent.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => parent.id, { onDelete: 'cascade' }),
     title: text().notNull()
   })
   const comments = table('comments', {
     id: integer().primaryKey(),
-    postId: integer('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
+    postId: integer('post_id')
+      .notNull()
+      .references(() => posts.id, { onDelete: 'cascade' }),
     body: text().notNull()
   })
   const profiles = table('profiles', { userId: integer('user_id').references(() => parent.id, { onDelete: 'set null' }), bio: text() })
@@ -707,7 +780,10 @@ test('rebuilding a parent never fires ON DELETE CASCADE (or SET NULL): the child
   const rebuilt = table('users', { id: integer().primaryKey(), name: text().notNull(), email: text(), age: integer().notNull().default(0) })
   const tables = familyTables(rebuilt)
   const plan = unwrap(planMigration(db, tables))
-  t.deepEqual(plan.operations.map((o) => `${o._tag} ${'table' in o ? o.table : ''}`), ['RebuildTable users'])
+  t.deepEqual(
+    plan.operations.map((o) => `${o._tag} ${'table' in o ? o.table : ''}`),
+    ['RebuildTable users']
+  )
   t.true(plan.up.includes('DROP TABLE "users"'))
   writeMigration(dir, '0001_rebuild_users', plan)
 
@@ -715,7 +791,14 @@ test('rebuilding a parent never fires ON DELETE CASCADE (or SET NULL): the child
   const control = tempDb()
   exec(control, FAMILY_SQL)
   exec(control, `PRAGMA foreign_keys = ON; BEGIN; ${plan.up.join(';\n')}; COMMIT;`)
-  t.deepEqual(familyRows(control), { posts: [], comments: [], profiles: [{ user_id: null, bio: 'first' }, { user_id: null, bio: 'second' }] })
+  t.deepEqual(familyRows(control), {
+    posts: [],
+    comments: [],
+    profiles: [
+      { user_id: null, bio: 'first' },
+      { user_id: null, bio: 'second' }
+    ]
+  })
 
   t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_rebuild_users'])
   t.deepEqual(familyRows(db), rows, 'no child row was deleted or nulled')
@@ -777,15 +860,23 @@ test('a WITHOUT ROWID table with an INTEGER PRIMARY KEY is in sync right after c
 
 test('introspection resolves `REFERENCES parent` without columns to the parent’s primary key', (t) => {
   const db = tempDb()
-  exec(db, `CREATE TABLE parent (code TEXT PRIMARY KEY NOT NULL); CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT REFERENCES parent);`)
-  t.deepEqual(live(db).find((x) => x.name === 'child')!.foreignKeys, [{ columns: ['code'], table: 'parent', to: ['code'], onDelete: 'NO ACTION', onUpdate: 'NO ACTION' }])
+  exec(
+    db,
+    `CREATE TABLE parent (code TEXT PRIMARY KEY NOT NULL); CREATE TABLE child (id INTEGER PRIMARY KEY, code TEXT REFERENCES parent);`
+  )
+  t.deepEqual(live(db).find((x) => x.name === 'child')!.foreignKeys, [
+    { columns: ['code'], table: 'parent', to: ['code'], onDelete: 'NO ACTION', onUpdate: 'NO ACTION' }
+  ])
 })
 
 test('a rebuild keeps the triggers of the table (12-step procedure, step 8)', (t) => {
   const db = tempDb()
   const dir = tempDir()
-  exec(db, `${USERS_SQL} CREATE TABLE audit (line TEXT);
-    CREATE TRIGGER users_audit AFTER INSERT ON users BEGIN INSERT INTO audit VALUES (new.name); END;`)
+  exec(
+    db,
+    `${USERS_SQL} CREATE TABLE audit (line TEXT);
+    CREATE TRIGGER users_audit AFTER INSERT ON users BEGIN INSERT INTO audit VALUES (new.name); END;`
+  )
   const after = table('users', { id: integer().primaryKey(), name: text().notNull(), email: text(), age: integer().notNull().default(0) })
   writeMigration(dir, '0001_rebuild', unwrap(planMigration(db, [after, table('audit', { line: text() })])))
   unwrap(migrate(db, { dir }))
@@ -826,7 +917,10 @@ const write = (dir: string, file: string, text: string): string => {
 test('migrate creates _lite_migr even when nothing is pending; a missing folder is Left MigrationError', (t) => {
   const db = tempDb()
   t.deepEqual(unwrap(migrate(db, { dir: tempDir() })), { applied: [], outOfOrder: [] })
-  t.deepEqual(query(db, `PRAGMA table_info(_lite_migr)`).map((c) => c.name), ['name', 'checksum', 'applied_at'])
+  t.deepEqual(
+    query(db, `PRAGMA table_info(_lite_migr)`).map((c) => c.name),
+    ['name', 'checksum', 'applied_at']
+  )
   const missing = path.join(tempDir(), 'no-such-folder')
   const e = unwrapLeft(migrate(db, { dir: missing }))
   t.is(e._tag, 'MigrationError')
@@ -838,8 +932,16 @@ test('migrate creates _lite_migr even when nothing is pending; a missing folder 
 test('pending migrations apply in name order, in one go, and are recorded with their checksum and time', (t) => {
   const db = tempDb()
   const dir = tempDir()
-  write(dir, '0002_posts.sql', `CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));\n-- down\nDROP TABLE posts;\n`)
-  write(dir, '0001_users.sql', `-- the first one\nCREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO users (name) VALUES ('a;b');\n`)
+  write(
+    dir,
+    '0002_posts.sql',
+    `CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));\n-- down\nDROP TABLE posts;\n`
+  )
+  write(
+    dir,
+    '0001_users.sql',
+    `-- the first one\nCREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO users (name) VALUES ('a;b');\n`
+  )
   write(dir, 'README.md', 'not a migration')
   write(dir, 'types.d.ts', 'export {}')
   const started = new Date().toISOString()
@@ -871,7 +973,11 @@ test('a migration failing halfway: nothing is applied, the database is unchanged
   const dir = tempDir()
   exec(db, USERS_SQL)
   write(dir, '0001_ok.sql', `CREATE TABLE tags (id INTEGER PRIMARY KEY, label TEXT);\nINSERT INTO tags (label) VALUES ('x');\n`)
-  write(dir, '0002_bad.sql', `ALTER TABLE users ADD COLUMN nickname TEXT;\nUPDATE users SET nickname = name;\nINSERT INTO nowhere VALUES (1);\nDROP TABLE users;\n`)
+  write(
+    dir,
+    '0002_bad.sql',
+    `ALTER TABLE users ADD COLUMN nickname TEXT;\nUPDATE users SET nickname = name;\nINSERT INTO nowhere VALUES (1);\nDROP TABLE users;\n`
+  )
   const before = shapes(db)
   const e = unwrapLeft(migrate(db, { dir }))
   t.is(e._tag, 'MigrationError')
@@ -928,7 +1034,11 @@ test('migrateDown steps back one migration at a time, running its -- down part; 
   const db = tempDb()
   const dir = tempDir()
   write(dir, '0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n-- down\nDROP TABLE a;\n')
-  write(dir, '0002_b.sql', 'CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE INDEX b_id ON b (id);\n\n  -- DOWN  \nDROP INDEX b_id;\nDROP TABLE b;\n')
+  write(
+    dir,
+    '0002_b.sql',
+    'CREATE TABLE b (id INTEGER PRIMARY KEY);\nCREATE INDEX b_id ON b (id);\n\n  -- DOWN  \nDROP INDEX b_id;\nDROP TABLE b;\n'
+  )
   unwrap(migrate(db, { dir }))
   t.deepEqual(unwrap(await migrateDown(db, { dir })), { reverted: '0002_b' })
   t.deepEqual(
@@ -1035,8 +1145,16 @@ export const down = (op) => op.dropTable('notes')
 
 test('module migrations that fail: a throw, a failing statement, a Promise, no up, a file that does not load: nothing applied', async (t) => {
   const cases: ReadonlyArray<[string, string, RegExp]> = [
-    ['throws', `export function up(op) { op.execute('CREATE TABLE x (id INTEGER)'); throw new Error('boom') }`, /Migration 0002_throws threw in up\(op\): boom; nothing was applied/],
-    ['bad_sql', `export function up(op) { op.execute('CREATE TABLE x (id INTEGER)'); op.execute('INSERT INTO nowhere VALUES (1)') }`, /Migration 0002_bad_sql failed at: INSERT INTO nowhere VALUES \(1\)/],
+    [
+      'throws',
+      `export function up(op) { op.execute('CREATE TABLE x (id INTEGER)'); throw new Error('boom') }`,
+      /Migration 0002_throws threw in up\(op\): boom; nothing was applied/
+    ],
+    [
+      'bad_sql',
+      `export function up(op) { op.execute('CREATE TABLE x (id INTEGER)'); op.execute('INSERT INTO nowhere VALUES (1)') }`,
+      /Migration 0002_bad_sql failed at: INSERT INTO nowhere VALUES \(1\)/
+    ],
     ['async', `export async function up(op) { op.execute('CREATE TABLE x (id INTEGER)') }`, /up\(op\) must be synchronous/],
     ['no_up', `export function down(op) {}`, /0002_no_up\.mjs exports no up\(op\) function/],
     ['syntax', `export function up(op) {`, /0002_syntax\.mjs could not be loaded/],
@@ -1061,7 +1179,11 @@ test('module migrations that fail: a throw, a failing statement, a Promise, no u
 test('a module default-exporting { up, down } works too', async (t) => {
   const db = tempDb()
   const dir = tempDir()
-  write(dir, '0001_a.mjs', `export default { up: (op) => op.execute('CREATE TABLE a (id INTEGER PRIMARY KEY)'), down: (op) => op.dropTable('a') }\n`)
+  write(
+    dir,
+    '0001_a.mjs',
+    `export default { up: (op) => op.execute('CREATE TABLE a (id INTEGER PRIMARY KEY)'), down: (op) => op.dropTable('a') }\n`
+  )
   t.deepEqual(unwrap(await migrateAsync(db, { dir })).applied, ['0001_a'])
   t.deepEqual(unwrap(await migrateDown(db, { dir })), { reverted: '0001_a' })
   t.false(tableNames(db).includes('a'))
@@ -1084,7 +1206,7 @@ END;
 `
   const parts = splitStatements(sqlText)
   t.is(parts.length, 3, parts.join('\n----\n'))
-  t.true(parts[0]!.endsWith("`w;` TEXT)"))
+  t.true(parts[0]!.endsWith('`w;` TEXT)'))
   t.is(parts[1], `/* a block; comment */\nINSERT INTO "a;b" (x) VALUES ('1;2')`)
   t.regex(parts[2]!, /^-- trailing; comment\nCREATE TRIGGER t[\s\S]*END$/)
   // Each piece runs as it is.
@@ -1096,15 +1218,25 @@ END;
 })
 
 test('parseSqlMigration splits at the -- down line (any case, CRLF too); without one there is no down part', (t) => {
-  t.deepEqual(parseSqlMigration('CREATE TABLE a (x);\r\n-- Down\r\nDROP TABLE a;\r\n'), { up: ['CREATE TABLE a (x)'], down: ['DROP TABLE a'] })
-  t.deepEqual(parseSqlMigration('CREATE TABLE a (x);\nCREATE TABLE b (x);'), { up: ['CREATE TABLE a (x)', 'CREATE TABLE b (x)'], down: undefined })
+  t.deepEqual(parseSqlMigration('CREATE TABLE a (x);\r\n-- Down\r\nDROP TABLE a;\r\n'), {
+    up: ['CREATE TABLE a (x)'],
+    down: ['DROP TABLE a']
+  })
+  t.deepEqual(parseSqlMigration('CREATE TABLE a (x);\nCREATE TABLE b (x);'), {
+    up: ['CREATE TABLE a (x)', 'CREATE TABLE b (x)'],
+    down: undefined
+  })
   t.deepEqual(parseSqlMigration('CREATE TABLE a (x); -- down the line\n--down\n'), { up: ['CREATE TABLE a (x)'], down: [] })
 })
 
 test('a generated migration file reads well and parses back into the plan’s statements', (t) => {
   const db = tempDb()
   exec(db, `${USERS_SQL} CREATE TABLE gone (id INTEGER PRIMARY KEY); INSERT INTO gone VALUES (1);`)
-  const after = table('users', { id: integer().primaryKey(), name: text().notNull(), email: text().unique() }, { indexes: [index('users_name_idx', ['name'])] })
+  const after = table(
+    'users',
+    { id: integer().primaryKey(), name: text().notNull(), email: text().unique() },
+    { indexes: [index('users_name_idx', ['name'])] }
+  )
   const plan = unwrap(planMigration(db, [after]))
   const body = renderSqlMigration('20240501120000_tidy', plan, new Date('2024-05-01T12:00:00.000Z'))
   const lines = body.split('\n')

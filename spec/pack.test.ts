@@ -250,7 +250,9 @@ test('the tarball holds both builds, their types, the workers, the CLI with its 
     t.true(files.includes(f), `${f} is in the tarball`)
   }
   const unwanted = files.filter((f) =>
-    /^(src|spec|bench|examples|scripts|docs|node_modules|\.tmp|\.ci)\/|\.db(-wal|-shm)?$|\.test\.|\.tgz$|^tsconfig|^eslint\.config|^\.prettier/.test(f)
+    /^(src|spec|bench|examples|scripts|docs|node_modules|\.tmp|\.ci)\/|\.db(-wal|-shm)?$|\.test\.|\.tgz$|^tsconfig|^eslint\.config|^\.prettier/.test(
+      f
+    )
   )
   t.deepEqual(unwanted, [])
   const installed = path.join(app, 'node_modules', 'fp-lite-orm')

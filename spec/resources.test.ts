@@ -15,7 +15,22 @@ import { Worker } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Db } from '../src/index.js'
-import { all, connect, count, createTable, eq, filter, insert, integer, select, session, table, text, transaction, workerPool } from '../src/index.js'
+import {
+  all,
+  connect,
+  count,
+  createTable,
+  eq,
+  filter,
+  insert,
+  integer,
+  select,
+  session,
+  table,
+  text,
+  transaction,
+  workerPool
+} from '../src/index.js'
 import { acquire, openHandleCount } from '../src/conn/registry.js'
 import { PoolInternals } from '../src/pool/pool.js'
 import { tempDbPath, tempDir, unwrap } from './helpers/db.js'
@@ -109,7 +124,10 @@ test.serial('a plain session closed inside a transaction callback: a Left, nothi
   })
   t.true(r !== undefined && E.isLeft(r), `expected a Left, got ${JSON.stringify(r)}`)
   const s = session(connect(db.file))
-  t.deepEqual(unwrap(s.run(pipe(select(held), all))).map((x) => x.note), ['committed'])
+  t.deepEqual(
+    unwrap(s.run(pipe(select(held), all))).map((x) => x.note),
+    ['committed']
+  )
   s.close()
   session(db).close()
   t.is(openHandleCount(), before)
@@ -128,8 +146,14 @@ test.serial('one handle per database per thread: many databases, many sessions, 
   const handles = [...dbs, ...memories].map((db) => unwrap(acquire(db)))
   for (const db of [...dbs, ...memories]) session(db).close()
   t.is(openHandleCount(), before)
-  t.true(handles.every((h) => !h.db.open), 'every handle is closed')
-  t.true(dbs.every((db) => !fs.existsSync(`${db.file}-wal`)), 'every WAL was folded in')
+  t.true(
+    handles.every((h) => !h.db.open),
+    'every handle is closed'
+  )
+  t.true(
+    dbs.every((db) => !fs.existsSync(`${db.file}-wal`)),
+    'every WAL was folded in'
+  )
 })
 
 test.serial('failed opens leave no registry entry and no file descriptor behind', (t) => {
@@ -137,7 +161,12 @@ test.serial('failed opens leave no registry entry and no file descriptor behind'
   const dir = tempDir()
   const junk = path.join(dir, 'junk.db')
   fs.writeFileSync(junk, 'not a database '.repeat(500))
-  const bad: Db[] = [connect(junk), connect(dir), connect(path.join(dir, 'missing', 'x.db')), connect(path.join(dir, 'nope.db'), { readonly: true })]
+  const bad: Db[] = [
+    connect(junk),
+    connect(dir),
+    connect(path.join(dir, 'missing', 'x.db')),
+    connect(path.join(dir, 'nope.db'), { readonly: true })
+  ]
   const fds = procFs ? openFds() : 0
   for (let i = 0; i < 100; i++) {
     for (const db of bad) {
@@ -171,7 +200,14 @@ test.serial('open/close cycles leak no file descriptors', (t) => {
 test.serial('breaking out of a stream releases the statement: the connection is free again', (t) => {
   const db = newDb()
   const s = session(db)
-  unwrap(s.run(insert(held, Array.from({ length: 50 }, (_, i) => ({ note: `n${i}` })))))
+  unwrap(
+    s.run(
+      insert(
+        held,
+        Array.from({ length: 50 }, (_, i) => ({ note: `n${i}` }))
+      )
+    )
+  )
   const it = unwrap(s.stream(pipe(select(held), all)))
   let seen = 0
   for (const _row of it) if (++seen === 3) break
@@ -223,7 +259,11 @@ for (const end of ['exit', 'return', 'terminate', 'busy'] as const) {
     const quick = connect(dbs[0]!.file, { busyTimeoutMs: 50 })
     const s = session(quick)
     t.true(E.isRight(s.run(insert(held, { note: 'main, right after' }))), 'the write lock was released')
-    t.deepEqual(unwrap(s.run(pipe(select(held), all))).map((r) => r.note), ['committed', 'main, right after'], 'the uncommitted row is gone')
+    t.deepEqual(
+      unwrap(s.run(pipe(select(held), all))).map((r) => r.note),
+      ['committed', 'main, right after'],
+      'the uncommitted row is gone'
+    )
     t.is(unwrap(s.run(pipe(select(held), filter(eq(held.note, 'uncommitted, from a worker')), count))), 0)
     s.close()
     t.is(openHandleCount(), mainHandles)
@@ -256,7 +296,10 @@ test.serial('after pool.close() no worker thread remains, even after a reader wa
   t.is(openHandleCount(), mainHandles, 'the pool opens no handle on the calling thread')
 
   await pool.close()
-  t.true(workers.every((w) => w.threadId === -1), 'every worker of the pool has exited')
+  t.true(
+    workers.every((w) => w.threadId === -1),
+    'every worker of the pool has exited'
+  )
   t.true(victim.threadId === -1)
   t.is(workerResources(), resources, `no Worker or MessagePort is left active: ${process.getActiveResourcesInfo().join(', ')}`)
   if (procFs) t.true(await eventually(() => osThreads() <= threads), `OS threads back to ${threads} (now ${osThreads()})`)

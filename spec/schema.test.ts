@@ -94,8 +94,8 @@ assertType<
 >(true)
 
 // A text primary key is required in an insert (only an INTEGER PRIMARY KEY is filled in by SQLite).
-const codes = table('codes', { code: text().primaryKey(), label: text().notNull() })
-assertType<Equals<Insert<typeof codes>, { code: string; label: string }>>(true)
+const _codes = table('codes', { code: text().primaryKey(), label: text().notNull() })
+assertType<Equals<Insert<typeof _codes>, { code: string; label: string }>>(true)
 
 // @ts-expect-error name is required
 insert(users, { email: 'a@b.c' })
@@ -267,7 +267,14 @@ test('rowCodec reports the path of a bad field', (t) => {
     created_at: 'not a date'
   })
   t.true(E.isLeft(bad))
-  const paths = E.isLeft(bad) ? bad.left.map((e) => e.context.map((c) => c.key).filter((k) => k !== '').join('.')) : []
+  const paths = E.isLeft(bad)
+    ? bad.left.map((e) =>
+        e.context
+          .map((c) => c.key)
+          .filter((k) => k !== '')
+          .join('.')
+      )
+    : []
   t.deepEqual(paths, ['active', 'prefs.theme', 'createdAt'])
 })
 

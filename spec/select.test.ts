@@ -100,7 +100,6 @@ const s = setup()
 
 const byId = (id: number) => USERS.find((u) => u.id === id)!
 const rowsOf = (...ids: number[]) => ids.map(byId)
-const idsOf = (rows: ReadonlyArray<{ readonly id: number }>) => rows.map((r) => r.id)
 
 // -------------------------------------------------------------------------------------
 // filter and where
@@ -113,7 +112,14 @@ test('several filters are AND-ed', (t) => {
     sql: `SELECT ${USERS_COLUMNS} FROM "users" WHERE ("users"."age" >= ?) AND ("users"."active" = ?) ORDER BY "users"."id" ASC`,
     params: [18, 1]
   })
-  const three = pipe(select(users), filter(gte(users.age, 18)), filter(eq(users.active, true)), filter(lt(users.age, 40)), orderBy(users.id), all)
+  const three = pipe(
+    select(users),
+    filter(gte(users.age, 18)),
+    filter(eq(users.active, true)),
+    filter(lt(users.age, 40)),
+    orderBy(users.id),
+    all
+  )
   t.deepEqual(unwrap(s.run(three)), rowsOf(1, 6))
 })
 
@@ -140,7 +146,8 @@ test('where(sql`...`) adds a raw condition, AND-ed with filters', (t) => {
 // -------------------------------------------------------------------------------------
 
 test('orderBy asc and desc with several terms', (t) => {
-  const ids = (...terms: Array<ReturnType<typeof asc> | Expr<unknown>>) => unwrap(s.run(pipe(select(users), orderBy(...terms), values(users.id))))
+  const ids = (...terms: Array<ReturnType<typeof asc> | Expr<unknown>>) =>
+    unwrap(s.run(pipe(select(users), orderBy(...terms), values(users.id))))
   t.deepEqual(ids(desc(users.age), asc(users.name)), [4, 1, 5, 6, 2, 3])
   t.deepEqual(ids(desc(users.age), desc(users.name)), [4, 5, 1, 6, 2, 3])
   t.deepEqual(ids(asc(users.city), desc(users.id)), [4, 6, 3, 1, 5, 2])
@@ -148,11 +155,15 @@ test('orderBy asc and desc with several terms', (t) => {
   t.deepEqual(ids(users.city, users.id), [4, 6, 1, 3, 2, 5])
   t.deepEqual(ids(desc(users.createdAt)), [6, 5, 4, 3, 2, 1])
   // orderBy adds to earlier orderBy
-  t.deepEqual(unwrap(s.run(pipe(select(users), orderBy(desc(users.active)), orderBy(desc(users.id)), values(users.id)))), [6, 4, 3, 1, 5, 2])
+  t.deepEqual(
+    unwrap(s.run(pipe(select(users), orderBy(desc(users.active)), orderBy(desc(users.id)), values(users.id)))),
+    [6, 4, 3, 1, 5, 2]
+  )
 })
 
 test('orderBy places NULLs first or last', (t) => {
-  const ids = (...terms: Array<ReturnType<typeof asc> | Expr<unknown>>) => unwrap(s.run(pipe(select(users), orderBy(...terms), values(users.id))))
+  const ids = (...terms: Array<ReturnType<typeof asc> | Expr<unknown>>) =>
+    unwrap(s.run(pipe(select(users), orderBy(...terms), values(users.id))))
   // SQLite's defaults: NULLs first ascending, last descending
   t.deepEqual(ids(asc(users.age), asc(users.id)), [3, 2, 6, 1, 5, 4])
   t.deepEqual(ids(desc(users.age), asc(users.id)), [4, 1, 5, 6, 2, 3])
@@ -160,7 +171,8 @@ test('orderBy places NULLs first or last', (t) => {
   t.deepEqual(ids(desc(users.age, { nulls: 'first' }), asc(users.id)), [3, 4, 1, 5, 6, 2])
   t.deepEqual(ids(asc(users.city, { nulls: 'last' }), desc(users.id)), [6, 3, 1, 5, 2, 4])
   t.is(
-    unwrap(toSQL(pipe(select(users), orderBy(asc(users.age, { nulls: 'last' }), desc(users.city, { nulls: 'first' })), values(users.id)))).sql,
+    unwrap(toSQL(pipe(select(users), orderBy(asc(users.age, { nulls: 'last' }), desc(users.city, { nulls: 'first' })), values(users.id))))
+      .sql,
     'SELECT "users"."id" AS "value" FROM "users" ORDER BY "users"."age" ASC NULLS LAST, "users"."city" DESC NULLS FIRST'
   )
 })
@@ -287,7 +299,13 @@ test('groupBy and having', (t) => {
     { city: 'Paris', n: 2 }
   ])
   // group by two terms
-  const q3 = pipe(select(users), columns({ city: users.city, active: users.active, n: countAll() }), groupBy(users.city, users.active), orderBy(users.city, users.active), all)
+  const q3 = pipe(
+    select(users),
+    columns({ city: users.city, active: users.active, n: countAll() }),
+    groupBy(users.city, users.active),
+    orderBy(users.city, users.active),
+    all
+  )
   t.deepEqual(unwrap(s.run(q3)), [
     { city: null, active: true, n: 1 },
     { city: 'Oslo', active: true, n: 1 },
@@ -319,12 +337,24 @@ test('a failing codec gives Left DecodeError naming the path of the bad field', 
   const err = unwrapLeft(s.run(pipe(select(users), filter(inArray(users.id, [1, 2, 3])), orderBy(users.id), decode(OnlyA), all)))
   t.is(err._tag, 'DecodeError')
   if (err._tag !== 'DecodeError') return
-  t.deepEqual(err.issues.map((i) => i.path), ['[1].name'])
+  t.deepEqual(
+    err.issues.map((i) => i.path),
+    ['[1].name']
+  )
   t.is(err.issues[0]?.actual, 'Bob')
   t.regex(err.message, /\[1\]\.name/)
   // the same for rows that need no decoding by kind
   const flat = unwrapLeft(
-    s.run(pipe(select(users), columns({ id: users.id, name: users.name }), filter(inArray(users.id, [3, 5, 1])), orderBy(users.id), decode(OnlyA), all))
+    s.run(
+      pipe(
+        select(users),
+        columns({ id: users.id, name: users.name }),
+        filter(inArray(users.id, [3, 5, 1])),
+        orderBy(users.id),
+        decode(OnlyA),
+        all
+      )
+    )
   )
   t.like(flat, { _tag: 'DecodeError', issues: [{ path: '[2].name', actual: 'Eve' }] })
   // first and one decode a single row: the path has no index
@@ -346,7 +376,10 @@ test('all', (t) => {
 test('first returns an Option', (t) => {
   t.deepEqual(unwrap(s.run(pipe(select(users), orderBy(desc(users.id)), first))), O.some(byId(6)))
   t.deepEqual(unwrap(s.run(pipe(select(users), filter(eq(users.name, 'nobody')), first))), O.none)
-  t.is(unwrap(toSQL(pipe(select(users), filter(eq(users.id, 1)), first))).sql, `SELECT ${USERS_COLUMNS} FROM "users" WHERE "users"."id" = ? LIMIT 1`)
+  t.is(
+    unwrap(toSQL(pipe(select(users), filter(eq(users.id, 1)), first))).sql,
+    `SELECT ${USERS_COLUMNS} FROM "users" WHERE "users"."id" = ? LIMIT 1`
+  )
 })
 
 test('one: the row, Left NotFound on none, Left TooManyRows on two', (t) => {
@@ -400,7 +433,7 @@ test('exists', (t) => {
   })
 })
 
-test('value(col) is an Option of the first row\'s value', (t) => {
+test("value(col) is an Option of the first row's value", (t) => {
   t.deepEqual(unwrap(s.run(pipe(select(users), filter(eq(users.id, 2)), value(users.name)))), O.some('Bob'))
   t.deepEqual(unwrap(s.run(pipe(select(users), orderBy(desc(users.age)), value(users.age)))), O.some(45))
   // a NULL value of an existing row is Some(null); no row is None
@@ -410,7 +443,10 @@ test('value(col) is an Option of the first row\'s value', (t) => {
   t.deepEqual(unwrap(s.run(pipe(select(users), filter(eq(users.id, 4)), value(users.createdAt)))), O.some(day(4)))
   t.deepEqual(unwrap(s.run(pipe(select(users), filter(eq(users.id, 5)), value(users.active)))), O.some(false))
   t.deepEqual(unwrap(s.run(pipe(select(users), value(countAll())))), O.some(6))
-  t.is(unwrap(toSQL(pipe(select(users), filter(eq(users.id, 2)), value(users.name)))).sql, 'SELECT "users"."name" AS "value" FROM "users" WHERE "users"."id" = ? LIMIT 1')
+  t.is(
+    unwrap(toSQL(pipe(select(users), filter(eq(users.id, 2)), value(users.name)))).sql,
+    'SELECT "users"."name" AS "value" FROM "users" WHERE "users"."id" = ? LIMIT 1'
+  )
 })
 
 test('values(col) lists one value of every row', (t) => {
@@ -452,7 +488,12 @@ test('placeholder in filters', (t) => {
   t.deepEqual(unwrap(s.run(on, { on: true })), [1, 3, 4, 6])
   const after = pipe(select(users), filter(gt(users.createdAt, placeholder('t'))), orderBy(users.id), values(users.id))
   t.deepEqual(unwrap(s.run(after, { t: day(4) })), [5, 6])
-  const range = pipe(select(users), filter(and(gte(users.age, placeholder('lo')), lt(users.age, placeholder('hi')))), orderBy(users.id), values(users.id))
+  const range = pipe(
+    select(users),
+    filter(and(gte(users.age, placeholder('lo')), lt(users.age, placeholder('hi')))),
+    orderBy(users.id),
+    values(users.id)
+  )
   t.deepEqual(unwrap(s.run(range, { lo: 18, hi: 31 })), [1, 5, 6])
 })
 
@@ -548,7 +589,10 @@ test('a wrong-typed param is Left ValidationError', (t) => {
   t.regex(err.message, /users\.id/)
   t.is(unwrapLeft(s.run(pipe(select(users), filter(eq(users.name, placeholder('n'))), all), { n: 5 }))._tag, 'ValidationError')
   t.is(unwrapLeft(s.run(pipe(select(users), filter(eq(users.active, placeholder('a'))), all), { a: 1 }))._tag, 'ValidationError')
-  t.is(unwrapLeft(s.run(pipe(select(users), filter(gt(users.createdAt, placeholder('d'))), all), { d: '2024-01-01' }))._tag, 'ValidationError')
+  t.is(
+    unwrapLeft(s.run(pipe(select(users), filter(gt(users.createdAt, placeholder('d'))), all), { d: '2024-01-01' }))._tag,
+    'ValidationError'
+  )
 })
 
 // DESIGN: "A bound value is encoded and checked exactly as a literal in the same position
@@ -704,7 +748,10 @@ test('columns called name, table and columns work in select, filter and insert',
     table: 't2',
     columns: 1
   })
-  t.deepEqual(unwrap(os.run(pipe(select(odd), filter(gt(odd.columns, placeholder('n'))), orderBy(odd.id), values(odd.name)), { n: 1 })), ['a', 'c'])
+  t.deepEqual(unwrap(os.run(pipe(select(odd), filter(gt(odd.columns, placeholder('n'))), orderBy(odd.id), values(odd.name)), { n: 1 })), [
+    'a',
+    'c'
+  ])
   t.is(
     unwrap(toSQL(pipe(select(odd), filter(eq(odd.table, 'x')), all))).sql,
     'SELECT "odd"."id", "odd"."name", "odd"."table", "odd"."columns" FROM "odd" WHERE "odd"."table" = ?'

@@ -213,7 +213,7 @@ test('POST and GET /users/:id/posts, with 404 for a missing user and 400 for bad
 
   const first = await call('POST', `/users/${id}/posts`, { body: { title: 'Hello', body: 'First post' } })
   t.is(first.status, 201)
-  t.like(first.body as Json, { userId: user.id, title: 'Hello', body: 'First post' })
+  t.like(first.body, { userId: user.id, title: 'Hello', body: 'First post' })
   const second = await call('POST', `/users/${id}/posts`, { body: { title: 'Again' } })
   t.is(second.status, 201)
   t.is((second.body as Json).body, null)
@@ -244,9 +244,20 @@ test('an unknown route is a 404 in the same JSON shape', async (t) => {
 })
 
 test('httpStatus maps every error tag', (t) => {
-  const statuses = (['NotFound', 'ValidationError', 'DecodeError', 'ConstraintError', 'BusyError', 'SqliteError', 'ConnectionError', 'TooManyRows', 'MigrationError', 'UnexpectedError'] as const).map(
-    (tag) => [tag, httpStatus({ _tag: tag, message: 'x' } as DbError)]
-  )
+  const statuses = (
+    [
+      'NotFound',
+      'ValidationError',
+      'DecodeError',
+      'ConstraintError',
+      'BusyError',
+      'SqliteError',
+      'ConnectionError',
+      'TooManyRows',
+      'MigrationError',
+      'UnexpectedError'
+    ] as const
+  ).map((tag) => [tag, httpStatus({ _tag: tag, message: 'x' } as DbError)])
   t.deepEqual(Object.fromEntries(statuses), {
     NotFound: 404,
     ValidationError: 400,

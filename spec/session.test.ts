@@ -81,7 +81,10 @@ test('stream is lazy: nothing runs until iteration, and a bad query is a Left at
   unwrap(s.run(createTable(items)))
   const it = unwrap(s.stream(pipe(select(items), all)))
   unwrap(s.run(insert(items, { label: 'added after stream() was called' })))
-  t.deepEqual([...it].map((r) => r.label), ['added after stream() was called'])
+  t.deepEqual(
+    [...it].map((r) => r.label),
+    ['added after stream() was called']
+  )
 })
 
 test('a failure after streaming has begun is thrown as a DbError value', (t) => {
@@ -102,7 +105,7 @@ test('a failure after streaming has begun is thrown as a DbError value', (t) => 
   )
   t.deepEqual(seen, ['a', 'b'])
   t.true(isDbError(thrown))
-  const err = thrown as unknown as DbError
+  const err = thrown as DbError
   t.is(err._tag, 'DecodeError')
   t.true(err._tag === 'DecodeError' && err.issues[0]?.path === '[2].meta.n')
 })

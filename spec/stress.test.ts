@@ -45,7 +45,7 @@ const within = <A>(p: Promise<A>, ms: number, what: string): Promise<A> =>
       },
       (e: unknown) => {
         clearTimeout(timer)
-        reject(e)
+        reject(e instanceof Error ? e : new Error(String(e)))
       }
     )
   })
@@ -85,10 +85,14 @@ const startThread = (t: ExecutionContext, db: Db, job: StressJob): Participant =
 }
 
 const startProcess = (t: ExecutionContext, file: string, job: StressJob, reportFile: string): Participant => {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'spec/fixtures/stress-child.ts', file, String(BUSY_TIMEOUT_MS), JSON.stringify(job), reportFile], {
-    cwd: repoRoot,
-    stdio: ['pipe', 'pipe', 'pipe']
-  })
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'spec/fixtures/stress-child.ts', file, String(BUSY_TIMEOUT_MS), JSON.stringify(job), reportFile],
+    {
+      cwd: repoRoot,
+      stdio: ['pipe', 'pipe', 'pipe']
+    }
+  )
   t.teardown(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
   })
@@ -126,7 +130,14 @@ test('4 threads and 2 processes in transactions on one file: nothing lost, nothi
   const s = session(db)
   unwrap(s.run(createTable(ledger)))
   unwrap(s.run(createTable(counters)))
-  unwrap(s.run(insert(counters, names.map((writer) => ({ writer, n: 0 })))))
+  unwrap(
+    s.run(
+      insert(
+        counters,
+        names.map((writer) => ({ writer, n: 0 }))
+      )
+    )
+  )
   s.close()
 
   const job = (writer: string, i: number): StressJob => ({ writer, durationMs: DURATION_MS, seed: SEED + i, attempts: ATTEMPTS })
@@ -146,20 +157,30 @@ test('4 threads and 2 processes in transactions on one file: nothing lost, nothi
   t.log(`seed ${SEED} (replay the choices with FUZZ_SEED=${SEED})`)
   t.log(
     reports
-      .map((r) => `${r.writer}: ${r.stats.txns} txns and ${r.stats.reads} reads in ${r.stats.tries} tries (${r.stats.tries - r.stats.txns - r.stats.reads} retries after BusyError), ${r.committed.length} rows in, ${r.deleted.length} out, ${r.aborted.length} rolled back`)
+      .map(
+        (r) =>
+          `${r.writer}: ${r.stats.txns} txns and ${r.stats.reads} reads in ${r.stats.tries} tries (${r.stats.tries - r.stats.txns - r.stats.reads} retries after BusyError), ${r.committed.length} rows in, ${r.deleted.length} out, ${r.aborted.length} rolled back`
+      )
       .join('\n')
   )
 
   // Nothing threw, nothing was left as a Left after retries (no unhandled BusyError), every snapshot agreed.
   for (const r of reports) {
     t.is(r.thrown, undefined, `${r.writer} threw`)
-    t.deepEqual(r.lefts.filter((e) => e._tag === 'BusyError'), [], `${r.writer}: a BusyError survived retryOnBusy`)
+    t.deepEqual(
+      r.lefts.filter((e) => e._tag === 'BusyError'),
+      [],
+      `${r.writer}: a BusyError survived retryOnBusy`
+    )
     t.deepEqual(r.lefts, [], `${r.writer}: no transaction or read ended in a Left`)
     t.deepEqual(r.anomalies, [], `${r.writer}: snapshot reads agreed`)
     t.true(r.stats.txns >= 20, `${r.writer} did real work (${r.stats.txns} transactions)`)
   }
   // The participants overlapped (each ran its full duration, all started together).
-  t.true(reports.every((r) => r.stats.elapsedMs >= DURATION_MS), 'every participant ran for the whole time')
+  t.true(
+    reports.every((r) => r.stats.elapsedMs >= DURATION_MS),
+    'every participant ran for the whole time'
+  )
 
   // Read it back on a fresh connection.
   const check = session(connect(file))
@@ -177,8 +198,16 @@ test('4 threads and 2 processes in transactions on one file: nothing lost, nothi
     t.deepEqual(lost, [], `${r.writer}: committed rows lost`)
     const unexpected = rows.filter((seq) => !expected.includes(seq))
     t.deepEqual(unexpected, [], `${r.writer}: rows that were never committed, or were deleted, or rolled back`)
-    t.deepEqual(r.aborted.filter((seq) => present.has(seq)), [], `${r.writer}: rows of rolled-back transactions`)
-    t.deepEqual(r.failed.filter((seq) => present.has(seq)), [], `${r.writer}: rows of transactions that returned Left`)
+    t.deepEqual(
+      r.aborted.filter((seq) => present.has(seq)),
+      [],
+      `${r.writer}: rows of rolled-back transactions`
+    )
+    t.deepEqual(
+      r.failed.filter((seq) => present.has(seq)),
+      [],
+      `${r.writer}: rows of transactions that returned Left`
+    )
     const n = unwrap(check.run(pipe(select(counters), filter(eq(counters.writer, r.writer)), values(counters.n))))
     t.deepEqual(n, [rows.length], `${r.writer}: the counter matches the rows`)
     total += rows.length

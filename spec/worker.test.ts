@@ -33,10 +33,13 @@ test('a worker thread on the same file gets its own connection and sees committe
   t.not(out.threadId, threadId)
   t.is(out.handlesBefore, 0, "the worker starts with none of the main thread's handles")
   t.is(out.handlesAfter, 1, 'and opens its own on first use')
-  t.deepEqual(out.seen, E.right([
-    { id: 1, body: 'one' },
-    { id: 2, body: 'two' }
-  ]))
+  t.deepEqual(
+    out.seen,
+    E.right([
+      { id: 1, body: 'one' },
+      { id: 2, body: 'two' }
+    ])
+  )
   t.deepEqual(out.wrote, E.right({ changes: 1, lastInsertRowid: 3 }))
   t.deepEqual(out.total, E.right(3))
 

@@ -86,7 +86,15 @@ const setup = () => {
       ])
     )
   )
-  unwrap(s.run(insert(posts, [{ userId: 1, title: 'hello' }, { userId: 1, title: 'again' }, { userId: 2, title: 'mine' }])))
+  unwrap(
+    s.run(
+      insert(posts, [
+        { userId: 1, title: 'hello' },
+        { userId: 1, title: 'again' },
+        { userId: 2, title: 'mine' }
+      ])
+    )
+  )
   return s
 }
 
@@ -158,7 +166,10 @@ test('changed(before, after) updates only the differing fields; nothing changed 
   const edited: Row<typeof users> = { ...ann, age: 31, name: 'Ann' }
   const diff = changed(ann, edited)
   t.deepEqual({ ...diff }, { age: 31 })
-  t.deepEqual(unwrap(toSQL(pipe(update(users), set(diff), filter(eq(users.id, 1))))).sql, 'UPDATE "users" SET "age" = ? WHERE "users"."id" = ?')
+  t.deepEqual(
+    unwrap(toSQL(pipe(update(users), set(diff), filter(eq(users.id, 1))))).sql,
+    'UPDATE "users" SET "age" = ? WHERE "users"."id" = ?'
+  )
   unwrap(s.run(pipe(update(users), set(diff), filter(eq(users.id, 1)))))
   t.is(O.toUndefined(unwrap(s.run(pipe(select(users), filter(eq(users.id, 1)), value(users.age))))), 31)
   // Dates compare by time, json by value.
@@ -189,11 +200,23 @@ test('returning gives typed, decoded rows from insert, update and delete', (t) =
   t.deepEqual(inserted, [
     { id: 4, name: 'Di', email: 'di@x.io', age: null, score: 0, active: true, prefs: { theme: 'light' }, seenAt: null }
   ])
-  const updated = unwrap(s.run(pipe(update(users), set({ active: false }), filter(lt(users.age, 18)), returning({ id: users.id, active: users.active }))))
+  const updated = unwrap(
+    s.run(pipe(update(users), set({ active: false }), filter(lt(users.age, 18)), returning({ id: users.id, active: users.active })))
+  )
   t.deepEqual(updated, [{ id: 2, active: false }])
   const deleted = unwrap(s.run(pipe(deleteFrom(posts), filter(eq(posts.userId, 1)), returning({ title: posts.title }))))
   t.deepEqual(deleted, [{ title: 'hello' }, { title: 'again' }])
-  const many = unwrap(s.run(pipe(insert(posts, [{ userId: 3, title: 'a' }, { userId: 3, title: 'b' }]), returning({ id: posts.id }))))
+  const many = unwrap(
+    s.run(
+      pipe(
+        insert(posts, [
+          { userId: 3, title: 'a' },
+          { userId: 3, title: 'b' }
+        ]),
+        returning({ id: posts.id })
+      )
+    )
+  )
   t.deepEqual(many, [{ id: 4 }, { id: 5 }])
 })
 
@@ -290,7 +313,9 @@ test('raw: sql.join for lists, and identifiers with quotes or spaces are quoted'
   const weird = 'my "odd" table'
   unwrap(s.run(raw(sql`CREATE TABLE ${sql.identifier(weird)} (${sql.identifier('a col')} INTEGER)`)))
   unwrap(s.run(raw(sql`INSERT INTO ${sql.identifier(weird)} VALUES (${1}), (${2}), (${3})`)))
-  const q = raw(sql`SELECT ${sql.identifier('a col')} AS v FROM ${sql.identifier(weird)} WHERE ${sql.identifier('a col')} IN (${sql.join([1, 3])})`)
+  const q = raw(
+    sql`SELECT ${sql.identifier('a col')} AS v FROM ${sql.identifier(weird)} WHERE ${sql.identifier('a col')} IN (${sql.join([1, 3])})`
+  )
   t.deepEqual(unwrap(toSQL(q)), { sql: 'SELECT "a col" AS v FROM "my ""odd"" table" WHERE "a col" IN (?, ?)', params: [1, 3] })
   t.deepEqual(unwrap(s.run(pipe(q, values()))), [1, 3])
   t.is(unwrapLeft(toSQL(raw(sql`SELECT * FROM ${sql.identifier('bad\u0000name')}`)))._tag, 'ValidationError')
@@ -310,9 +335,21 @@ test('bad writes are a clear Left and leave the database exactly as before', (t)
   const cases: Array<[string, ReturnType<typeof update<typeof users>> | ReturnType<typeof insert<typeof users>>, RegExp]> = [
     ['unknown column in set', pipe(update(users), set({ nope: 1 } as never), id1), /unknown column "nope"/],
     ['unknown column in values', insert(users, { name: 'a', email: 'z', nope: 1 } as never), /unknown column "nope"/],
-    ['string into integer', pipe(update(users), set({ age: 'old' as never }), id1), /column age: expected null or a safe integer, got "old"/],
-    ['non-Date into timestamp', pipe(update(users), set({ seenAt: '2024-01-01' as never }), id1), /column seenAt: expected null or a valid Date/],
-    ['json failing its codec', pipe(update(users), set({ prefs: { theme: 7 } as never }), id1), /column prefs: expected null or a value of \{ theme: string \}/],
+    [
+      'string into integer',
+      pipe(update(users), set({ age: 'old' as never }), id1),
+      /column age: expected null or a safe integer, got "old"/
+    ],
+    [
+      'non-Date into timestamp',
+      pipe(update(users), set({ seenAt: '2024-01-01' as never }), id1),
+      /column seenAt: expected null or a valid Date/
+    ],
+    [
+      'json failing its codec',
+      pipe(update(users), set({ prefs: { theme: 7 } as never }), id1),
+      /column prefs: expected null or a value of \{ theme: string \}/
+    ],
     ['missing notNull column', insert(users, { email: 'z' } as never), /missing required column name/],
     ['null into notNull', pipe(update(users), set({ name: null as never }), id1), /column name is NOT NULL, got null/],
     ['NaN', pipe(update(users), set({ age: Number.NaN }), id1), /expected null or a safe integer, got NaN/],

@@ -377,16 +377,11 @@ export const validationError = (message: string, path?: string): ValidationError
   path === undefined ? { _tag: 'ValidationError', message } : { _tag: 'ValidationError', message, path }
 
 export const decodeError = (issues: ReadonlyArray<DecodeIssue>, sql?: string): DecodeError => {
-  const shown = issues
-    .slice(0, 5)
-    .map((i) => `at ${i.path || '(row)'}: expected ${i.expected}, got ${describeValue(i.actual)}`)
+  const shown = issues.slice(0, 5).map((i) => `at ${i.path || '(row)'}: expected ${i.expected}, got ${describeValue(i.actual)}`)
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''
   const message =
-    `A row did not decode: ${shown.join('; ')}${more}. ` +
-    'Check that the stored data matches the schema (or the codec given to decode()).'
-  return sql === undefined
-    ? { _tag: 'DecodeError', message, issues }
-    : { _tag: 'DecodeError', message, issues, sql }
+    `A row did not decode: ${shown.join('; ')}${more}. ` + 'Check that the stored data matches the schema (or the codec given to decode()).'
+  return sql === undefined ? { _tag: 'DecodeError', message, issues } : { _tag: 'DecodeError', message, issues, sql }
 }
 
 export const notFound = (sql?: string): NotFound => ({
@@ -397,9 +392,7 @@ export const notFound = (sql?: string): NotFound => ({
 
 export const tooManyRows = (sql?: string): TooManyRows => ({
   _tag: 'TooManyRows',
-  message:
-    'The query returned more than one row where exactly one was expected (one). ' +
-    'Narrow the filter, or use first or all.',
+  message: 'The query returned more than one row where exactly one was expected (one). ' + 'Narrow the filter, or use first or all.',
   ...(sql === undefined ? {} : { sql })
 })
 
@@ -462,7 +455,7 @@ interface SqliteLikeError {
 }
 
 const isSqliteLike = (u: unknown): u is SqliteLikeError =>
-  u instanceof Error && typeof (u as { code?: unknown }).code === 'string' && ((u as unknown as { code: string }).code.startsWith('SQLITE'))
+  u instanceof Error && typeof (u as { code?: unknown }).code === 'string' && (u as unknown as { code: string }).code.startsWith('SQLITE')
 
 /** `users.email, users.name` (SQLite's constraint message tail) -> table and columns. */
 const parseQualifiedColumns = (tail: string): { table?: string; columns: string[] } => {
@@ -516,7 +509,7 @@ export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly t
     if (e instanceof RangeError || e instanceof TypeError) {
       // better-sqlite3 throws these before SQLite runs anything: values it cannot bind,
       // wrong parameter counts, several statements in one string.
-      return validationError(`The statement was refused before it ran: ${e.message}.${sql === undefined ? "" : ` (in: ${sql})`}`)
+      return validationError(`The statement was refused before it ran: ${e.message}.${sql === undefined ? '' : ` (in: ${sql})`}`)
     }
     return unexpectedError(e, 'The SQLite driver threw')
   }
@@ -545,11 +538,7 @@ export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly t
     })
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return busyError(
-      code,
-      `The database is locked by another connection (${e.message}); retry later, or raise busyTimeoutMs.`,
-      sql
-    )
+    return busyError(code, `The database is locked by another connection (${e.message}); retry later, or raise busyTimeoutMs.`, sql)
   }
   if (context?.path !== undefined && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CANTOPEN'))) {
     return connectionError(context.path, `Cannot open ${context.path}: ${e.message}`, e)
@@ -581,11 +570,13 @@ export const describeValue = (u: unknown): string => {
   if (typeof u === 'object') {
     let s: string
     try {
-      s = JSON.stringify(u) ?? String(u)
+      s = JSON.stringify(u) ?? Object.prototype.toString.call(u)
     } catch {
       s = Object.prototype.toString.call(u)
     }
     return s.length > 60 ? `${s.slice(0, 57)}...` : s
   }
-  return `${String(u)} (${typeof u})`
+  // What is left: a number, a boolean or a symbol.
+  const shown = typeof u === 'number' || typeof u === 'boolean' ? `${u}` : typeof u === 'symbol' ? u.toString() : typeof u
+  return `${shown} (${typeof u})`
 }

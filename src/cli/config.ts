@@ -31,7 +31,8 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
 
 /** Finds and reads the config: `explicit` if given, else the first of CONFIG_NAMES in `cwd`. */
 export const loadConfig = async (cwd: string, explicit?: string): Promise<E.Either<DbError, Config>> => {
-  const file = explicit !== undefined ? path.resolve(cwd, explicit) : CONFIG_NAMES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
+  const file =
+    explicit !== undefined ? path.resolve(cwd, explicit) : CONFIG_NAMES.map((n) => path.join(cwd, n)).find((f) => fs.existsSync(f))
   if (file === undefined || !fs.existsSync(file)) {
     return E.left(
       migrationError(
@@ -48,7 +49,11 @@ export const loadConfig = async (cwd: string, explicit?: string): Promise<E.Eith
   const c = raw as Partial<Record<'db' | 'migrations' | 'schema', unknown>>
   const missing = (['db', 'migrations', 'schema'] as const).filter((k) => typeof c?.[k] !== 'string' || c[k].length === 0)
   if (missing.length > 0) {
-    return E.left(migrationError(`The config file ${file} must name ${missing.map((m) => `"${m}"`).join(', ')} (strings), e.g. ${JSON.stringify(DEFAULT_CONFIG)}.`))
+    return E.left(
+      migrationError(
+        `The config file ${file} must name ${missing.map((m) => `"${m}"`).join(', ')} (strings), e.g. ${JSON.stringify(DEFAULT_CONFIG)}.`
+      )
+    )
   }
   const dir = path.dirname(file)
   return E.right({
@@ -65,7 +70,8 @@ export const loadSchema = async (schema: string): Promise<E.Either<DbError, AnyT
   try {
     const mod = await importFile(schema)
     const tables = tablesOf(mod)
-    if (tables.length === 0) return E.left(migrationError(`The schema module ${schema} exports no tables: export the values table(...) returns.`))
+    if (tables.length === 0)
+      return E.left(migrationError(`The schema module ${schema} exports no tables: export the values table(...) returns.`))
     return E.right(tables)
   } catch (e) {
     return E.left(migrationError(`The schema module ${schema} failed to import: ${errorText(e)}`, undefined, e))

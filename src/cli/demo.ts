@@ -101,8 +101,12 @@ export const orders = table(
   'orders',
   {
     id: integer().primaryKey(),
-    customerId: integer('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
-    productId: integer('product_id').notNull().references(() => products.id, { onDelete: 'restrict' }),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'restrict' }),
     quantity: integer().notNull(),
     unitPrice: real('unit_price').notNull(),
     status: text().notNull().default('paid'),
@@ -146,15 +150,51 @@ const sampleProducts: ReadonlyArray<InsertValues<typeof products>> = [
 
 const sampleOrders: ReadonlyArray<InsertValues<typeof orders>> = [
   { id: 1, customerId: 1, productId: 3, quantity: 1, unitPrice: 45, status: 'delivered', placedAt: day('2024-01-03') },
-  { id: 2, customerId: 1, productId: 1, quantity: 4, unitPrice: 8.5, status: 'delivered', details: { gift: true, note: 'For the team' }, placedAt: day('2024-01-09') },
+  {
+    id: 2,
+    customerId: 1,
+    productId: 1,
+    quantity: 4,
+    unitPrice: 8.5,
+    status: 'delivered',
+    details: { gift: true, note: 'For the team' },
+    placedAt: day('2024-01-09')
+  },
   { id: 3, customerId: 2, productId: 5, quantity: 1, unitPrice: 119, status: 'shipped', placedAt: day('2024-01-17') },
-  { id: 4, customerId: 3, productId: 4, quantity: 1, unitPrice: 189.99, status: 'delivered', details: { gift: false }, placedAt: day('2024-01-22') },
+  {
+    id: 4,
+    customerId: 3,
+    productId: 4,
+    quantity: 1,
+    unitPrice: 189.99,
+    status: 'delivered',
+    details: { gift: false },
+    placedAt: day('2024-01-22')
+  },
   { id: 5, customerId: 3, productId: 2, quantity: 2, unitPrice: 9.75, placedAt: day('2024-02-01') },
   { id: 6, customerId: 2, productId: 6, quantity: 1, unitPrice: 34.5, status: 'cancelled', placedAt: day('2024-02-05') },
-  { id: 7, customerId: 4, productId: 3, quantity: 2, unitPrice: 45, status: 'shipped', details: { gift: true }, placedAt: day('2024-02-14') },
+  {
+    id: 7,
+    customerId: 4,
+    productId: 3,
+    quantity: 2,
+    unitPrice: 45,
+    status: 'shipped',
+    details: { gift: true },
+    placedAt: day('2024-02-14')
+  },
   { id: 8, customerId: 1, productId: 6, quantity: 1, unitPrice: 34.5, placedAt: day('2024-02-20') },
   { id: 9, customerId: 3, productId: 1, quantity: 6, unitPrice: 8.5, status: 'shipped', placedAt: day('2024-03-01') },
-  { id: 10, customerId: 5, productId: 4, quantity: 1, unitPrice: 179.99, status: 'delivered', details: { gift: true, note: 'Happy birthday' }, placedAt: day('2024-03-08') },
+  {
+    id: 10,
+    customerId: 5,
+    productId: 4,
+    quantity: 1,
+    unitPrice: 179.99,
+    status: 'delivered',
+    details: { gift: true, note: 'Happy birthday' },
+    placedAt: day('2024-03-08')
+  },
   { id: 11, customerId: 4, productId: 2, quantity: 3, unitPrice: 9.75, placedAt: day('2024-03-12') },
   { id: 12, customerId: 1, productId: 4, quantity: 1, unitPrice: 189.99, status: 'shipped', placedAt: day('2024-03-19') }
 ]
@@ -177,8 +217,7 @@ const cell = (v: unknown): string => {
 /** One value as a JSON line (Dates become ISO text through their toJSON). */
 const jsonLine = (v: unknown): string => JSON.stringify(v)
 
-const showOption = <A>(o: O.Option<A>, show: (a: A) => string = jsonLine): string =>
-  O.isSome(o) ? `some(${show(o.value)})` : 'none'
+const showOption = <A>(o: O.Option<A>, show: (a: A) => string = jsonLine): string => (O.isSome(o) ? `some(${show(o.value)})` : 'none')
 
 const showLeft = (e: DbError): string => `Left ${e._tag}: ${e.message}`
 
@@ -269,7 +308,11 @@ const steps: ReadonlyArray<Step> = [
   {
     title: 'filter + orderBy: VIP customers by name',
     code: ['pipe(select(customers), filter(eq(customers.vip, true)), orderBy(asc(customers.name)), all)'],
-    run: (s, out) => pipe(s.run(vipCustomers), E.map((rows) => printTable(out, rows)))
+    run: (s, out) =>
+      pipe(
+        s.run(vipCustomers),
+        E.map((rows) => printTable(out, rows))
+      )
   },
   {
     title: 'columns + orderBy + limit: the three dearest products (tags is a json column)',
@@ -277,7 +320,11 @@ const steps: ReadonlyArray<Step> = [
       'pipe(select(products), columns({ sku: products.sku, name: products.name, price: products.price, ... }),',
       '     orderBy(desc(products.price)), limit(3), all)'
     ],
-    run: (s, out) => pipe(s.run(priciest), E.map((rows) => printTable(out, rows)))
+    run: (s, out) =>
+      pipe(
+        s.run(priciest),
+        E.map((rows) => printTable(out, rows))
+      )
   },
   {
     title: 'count and exists',
@@ -307,7 +354,7 @@ const steps: ReadonlyArray<Step> = [
     code: [
       "pipe(select(customers), filter(eq(customers.email, 'grace@example.com')), first)",
       "pipe(select(customers), filter(eq(customers.email, 'nobody@example.com')), first)",
-      'pipe(select(products), filter(eq(products.sku, \'MUG-001\')), one)',
+      "pipe(select(products), filter(eq(products.sku, 'MUG-001')), one)",
       "pipe(select(products), filter(eq(products.sku, 'NOPE')), one)"
     ],
     run: (s, out) =>
@@ -359,7 +406,11 @@ const steps: ReadonlyArray<Step> = [
       '               firstOrder: min(orders.placedAt), lastOrder: max(orders.placedAt) }),',
       '     groupBy(orders.customerId), having(gte(countAll(), 2)), orderBy(desc(revenue)), all)'
     ],
-    run: (s, out) => pipe(s.run(perCustomer), E.map((rows) => printTable(out, rows)))
+    run: (s, out) =>
+      pipe(
+        s.run(perCustomer),
+        E.map((rows) => printTable(out, rows))
+      )
   },
   {
     title: 'contains / startsWith: LIKE with the wildcards escaped (ASCII-case-insensitive)',
@@ -391,7 +442,11 @@ const steps: ReadonlyArray<Step> = [
       'pipe(select(orders), columns({ id: orders.id, status: orders.status, placedAt: orders.placedAt }),',
       "     filter(inArray(orders.status, ['paid', 'shipped'])), orderBy(asc(orders.placedAt)), all)"
     ],
-    run: (s, out) => pipe(s.run(inFlight), E.map((rows) => printTable(out, rows)))
+    run: (s, out) =>
+      pipe(
+        s.run(inFlight),
+        E.map((rows) => printTable(out, rows))
+      )
   },
   {
     title: 'placeholder: one query value, compiled and prepared once, run with different values',
@@ -413,10 +468,7 @@ const steps: ReadonlyArray<Step> = [
   },
   {
     title: 'toSQL: the SQL and parameters of a query value, without running it',
-    code: [
-      'toSQL(ordersOf)',
-      "toSQL(pipe(select(products), filter(contains(products.name, '50%')), first))"
-    ],
+    code: ['toSQL(ordersOf)', "toSQL(pipe(select(products), filter(contains(products.name, '50%')), first))"],
     run: (_s, out) =>
       pipe(
         E.Do,
@@ -448,7 +500,9 @@ const steps: ReadonlyArray<Step> = [
       return pipe(
         E.Do,
         E.bind('vips', () => s.run(pipe(contacts, filter(eq(customers.vip, true)), decode(Contact), all))),
-        E.bind('everyone', () => expectLeft(s.run(pipe(contacts, decode(Contact), all)), 'DecodeError', 'decoding a null city as a string')),
+        E.bind('everyone', () =>
+          expectLeft(s.run(pipe(contacts, decode(Contact), all)), 'DecodeError', 'decoding a null city as a string')
+        ),
         E.map(({ vips, everyone }) => {
           for (const c of vips) out(jsonLine(c))
           out(showLeft(everyone))
@@ -488,7 +542,7 @@ const steps: ReadonlyArray<Step> = [
     title: 'connect(path, { log }): every statement reported with its SQL and parameters',
     code: [
       'const traced = session(connect(file, { log: (e) => out(`log: ${e.sql}  params ${JSON.stringify(e.params)}`) }))',
-      "traced.run(pipe(select(products), filter(gte(products.price, 100)), count))"
+      'traced.run(pipe(select(products), filter(gte(products.price, 100)), count))'
     ],
     run: (_s, out, file) => {
       // The same file on the same thread: this session shares the demo's connection. The
@@ -554,12 +608,7 @@ const steps: ReadonlyArray<Step> = [
 // -------------------------------------------------------------------------------------
 
 /** Inserts the sample rows into a table that is still empty; returns what it did. */
-const seed = <T extends AnyTable>(
-  s: Session,
-  name: string,
-  t: T,
-  rows: ReadonlyArray<InsertValues<T>>
-): E.Either<DbError, string> =>
+const seed = <T extends AnyTable>(s: Session, name: string, t: T, rows: ReadonlyArray<InsertValues<T>>): E.Either<DbError, string> =>
   pipe(
     s.run(pipe(select(t), count)),
     E.chain((n) =>
@@ -579,7 +628,10 @@ const setUp = (db: Db, s: Session, out: Out): E.Either<DbError, void> =>
     // tables but no record of the migration: say so rather than only "already exists".
     E.mapLeft((e): DbError =>
       e._tag === 'MigrationError' && /already exists/.test(e.message)
-        ? { ...e, message: `${e.message}\nThis file holds demo tables that no recorded migration made (an older demo created them): remove it, or run the demo on another path.` }
+        ? {
+            ...e,
+            message: `${e.message}\nThis file holds demo tables that no recorded migration made (an older demo created them): remove it, or run the demo on another path.`
+          }
         : e
     ),
     E.map(({ applied }) =>

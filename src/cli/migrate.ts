@@ -62,7 +62,8 @@ const parse = (args: ReadonlyArray<string>): Parsed => {
     } else if (a === '--rename') {
       const spec = args[++i] ?? ''
       const m = /^([^.=]+)\.([^=]+)=(.+)$/.exec(spec)
-      if (m === null) return { command: undefined, positional, renames, problem: `--rename takes TABLE.OLD=NEW, got ${JSON.stringify(spec)}` }
+      if (m === null)
+        return { command: undefined, positional, renames, problem: `--rename takes TABLE.OLD=NEW, got ${JSON.stringify(spec)}` }
       renames.push({ table: m[1]!, from: m[2]!, to: m[3]! })
     } else if (a.startsWith('--')) return { command: undefined, positional, renames, problem: `unknown option ${a}` }
     else positional.push(a)
@@ -123,7 +124,9 @@ export const runMigrate = async (args: ReadonlyArray<string>, cwd: string, out: 
         const status = migrationStatus(db, { dir: c.migrations })
         if (E.isLeft(status)) return fail(err, status.left)
         if (status.right.pending.length > 0) {
-          err(`fp-lite-orm migrate: ${status.right.pending.length} migration(s) are pending (${status.right.pending.join(', ')}): run \`migrate upgrade\` first, so the new one is diffed against an up-to-date database.`)
+          err(
+            `fp-lite-orm migrate: ${status.right.pending.length} migration(s) are pending (${status.right.pending.join(', ')}): run \`migrate upgrade\` first, so the new one is diffed against an up-to-date database.`
+          )
           return 1
         }
         const tables = await loadSchema(c.schema)
@@ -150,7 +153,9 @@ export const runMigrate = async (args: ReadonlyArray<string>, cwd: string, out: 
         if (r.right.applied.length === 0) out('Nothing to apply: the database is up to date.')
         else {
           out(`Applied ${r.right.applied.length} migration(s):`)
-          r.right.applied.forEach((n) => out(`  ${n}${r.right.outOfOrder.includes(n) ? '   (out of order: it sorts before one applied earlier)' : ''}`))
+          r.right.applied.forEach((n) =>
+            out(`  ${n}${r.right.outOfOrder.includes(n) ? '   (out of order: it sorts before one applied earlier)' : ''}`)
+          )
         }
         return 0
       })
@@ -167,7 +172,11 @@ export const runMigrate = async (args: ReadonlyArray<string>, cwd: string, out: 
         if (E.isLeft(s)) return fail(err, s.left)
         const { applied, pending, edited, missing } = s.right
         out(`Applied (${applied.length}):`)
-        applied.forEach((a) => out(`  ${a.name}   ${a.appliedAt}${edited.includes(a.name) ? '   EDITED since applied' : ''}${missing.includes(a.name) ? '   FILE MISSING' : ''}`))
+        applied.forEach((a) =>
+          out(
+            `  ${a.name}   ${a.appliedAt}${edited.includes(a.name) ? '   EDITED since applied' : ''}${missing.includes(a.name) ? '   FILE MISSING' : ''}`
+          )
+        )
         out(`Pending (${pending.length}):`)
         pending.forEach((n) => out(`  ${n}`))
         return 0

@@ -151,11 +151,10 @@ export const connect = (file: string, options: ConnectOptions = {}): Db => {
   const pragmas = Object.freeze({ ...(options.pragmas ?? {}) })
   // A size that is not a whole number >= 1 falls back to the default (NaN would never evict).
   const wanted = options.statementCacheSize
-  const statementCacheSize = typeof wanted === 'number' && Number.isSafeInteger(wanted) && wanted >= 1 ? wanted : DEFAULT_STATEMENT_CACHE_SIZE
+  const statementCacheSize =
+    typeof wanted === 'number' && Number.isSafeInteger(wanted) && wanted >= 1 ? wanted : DEFAULT_STATEMENT_CACHE_SIZE
   // Descriptors that would open identical handles share one per thread.
-  const key = memory
-    ? `:memory:#${randomUUID()}`
-    : JSON.stringify([resolved, readonly, busyTimeoutMs, pragmas, statementCacheSize])
+  const key = memory ? `:memory:#${randomUUID()}` : JSON.stringify([resolved, readonly, busyTimeoutMs, pragmas, statementCacheSize])
   return Object.freeze({
     _tag: 'Db' as const,
     path: String(file),

@@ -35,7 +35,8 @@ const PRAGMA_VALUE = /^[A-Za-z0-9_.+-]+$/
 /** PRAGMAs take no bound parameters, so names and values are checked before they become SQL. */
 const checkPragmas = (pragmas: Readonly<Record<string, string | number>>): DbError | undefined => {
   for (const [name, value] of Object.entries(pragmas)) {
-    if (!PRAGMA_NAME.test(name)) return validationError(`invalid pragma name ${JSON.stringify(name)}: use letters, digits and _`, `pragmas.${name}`)
+    if (!PRAGMA_NAME.test(name))
+      return validationError(`invalid pragma name ${JSON.stringify(name)}: use letters, digits and _`, `pragmas.${name}`)
     const ok = typeof value === 'number' ? Number.isFinite(value) : typeof value === 'string' && PRAGMA_VALUE.test(value)
     if (!ok) {
       return validationError(

@@ -115,8 +115,7 @@ export interface Plan {
 const sameColumn = (a: ColumnModel, b: ColumnModel): boolean =>
   a.type === b.type && a.notNull === b.notNull && a.default === b.default && a.pk === b.pk
 
-const fkKey = (f: ForeignKeyModel): string =>
-  JSON.stringify([f.columns.map(fold), fold(f.table), f.to.map(fold), f.onDelete, f.onUpdate])
+const fkKey = (f: ForeignKeyModel): string => JSON.stringify([f.columns.map(fold), fold(f.table), f.to.map(fold), f.onDelete, f.onUpdate])
 const uniqueKey = (u: ReadonlyArray<string>): string => JSON.stringify(u.map(fold).sort())
 const indexKey = (i: IndexModel): string => JSON.stringify([i.columns.map(fold), i.unique])
 
@@ -189,7 +188,9 @@ const rebuildSql = (
   const tmp = tempName(table)
   const steps = [create]
   if (copy.length > 0) {
-    steps.push(`INSERT INTO ${q(tmp)} (${copy.map((c) => q(c.to)).join(', ')}) SELECT ${copy.map((c) => q(c.from)).join(', ')} FROM ${q(table)}`)
+    steps.push(
+      `INSERT INTO ${q(tmp)} (${copy.map((c) => q(c.to)).join(', ')}) SELECT ${copy.map((c) => q(c.from)).join(', ')} FROM ${q(table)}`
+    )
   }
   steps.push(`DROP TABLE ${q(table)}`, `ALTER TABLE ${q(tmp)} RENAME TO ${q(table)}`, ...indexes, ...triggers)
   return steps
@@ -225,9 +226,12 @@ export const diff = (
     for (const r of renames) {
       const t = liveByName.get(fold(r.table))
       const w = declared.find((d) => fold(d.name) === fold(r.table))
-      if (t === undefined || w === undefined) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: there is no table ${r.table} in both the database and the schema`)
-      if (!t.columns.some((c) => fold(c.name) === fold(r.from))) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the database's ${r.table} has no column ${r.from}`)
-      if (!w.columns.some((c) => fold(c.name) === fold(r.to))) throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the schema's ${r.table} has no column ${r.to}`)
+      if (t === undefined || w === undefined)
+        throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: there is no table ${r.table} in both the database and the schema`)
+      if (!t.columns.some((c) => fold(c.name) === fold(r.from)))
+        throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the database's ${r.table} has no column ${r.from}`)
+      if (!w.columns.some((c) => fold(c.name) === fold(r.to)))
+        throw migrationError(`--rename ${r.table}.${r.from}=${r.to}: the schema's ${r.table} has no column ${r.to}`)
     }
 
     for (const want of declared) {
@@ -295,14 +299,26 @@ export const diff = (
       const tmp = must(createTableSql(want.statement, { name: tempName(want.name), ifNotExists: false }))
       rebuilt = true
       up.push(...rebuildSql(want.name, tmp.table, tmp.indexes, have.triggers, copy))
-      downSteps.push(rebuildSql(want.name, renameCreate(have.sql, tempName(want.name)), have.indexSql, have.triggers, copy.map((c) => ({ from: c.to, to: c.from }))))
+      downSteps.push(
+        rebuildSql(
+          want.name,
+          renameCreate(have.sql, tempName(want.name)),
+          have.indexSql,
+          have.triggers,
+          copy.map((c) => ({ from: c.to, to: c.from }))
+        )
+      )
       if (dropped.length > 0 && have.rows > 0) {
-        warnings.push(`drops column${dropped.length > 1 ? 's' : ''} ${dropped.map((d) => `${want.name}.${d}`).join(', ')}, which hold data in ${have.rows} row${have.rows === 1 ? '' : 's'}: those values are lost`)
+        warnings.push(
+          `drops column${dropped.length > 1 ? 's' : ''} ${dropped.map((d) => `${want.name}.${d}`).join(', ')}, which hold data in ${have.rows} row${have.rows === 1 ? '' : 's'}: those values are lost`
+        )
       }
       for (const c of want.columns) {
         const before = have.columns.find((x) => fold(renamed.get(x.name) ?? x.name) === fold(c.name))
         if (c.notNull && (before === undefined ? c.default === null : !before.notNull) && have.rows > 0) {
-          warnings.push(`${want.name}.${c.name} becomes NOT NULL${before === undefined ? ' without a default' : ''}: the migration fails if a row of ${want.name} holds NULL there`)
+          warnings.push(
+            `${want.name}.${c.name} becomes NOT NULL${before === undefined ? ' without a default' : ''}: the migration fails if a row of ${want.name} holds NULL there`
+          )
         }
       }
     }
@@ -312,7 +328,10 @@ export const diff = (
       operations.push({ _tag: 'DropTable', table: t.name, rows: t.rows })
       up.push(`DROP TABLE ${q(t.name)}`)
       downSteps.push([t.sql, ...t.indexSql])
-      if (t.rows > 0) warnings.push(`drops table ${t.name}, which holds ${t.rows} row${t.rows === 1 ? '' : 's'}: they are lost (down recreates the table empty)`)
+      if (t.rows > 0)
+        warnings.push(
+          `drops table ${t.name}, which holds ${t.rows} row${t.rows === 1 ? '' : 's'}: they are lost (down recreates the table empty)`
+        )
     }
 
     // A view reading a rebuilt table breaks while the table is swapped: drop every view
@@ -320,7 +339,12 @@ export const diff = (
     if (rebuilt && views.length > 0) {
       const drops = views.map((v) => `DROP VIEW ${q(v.name)}`)
       const creates = views.map((v) => v.sql)
-      return E.right({ operations, up: [...drops, ...up, ...creates], down: [...drops, ...downSteps.reverse().flat(), ...creates], warnings })
+      return E.right({
+        operations,
+        up: [...drops, ...up, ...creates],
+        down: [...drops, ...downSteps.reverse().flat(), ...creates],
+        warnings
+      })
     }
     return E.right({ operations, up, down: downSteps.reverse().flat(), warnings })
   } catch (e) {

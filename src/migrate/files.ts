@@ -32,7 +32,11 @@ export const listMigrations = (dir: string): E.Either<DbError, MigrationFile[]> 
     if (!fs.statSync(dir).isDirectory()) return E.left(migrationError(`The migrations folder ${dir} is not a folder.`))
     entries = fs.readdirSync(dir)
   } catch {
-    return E.left(migrationError(`The migrations folder ${dir} does not exist. Create it (fp-lite-orm migrate init) or point "migrations" at the right place.`))
+    return E.left(
+      migrationError(
+        `The migrations folder ${dir} does not exist. Create it (fp-lite-orm migrate init) or point "migrations" at the right place.`
+      )
+    )
   }
   const files: MigrationFile[] = []
   const seen = new Map<string, string>()

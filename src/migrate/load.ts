@@ -22,7 +22,9 @@ export const importFile = async (file: string): Promise<Record<string, unknown>>
     try {
       ;({ register } = (await import('tsx/esm/api')) as { register: () => unknown })
     } catch {
-      throw new Error(`${file} is TypeScript, and no TypeScript loader is available: install tsx (npm install -D tsx), or compile the file to JavaScript`)
+      throw new Error(
+        `${file} is TypeScript, and no TypeScript loader is available: install tsx (npm install -D tsx), or compile the file to JavaScript`
+      )
     }
     register()
     registered = true

@@ -81,7 +81,7 @@ export interface LiveView {
  * @internal (not in the published declarations, which must not need the driver's types)
  */
 export const liveViews = (db: Database.Database): LiveView[] =>
-  (db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql IS NOT NULL ORDER BY name`).all() as LiveView[])
+  db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql IS NOT NULL ORDER BY name`).all() as LiveView[]
 
 // -------------------------------------------------------------------------------------
 // from schema objects
@@ -131,7 +131,15 @@ export const declaredTable = (t: AnyTable): E.Either<DbError, DeclaredTable> => 
   const foreignKeys: ForeignKeyModel[] = statement.columns.flatMap((c) =>
     c.references === undefined
       ? []
-      : [{ columns: [c.name], table: c.references.table, to: [c.references.column], onDelete: ACTION(c.references.onDelete), onUpdate: ACTION(c.references.onUpdate) }]
+      : [
+          {
+            columns: [c.name],
+            table: c.references.table,
+            to: [c.references.column],
+            onDelete: ACTION(c.references.onDelete),
+            onUpdate: ACTION(c.references.onUpdate)
+          }
+        ]
   )
   return E.right({
     name: statement.name,
@@ -198,7 +206,13 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
     .map((t) => {
       const columns = (db.pragma(`table_xinfo(${quote(t.name)})`) as XInfo[])
         .filter((c) => c.hidden === 0)
-        .map((c) => ({ name: c.name, type: c.type.toUpperCase(), notNull: c.notnull === 1, default: normalizeDefault(c.dflt_value), pk: c.pk }))
+        .map((c) => ({
+          name: c.name,
+          type: c.type.toUpperCase(),
+          notNull: c.notnull === 1,
+          default: normalizeDefault(c.dflt_value),
+          pk: c.pk
+        }))
       const fkRows = db.pragma(`foreign_key_list(${quote(t.name)})`) as ForeignKeyRow[]
       const byId = new Map<number, ForeignKeyRow[]>()
       for (const r of fkRows) byId.set(r.id, [...(byId.get(r.id) ?? []), r])
@@ -216,13 +230,20 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
         }
       })
       const indexList = db.pragma(`index_list(${quote(t.name)})`) as IndexList[]
-      const columnsOf = (index: string) => (db.pragma(`index_info(${quote(index)})`) as Array<{ seqno: number; name: string }>).sort((a, b) => a.seqno - b.seqno).map((r) => r.name)
+      const columnsOf = (index: string) =>
+        (db.pragma(`index_info(${quote(index)})`) as Array<{ seqno: number; name: string }>)
+          .sort((a, b) => a.seqno - b.seqno)
+          .map((r) => r.name)
       const indexes = indexList
         .filter((i) => i.origin === 'c')
         .map((i) => ({ name: i.name, columns: columnsOf(i.name), unique: i.unique === 1 }))
         .sort((a, b) => a.name.localeCompare(b.name))
       const uniques = indexList.filter((i) => i.origin === 'u').map((i) => columnsOf(i.name))
-      const rows = (db.prepare(`SELECT count(*) FROM ${quote(t.name)}`).pluck().get() as number) ?? 0
+      const rows =
+        (db
+          .prepare(`SELECT count(*) FROM ${quote(t.name)}`)
+          .pluck()
+          .get() as number) ?? 0
       return {
         name: t.name,
         columns,
@@ -233,7 +254,10 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
         withoutRowid: t.wr === 1,
         sql: (sqlOf.get('table', t.name) as string | undefined) ?? '',
         indexSql: indexes.map((i) => (sqlOf.get('index', i.name) as string | undefined) ?? '').filter((s) => s !== ''),
-        triggers: db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`).pluck().all(t.name) as string[],
+        triggers: db
+          .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`)
+          .pluck()
+          .all(t.name) as string[],
         rows
       }
     })

@@ -99,7 +99,8 @@ export const migrationOps = (_db: Db, h: Handle, run: (sql: string) => void): Mi
     const declared = must(declaredTable(table))
     const col = tableInfo(table).columns.find((c) => c.key === key)
     const def = declared.definitions.find((d) => d.name === col?.name)
-    if (col === undefined || def === undefined) throw new OpFailure({ _tag: 'MigrationError', message: `addColumn: ${declared.name} has no column ${key}` })
+    if (col === undefined || def === undefined)
+      throw new OpFailure({ _tag: 'MigrationError', message: `addColumn: ${declared.name} has no column ${key}` })
     run(`ALTER TABLE ${q(declared.name)} ADD COLUMN ${must(columnDefinitionSql(def))}`)
   },
   renameColumn: (table, from, to) => {

@@ -174,7 +174,9 @@ const ensureTable = (db: Db, h: Handle): void => {
 }
 
 const appliedRows = (h: Handle): AppliedMigration[] =>
-  (h.db.prepare(`SELECT name, checksum, applied_at AS appliedAt FROM "${MIGRATIONS_TABLE}" ORDER BY applied_at, name`).all() as AppliedMigration[])
+  h.db
+    .prepare(`SELECT name, checksum, applied_at AS appliedAt FROM "${MIGRATIONS_TABLE}" ORDER BY applied_at, name`)
+    .all() as AppliedMigration[]
 
 const statusOf = (files: ReadonlyArray<MigrationFile>, applied: ReadonlyArray<AppliedMigration>): MigrationStatus => {
   const byName = new Map(files.map((f) => [f.name, f]))
@@ -236,7 +238,10 @@ class StepFailure {
 /** Runs `steps` in one transaction with foreign keys off, checked before COMMIT. */
 const inMigrationTransaction = (db: Db, h: Handle, steps: () => void): E.Either<DbError, void> => {
   const raw: Database.Database = h.db
-  if (raw.inTransaction) return E.left(migrationError('Migrations cannot run inside a transaction: they manage their own (foreign keys must be turned off outside it).'))
+  if (raw.inTransaction)
+    return E.left(
+      migrationError('Migrations cannot run inside a transaction: they manage their own (foreign keys must be turned off outside it).')
+    )
   const fkWasOn = (raw.pragma('foreign_keys', { simple: true }) as number) === 1
   raw.pragma('foreign_keys = OFF')
   try {
@@ -245,14 +250,25 @@ const inMigrationTransaction = (db: Db, h: Handle, steps: () => void): E.Either<
       steps()
       const violations = raw.pragma('foreign_key_check') as Array<{ table: string; rowid: number | null; parent: string; fkid: number }>
       if (violations.length > 0) {
-        const shown = violations.slice(0, 5).map((v) => `${v.table} row ${v.rowid ?? '?'} -> ${v.parent}`).join(', ')
-        throw new StepFailure(migrationError(`The migration would leave ${violations.length} foreign key violation(s) (${shown}); nothing was applied.`))
+        const shown = violations
+          .slice(0, 5)
+          .map((v) => `${v.table} row ${v.rowid ?? '?'} -> ${v.parent}`)
+          .join(', ')
+        throw new StepFailure(
+          migrationError(`The migration would leave ${violations.length} foreign key violation(s) (${shown}); nothing was applied.`)
+        )
       }
       logged(db, 'COMMIT', [], () => raw.exec('COMMIT'))
       return E.right(undefined)
     } catch (e) {
       if (raw.inTransaction) raw.exec('ROLLBACK')
-      return E.left(e instanceof StepFailure ? e.error : isDbError(e) ? e : migrationError(`The migration failed: ${e instanceof Error ? e.message : String(e)}; nothing was applied.`, undefined, e))
+      return E.left(
+        e instanceof StepFailure
+          ? e.error
+          : isDbError(e)
+            ? e
+            : migrationError(`The migration failed: ${e instanceof Error ? e.message : String(e)}; nothing was applied.`, undefined, e)
+      )
     }
   } finally {
     if (fkWasOn) raw.pragma('foreign_keys = ON')
@@ -267,7 +283,13 @@ const runStatement = (db: Db, h: Handle, migration: string, sql: string): void =
     // Name the statement without the comments before it, and SQLite's own words once.
     const statement = sql.replace(/^(?:\s*--[^\n]*\n|\s*\/\*[\s\S]*?\*\/)*\s*/, '')
     const reason = e instanceof Error ? e.message : String(e)
-    throw new StepFailure(migrationError(`Migration ${migration} failed at: ${statement}\n  ${reason}\nNothing was applied: the database is as it was.`, migration, e))
+    throw new StepFailure(
+      migrationError(
+        `Migration ${migration} failed at: ${statement}\n  ${reason}\nNothing was applied: the database is as it was.`,
+        migration,
+        e
+      )
+    )
   }
 }
 
@@ -281,7 +303,13 @@ const runModule = (db: Db, h: Handle, name: string, mod: MigrationModule, direct
     }
   } catch (e) {
     if (e instanceof StepFailure) throw e
-    throw new StepFailure(migrationError(`Migration ${name} threw in ${direction}(op): ${e instanceof Error ? e.message : String(e)}; nothing was applied.`, name, e))
+    throw new StepFailure(
+      migrationError(
+        `Migration ${name} threw in ${direction}(op): ${e instanceof Error ? e.message : String(e)}; nothing was applied.`,
+        name,
+        e
+      )
+    )
   }
 }
 
@@ -317,14 +345,18 @@ const apply = (
 }
 
 /** Loads the module migrations of a folder (they are ES modules: loading them is asynchronous). */
-const loadModules = async (files: ReadonlyArray<MigrationFile>, only?: ReadonlySet<string>): Promise<E.Either<DbError, Map<string, MigrationModule>>> => {
+const loadModules = async (
+  files: ReadonlyArray<MigrationFile>,
+  only?: ReadonlySet<string>
+): Promise<E.Either<DbError, Map<string, MigrationModule>>> => {
   const out = new Map<string, MigrationModule>()
   for (const f of files) {
     if (f.kind !== 'module' || (only !== undefined && !only.has(f.name))) continue
     try {
       const mod = (await importFile(f.file)) as Partial<MigrationModule> & { default?: Partial<MigrationModule> }
       const m = typeof mod.up === 'function' ? mod : mod.default
-      if (m === undefined || typeof m.up !== 'function') return E.left(migrationError(`Migration ${f.file} exports no up(op) function.`, f.name))
+      if (m === undefined || typeof m.up !== 'function')
+        return E.left(migrationError(`Migration ${f.file} exports no up(op) function.`, f.name))
       out.set(f.name, m as MigrationModule)
     } catch (e) {
       return E.left(migrationError(`Migration ${f.file} could not be loaded: ${e instanceof Error ? e.message : String(e)}`, f.name, e))
@@ -368,7 +400,11 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
   const { h, files, status } = p.right
   const modules = files.filter((f) => f.kind === 'module' && status.pending.includes(f.name))
   if (modules.length > 0) {
-    return E.left(migrationError(`Pending migrations ${modules.map((m) => m.name).join(', ')} are modules (.ts/.js), which load asynchronously: use await migrateAsync(db, { dir }).`))
+    return E.left(
+      migrationError(
+        `Pending migrations ${modules.map((m) => m.name).join(', ')} are modules (.ts/.js), which load asynchronously: use await migrateAsync(db, { dir }).`
+      )
+    )
   }
   return apply(db, h, files, status, new Map())
 }
@@ -430,16 +466,23 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
  * assert.ok(E.isRight(status) && status.right.pending[0] === '0001_init')
  * ```
  */
-export const migrateDown = async (db: Db, options: MigrateOptions | string): Promise<E.Either<DbError, { readonly reverted: string | undefined }>> => {
+export const migrateDown = async (
+  db: Db,
+  options: MigrateOptions | string
+): Promise<E.Either<DbError, { readonly reverted: string | undefined }>> => {
   const o = optionsOf(options)
   const p = prepare(db, o.dir)
   if (E.isLeft(p)) return p
   const { files, status } = p.right
-  const last = [...status.applied].sort((a, b) => (a.appliedAt === b.appliedAt ? (a.name < b.name ? 1 : -1) : a.appliedAt < b.appliedAt ? 1 : -1))[0]
+  const last = [...status.applied].sort((a, b) =>
+    a.appliedAt === b.appliedAt ? (a.name < b.name ? 1 : -1) : a.appliedAt < b.appliedAt ? 1 : -1
+  )[0]
   if (last === undefined) return E.right({ reverted: undefined })
   const file = files.find((f) => f.name === last.name)
-  if (file === undefined) return E.left(migrationError(`The last applied migration ${last.name} has no file any more: it cannot be undone.`, last.name))
-  if (file.kind === 'sql' && file.down === undefined) return E.left(migrationError(`Migration ${file.name} has no "-- down" part: it cannot be undone automatically.`, file.name))
+  if (file === undefined)
+    return E.left(migrationError(`The last applied migration ${last.name} has no file any more: it cannot be undone.`, last.name))
+  if (file.kind === 'sql' && file.down === undefined)
+    return E.left(migrationError(`Migration ${file.name} has no "-- down" part: it cannot be undone automatically.`, file.name))
   const modules = await loadModules(files, new Set([file.name]))
   if (E.isLeft(modules)) return modules
   const again = prepare(db, o.dir)

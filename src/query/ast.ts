@@ -100,19 +100,7 @@ export interface NotNode {
 
 /** The SQL functions the DSL knows; any other function goes through `sql`. */
 export type FunctionName =
-  | 'count'
-  | 'sum'
-  | 'avg'
-  | 'min'
-  | 'max'
-  | 'date'
-  | 'strftime'
-  | 'coalesce'
-  | 'lower'
-  | 'upper'
-  | 'row_number'
-  | 'rank'
-  | 'dense_rank'
+  'count' | 'sum' | 'avg' | 'min' | 'max' | 'date' | 'strftime' | 'coalesce' | 'lower' | 'upper' | 'row_number' | 'rank' | 'dense_rank'
 
 export interface FunctionNode {
   readonly _tag: 'Function'
@@ -270,7 +258,10 @@ const EXPR_TAGS: ReadonlySet<string> = new Set<ExprNode['_tag']>([
 ])
 
 export const isExprNode = (u: unknown): u is ExprNode =>
-  typeof u === 'object' && u !== null && !(u instanceof Uint8Array) && !(u instanceof Date) &&
+  typeof u === 'object' &&
+  u !== null &&
+  !(u instanceof Uint8Array) &&
+  !(u instanceof Date) &&
   EXPR_TAGS.has((u as { _tag?: unknown })._tag as string)
 
 // -------------------------------------------------------------------------------------
@@ -453,13 +444,7 @@ export interface CreateTableStatement {
  * assert.deepEqual(statements.map((s) => s._tag), ['Select', 'Insert', 'Update', 'Delete', 'Raw', 'CreateTable'])
  * ```
  */
-export type Statement =
-  | SelectStatement
-  | InsertStatement
-  | UpdateStatement
-  | DeleteStatement
-  | RawStatement
-  | CreateTableStatement
+export type Statement = SelectStatement | InsertStatement | UpdateStatement | DeleteStatement | RawStatement | CreateTableStatement
 
 // -------------------------------------------------------------------------------------
 // queries

@@ -100,7 +100,10 @@ export interface Compiled {
 }
 
 class CompileFailure {
-  constructor(readonly message: string, readonly path?: string) {}
+  constructor(
+    readonly message: string,
+    readonly path?: string
+  ) {}
 }
 
 const fail = (message: string): never => {
@@ -348,7 +351,8 @@ const checkJoinNames = (s: SelectStatement): void => {
   const seen = new Set<string>([queryName(s.from)])
   for (const j of s.joins) {
     const name = queryName(j.table)
-    if (seen.has(name)) throw new CompileFailure(`the table ${name} appears twice in the query: give the second one another name with alias(table, 'name')`)
+    if (seen.has(name))
+      throw new CompileFailure(`the table ${name} appears twice in the query: give the second one another name with alias(table, 'name')`)
     seen.add(name)
   }
 }
@@ -357,7 +361,10 @@ const checkJoinNames = (s: SelectStatement): void => {
  * The select list and the fields it yields. A single table's columns are aliased to
  * their keys where the names differ; joined tables' columns nest by query name.
  */
-const selectList = (s: SelectStatement, p: Params): { readonly sql: string; readonly fields: OutputField[]; readonly groups?: OutputGroup[] } => {
+const selectList = (
+  s: SelectStatement,
+  p: Params
+): { readonly sql: string; readonly fields: OutputField[]; readonly groups?: OutputGroup[] } => {
   if (s.selection !== undefined) {
     if (s.selection.length === 0) throw new CompileFailure('columns({}) selects nothing: name at least one column')
     const fields = s.selection.map((f) => outputField(f.key, f.expr))
@@ -379,14 +386,19 @@ const conjunction = (conditions: ReadonlyArray<ExprNode>, p: Params): string =>
 const bodySql = (s: SelectStatement, p: Params): string => {
   checkJoinNames(s)
   let sql = ` FROM ${fromSql(s.from)}`
-  for (const j of s.joins) sql += ` ${JOIN_SQL[j.kind] ?? fail(`unknown join ${JSON.stringify(j.kind)}`)} ${fromSql(j.table)} ON ${exprSql(j.on, p)}`
+  for (const j of s.joins)
+    sql += ` ${JOIN_SQL[j.kind] ?? fail(`unknown join ${JSON.stringify(j.kind)}`)} ${fromSql(j.table)} ON ${exprSql(j.on, p)}`
   if (s.where.length > 0) sql += ` WHERE ${conjunction(s.where, p)}`
   if (s.groupBy.length > 0) sql += ` GROUP BY ${s.groupBy.map((g) => exprSql(g, p)).join(', ')}`
   if (s.having.length > 0) sql += ` HAVING ${conjunction(s.having, p)}`
   return sql
 }
 
-const orderTerms = (terms: ReadonlyArray<OrderTerm>, p: Params, compoundFields?: ReadonlyArray<OutputField & { readonly expr?: ExprNode }>): string =>
+const orderTerms = (
+  terms: ReadonlyArray<OrderTerm>,
+  p: Params,
+  compoundFields?: ReadonlyArray<OutputField & { readonly expr?: ExprNode }>
+): string =>
   `ORDER BY ${terms
     .map((o) => {
       if (o.direction !== 'asc' && o.direction !== 'desc') throw new CompileFailure(`unknown order ${JSON.stringify(o.direction)}`)
@@ -538,14 +550,24 @@ const conflictSql = (c: ConflictClause | undefined, p: Params): string => {
 
 const insertStatements = (s: InsertStatement): CompiledStatement[] => {
   if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
-  const or = s.or === undefined ? '' : s.or === 'replace' ? ' OR REPLACE' : s.or === 'ignore' ? ' OR IGNORE' : fail(`unknown insert mode ${JSON.stringify(s.or)}`)
+  const or =
+    s.or === undefined
+      ? ''
+      : s.or === 'replace'
+        ? ' OR REPLACE'
+        : s.or === 'ignore'
+          ? ' OR IGNORE'
+          : fail(`unknown insert mode ${JSON.stringify(s.or)}`)
   const head = `INSERT${or} INTO ${quoteIdentifier(s.table.name)}`
   // What follows the values is the same for every row: compile it once.
   const tail = new Params()
   const tailSql = conflictSql(s.onConflict, tail) + returningSql(s.returning, tail)
   const compileRow = (row: ReadonlyArray<ExprNode>): CompiledStatement => {
     const p = new Params()
-    const values = s.columns.length === 0 ? ' DEFAULT VALUES' : ` (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (${row.map((c) => exprSql(c, p)).join(', ')})`
+    const values =
+      s.columns.length === 0
+        ? ' DEFAULT VALUES'
+        : ` (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (${row.map((c) => exprSql(c, p)).join(', ')})`
     return p.statement(`${head}${values}${conflictSql(s.onConflict, p)}${returningSql(s.returning, p)}`)
   }
   if (s.columns.length === 0 || tail.slots !== undefined) return s.rows.map(compileRow)
@@ -631,7 +653,8 @@ const rawStatement = (s: RawStatement, mode: ResultMode): CompiledStatement => {
 
 const referenceAction = (what: string, a: string | undefined): string => {
   if (a === undefined) return ''
-  if (!REFERENCE_ACTIONS.has(a)) throw new CompileFailure(`unknown ${what} action ${JSON.stringify(a)} (use cascade, restrict, set null, set default or no action)`)
+  if (!REFERENCE_ACTIONS.has(a))
+    throw new CompileFailure(`unknown ${what} action ${JSON.stringify(a)} (use cascade, restrict, set null, set default or no action)`)
   return ` ${what} ${a.toUpperCase()}`
 }
 
@@ -656,12 +679,16 @@ const columnDefSql = (c: ColumnDef): string => {
  * The DDL of a table and its indexes, as SQL texts: for migrations, which write and
  * rebuild tables. `name` replaces the table's name (a rebuild creates `_new_x` first).
  */
-export const createTableSql = (s: CreateTableStatement, options: { readonly name?: string; readonly ifNotExists?: boolean } = {}): E.Either<DbError, { readonly table: string; readonly indexes: ReadonlyArray<string> }> => {
+export const createTableSql = (
+  s: CreateTableStatement,
+  options: { readonly name?: string; readonly ifNotExists?: boolean } = {}
+): E.Either<DbError, { readonly table: string; readonly indexes: ReadonlyArray<string> }> => {
   try {
     const [create, ...indexes] = createTableStatements({ ...s, name: options.name ?? s.name })
     const table = options.ifNotExists === false ? create!.sql.replace(/^CREATE TABLE IF NOT EXISTS /, 'CREATE TABLE ') : create!.sql
     const fixIndex = (sql: string) => {
-      const withName = options.name === undefined ? sql : sql.replace(` ON ${quoteIdentifier(options.name)} (`, ` ON ${quoteIdentifier(s.name)} (`)
+      const withName =
+        options.name === undefined ? sql : sql.replace(` ON ${quoteIdentifier(options.name)} (`, ` ON ${quoteIdentifier(s.name)} (`)
       return options.ifNotExists === false ? withName.replace(/^CREATE (UNIQUE )?INDEX IF NOT EXISTS /, 'CREATE $1INDEX ') : withName
     }
     return E.right({ table, indexes: indexes.map((i) => fixIndex(i.sql)) })
@@ -701,7 +728,9 @@ const ROW_MODES: ReadonlySet<ResultMode> = new Set<ResultMode>(['all', 'first', 
 
 const compilePreloads = (s: SelectStatement): CompiledPreload[] => {
   if (s.selection !== undefined || s.joins.length > 0 || (s.compound?.length ?? 0) > 0) {
-    throw new CompileFailure('preload works on the rows of select(table): drop columns(...), joins and unions from a query with preload, or load the relation separately')
+    throw new CompileFailure(
+      'preload works on the rows of select(table): drop columns(...), joins and unions from a query with preload, or load the relation separately'
+    )
   }
   return (s.preload ?? []).map(compilePreload)
 }
@@ -709,12 +738,16 @@ const compilePreloads = (s: SelectStatement): CompiledPreload[] => {
 const compilePreload = (pl: PreloadNode): CompiledPreload => {
   const r = pl.relation
   if (r.problems !== undefined && r.problems.length > 0) throw new CompileFailure(`preload ${pl.name}: ${r.problems.join('; ')}`)
-  if (r.sourceKey.kind === 'blob' || r.targetKey.kind === 'blob') throw new CompileFailure(`preload ${pl.name}: a relation cannot be keyed by a blob column`)
+  if (r.sourceKey.kind === 'blob' || r.targetKey.kind === 'blob')
+    throw new CompileFailure(`preload ${pl.name}: a relation cannot be keyed by a blob column`)
   const p = new Params()
   const list = columnList(r.target.columns, true)
   const key = `${quoteIdentifier(queryName(r.target))}.${quoteIdentifier(r.targetKey.name)}`
   // One statement whatever the number of rows: the keys travel as one JSON array.
-  const order = r.targetOrder.length > 0 ? ` ORDER BY ${r.targetOrder.map((c) => `${quoteIdentifier(queryName(r.target))}.${quoteIdentifier(c.name)}`).join(', ')}` : ''
+  const order =
+    r.targetOrder.length > 0
+      ? ` ORDER BY ${r.targetOrder.map((c) => `${quoteIdentifier(queryName(r.target))}.${quoteIdentifier(c.name)}`).join(', ')}`
+      : ''
   const sql = `SELECT ${list} FROM ${fromSql(r.target)} WHERE ${key} IN (SELECT value FROM json_each(?))${order}`
   if (p.values.length > 0) throw new CompileFailure('a preload statement cannot carry parameters')
   return {

@@ -153,8 +153,8 @@ export const except = compound('EXCEPT')
  * ```
  */
 export type Cte<N extends string, A> = { readonly [K in keyof A & string]: Column<A[K], true, false> } & Named<N> & {
-  readonly [TableInfo]: TableInfo
-}
+    readonly [TableInfo]: TableInfo
+  }
 
 /** The CTE's columns: the select's projected fields (or its table's columns), with their kinds. */
 const cteColumns = (s: SelectStatement): Array<{ key: string; kind: ColumnKind }> =>

@@ -101,7 +101,7 @@ export type Operand<T> = Expr<T | null> | T | null
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'ValidationError')
  * ```
  */
-export const placeholder = (name: string): Placeholder => Object.freeze({ _tag: 'Placeholder', name }) as Placeholder
+export const placeholder = (name: string): Placeholder => Object.freeze({ _tag: 'Placeholder', name })
 
 /** A bound parameter holding any value SQLite can store (booleans and Dates are encoded). */
 export const value = (v: unknown): ExprNode => {
@@ -193,8 +193,7 @@ export const operand = (v: unknown, context: ExprNode, mode: 'compare' | 'store'
   return E.isRight(r) ? valueNode(r.right) : invalid(`expected ${r.left}${where(context)}, got ${describeValue(v)}`)
 }
 
-const where = (context: ExprNode): string =>
-  context._tag === 'Column' ? ` for ${context.table}.${context.key}` : ''
+const where = (context: ExprNode): string => (context._tag === 'Column' ? ` for ${context.table}.${context.key}` : '')
 
 /** A placeholder that knows how to encode its value: by the kind of what it is compared with. */
 export const withEncoding = (
@@ -229,8 +228,7 @@ const compare =
     return { _tag: 'Compare', op, left: l, right: operand(right, l) }
   }
 
-const isPlaceholder = (u: unknown): boolean =>
-  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Placeholder'
+const isPlaceholder = (u: unknown): boolean => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Placeholder'
 
 /**
  * `=`; `eq(col, null)` is `IS NULL`. With a placeholder it is `IS ?`, which is `=` for
@@ -439,16 +437,18 @@ export const isNotNull = <T>(e: Expr<T>): Expr<boolean> => ({ _tag: 'IsNull', ex
 
 const inList =
   (negated: boolean) =>
-  <T>(
-    e: Expr<T>,
-    list: ReadonlyArray<Operand<NoInfer<T>>> | Placeholder | SelectQuery<unknown>
-  ): Expr<boolean> => {
+  <T>(e: Expr<T>, list: ReadonlyArray<Operand<NoInfer<T>>> | Placeholder | SelectQuery<unknown>): Expr<boolean> => {
     const n = toNode(e)
     if (Array.isArray(list)) return { _tag: 'In', expr: n, list: list.map((v) => operand(v, n)), negated }
     const node = toNode(list)
     if (node._tag === 'Placeholder') return { _tag: 'In', expr: n, list: withEncoding(node, n, 'compare', { list: true }), negated }
     if (node._tag === 'Subquery') return { _tag: 'In', expr: n, list: [node], negated }
-    return { _tag: 'In', expr: n, list: [invalid(`inArray expects an array, a placeholder or a select, got ${describeValue(list)}`)], negated }
+    return {
+      _tag: 'In',
+      expr: n,
+      list: [invalid(`inArray expects an array, a placeholder or a select, got ${describeValue(list)}`)],
+      negated
+    }
   }
 
 /**
@@ -645,7 +645,7 @@ export const endsWith = likeHelper('endsWith')
  * ```
  */
 export const and = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
-  items.length === 1 ? (toNode(items[0]) as Expr<boolean>) : { _tag: 'And', items: items.map(toNode) }
+  items.length === 1 ? toNode(items[0]) : { _tag: 'And', items: items.map(toNode) }
 
 /**
  * Any of the conditions; `or()` is false.
@@ -669,7 +669,7 @@ export const and = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
  * ```
  */
 export const or = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
-  items.length === 1 ? (toNode(items[0]) as Expr<boolean>) : { _tag: 'Or', items: items.map(toNode) }
+  items.length === 1 ? toNode(items[0]) : { _tag: 'Or', items: items.map(toNode) }
 
 /**
  * `NOT condition`.

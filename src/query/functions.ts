@@ -351,8 +351,7 @@ export interface WindowSpec {
   readonly orderBy?: ReadonlyArray<OrderTerm | Expr<unknown>>
 }
 
-const isOrderTerm = (u: unknown): u is OrderTerm =>
-  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
+const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
 
 /**
  * Any aggregate (or ranking function) over a window: `over(sum(sales.amount), { partitionBy: [sales.region] })`.

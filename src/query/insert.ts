@@ -107,10 +107,7 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(5))
  * ```
  */
-export const insert = <T extends AnyTable>(
-  table: T,
-  rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>
-): InsertQuery<T> => {
+export const insert = <T extends AnyTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T> => {
   const info = tableInfo(table)
   const list: ReadonlyArray<unknown> = Array.isArray(rows) ? rows : [rows]
   const problems: string[] = [...info.problems]
@@ -136,7 +133,8 @@ export const insert = <T extends AnyTable>(
   })
   const written = info.columns.filter((c) => given.has(c.key) || c[ColumnInfo].default !== undefined)
 
-  const cells: ExprNode[][] = problems.length > 0 ? [] : list.map((row, i) => written.map((c) => cell(c, (row as Record<string, unknown>)[c.key], i, problems)))
+  const cells: ExprNode[][] =
+    problems.length > 0 ? [] : list.map((row, i) => written.map((c) => cell(c, (row as Record<string, unknown>)[c.key], i, problems)))
   const codecs = tableCodecs(info.columns)
   const q: InsertQuery<T> = {
     _tag: 'Query',

@@ -18,7 +18,9 @@ type Simplify<A> = { [K in keyof A]: A[K] } & {}
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
 /** What nested preloads add to each related row. */
-type NestedOf<P extends ReadonlyArray<AnyPreload>> = P extends readonly [] ? unknown : UnionToIntersection<{ [K in keyof P]: Added<P[K]> }[number]>
+type NestedOf<P extends ReadonlyArray<AnyPreload>> = P extends readonly []
+  ? unknown
+  : UnionToIntersection<{ [K in keyof P]: Added<P[K]> }[number]>
 
 type Added<P> = P extends Preload<infer N, infer V> ? { [K in N]: V } : never
 
@@ -52,7 +54,11 @@ type Added<P> = P extends Preload<infer N, infer V> ? { [K in N]: V } : never
  * ```
  */
 export type Loaded<R, Nested> =
-  R extends Relation<unknown, infer T, infer C> ? (C extends 'many' ? Array<Simplify<Row<T> & Nested>> : Simplify<Row<T> & Nested> | null) : never
+  R extends Relation<unknown, infer T, infer C>
+    ? C extends 'many'
+      ? Array<Simplify<Row<T> & Nested>>
+      : Simplify<Row<T> & Nested> | null
+    : never
 
 /**
  * A preload: a combinator on selects, which also carries its plain description (for nesting).
@@ -155,12 +161,17 @@ export const preload = <N extends string, R extends AnyRelation, const P extends
   ...nested: P
 ): Preload<N, Loaded<R, NestedOf<P>>> => {
   const node: PreloadNode = { _tag: 'Preload', name, relation: relation.node, nested: nested.map((p) => p.node) }
-  const codecs = Object.assign({}, tableCodecs(tableInfo(relation.target).columns), ...nested.map((p) => p.codecs)) as Record<string, t.Mixed>
+  const codecs = Object.assign({}, tableCodecs(tableInfo(relation.target).columns), ...nested.map((p) => p.codecs)) as Record<
+    string,
+    t.Mixed
+  >
   const apply = <A, Ts>(q: SelectQuery<A, Ts>) => {
     const withNode = { ...q, preload: [...(q.preload ?? []), node] }
-    return (Object.keys(codecs).length === 0
-      ? withNode
-      : { ...withNode, [Codecs]: { ...q[Codecs], columns: { ...q[Codecs]?.columns, ...codecs } } }) as never
+    return (
+      Object.keys(codecs).length === 0
+        ? withNode
+        : { ...withNode, [Codecs]: { ...q[Codecs], columns: { ...q[Codecs]?.columns, ...codecs } } }
+    ) as never
   }
-  return Object.assign(apply, { node, codecs }) as unknown as Preload<N, Loaded<R, NestedOf<P>>>
+  return Object.assign(apply, { node, codecs })
 }

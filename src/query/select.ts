@@ -128,7 +128,8 @@ const joinWith =
     const joined = { ...q, joins: [...q.joins, { _tag: 'Join' as const, kind, table: info.ref, on: toNode(on) }] }
     const codecs = tableCodecs(info.columns)
     const problems = info.problems.length > 0 ? { problems: [...(q.problems ?? []), ...info.problems] } : {}
-    const withCodecs = codecs === undefined ? joined : { ...joined, [Codecs]: { ...q[Codecs], columns: { ...q[Codecs]?.columns, ...codecs } } }
+    const withCodecs =
+      codecs === undefined ? joined : { ...joined, [Codecs]: { ...q[Codecs], columns: { ...q[Codecs]?.columns, ...codecs } } }
     return { ...withCodecs, ...problems } as never
   }
 
@@ -310,8 +311,7 @@ export const desc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last'
   ...(options.nulls === undefined ? {} : { nulls: options.nulls })
 })
 
-const isOrderTerm = (u: unknown): u is OrderTerm =>
-  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
+const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
 
 /**
  * Orders by the terms in turn; a bare expression is ascending. Adds to earlier `orderBy`s.
@@ -734,8 +734,7 @@ export const exists = <A>(q: Readable<A>): Query<boolean> => terminal(q, 'exists
 export function value<V>(e: Expr<V>): <A, Ts>(q: SelectQuery<A, Ts>) => Query<Option<V>>
 export function value<V = unknown>(): <A>(q: RawQuery<A>) => Query<Option<V>>
 export function value<V>(e?: Expr<V>) {
-  return (q: Readable<unknown>): Query<Option<V>> =>
-    terminal(q, 'value', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
+  return (q: Readable<unknown>): Query<Option<V>> => terminal(q, 'value', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
 }
 
 /**
@@ -761,6 +760,5 @@ export function value<V>(e?: Expr<V>) {
 export function values<V>(e: Expr<V>): <A, Ts>(q: SelectQuery<A, Ts>) => Query<V[]>
 export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
 export function values<V>(e?: Expr<V>) {
-  return (q: Readable<unknown>): Query<V[]> =>
-    terminal(q, 'values', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
+  return (q: Readable<unknown>): Query<V[]> => terminal(q, 'values', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
 }

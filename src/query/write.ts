@@ -13,17 +13,7 @@ import { ColumnInfo } from '../schema/column.js'
 import type { AnyTable, ColumnsOf, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
-import type {
-  Assignment,
-  CodecsPart,
-  DeleteStatement,
-  Expr,
-  ExprNode,
-  Field,
-  InsertStatement,
-  Query,
-  UpdateStatement
-} from './ast.js'
+import type { Assignment, CodecsPart, DeleteStatement, Expr, ExprNode, Field, InsertStatement, Query, UpdateStatement } from './ast.js'
 import { Codecs } from './ast.js'
 import type { Placeholder } from './expr.js'
 import { toNode } from './expr.js'
@@ -322,7 +312,7 @@ export const deleteFrom = <T extends AnyTable>(table: T): DeleteQuery<T> => {
  * assert.deepEqual(s.run(visit('ann@x.io')), E.right([{ visits: 2 }]))
  * ```
  */
-export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[ColumnInfo].ref, table: 'excluded' }) as Expr<T>
+export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[ColumnInfo].ref, table: 'excluded' })
 
 /**
  * `set` for an upsert that takes every column from the row that conflicted, except the
@@ -347,7 +337,10 @@ export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.visits))), E.right([0]))   // kept
  * ```
  */
-export const excludedAll = <T extends AnyTable>(table: T, options: { readonly except?: ReadonlyArray<keyof ColumnsOf<T>> } = {}): SetValues<T> => {
+export const excludedAll = <T extends AnyTable>(
+  table: T,
+  options: { readonly except?: ReadonlyArray<keyof ColumnsOf<T>> } = {}
+): SetValues<T> => {
   const info = tableInfo(table)
   const skip = new Set<string>([...info.primaryKey, ...((options.except ?? []) as ReadonlyArray<string>)])
   const out: Record<string, unknown> = {}
@@ -431,7 +424,9 @@ const assignments = (
     if (v === undefined) continue
     const c = cols.get(key)
     if (c === undefined) {
-      problems.push(`${where}: unknown column ${JSON.stringify(key)} (the columns of ${q.statement.table.name} are ${[...cols.keys()].join(', ')})`)
+      problems.push(
+        `${where}: unknown column ${JSON.stringify(key)} (the columns of ${q.statement.table.name} are ${[...cols.keys()].join(', ')})`
+      )
       continue
     }
     const r = columnValue(c, v)
@@ -473,11 +468,13 @@ export const set =
   <T>(values: SetValues<T> | Changed<Row<T>>) =>
   (q: UpdateQuery<T>): UpdateQuery<T> => {
     const s = q.statement
-    const { set: more, problems } = assignments(values as Readonly<Record<string, unknown>>, q, `update ${s.table.name} set`)
+    const { set: more, problems } = assignments(values, q, `update ${s.table.name} set`)
     const fromChanged = typeof values === 'object' && values !== null && ChangedMarker in values
     const empty = more.length === 0 && problems.length === 0 && s.set.length === 0
     if (empty && !fromChanged) {
-      problems.push(`update ${s.table.name}: set() names no column; give at least one (to skip an update when nothing changed, use set(changed(before, after)))`)
+      problems.push(
+        `update ${s.table.name}: set() names no column; give at least one (to skip an update when nothing changed, use set(changed(before, after)))`
+      )
     }
     return { ...q, statement: addProblems({ ...s, set: [...s.set, ...more], ...(empty && fromChanged ? { noop: true } : {}) }, problems) }
   }
@@ -534,9 +531,7 @@ const fieldsOf = (table: AnyTable): Field[] => tableInfo(table).ref.columns.map(
  * ```
  */
 export function returning(): <T>(q: WriteQuery<T>) => Query<Array<Row<T>>>
-export function returning<S extends Readonly<Record<string, Expr<unknown>>>>(
-  fields: S
-): <T>(q: WriteQuery<T>) => Query<Array<Projected<S>>>
+export function returning<S extends Readonly<Record<string, Expr<unknown>>>>(fields: S): <T>(q: WriteQuery<T>) => Query<Array<Projected<S>>>
 export function returning(fields?: Readonly<Record<string, Expr<unknown>>>) {
   return (q: WriteQuery<unknown>): Query<unknown> => {
     const target = q[Codecs]?.target
@@ -613,10 +608,11 @@ export const onConflictDoUpdate =
   }) =>
   (q: InsertQuery<T>): InsertQuery<T> => {
     const s = q.statement
-    const { set: assigned, problems } = assignments(options.set as Readonly<Record<string, unknown>>, q, `insert into ${s.table.name} on conflict do update set`)
+    const { set: assigned, problems } = assignments(options.set, q, `insert into ${s.table.name} on conflict do update set`)
     const target = targetNames(options.target as AnyColumn | AnyColumn[])
     if (target.length === 0) problems.push(`insert into ${s.table.name}: onConflictDoUpdate needs a target (the unique column or columns)`)
-    if (assigned.length === 0 && problems.length === 0) problems.push(`insert into ${s.table.name}: onConflictDoUpdate's set names no column`)
+    if (assigned.length === 0 && problems.length === 0)
+      problems.push(`insert into ${s.table.name}: onConflictDoUpdate's set names no column`)
     const where: ExprNode[] = options.where === undefined ? [] : [toNode(options.where)]
     return { ...q, statement: addProblems({ ...s, onConflict: { _tag: 'DoUpdate', target, set: assigned, where } }, problems) }
   }

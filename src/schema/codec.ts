@@ -54,12 +54,7 @@ export const expectedOf = (kind: ColumnKind, codec?: t.Mixed): string => {
  * Encodes a non-null application value for a column kind. Left carries what was
  * expected, for the caller to turn into a message with a place in it.
  */
-export const encodeValue = (
-  kind: ColumnKind,
-  value: unknown,
-  mode: EncodeMode,
-  codec?: t.Mixed
-): E.Either<string, SqlValue> => {
+export const encodeValue = (kind: ColumnKind, value: unknown, mode: EncodeMode, codec?: t.Mixed): E.Either<string, SqlValue> => {
   switch (kind) {
     case 'integer':
       if (typeof value === 'bigint') return E.right(value)

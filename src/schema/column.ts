@@ -145,9 +145,7 @@ export interface ReferenceOptions {
 }
 
 export type ColumnDefault =
-  | { readonly _tag: 'Value'; readonly value: unknown }
-  | { readonly _tag: 'Thunk'; readonly thunk: () => unknown }
-  | { readonly _tag: 'Now' }
+  { readonly _tag: 'Value'; readonly value: unknown } | { readonly _tag: 'Thunk'; readonly thunk: () => unknown } | { readonly _tag: 'Now' }
 
 /** Everything a column builder records. */
 export interface ColumnConfig {
@@ -193,8 +191,7 @@ declare const ColumnTypes: unique symbol
  * ```
  */
 export interface Column<T, NotNull extends boolean = boolean, Optional extends boolean = boolean>
-  extends ColumnRef,
-    Typed<NotNull extends true ? T : T | null> {
+  extends ColumnRef, Typed<NotNull extends true ? T : T | null> {
   readonly [ColumnInfo]: ColumnInfo
   readonly [ColumnTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
 }
@@ -236,11 +233,12 @@ export type ColumnValue<C> = C extends Column<infer T, infer N, boolean> ? (N ex
 // builders
 // -------------------------------------------------------------------------------------
 
-declare const BuilderTypes: unique symbol
+/** The key of the phantom below (a type only: no such value exists at run time). */
+declare const _builderTypes: unique symbol
 
 /** The type parameters of a builder, for `table()` to read (a phantom: never set). */
 export interface BuilderTypes<T, NotNull extends boolean, Optional extends boolean> {
-  readonly [BuilderTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
+  readonly [_builderTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
 }
 
 /**
@@ -261,8 +259,11 @@ export interface BuilderTypes<T, NotNull extends boolean, Optional extends boole
  * assert.equal(posts.title.table, 'posts')
  * ```
  */
-export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean, Optional extends boolean>
-  extends BuilderTypes<T, NotNull, Optional> {
+export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean, Optional extends boolean> extends BuilderTypes<
+  T,
+  NotNull,
+  Optional
+> {
   readonly _tag: 'ColumnBuilder'
   readonly config: ColumnConfig
   /** PRIMARY KEY. On an integer column it is SQLite's rowid alias, filled in when an insert leaves it out. */
@@ -298,8 +299,12 @@ export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean,
  * assert.equal(events.createdAt.name, 'created_at')
  * ```
  */
-export interface TimestampBuilder<NotNull extends boolean, Optional extends boolean>
-  extends ColumnBuilder<Date, 'timestamp', NotNull, Optional> {
+export interface TimestampBuilder<NotNull extends boolean, Optional extends boolean> extends ColumnBuilder<
+  Date,
+  'timestamp',
+  NotNull,
+  Optional
+> {
   primaryKey(): TimestampBuilder<true, Optional>
   /**
    * NOT NULL: the column reads as `Date`, and an insert must give it (unless it has a default).
@@ -329,10 +334,7 @@ const builder = <T, K extends ColumnKind, N extends boolean, O extends boolean>(
     unique: () => next({ unique: true }),
     default: (value: unknown) =>
       next({
-        default:
-          typeof value === 'function'
-            ? { _tag: 'Thunk', thunk: value as () => unknown }
-            : { _tag: 'Value', value }
+        default: typeof value === 'function' ? { _tag: 'Thunk', thunk: value as () => unknown } : { _tag: 'Value', value }
       }),
     references: (target: () => AnyColumn, options: ReferenceOptions = {}) =>
       next({ references: Object.freeze({ target, options: Object.freeze({ ...options }) }) }),
@@ -372,8 +374,7 @@ const base = (kind: ColumnKind, sqlName?: string, codec?: t.Mixed): ColumnConfig
  * assert.ok(E.isLeft(fraction) && fraction.left._tag === 'ValidationError')
  * ```
  */
-export const integer = (sqlName?: string): ColumnBuilder<number, 'integer', false, false> =>
-  builder(base('integer', sqlName))
+export const integer = (sqlName?: string): ColumnBuilder<number, 'integer', false, false> => builder(base('integer', sqlName))
 
 /**
  * REAL, read as `number`.
@@ -432,8 +433,7 @@ export const text = (sqlName?: string): ColumnBuilder<string, 'text', false, fal
  * assert.ok(E.isRight(read) && Buffer.from(read.right[0]!).equals(Buffer.from([1, 2, 3])))
  * ```
  */
-export const blob = (sqlName?: string): ColumnBuilder<Uint8Array, 'blob', false, false> =>
-  builder(base('blob', sqlName))
+export const blob = (sqlName?: string): ColumnBuilder<Uint8Array, 'blob', false, false> => builder(base('blob', sqlName))
 
 /**
  * Stored as INTEGER 0/1, read as `boolean`.
@@ -453,8 +453,7 @@ export const blob = (sqlName?: string): ColumnBuilder<Uint8Array, 'blob', false,
  * assert.deepEqual(s.run(pipe(select(tasks), filter(eq(tasks.done, true)), values(tasks.id))), E.right([2]))
  * ```
  */
-export const boolean = (sqlName?: string): ColumnBuilder<boolean, 'boolean', false, false> =>
-  builder(base('boolean', sqlName))
+export const boolean = (sqlName?: string): ColumnBuilder<boolean, 'boolean', false, false> => builder(base('boolean', sqlName))
 
 /**
  * Stored as JSON TEXT, read as the codec's type. Values are checked with the codec

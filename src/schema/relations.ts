@@ -115,7 +115,9 @@ const referenced = (fk: AnyColumn, parent: AnyTable, problems: string[]): Column
   const pk = info.primaryKey
   const only = pk.length === 1 ? info.columns.find((c) => c.key === pk[0]) : undefined
   if (only === undefined) {
-    problems.push(`${info.name} has no single-column primary key for ${fk[ColumnInfo].sourceTable}.${fk.key} to refer to; declare references(() => ...)`)
+    problems.push(
+      `${info.name} has no single-column primary key for ${fk[ColumnInfo].sourceTable}.${fk.key} to refer to; declare references(() => ...)`
+    )
     return fk[ColumnInfo].ref
   }
   return only[ColumnInfo].ref
@@ -180,7 +182,7 @@ const relation = <S, T, C extends 'many' | 'one'>(
  */
 export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: AnyColumn): Relation<P, C, 'many'> => {
   const problems: string[] = []
-  belongs(fk, child, 'hasMany\'s foreign key', problems)
+  belongs(fk, child, "hasMany's foreign key", problems)
   return relation('hasMany', child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
 }
 
@@ -210,7 +212,7 @@ export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child
  */
 export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: AnyColumn): Relation<P, C, 'one'> => {
   const problems: string[] = []
-  belongs(fk, child, 'hasOne\'s foreign key', problems)
+  belongs(fk, child, "hasOne's foreign key", problems)
   return relation('hasOne', child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
 }
 
@@ -239,6 +241,6 @@ export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child:
  */
 export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, parent: P, fk: AnyColumn): Relation<C, P, 'one'> => {
   const problems: string[] = []
-  belongs(fk, child, 'belongsTo\'s foreign key', problems)
+  belongs(fk, child, "belongsTo's foreign key", problems)
   return relation('belongsTo', parent, fk[ColumnInfo].ref, referenced(fk, parent, problems), problems)
 }

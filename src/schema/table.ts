@@ -225,11 +225,7 @@ export type ColumnsOf<T> = { readonly [K in keyof T as K extends string ? K : ne
  * ```
  */
 export type Row<T> = Simplify<{
-  -readonly [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
-    ? N extends true
-      ? V
-      : V | null
-    : never
+  -readonly [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean> ? (N extends true ? V : V | null) : never
 }>
 
 type RequiredKeys<T> = {
@@ -259,11 +255,7 @@ type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T>>
  */
 export type Insert<T> = Simplify<
   { -readonly [K in RequiredKeys<T>]: ColumnsOf<T>[K] extends Column<infer V, boolean, boolean> ? V : never } & {
-    -readonly [K in OptionalKeys<T>]?: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
-      ? N extends true
-        ? V
-        : V | null
-      : never
+    -readonly [K in OptionalKeys<T>]?: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean> ? (N extends true ? V : V | null) : never
   }
 >
 
@@ -373,8 +365,10 @@ export const table = <Name extends string, B extends ColumnBuilders>(
   const keys = Object.keys(bound)
   const columnPk = keys.filter((k) => bound[k]![ColumnInfo].primaryKey)
   const tablePk = options.primaryKey ?? []
-  if (columnPk.length > 1) problems.push(`${name} marks ${columnPk.join(', ')} as primaryKey(); use the table option primaryKey: [...] for a composite key`)
-  if (columnPk.length > 0 && tablePk.length > 0) problems.push(`${name} has both a column primaryKey() and a primaryKey table option; keep one`)
+  if (columnPk.length > 1)
+    problems.push(`${name} marks ${columnPk.join(', ')} as primaryKey(); use the table option primaryKey: [...] for a composite key`)
+  if (columnPk.length > 0 && tablePk.length > 0)
+    problems.push(`${name} has both a column primaryKey() and a primaryKey table option; keep one`)
   for (const k of tablePk) if (!(k in bound)) problems.push(`primaryKey of ${name} names unknown column ${JSON.stringify(k)}`)
   const indexes = options.indexes ?? []
   for (const ix of indexes) {
@@ -399,10 +393,7 @@ export const table = <Name extends string, B extends ColumnBuilders>(
     problems: Object.freeze(problems),
     ref: tableRef(name, undefined, cols)
   })
-  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: info })) as Table<
-    Name,
-    BoundColumns<B>
-  >
+  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: info })) as Table<Name, BoundColumns<B>>
 }
 
 /**
@@ -470,12 +461,10 @@ export const alias = <T extends AnyTable, N extends string>(t: T, aliasName: N):
  * assert.deepEqual(info.problems, [])
  * ```
  */
-export const tableInfo = <Name extends string>(t: { readonly [TableInfo]: TableInfo<Name> }): TableInfo<Name> =>
-  t[TableInfo]
+export const tableInfo = <Name extends string>(t: { readonly [TableInfo]: TableInfo<Name> }): TableInfo<Name> => t[TableInfo]
 
 /** True for table objects (also aliases). */
-export const isTable = (u: unknown): u is AnyTable =>
-  typeof u === 'object' && u !== null && TableInfo in u
+export const isTable = (u: unknown): u is AnyTable => typeof u === 'object' && u !== null && TableInfo in u
 
 /**
  * Identifiers are always quoted, so any text is safe in them; what remains to refuse
@@ -497,8 +486,7 @@ export const makeColumn = (config: Omit<ColumnInfo, 'ref'>, tableName: string, k
   return Object.freeze({ ...ref, [ColumnInfo]: Object.freeze({ ...config, ref }) })
 }
 
-const withInfo = (c: AnyColumn, patch: Partial<ColumnInfo>): AnyColumn =>
-  makeColumn({ ...c[ColumnInfo], ...patch }, c.table, c.key, c.name)
+const withInfo = (c: AnyColumn, patch: Partial<ColumnInfo>): AnyColumn => makeColumn({ ...c[ColumnInfo], ...patch }, c.table, c.key, c.name)
 
 export const tableRef = (name: string, aliasName: string | undefined, cols: ReadonlyArray<AnyColumn>, cte?: CteDef): TableRef =>
   Object.freeze({

@@ -73,7 +73,12 @@ export const bindParams = (
   const out = s.params.slice()
   for (const { index, placeholder } of slots) {
     const name = placeholder.name
-    if (typeof params !== 'object' || params === null || !Object.prototype.hasOwnProperty.call(params, name) || params[name] === undefined) {
+    if (
+      typeof params !== 'object' ||
+      params === null ||
+      !Object.prototype.hasOwnProperty.call(params, name) ||
+      params[name] === undefined
+    ) {
       const names = [...new Set(slots.map((x) => x.placeholder.name))].join(', ')
       return E.left(
         validationError(
@@ -88,7 +93,10 @@ export const bindParams = (
     if (E.isLeft(r)) {
       const target = enc?.target === undefined ? '' : ` (for ${enc.target})`
       return E.left(
-        validationError(`Bad value for placeholder ${JSON.stringify(name)}${target}: expected ${r.left}, got ${describeValue(v)}.`, `params.${name}`)
+        validationError(
+          `Bad value for placeholder ${JSON.stringify(name)}${target}: expected ${r.left}, got ${describeValue(v)}.`,
+          `params.${name}`
+        )
       )
     }
     out[index] = r.right

@@ -54,7 +54,7 @@ export const hasCodecs = (q: Query<unknown>): boolean => {
 export const applyCodecs = <A>(q: Query<A>, result: unknown): E.Either<DbError, A> => {
   const codecs = q[Codecs]
   if (codecs === undefined) return E.right(result as A)
-  const compiled = compile(q as Query<unknown>)
+  const compiled = compile(q)
   if (E.isLeft(compiled)) return compiled
   const { mode, fields, preloads } = compiled.right
   const finishRow = (row: unknown, path: string): unknown => {

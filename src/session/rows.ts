@@ -21,8 +21,7 @@ export class RowDecodeFailure {
 
 export type Decoder = (stored: unknown) => unknown
 
-const needsDecoding = (kind: ColumnKind | undefined): boolean =>
-  kind === 'boolean' || kind === 'json' || kind === 'timestamp'
+const needsDecoding = (kind: ColumnKind | undefined): boolean => kind === 'boolean' || kind === 'json' || kind === 'timestamp'
 
 /** The decoder of one field; null stays null. */
 export const fieldDecoder = (f: OutputField, codecs: CodecsPart | undefined): Decoder | undefined => {
@@ -67,7 +66,6 @@ export interface RowReader {
   readonly build: ((row: unknown) => unknown) | undefined
 }
 
-
 type BuilderFactory = (decoders: ReadonlyArray<Decoder | undefined>) => (row: ReadonlyArray<unknown>) => unknown
 
 const factories = new Map<string, BuilderFactory>()
@@ -82,7 +80,11 @@ const cell = (i: number, decoded: boolean): string => (decoded ? `d${i}(r[${i}])
  * `r => ({ "id": r[0], "active": d1(r[1]) })`, or for joined rows
  * `r => ({ "users": { ... }, "posts": r[3] === null && r[4] === null ? null : { ... } })`.
  */
-const factoryFor = (fields: ReadonlyArray<OutputField>, groups: ReadonlyArray<OutputGroup> | undefined, decoded: ReadonlyArray<boolean>): BuilderFactory => {
+const factoryFor = (
+  fields: ReadonlyArray<OutputField>,
+  groups: ReadonlyArray<OutputGroup> | undefined,
+  decoded: ReadonlyArray<boolean>
+): BuilderFactory => {
   const signature = JSON.stringify([fields.map((f) => [f.key, f.group ?? null]), groups ?? null, decoded])
   let f = factories.get(signature)
   if (f === undefined) {
@@ -100,6 +102,10 @@ const factoryFor = (fields: ReadonlyArray<OutputField>, groups: ReadonlyArray<Ou
         })
         .join(', ')} }`
     }
+    // Generated code, on purpose: one straight-line builder per row shape is what makes
+    // reading rows as arrays pay off (bench/ANALYSIS.md). Its text holds only column
+    // positions and JSON-quoted keys from the schema, never a value.
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     f = new Function('d', `${locals} return function buildRow(r) { return ${body}; };`) as BuilderFactory
     if (factories.size > 1000) factories.clear()
     factories.set(signature, f)

@@ -194,7 +194,13 @@ const preloadReaders = new WeakMap<CompiledPreload, RowReader>()
  * Loads each relation onto `rows`: one statement per relation, whatever the number of
  * rows (the keys travel as one JSON array), then nested relations on the related rows.
  */
-const loadPreloads = (db: Db, h: Handle, rows: Array<Record<string, unknown>>, preloads: ReadonlyArray<CompiledPreload>, plan: Plan): void => {
+const loadPreloads = (
+  db: Db,
+  h: Handle,
+  rows: Array<Record<string, unknown>>,
+  preloads: ReadonlyArray<CompiledPreload>,
+  plan: Plan
+): void => {
   for (const pl of preloads) {
     const keys = new Set<SqlValue>()
     for (const row of rows) {
@@ -306,7 +312,7 @@ const fromThrow = (e: unknown, sql: string | undefined, compiled: Compiled | und
 
 /** The interpreter: one query value against this thread's handle. */
 export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbError, A> => {
-  const c = compile(q as Query<unknown>)
+  const c = compile(q)
   if (E.isLeft(c)) return c
   const compiled = c.right
   const plan = planOf(compiled, q[Codecs])
@@ -320,7 +326,8 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
     const h = acquire(db)
     if (E.isLeft(h)) return h
     try {
-      const out = db.log === undefined ? read(db, h.right, plan, s.sql, bound) : logged(db, s.sql, bound, () => read(db, h.right, plan, s.sql, bound))
+      const out =
+        db.log === undefined ? read(db, h.right, plan, s.sql, bound) : logged(db, s.sql, bound, () => read(db, h.right, plan, s.sql, bound))
       return compiled.mode === 'one' ? (out as E.Either<DbError, A>) : E.right(out as A)
     } catch (e) {
       return E.left(fromThrow(e, s.sql, compiled))
@@ -339,7 +346,8 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
     // RETURNING from several statements (a multi-row insert): one transaction, rows in order.
     if (compiled.mode !== 'all') return E.left(validationError(`A query of ${bound.length} statements can only be read with all.`))
     const handle = h.right
-    const readAll = () => bound.flatMap(({ s, params }) => logged(db, s.sql, params, () => read(db, handle, plan, s.sql, params) as unknown[]))
+    const readAll = () =>
+      bound.flatMap(({ s, params }) => logged(db, s.sql, params, () => read(db, handle, plan, s.sql, params) as unknown[]))
     return E.right((bound.length > 0 ? handle.db.transaction(readAll).immediate() : []) as A)
   } catch (e) {
     return E.left(fromThrow(e, compiled.statements[0]?.sql, compiled))
@@ -348,7 +356,7 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
 
 /** Streams the rows of an `all` query; see `Session.stream`. */
 export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Params): E.Either<DbError, Iterable<A>> => {
-  const c = compile(q as Query<unknown>)
+  const c = compile(q)
   if (E.isLeft(c)) return c
   const compiled = c.right
   if (compiled.mode !== 'all' || compiled.statements.length !== 1) {
@@ -356,7 +364,9 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
   }
   if (compiled.preloads !== undefined) {
     return E.left(
-      validationError('stream does not preload relations (that would hold every row in memory): use run(q) for preloads, or stream the rows and load relations per batch.')
+      validationError(
+        'stream does not preload relations (that would hold every row in memory): use run(q) for preloads, or stream the rows and load relations per batch.'
+      )
     )
   }
   const plan = planOf(compiled, q[Codecs])

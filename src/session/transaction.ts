@@ -199,7 +199,11 @@ export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
 // the machinery
 // -------------------------------------------------------------------------------------
 
-const MODES: Readonly<Record<TransactionMode, string>> = { immediate: 'BEGIN IMMEDIATE', deferred: 'BEGIN DEFERRED', exclusive: 'BEGIN EXCLUSIVE' }
+const MODES: Readonly<Record<TransactionMode, string>> = {
+  immediate: 'BEGIN IMMEDIATE',
+  deferred: 'BEGIN DEFERRED',
+  exclusive: 'BEGIN EXCLUSIVE'
+}
 
 /** Per handle: how deep the library's own transactions are nested, and a savepoint counter. */
 const depths = new WeakMap<Handle, number>()
@@ -212,7 +216,9 @@ const exec = (db: Db, h: Handle, sql: string): void => {
 }
 
 const isEither = (u: unknown): u is E.Either<unknown, unknown> =>
-  typeof u === 'object' && u !== null && (((u as { _tag?: unknown })._tag === 'Left' && 'left' in u) || ((u as { _tag?: unknown })._tag === 'Right' && 'right' in u))
+  typeof u === 'object' &&
+  u !== null &&
+  (((u as { _tag?: unknown })._tag === 'Left' && 'left' in u) || ((u as { _tag?: unknown })._tag === 'Right' && 'right' in u))
 
 const isThenable = (u: unknown): u is PromiseLike<unknown> =>
   (typeof u === 'object' || typeof u === 'function') && u !== null && typeof (u as { then?: unknown }).then === 'function'
@@ -269,7 +275,8 @@ const guard = <A>(f: () => E.Either<DbError, A>): E.Either<DbError, A> => {
  * thread's handle) and commits or rolls back by its result.
  */
 const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode, readOnly: boolean): E.Either<E | DbError, A> => {
-  if (MODES[mode] === undefined) return E.left(validationError(`Unknown transaction mode ${JSON.stringify(mode)}: use immediate, deferred or exclusive.`))
+  if (MODES[mode] === undefined)
+    return E.left(validationError(`Unknown transaction mode ${JSON.stringify(mode)}: use immediate, deferred or exclusive.`))
   const acquired = acquire(db)
   if (E.isLeft(acquired)) return acquired
   const h = acquired.right
@@ -312,7 +319,9 @@ const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode
 const commit = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
   if (!h.db.inTransaction) {
     return E.left(
-      validationError('The transaction was already ended inside its callback (by SQLite after an error, or by a COMMIT/ROLLBACK in raw SQL); nothing more was committed.')
+      validationError(
+        'The transaction was already ended inside its callback (by SQLite after an error, or by a COMMIT/ROLLBACK in raw SQL); nothing more was committed.'
+      )
     )
   }
   try {
@@ -379,7 +388,11 @@ const rollback = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E
  * assert.ok(E.isLeft(both) && both.left._tag === 'TooManyRows')   // the insert was rolled back too
  * ```
  */
-export function transaction<E, A>(on: TransactionTarget, body: TransactionBody<E, A>, options?: TransactionOptions): E.Either<E | DbError, A>
+export function transaction<E, A>(
+  on: TransactionTarget,
+  body: TransactionBody<E, A>,
+  options?: TransactionOptions
+): E.Either<E | DbError, A>
 export function transaction<const Qs extends ReadonlyArray<Query<unknown>>>(
   on: TransactionTarget,
   queries: Qs,
@@ -395,7 +408,7 @@ export function transaction(
   if (typeof body !== 'function') {
     return E.left(validationError('transaction takes a callback (tx) => Either, or a list of query values.'))
   }
-  return within(dbOf(on), body as TransactionBody<unknown, unknown>, mode, false)
+  return within(dbOf(on), body, mode, false)
 }
 
 const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbError, unknown[]> => {
