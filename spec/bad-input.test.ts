@@ -373,7 +373,6 @@ const CASES: ReadonlyArray<Case> = [
     where: ['filter'],
     advice: 'Pass an expression (eq, and, ...) or a sql template; a plain string is never taken as SQL.',
     noSql: true,
-    bug: 'The message names no place: it does not say that filter() got the bad value (toNode in src/query/expr.ts knows no caller).',
     run: ({ s }) => s.run(pipe(select(items), filter('1=1; DROP TABLE items' as never), all))
   },
 

@@ -626,8 +626,13 @@ test('toSQL gives the exact SQL and params', (t) => {
     params: [18, 10]
   })
   t.deepEqual(unwrap(toSQL(pipe(select(users), filter(startsWith(users.name, 'A')), count))), {
-    sql: `SELECT count(*) AS "count" FROM "users" WHERE "users"."name" LIKE ? ESCAPE '\\'`,
+    sql: `SELECT count(*) AS "count" FROM "users" WHERE "users"."name" LIKE ?`,
     params: ['A%']
+  })
+  // ESCAPE only when the text has something to escape.
+  t.deepEqual(unwrap(toSQL(pipe(select(users), filter(startsWith(users.name, '50%_')), count))), {
+    sql: `SELECT count(*) AS "count" FROM "users" WHERE "users"."name" LIKE ? ESCAPE '\\'`,
+    params: ['50\\%\\_%']
   })
   t.deepEqual(
     unwrap(

@@ -17,6 +17,8 @@ export class StatementCache {
   readonly #db: Database
   readonly #capacity: number
   readonly #entries = new Map<string, CachedStatement>()
+  #lastSql: string | undefined
+  #last: CachedStatement | undefined
 
   constructor(db: Database, capacity: number) {
     this.#db = db
@@ -25,8 +27,12 @@ export class StatementCache {
 
   /** The prepared statement for `sql`, preparing it on a miss. Throws what `prepare` throws. */
   get(sql: string): CachedStatement {
+    // The same statement again (a loop over one query): already the most recently used.
+    if (sql === this.#lastSql && this.#last !== undefined) return this.#last
     const hit = this.#entries.get(sql)
     if (hit !== undefined) {
+      this.#lastSql = sql
+      this.#last = hit
       // Re-insert to mark it most recently used (Map keeps insertion order).
       this.#entries.delete(sql)
       this.#entries.set(sql, hit)
@@ -35,6 +41,8 @@ export class StatementCache {
     const stmt = this.#db.prepare(sql)
     const entry: CachedStatement = { stmt, reader: stmt.reader, raw: false }
     this.#entries.set(sql, entry)
+    this.#lastSql = sql
+    this.#last = entry
     if (this.#entries.size > this.#capacity) {
       const oldest = this.#entries.keys().next()
       if (oldest.done !== true) this.#entries.delete(oldest.value)
@@ -47,6 +55,8 @@ export class StatementCache {
   }
 
   clear(): void {
+    this.#lastSql = undefined
+    this.#last = undefined
     this.#entries.clear()
   }
 }

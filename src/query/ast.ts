@@ -86,6 +86,12 @@ export interface LikeNode {
   readonly pattern: ExprNode
   /** The pattern escapes `%`, `_` and `\` with a backslash. */
   readonly escaped: boolean
+  /**
+   * Set by the LIKE helpers for a needle LIKE cannot take (a NUL, or past SQLite's 50,000-byte
+   * pattern limit): `pattern` is then the needle itself, matched exactly (instr and byte
+   * comparison, ASCII-case-insensitive as LIKE is), not a LIKE pattern.
+   */
+  readonly exact?: 'contains' | 'startsWith' | 'endsWith'
 }
 
 export interface LogicalNode {

@@ -211,6 +211,23 @@ const isAtom = (e: ExprNode): boolean =>
 
 const operandSql = (e: ExprNode, p: Params): string => (isAtom(e) ? exprSql(e, p) : `(${exprSql(e, p)})`)
 
+/**
+ * The LIKE helpers' exact form, for a needle LIKE cannot take (see LikeNode.exact): it reads
+ * past a NUL and has no length limit, and costs about twice LIKE's time, so only such
+ * needles use it. Case folding is lower()'s, ASCII only, as LIKE's. Each operand is emitted
+ * where it appears, so the parameters stay in the order of their `?`.
+ */
+const exactMatchSql = (shape: 'contains' | 'startsWith' | 'endsWith', text: ExprNode, needle: ExprNode, p: Params): string => {
+  if (shape !== 'endsWith')
+    return `instr(lower(${operandSql(text, p)}), lower(${operandSql(needle, p)})) ${shape === 'contains' ? '> 0' : '= 1'}`
+  // Bytes, not characters: SQLite's length() and negative substr() stop at a NUL; a BLOB's do not.
+  const bytes = (e: ExprNode) => `length(CAST(${operandSql(e, p)} AS BLOB))`
+  return (
+    `${bytes(text)} >= ${bytes(needle)} AND ` +
+    `substr(CAST(lower(${operandSql(text, p)}) AS BLOB), 1 + ${bytes(text)} - ${bytes(needle)}) = CAST(lower(${operandSql(needle, p)}) AS BLOB)`
+  )
+}
+
 export const exprSql = (e: ExprNode, p: Params): string => {
   switch (e._tag) {
     case 'Column':
@@ -242,7 +259,9 @@ export const exprSql = (e: ExprNode, p: Params): string => {
       return `${operandSql(e.expr, p)}${not} IN (${list.map((x) => operandSql(x, p)).join(', ')})`
     }
     case 'Like':
-      return `${operandSql(e.expr, p)} LIKE ${operandSql(e.pattern, p)}${e.escaped ? " ESCAPE '\\'" : ''}`
+      return e.exact === undefined
+        ? `${operandSql(e.expr, p)} LIKE ${operandSql(e.pattern, p)}${e.escaped ? " ESCAPE '\\'" : ''}`
+        : exactMatchSql(e.exact, e.expr, e.pattern, p)
     case 'And':
       return e.items.length === 0 ? '1' : e.items.map((x) => operandSql(x, p)).join(' AND ')
     case 'Or':
@@ -372,10 +391,47 @@ const selectList = (
     return { sql, fields }
   }
   if (s.joins.length === 0) return { sql: columnList(s.from.columns, true), fields: tableFields(s.from.columns) }
-  const groups = joinGroups(s)
-  const tables = [s.from, ...s.joins.map((j) => j.table)]
-  const fields = tables.flatMap((t) => t.columns.map((c) => ({ ...outputField(c.key, c), group: queryName(t) })))
-  return { sql: tables.map((t) => columnList(t.columns, false)).join(', '), fields, groups }
+  return joinedList(s)
+}
+
+interface JoinedList {
+  readonly sql: string
+  readonly fields: OutputField[]
+  readonly groups: OutputGroup[]
+}
+
+interface JoinMemo {
+  next?: WeakMap<TableRef, JoinMemo>
+  byKinds?: Map<string, JoinedList>
+}
+
+/**
+ * The select list of a join, memoized by the tables' refs (one per table or alias object)
+ * and the join kinds: the same join built fresh on every call gets the same field list,
+ * so the session reuses its row reader.
+ */
+const joinedLists = new WeakMap<TableRef, JoinMemo>()
+
+const joinedList = (s: SelectStatement): JoinedList => {
+  let level = joinedLists.get(s.from)
+  if (level === undefined) joinedLists.set(s.from, (level = {}))
+  for (const j of s.joins) {
+    const next: WeakMap<TableRef, JoinMemo> = (level.next ??= new WeakMap())
+    let l = next.get(j.table)
+    if (l === undefined) next.set(j.table, (l = {}))
+    level = l
+  }
+  const kinds = s.joins.length === 1 ? s.joins[0]!.kind : s.joins.map((j) => j.kind).join(',')
+  const byKinds = (level.byKinds ??= new Map<string, JoinedList>())
+  let hit = byKinds.get(kinds)
+  if (hit === undefined) {
+    const groups = joinGroups(s)
+    const tables = [s.from, ...s.joins.map((j) => j.table)]
+    const fields = tables.flatMap((t) => t.columns.map((c) => ({ ...outputField(c.key, c), group: queryName(t) })))
+    hit = { sql: tables.map((t) => columnList(t.columns, false)).join(', '), fields, groups }
+    byKinds.set(kinds, hit)
+  }
+  return hit
 }
 
 /** Conditions AND-ed; one alone needs no parentheses. */

@@ -138,6 +138,12 @@ export const toNode = (e: unknown): ExprNode => {
   return invalid(`expected a column or an expression, got ${describeValue(e)}`)
 }
 
+/** `toNode` for an argument of `caller` (filter, having, a join's on): a bad one's message says where it was given. */
+export const conditionNode = (caller: string, e: unknown): ExprNode => {
+  const n = toNode(e)
+  return n._tag === 'Invalid' ? { ...n, message: `${caller}(): ${n.message}` } : n
+}
+
 const isSelectStatement = (u: object): u is SelectQuery<unknown> => (u as { _tag?: unknown })._tag === 'Select'
 
 /** A subquery inside an expression keeps only its plain part. */
@@ -507,6 +513,16 @@ export const notInArray = inList(true)
 /** Escapes LIKE's wildcards (and the escape character itself) with a backslash. */
 export const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+/** SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH: a longer pattern is "LIKE or GLOB pattern too complex". */
+export const LIKE_PATTERN_LIMIT = 50_000
+
+/**
+ * Whether SQLite's LIKE matches this pattern as written: it reads a pattern (and the text) only
+ * up to a NUL, and refuses one over 50,000 bytes. (Cheap first: a UTF-16 unit is at most 3 bytes.)
+ */
+export const likeCanTake = (pattern: string): boolean =>
+  !pattern.includes('\u0000') && (pattern.length * 3 <= LIKE_PATTERN_LIMIT || Buffer.byteLength(pattern, 'utf8') <= LIKE_PATTERN_LIMIT)
+
 /**
  * `expr LIKE pattern`, the pattern as given (`%` and `_` are wildcards). ASCII-case-insensitive in SQLite.
  *
@@ -540,7 +556,9 @@ const likeHelper =
     if (typeof s === 'string') {
       const x = escapeLike(s)
       const pattern = shape === 'contains' ? `%${x}%` : shape === 'startsWith' ? `${x}%` : `%${x}`
-      return { _tag: 'Like', expr: n, pattern: valueNode(pattern), escaped: true }
+      if (!likeCanTake(pattern)) return { _tag: 'Like', expr: n, pattern: valueNode(s), escaped: false, exact: shape }
+      // Text without %, _ or a backslash has nothing to escape; LIKE without ESCAPE is ~10% faster in SQLite.
+      return { _tag: 'Like', expr: n, pattern: valueNode(pattern), escaped: x !== s }
     }
     const node = toNode(s)
     if (node._tag === 'Placeholder') {

@@ -3,7 +3,7 @@
  */
 import type { Expr, SelectQuery } from './ast.js'
 import type { Condition } from './expr.js'
-import { toNode } from './expr.js'
+import { conditionNode } from './expr.js'
 import type { DeleteQuery, UpdateQuery } from './write.js'
 
 /**
@@ -56,7 +56,7 @@ export type Filterable = SelectQuery<unknown> | UpdateQuery<unknown> | DeleteQue
 export const filter =
   (condition: Condition) =>
   <Q extends Filterable>(q: Q): Q => {
-    const node = toNode(condition)
+    const node = conditionNode('filter', condition)
     if (q._tag === 'Select') return { ...q, where: [...q.where, node] }
     return { ...q, statement: { ...q.statement, where: [...q.statement.where, node] } }
   }

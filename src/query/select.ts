@@ -17,14 +17,24 @@ import type { RawQuery } from './raw.js'
 import { Codecs, codecKey } from './ast.js'
 import { describeValue } from '../errors.js'
 import type { Condition, Placeholder } from './expr.js'
-import { invalid, toNode, valueNode } from './expr.js'
+import { conditionNode, invalid, toNode, valueNode } from './expr.js'
 
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
 
 /** json column codecs of a table, keyed as the row decoder looks them up. */
+const codecsByColumns = new WeakMap<ReadonlyArray<AnyColumn>, Record<string, t.Mixed> | null>()
+
 export const tableCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
+  const hit = codecsByColumns.get(columns)
+  if (hit !== undefined) return hit ?? undefined
+  const out = collectCodecs(columns)
+  codecsByColumns.set(columns, out ?? null)
+  return out
+}
+
+const collectCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
   let out: Record<string, t.Mixed> | undefined
   for (const c of columns) {
     const codec = c[ColumnInfo].codec
@@ -125,7 +135,13 @@ const joinWith =
   <J extends AnyTable>(table: J, on: Condition) =>
   <A, Ts>(q: SelectQuery<A, Ts>): Joined<A, Ts, J, Kind> => {
     const info = tableInfo(table)
-    const joined = { ...q, joins: [...q.joins, { _tag: 'Join' as const, kind, table: info.ref, on: toNode(on) }] }
+    const joined = {
+      ...q,
+      joins: [
+        ...q.joins,
+        { _tag: 'Join' as const, kind, table: info.ref, on: conditionNode(kind === 'inner' ? 'join' : `${kind}Join`, on) }
+      ]
+    }
     const codecs = tableCodecs(info.columns)
     const problems = info.problems.length > 0 ? { problems: [...(q.problems ?? []), ...info.problems] } : {}
     const withCodecs =
@@ -521,7 +537,7 @@ export const groupBy =
  */
 export const having =
   (condition: Condition) =>
-  <Q extends AnySelect>(q: Q): Q => ({ ...q, having: [...q.having, toNode(condition)] })
+  <Q extends AnySelect>(q: Q): Q => ({ ...q, having: [...q.having, conditionNode('having', condition)] })
 
 /**
  * Checks every row with an io-ts codec (after the columns are decoded by kind) and

@@ -39,9 +39,18 @@ export const columnSpec = (c: AnyColumn): ColumnSpec => {
  * query still carries it, else (a query that crossed a structured clone) from its
  * plain part, where only kinds are known and SQLite checks the rest.
  */
+const specsByTable = new WeakMap<AnyTable, ReadonlyMap<string, ColumnSpec>>()
+
 export const targetColumns = (table: TableRef, codecs: CodecsPart | undefined): ReadonlyMap<string, ColumnSpec> => {
   const target: AnyTable | undefined = codecs?.target
-  if (target !== undefined) return new Map(tableInfo(target).columns.map((c) => [c.key, columnSpec(c)] as const))
+  if (target !== undefined) {
+    let specs = specsByTable.get(target)
+    if (specs === undefined) {
+      specs = new Map(tableInfo(target).columns.map((c) => [c.key, columnSpec(c)] as const))
+      specsByTable.set(target, specs)
+    }
+    return specs
+  }
   return new Map(table.columns.map((ref) => [ref.key, { ref, notNull: false, rowid: false }] as const))
 }
 

@@ -196,9 +196,15 @@ export type Changed<A> = Partial<A> & { readonly [ChangedBrand]?: true }
 // constructors
 // -------------------------------------------------------------------------------------
 
+const targetParts = new WeakMap<AnyTable, CodecsPart>()
+
 const withTarget = <Q extends Query<unknown>>(q: Q, table: AnyTable): Q => {
-  const columns = tableCodecs(tableInfo(table).columns)
-  const part: CodecsPart = columns === undefined ? { target: table } : { columns, target: table }
+  let part = targetParts.get(table)
+  if (part === undefined) {
+    const columns = tableCodecs(tableInfo(table).columns)
+    part = columns === undefined ? { target: table } : { columns, target: table }
+    targetParts.set(table, part)
+  }
   return { ...q, [Codecs]: part }
 }
 

@@ -10,7 +10,7 @@ import type { DbError } from '../errors.js'
 import { describeValue, validationError } from '../errors.js'
 import type { CodecsPart, Encoding } from '../query/ast.js'
 import type { CompiledStatement } from '../query/compile.js'
-import { escapeLike } from '../query/expr.js'
+import { LIKE_PATTERN_LIMIT, escapeLike, likeCanTake } from '../query/expr.js'
 
 /**
  * The values for a query's placeholders, by name.
@@ -43,7 +43,14 @@ const encodeOne = (v: unknown, enc: Encoding | undefined, codecs: CodecsPart | u
   if (enc.like !== undefined) {
     if (typeof v !== 'string') return E.left('a string')
     const x = escapeLike(v)
-    return E.right(enc.like === 'contains' ? `%${x}%` : enc.like === 'startsWith' ? `${x}%` : `%${x}`)
+    const pattern = enc.like === 'contains' ? `%${x}%` : enc.like === 'startsWith' ? `${x}%` : `%${x}`
+    // The statement is already LIKE: a needle it cannot take is refused, not silently mismatched.
+    if (!likeCanTake(pattern)) {
+      return E.left(
+        `a string without NUL characters whose pattern fits SQLite's LIKE limit (${LIKE_PATTERN_LIMIT} bytes); pass such a needle as a literal string, which ${enc.like} matches exactly`
+      )
+    }
+    return E.right(pattern)
   }
   if (v === null) return enc.notNull === true ? E.left('a value (the column is NOT NULL)') : E.right(null)
   const codec: t.Mixed | undefined = enc.codecKey === undefined ? undefined : codecs?.columns?.[enc.codecKey]

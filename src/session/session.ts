@@ -333,6 +333,21 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
       return E.left(fromThrow(e, s.sql, compiled))
     }
   }
+  // The write hot path: one statement, no log. No closures, no intermediate arrays.
+  if (statements.length === 1 && db.log === undefined) {
+    const s = statements[0]!
+    const b = s.slots === undefined ? undefined : bindParams(s, params, plan.codecs)
+    if (b !== undefined && E.isLeft(b)) return b
+    const bound = b === undefined ? s.params : b.right
+    const h = acquire(db)
+    if (E.isLeft(h)) return h
+    try {
+      const r = statementFor(h.right, s.sql, false).stmt.run(...bound)
+      return E.right((compiled.mode === 'void' ? undefined : { changes: r.changes, lastInsertRowid: toNumber(r.lastInsertRowid) }) as A)
+    } catch (e) {
+      return E.left(fromThrow(e, s.sql, compiled))
+    }
+  }
   const bound: Array<{ s: CompiledStatement; params: ReadonlyArray<SqlValue> }> = []
   for (const s of statements) {
     const b = bindParams(s, params, plan.codecs)

@@ -211,7 +211,15 @@ let savepoints = 0
 
 const dbOf = (on: TransactionTarget): Db => (on._tag === 'Db' ? on : on.db)
 
+/** The fixed statements (BEGIN ..., COMMIT, ROLLBACK) run prepared, from the handle's statement cache. */
+const FIXED: ReadonlySet<string> = new Set(['BEGIN IMMEDIATE', 'BEGIN DEFERRED', 'BEGIN EXCLUSIVE', 'COMMIT', 'ROLLBACK'])
+
 const exec = (db: Db, h: Handle, sql: string): void => {
+  if (FIXED.has(sql)) {
+    if (db.log === undefined) h.statements.get(sql).stmt.run()
+    else logged(db, sql, [], () => h.statements.get(sql).stmt.run())
+    return
+  }
   logged(db, sql, [], () => h.db.exec(sql))
 }
 
