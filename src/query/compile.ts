@@ -61,6 +61,8 @@ export interface OutputField {
   readonly codecKey?: string
   /** The table (query name) whose nested object the field belongs to, in joined rows. */
   readonly group?: string
+  /** A table column read as stored (not an expression): the reader checks its kind. */
+  readonly column?: true
 }
 
 /** A nested object of joined rows: `null` when every field of it is NULL (the missing side of an outer join). */
@@ -314,7 +316,7 @@ const kindOfNode = (e: ExprNode): ColumnKind | undefined =>
 
 const outputField = (key: string, e: ExprNode): OutputField => {
   const kind = kindOfNode(e)
-  const base = kind === undefined ? { key } : { key, kind }
+  const base: OutputField = kind === undefined ? { key } : e._tag === 'Column' ? { key, kind, column: true } : { key, kind }
   return e._tag === 'Column' && e.kind === 'json' ? { ...base, codecKey: codecKey(e.table, e.name) } : base
 }
 

@@ -3,7 +3,10 @@
  *
  * Rows are read in better-sqlite3's array mode and built by a function generated once
  * per row shape: one object literal whose fields apply only the mappings needed
- * (boolean, json, timestamp), so no row is built twice.
+ * (boolean, json, timestamp), so no row is built twice. A column of the other kinds is
+ * taken as stored after an inline `typeof` check: outside STRICT tables SQLite keeps any
+ * value in any column (text in an integer column, a blob in a text one), and such a value
+ * is a DecodeError, not a row that lies about its type.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
@@ -73,7 +76,30 @@ const factories = new Map<string, BuilderFactory>()
 /** A property name in generated code: JSON-quoted; `__proto__` computed, so it cannot set the prototype. */
 const prop = (k: string): string => (k === '__proto__' ? `[${JSON.stringify(k)}]` : JSON.stringify(k))
 
-const cell = (i: number, decoded: boolean): string => (decoded ? `d${i}(r[${i}])` : `r[${i}]`)
+/** How the builder takes a field: decoded (`d`), checked as a number / text / blob (`n`, `s`, `b`), or as it is. */
+type Take = 'd' | 'n' | 's' | 'b' | ''
+
+/** The inline test of a checked field; `d${i}` is then the function that reports a mismatch. */
+const CHECKS: Record<'n' | 's' | 'b', (v: string) => string> = {
+  n: (v) => `typeof ${v} === "number" || ${v} === null || typeof ${v} === "bigint"`,
+  s: (v) => `typeof ${v} === "string" || ${v} === null`,
+  b: (v) => `${v} instanceof Uint8Array || ${v} === null`
+}
+
+const cell = (i: number, take: Take): string =>
+  take === 'd' ? `d${i}(r[${i}])` : take === '' ? `r[${i}]` : `(${CHECKS[take](`r[${i}]`)} ? r[${i}] : d${i}(r[${i}]))`
+
+const checkOf = (f: OutputField): Take =>
+  f.column !== true ? '' : f.kind === 'integer' || f.kind === 'real' ? 'n' : f.kind === 'text' ? 's' : f.kind === 'blob' ? 'b' : ''
+
+/** The mismatch report of a checked field (called only when its inline check fails). */
+const mismatch =
+  (f: OutputField, expected: string): Decoder =>
+  (v) => {
+    throw new RowDecodeFailure([{ path: f.key, expected, actual: v }])
+  }
+
+const EXPECTED: Record<'n' | 's' | 'b', string> = { n: 'a number', s: 'text', b: 'a blob' }
 
 /**
  * One generated function per row shape (keys, groups, and which fields decode):
@@ -83,20 +109,20 @@ const cell = (i: number, decoded: boolean): string => (decoded ? `d${i}(r[${i}])
 const factoryFor = (
   fields: ReadonlyArray<OutputField>,
   groups: ReadonlyArray<OutputGroup> | undefined,
-  decoded: ReadonlyArray<boolean>
+  takes: ReadonlyArray<Take>
 ): BuilderFactory => {
-  const signature = JSON.stringify([fields.map((f) => [f.key, f.group ?? null]), groups ?? null, decoded])
+  const signature = JSON.stringify([fields.map((f) => [f.key, f.group ?? null]), groups ?? null, takes])
   let f = factories.get(signature)
   if (f === undefined) {
-    const locals = fields.map((_, i) => (decoded[i] === true ? `const d${i} = d[${i}];` : '')).join('')
+    const locals = fields.map((_, i) => (takes[i] !== '' ? `const d${i} = d[${i}];` : '')).join('')
     let body: string
     if (groups === undefined) {
-      body = `{ ${fields.map((x, i) => `${prop(x.key)}: ${cell(i, decoded[i] === true)}`).join(', ')} }`
+      body = `{ ${fields.map((x, i) => `${prop(x.key)}: ${cell(i, takes[i] ?? '')}`).join(', ')} }`
     } else {
       body = `{ ${groups
         .map((g) => {
           const idx = fields.flatMap((x, i) => (x.group === g.key ? [i] : []))
-          const obj = `{ ${idx.map((i) => `${prop(fields[i]!.key)}: ${cell(i, decoded[i] === true)}`).join(', ')} }`
+          const obj = `{ ${idx.map((i) => `${prop(fields[i]!.key)}: ${cell(i, takes[i] ?? '')}`).join(', ')} }`
           const missing = idx.map((i) => `r[${i}] === null`).join(' && ')
           return `${prop(g.key)}: ${g.nullable && idx.length > 0 ? `(${missing}) ? null : ${obj}` : obj}`
         })
@@ -120,14 +146,12 @@ export const rowReader = (
 ): RowReader => {
   // Native SQL has no known fields: its rows are taken as better-sqlite3 builds them.
   if (fields.length === 0) return { raw: false, build: undefined }
-  const decoders = fields.map((f) => fieldDecoder(f, codecs))
+  const decoded = fields.map((f) => fieldDecoder(f, codecs))
+  const takes = fields.map((f, i): Take => (decoded[i] !== undefined ? 'd' : checkOf(f)))
+  const decoders = takes.map((take, i) => (take === 'd' || take === '' ? decoded[i] : mismatch(fields[i]!, EXPECTED[take])))
   // Rows are otherwise read as arrays: better-sqlite3 builds row objects in C++ property by
   // property, which is slower than one generated object literal per row (measured about
   // 1.4x on wide reads, 1.7x on point lookups).
-  const build = factoryFor(
-    fields,
-    groups,
-    decoders.map((d) => d !== undefined)
-  )(decoders)
+  const build = factoryFor(fields, groups, takes)(decoders)
   return { raw: true, build: build as (row: unknown) => unknown }
 }
