@@ -8,6 +8,7 @@
  */
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
+import type { Worker } from 'node:worker_threads'
 import { threadId } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
@@ -45,6 +46,7 @@ import {
 } from '../src/index.js'
 import type { PoolOptions } from '../src/pool/pool.js'
 import { PoolInternals } from '../src/pool/pool.js'
+import type { Request, ShapeDef } from '../src/pool/protocol.js'
 import { tempDb, tempDbPath, unwrap, unwrapLeft } from './helpers/db.js'
 
 // -------------------------------------------------------------------------------------
@@ -92,6 +94,30 @@ const warmUp = async (pool: Pool): Promise<void> => {
   await Promise.all(pool[PoolInternals].readers().map(() => pool.run(q)()))
 }
 
+/** Records every message the pool posts to a worker, by wrapping that Worker's postMessage. */
+const recordPosts = (w: Worker): Request[] => {
+  const posted: Request[] = []
+  const post = w.postMessage.bind(w)
+  w.postMessage = (message: Request, transfer?: Parameters<Worker['postMessage']>[1]) => {
+    posted.push(message)
+    post(message, transfer)
+  }
+  return posted
+}
+
+type Exec = Extract<Request, { _tag: 'Exec' }>
+
+const execs = (posted: ReadonlyArray<Request>): Exec[] => posted.filter((m): m is Exec => m._tag === 'Exec')
+
+const eventually = async (f: () => boolean, ms = 10_000): Promise<boolean> => {
+  const end = Date.now() + ms
+  while (!f()) {
+    if (Date.now() > end) return false
+    await sleep(20)
+  }
+  return true
+}
+
 /** A pool of its own (for tests that kill, close or fill it), closed when the test ends. */
 const ownPool = async (t: ExecutionContext, options: PoolOptions, db: Db = tempDb()) => {
   const pool = workerPool(db, options)
@@ -132,8 +158,12 @@ test.serial('reads run concurrently on the two reader threads: a quick read is n
 
   const order: string[] = []
   // Both readers idle: the slow read goes to one, the quick read to the least busy, the other.
-  const slow = shared.run(slowCount(2_000_000))().then((r) => (order.push('slow'), r))
-  const quick = shared.run(pipe(select(people), filter(eq(people.id, 1)), value(people.name)))().then((r) => (order.push('quick'), r))
+  const slow = shared
+    .run(slowCount(2_000_000))()
+    .then((r) => (order.push('slow'), r))
+  const quick = shared
+    .run(pipe(select(people), filter(eq(people.id, 1)), value(people.name)))()
+    .then((r) => (order.push('quick'), r))
   t.deepEqual(await quick, E.right(O.some('p1')))
   t.deepEqual(await slow, E.right(O.some(2_000_000)))
   t.deepEqual(order, ['quick', 'slow'])
@@ -159,7 +189,9 @@ test('200 concurrent reads each get their own row', async (t) => {
       const id = i + 1
       // Half with the value in the query, half bound through a placeholder.
       const q = id % 2 === 0 ? pipe(select(people), filter(eq(people.id, id)), one) : byId
-      return shared.run(q, id % 2 === 0 ? undefined : { id })().then((r) => [id, r] as const)
+      return shared
+        .run(q, id % 2 === 0 ? undefined : { id })()
+        .then((r) => [id, r] as const)
     })
   )
   t.is(results.length, 200)
@@ -243,7 +275,9 @@ test('batch is all or nothing: a failing second statement leaves no trace of the
   t.deepEqual(await shared.run(pipe(select(people), count))(), E.right(1))
 
   // The writer goes on afterwards.
-  const [updated, ages] = unwrap(await shared.batch([pipe(update(people), set({ age: 5 }), allRows), pipe(select(people), values(people.age))])())
+  const [updated, ages] = unwrap(
+    await shared.batch([pipe(update(people), set({ age: 5 }), allRows), pipe(select(people), values(people.age))])()
+  )
   t.is(updated.changes, 1)
   t.deepEqual(ages, [5])
 })
@@ -320,7 +354,9 @@ test('a failing codec gives a Left DecodeError with the path to the bad field', 
   t.deepEqual(unwrap(await shared.run(pipe(select(people), filter(eq(people.name, 'Ann')), one))()).prefs, { theme: 'dark' })
 
   // decode(codec) refusing a row.
-  const typed = unwrapLeft(await shared.run(pipe(select(people), filter(eq(people.name, 'Ann')), decode(io.type({ age: io.number })), all))())
+  const typed = unwrapLeft(
+    await shared.run(pipe(select(people), filter(eq(people.name, 'Ann')), decode(io.type({ age: io.number })), all))()
+  )
   t.is(typed._tag, 'DecodeError')
   t.deepEqual(typed._tag === 'DecodeError' ? typed.issues.map((i) => [i.path, i.actual]) : [], [['[0].age', null]])
 })
@@ -488,17 +524,130 @@ test('close resolves when a worker dies while the pool drains', async (t) => {
   t.is(unwrapLeft(await inFlight)._tag, 'UnexpectedError')
   // close() must not wait for an 'exit' event from the dead worker, which never comes again.
   // (The writer may still be starting on a loaded machine: 15 s bounds a hang, not a speed.)
-  t.is(await Promise.race([closed, new Promise<void>((r) => setTimeout(r, 15_000).unref()).then(() => 'still pending after 15 s' as const)]), 'closed')
+  t.is(
+    await Promise.race([closed, new Promise<void>((r) => setTimeout(r, 15_000).unref()).then(() => 'still pending after 15 s' as const)]),
+    'closed'
+  )
 })
 
 test('a second close() resolves only once the pool has closed', async (t) => {
   const pool = workerPool(tempDb(), { readers: 1 })
   let settled = false
-  const inFlight = pool.run(pipe(raw(sql`SELECT 1 AS one`), value<number>()))().then((r) => ((settled = true), r))
+  const inFlight = pool
+    .run(pipe(raw(sql`SELECT 1 AS one`), value<number>()))()
+    .then((r) => ((settled = true), r))
   const firstClose = pool.close()
   await pool.close()
   // The second close() returns the first one's promise: it resolves only once drained.
   t.true(settled, 'the query in flight had finished when close() resolved')
   await firstClose
   t.deepEqual(await inFlight, E.right(O.some(1)))
+})
+
+// -------------------------------------------------------------------------------------
+// statement shapes: compiled here, posted to a worker once, then only their id and params
+// -------------------------------------------------------------------------------------
+
+test('a query shape is posted to a worker once; later runs post only its id and the bound params', async (t) => {
+  const { pool, people } = await ownPool(t, { readers: 1 })
+  const [reader] = pool[PoolInternals].readers()
+  const toReader = recordPosts(reader!)
+  const toWriter = recordPosts(pool[PoolInternals].writer())
+  unwrap(await pool.run(insert(people, person(1)))())
+  unwrap(await pool.run(insert(people, person(2)))())
+
+  // The same query value, run with two params: its definition goes with the first run only.
+  const byId = pipe(select(people), filter(eq(people.id, placeholder('id'))), one)
+  t.is(unwrap(await pool.run(byId, { id: 1 })()).name, 'p1')
+  t.is(unwrap(await pool.run(byId, { id: 2 })()).name, 'p2')
+  const [first, second] = execs(toReader)
+  t.truthy(first?.define, 'the first run defines the shape')
+  t.deepEqual(first?.params, [1])
+  t.deepEqual(second, { _tag: 'Exec', id: second!.id, shape: first!.shape, params: [2] }, 'the second is its id and params, nothing more')
+  t.false(JSON.stringify(second).includes('SELECT'), 'no SQL text, no query value')
+
+  // Query values built afresh per call, with the value inline, share one shape: the value is a param.
+  const inline = (id: number) => pipe(select(people), filter(eq(people.id, id)), one)
+  t.is(unwrap(await pool.run(inline(1))()).name, 'p1')
+  t.is(unwrap(await pool.run(inline(2))()).name, 'p2')
+  const [, , third, fourth] = execs(toReader)
+  t.truthy(third?.define)
+  t.deepEqual(fourth, { _tag: 'Exec', id: fourth!.id, shape: third!.shape, params: [2] })
+
+  // Different shapes, different ids.
+  t.deepEqual(await pool.run(pipe(select(people), count))(), E.right(2))
+  const shapes = execs(toReader).map((m) => m.shape)
+  t.is(new Set(shapes).size, 3)
+  t.not(first!.shape, third!.shape)
+
+  // Writes too: the second insert of the same columns is an id and its values.
+  const writes = execs(toWriter)
+  t.is(writes.length, 2)
+  t.truthy(writes[0]!.define)
+  t.deepEqual(writes[1], { _tag: 'Exec', id: writes[1]!.id, shape: writes[0]!.shape, params: ['p2', 'p2@x.io', 2] })
+
+  // A query of several statements (a multi-row insert, in one transaction) keeps the plain path.
+  t.deepEqual(await pool.run(insert(people, [person(3), person(4)]))(), E.right({ changes: 2, lastInsertRowid: 4 }))
+  t.is(toWriter.at(-1)?._tag, 'Run')
+})
+
+test('a worker keeps a bounded number of shapes: 5,000 distinct ones all answer, and an evicted one is sent again', async (t) => {
+  const { pool } = await ownPool(t, { readers: 1 }, tempDb({ statementCacheSize: 50 }))
+  const [reader] = pool[PoolInternals].readers()
+  const posted = recordPosts(reader!)
+  // 5,000 statements differing in their text (the column name), each with its own value.
+  const distinct = (i: number) => pipe(raw(sql`SELECT ${i} AS ${sql.identifier(`n${i}`)}`), value<number>())
+  const n = 5_000
+  for (let from = 0; from < n; from += 500) {
+    const batch = Array.from({ length: 500 }, (_, k) => from + k)
+    const answers = await Promise.all(batch.map((i) => pool.run(distinct(i))()))
+    t.deepEqual(
+      answers,
+      batch.map((i) => E.right(O.some(i)))
+    )
+  }
+  t.is(new Set(execs(posted).map((m) => m.shape)).size, n)
+  t.is(execs(posted).length, n, 'none was sent twice: the pool knew at every step what the worker held')
+
+  const stats = await pool[PoolInternals].shapeStats()
+  const readerStats = unwrap(stats[0]!)
+  t.is(readerStats.capacity, 50, 'a worker keeps as many shapes as its handle keeps statements')
+  t.is(readerStats.held, 50, 'full, and not past its bound')
+  t.true(stats.every((s) => E.isRight(s) && s.right.held <= s.right.capacity))
+
+  // The last shape is still held: its id alone. The first was evicted long ago: defined again.
+  t.deepEqual(await pool.run(distinct(n - 1))(), E.right(O.some(n - 1)))
+  t.is(execs(posted).at(-1)?.define, undefined)
+  t.deepEqual(await pool.run(distinct(0))(), E.right(O.some(0)))
+  t.truthy(execs(posted).at(-1)?.define)
+})
+
+test('a worker started after a crash is sent its shapes again, and one that lost a shape asks for it again', async (t) => {
+  const { pool, people } = await ownPool(t, { readers: 1 }, tempDb({ statementCacheSize: 4 }))
+  unwrap(await pool.run(insert(people, [person(1), person(2)]))())
+  const byId = pipe(select(people), filter(eq(people.id, placeholder('id'))), value(people.name))
+  const victim = pool[PoolInternals].readers()[0]!
+  t.deepEqual(await pool.run(byId, { id: 1 })(), E.right(O.some('p1')))
+
+  await victim.terminate()
+  t.true(await eventually(() => pool[PoolInternals].readers()[0] !== victim), 'the reader was replaced')
+  const reader = pool[PoolInternals].readers()[0]!
+  const posted = recordPosts(reader)
+  t.deepEqual(await pool.run(byId, { id: 2 })(), E.right(O.some('p2')))
+  t.truthy(execs(posted)[0]?.define, 'the new reader was sent the shape, not just its id')
+  t.deepEqual(await pool.run(byId, { id: 1 })(), E.right(O.some('p1')))
+  t.is(execs(posted)[1]?.define, undefined)
+
+  // Behind the pool's back, the reader is told four other shapes: it drops byId's (its bound
+  // is 4). The pool still believes it holds it and posts only the id; the reader answers that
+  // it does not know it, and the pool sends the definition.
+  const other: ShapeDef = { query: pipe(raw(sql`SELECT 1 AS one`), value<number>()), names: [] }
+  for (let k = 1; k <= 4; k++) reader.postMessage({ _tag: 'Exec', id: -k, shape: 1e9 + k, params: [], define: other } satisfies Request)
+  posted.length = 0
+  t.deepEqual(await pool.run(byId, { id: 2 })(), E.right(O.some('p2')))
+  const retried = execs(posted).filter((m) => m.id > 0)
+  t.is(retried.length, 2)
+  t.is(retried[0]!.define, undefined)
+  t.truthy(retried[1]!.define)
+  t.is(retried[0]!.shape, retried[1]!.shape)
 })

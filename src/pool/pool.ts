@@ -1,9 +1,13 @@
 /**
  * `workerPool(db, { readers })`: SQLite's one-writer / many-readers concurrency for
- * servers. Query values are plain data, so they are posted to worker threads: reads go
- * to the least busy of N reader threads, writes to the one writer thread, each thread
- * with its own connection. Results come back as `TaskEither`s, decoded in the calling
- * thread (codecs are functions and stay here).
+ * servers. Reads go to the least busy of N reader threads, writes to the one writer
+ * thread, each thread with its own connection. Results come back as `TaskEither`s,
+ * decoded in the calling thread (codecs are functions and stay here).
+ *
+ * A query is compiled and its params bound here (both as a session in this thread would),
+ * and a worker is sent its statement shape's id and the bound params; the shape itself only
+ * the first time that worker runs it (see shapes.ts). Posting the whole query value and
+ * compiling it again in the worker cost several times a point lookup's own work.
  *
  *   const pool = workerPool(db, { readers: 4 })
  *   const user = await pool.run(pipe(select(users), filter(eq(users.id, 1)), first))()
@@ -17,11 +21,17 @@ import { busyError, connectionError, unexpectedError, validationError } from '..
 import type { Db } from '../conn/connect.js'
 import { connect } from '../conn/connect.js'
 import type { Query } from '../query/ast.js'
+import { Codecs } from '../query/ast.js'
+import type { Compiled } from '../query/compile.js'
 import { compile } from '../query/compile.js'
+import type { SqlValue } from '../schema/column.js'
 import type { Params } from '../session/bind.js'
+import { bindParams } from '../session/bind.js'
 import { applyCodecs } from '../session/codecs.js'
 import type { Results } from '../session/transaction.js'
-import type { Reply, Request, Role, WorkerSetup } from './protocol.js'
+import type { Reply, Request, Role, ShapeStats, WorkerSetup } from './protocol.js'
+import type { Shape } from './shapes.js'
+import { recall, remember, shapeOf } from './shapes.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -89,20 +99,39 @@ export interface Pool {
   close(): Promise<void>
 }
 
-/** Test hooks: the live workers (to terminate one and watch the pool recover). */
+/** Test hooks: the live workers (to terminate one and watch the pool recover), their shape caches. */
 export const PoolInternals: unique symbol = Symbol.for('fp-lite-orm/PoolInternals')
 
 export interface PoolInternals {
   readonly readers: () => ReadonlyArray<Worker>
   readonly writer: () => Worker
+  /** What each worker holds in its shape cache: the readers in order, then the writer. */
+  readonly shapeStats: () => Promise<ReadonlyArray<E.Either<DbError, ShapeStats>>>
 }
+
+/** A worker's answer: a result, or (an Exec of a shape it does not hold) a request to send the shape again. */
+type Outcome = E.Either<DbError, unknown> | typeof UNKNOWN_SHAPE
+
+const UNKNOWN_SHAPE = { _tag: 'UnknownShape' } as const
+
+const isUnknownShape = (o: Outcome): o is typeof UNKNOWN_SHAPE => o._tag === 'UnknownShape'
+
+/** A plain request's outcome: never UNKNOWN_SHAPE, which answers only an Exec. */
+const resultOf = (o: Outcome): E.Either<DbError, unknown> =>
+  isUnknownShape(o) ? E.left(unexpectedError(new Error('an Unknown reply'), 'The worker answered a plain request as a shape run')) : o
 
 interface Slot {
   readonly role: Role
   worker: Worker
   /** Resolves when the current worker has exited (a dead worker's is already resolved). */
   exited: Promise<void>
-  readonly pending: Map<number, (r: E.Either<DbError, unknown>) => void>
+  readonly pending: Map<number, (r: Outcome) => void>
+  /**
+   * The ids of the shapes the current worker holds, least recently used first: a mirror of
+   * its cache, updated in the order messages are posted (which is the order the worker
+   * reads them in), with the same bound. A replacement worker starts with an empty one.
+   */
+  shapes: Map<number, true>
 }
 
 // -------------------------------------------------------------------------------------
@@ -126,6 +155,61 @@ const roleOf = (q: Query<unknown>): Role => {
 
 const isReadOnlyRefusal = (r: E.Either<DbError, unknown>): boolean =>
   E.isLeft(r) && r.left._tag === 'SqliteError' && r.left.code.startsWith('SQLITE_READONLY')
+
+// -------------------------------------------------------------------------------------
+// jobs
+// -------------------------------------------------------------------------------------
+
+/** The Left of a request that could not be cloned to a worker thread. */
+const notSendable = (e: unknown): E.Either<DbError, never> =>
+  E.left(
+    validationError(
+      `The query could not be sent to a worker thread (is every value and param plain data?): ${e instanceof Error ? e.message : String(e)}`
+    )
+  )
+
+/**
+ * Params used to be posted as given, so one that cannot cross threads (a function) was
+ * refused as not sendable before it was bound; a bind error caused by such a param still
+ * says so (the message docs/errors.md lists). Checked only once binding failed: it is not free.
+ */
+const cloneFailure = (params: Params | undefined): E.Either<DbError, never> | undefined => {
+  try {
+    structuredClone(params)
+    return undefined
+  } catch (e) {
+    return notSendable(e)
+  }
+}
+
+/**
+ * How one run travels: as a shape id with its params bound here, or (a query of several
+ * statements, or one whose template did not check out: it has no shape) as the query
+ * value, compiled and bound in the worker as before.
+ */
+type Job =
+  | { readonly _tag: 'Shape'; readonly shape: Shape; readonly params: ReadonlyArray<SqlValue> }
+  | { readonly _tag: 'Query'; readonly query: Query<unknown>; readonly params: Params | undefined }
+
+const jobOf = (q: Query<unknown>, c: Compiled, params: Params | undefined): E.Either<DbError, Job> => {
+  const shape = shapeOf(q, c)
+  if (shape === undefined) return E.right({ _tag: 'Query', query: q, params })
+  // Bound with the query's codecs at hand, exactly as a session in this thread binds them;
+  // a bad or missing param is thereby a Left before anything is posted.
+  const bound = bindParams(c.statements[0]!, params, q[Codecs])
+  if (E.isLeft(bound)) return cloneFailure(params) ?? bound
+  return E.right({ _tag: 'Shape', shape, params: bound.right })
+}
+
+/** The request of a job, given whether the worker holds its shape. */
+const requestOf =
+  (job: Job, known: boolean) =>
+  (id: number): Request => {
+    if (job._tag === 'Query')
+      return job.params === undefined ? { _tag: 'Run', id, query: job.query } : { _tag: 'Run', id, query: job.query, params: job.params }
+    const { shape, params } = job
+    return known ? { _tag: 'Exec', id, shape: shape.id, params } : { _tag: 'Exec', id, shape: shape.id, params, define: shape.def }
+  }
 
 // -------------------------------------------------------------------------------------
 // workers
@@ -179,23 +263,27 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
   })
   const { log: _, ...readerPlain } = readerDb
 
+  // One shape per prepared statement: a worker keeps as many shapes as its handle keeps statements.
+  const shapeCacheSize = Math.max(1, db.statementCacheSize)
+  const setupOf = (role: Role): WorkerSetup => ({
+    db: role === 'writer' ? plain : readerPlain,
+    role,
+    log: log !== undefined,
+    shapeCacheSize
+  })
+
   let nextId = 0
   let inFlight = 0
   let closing = false
   let drained: (() => void) | undefined
 
   const spawn = (role: Role): Slot => {
-    const slot: Slot = {
-      role,
-      worker: startWorker({ db: role === 'writer' ? plain : readerPlain, role, log: log !== undefined }),
-      exited: Promise.resolve(),
-      pending: new Map()
-    }
+    const slot: Slot = { role, worker: startWorker(setupOf(role)), exited: Promise.resolve(), pending: new Map(), shapes: new Map() }
     attach(slot)
     return slot
   }
 
-  const settle = (slot: Slot, id: number, result: E.Either<DbError, unknown>) => {
+  const settle = (slot: Slot, id: number, result: Outcome) => {
     const resolve = slot.pending.get(id)
     if (resolve === undefined) return
     slot.pending.delete(id)
@@ -218,7 +306,7 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
         } catch {
           // a failing logger must not break the pool
         }
-      } else settle(slot, m.id, m.result)
+      } else settle(slot, m.id, m._tag === 'Unknown' ? UNKNOWN_SHAPE : m.result)
     })
     w.on('error', (e) => {
       crash = `: ${e instanceof Error ? e.message : String(e)}`
@@ -228,10 +316,21 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
       if (slot.worker !== w) return
       // Whatever it held resolves to a Left: a crash is never a hang or a rejection.
       for (const id of [...slot.pending.keys()]) {
-        settle(slot, id, E.left(unexpectedError(new Error(`exit code ${code}`), `The ${slot.role} thread stopped (exit code ${code}${crash}) before answering; the query may or may not have run`)))
+        settle(
+          slot,
+          id,
+          E.left(
+            unexpectedError(
+              new Error(`exit code ${code}`),
+              `The ${slot.role} thread stopped (exit code ${code}${crash}) before answering; the query may or may not have run`
+            )
+          )
+        )
       }
       if (!closing) {
-        slot.worker = startWorker({ db: slot.role === 'writer' ? plain : readerPlain, role: slot.role, log: log !== undefined })
+        slot.worker = startWorker(setupOf(slot.role))
+        // The new worker holds no shape: each is sent again with its definition.
+        slot.shapes = new Map()
         attach(slot)
       }
     })
@@ -241,7 +340,8 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
   const writer = memory ? undefined : spawn('writer')
   const readers = memory ? [] : Array.from({ length: readerCount }, () => spawn('reader'))
 
-  const send = (slot: Slot, make: (id: number) => Request): Promise<E.Either<DbError, unknown>> =>
+  /** Posts a request; `posted` runs only once it is on its way (a request that failed to clone never reached the worker). */
+  const send = (slot: Slot, make: (id: number) => Request, posted?: () => void): Promise<Outcome> =>
     new Promise((resolve) => {
       const id = ++nextId
       slot.pending.set(id, resolve)
@@ -249,51 +349,77 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
       if (slot.pending.size === 1) slot.worker.ref()
       try {
         slot.worker.postMessage(make(id))
+        posted?.()
       } catch (e) {
-        settle(slot, id, E.left(validationError(`The query could not be sent to a worker thread (is every value and param plain data?): ${e instanceof Error ? e.message : String(e)}`)))
+        settle(slot, id, notSendable(e))
       }
     })
 
   const refuse = (): E.Either<DbError, never> | undefined => {
-    if (memory) return E.left(connectionError(db.path, 'A worker pool needs a database file: each thread would see its own empty :memory: database.'))
+    if (memory)
+      return E.left(connectionError(db.path, 'A worker pool needs a database file: each thread would see its own empty :memory: database.'))
     if (closing) return E.left(validationError('The pool is closed: create a new workerPool to run more queries.'))
-    if (inFlight >= maxQueue) return E.left(busyError('SQLITE_BUSY', `The pool has ${inFlight} queries in flight (maxQueue ${maxQueue}); retry later or raise maxQueue.`))
+    if (inFlight >= maxQueue)
+      return E.left(
+        busyError('SQLITE_BUSY', `The pool has ${inFlight} queries in flight (maxQueue ${maxQueue}); retry later or raise maxQueue.`)
+      )
     return undefined
   }
 
   const leastBusy = (): Slot => readers.reduce((best, r) => (r.pending.size < best.pending.size ? r : best), readers[0]!)
 
-  const run = <A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A> => async () => {
-    const refused = refuse()
-    if (refused !== undefined) return refused
-    const compiled = compile(q)
-    if (E.isLeft(compiled)) return compiled
-    const role = roleOf(q)
-    const request = (id: number): Request => (params === undefined ? { _tag: 'Run', id, query: q } : { _tag: 'Run', id, query: q, params })
-    let result = await send(role === 'writer' ? writer! : leastBusy(), request)
-    // Native SQL that looked like a read but writes: the reader refused it, so the writer runs it.
-    if (role === 'reader' && q.statement._tag === 'Raw' && isReadOnlyRefusal(result)) result = await send(writer!, request)
-    return E.isLeft(result) ? result : applyCodecs(q, result.right)
+  /** Runs a job on a slot's worker, sending the shape's definition when the worker does not hold it. */
+  const dispatch = async (slot: Slot, job: Job): Promise<E.Either<DbError, unknown>> => {
+    if (job._tag === 'Query') return resultOf(await send(slot, requestOf(job, false)))
+    const id = job.shape.id
+    const known = slot.shapes.has(id)
+    const outcome = await send(slot, requestOf(job, known), () =>
+      known ? recall(slot.shapes, id) : remember(slot.shapes, id, true, shapeCacheSize)
+    )
+    if (!isUnknownShape(outcome)) return outcome
+    // The mirror was wrong (it cannot be, short of a bug): forget the shape and send it whole.
+    slot.shapes.delete(id)
+    return dispatch(slot, job)
   }
 
-  const batch = <const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>> => async () => {
-    const refused = refuse()
-    if (refused !== undefined) return refused
-    for (const q of queries) {
-      const c = compile(q)
-      if (E.isLeft(c)) return c
+  const run =
+    <A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A> =>
+    async () => {
+      const refused = refuse()
+      if (refused !== undefined) return refused
+      const compiled = compile(q)
+      if (E.isLeft(compiled)) return compiled
+      const job = jobOf(q, compiled.right, params)
+      if (E.isLeft(job)) return job
+      const role = roleOf(q)
+      let result = await dispatch(role === 'writer' ? writer! : leastBusy(), job.right)
+      // Native SQL that looked like a read but writes: the reader refused it, so the writer runs it.
+      if (role === 'reader' && q.statement._tag === 'Raw' && isReadOnlyRefusal(result)) result = await dispatch(writer!, job.right)
+      return E.isLeft(result) ? result : applyCodecs(q, result.right)
     }
-    const result = await send(writer!, (id) => ({ _tag: 'Batch', id, queries }))
-    if (E.isLeft(result)) return result
-    const values = result.right as unknown[]
-    const out: unknown[] = []
-    for (let i = 0; i < queries.length; i++) {
-      const decoded = applyCodecs(queries[i]!, values[i])
-      if (E.isLeft(decoded)) return decoded
-      out.push(decoded.right)
+
+  const batch =
+    <const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>> =>
+    async () => {
+      const refused = refuse()
+      if (refused !== undefined) return refused
+      for (const q of queries) {
+        const c = compile(q)
+        if (E.isLeft(c)) return c
+      }
+      // A batch keeps the plain path: its queries run in one transaction in the worker, from
+      // their values. (Shapes would save their clone, but batches are not the hot path.)
+      const result = resultOf(await send(writer!, (id) => ({ _tag: 'Batch', id, queries })))
+      if (E.isLeft(result)) return result
+      const values = result.right as unknown[]
+      const out: unknown[] = []
+      for (let i = 0; i < queries.length; i++) {
+        const decoded = applyCodecs(queries[i]!, values[i])
+        if (E.isLeft(decoded)) return decoded
+        out.push(decoded.right)
+      }
+      return E.right(out as Results<Qs>)
     }
-    return E.right(out as Results<Qs>)
-  }
 
   let closed: Promise<void> | undefined
 
@@ -326,7 +452,15 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
     run,
     batch,
     close,
-    [PoolInternals]: { readers: () => readers.map((r) => r.worker), writer: () => writer!.worker }
+    [PoolInternals]: {
+      readers: () => readers.map((r) => r.worker),
+      writer: () => writer!.worker,
+      shapeStats: () =>
+        Promise.all(
+          [...readers, ...(writer === undefined ? [] : [writer])].map(
+            async (slot) => resultOf(await send(slot, (id) => ({ _tag: 'Stats', id }))) as E.Either<DbError, ShapeStats>
+          )
+        )
+    }
   }
 }
-

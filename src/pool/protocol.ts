@@ -1,12 +1,13 @@
 /**
  * The messages between a pool and its workers. Everything here crosses threads by
- * structured clone, so it is plain data: query values without their codecs, params,
- * Either results, log events.
+ * structured clone, so it is plain data: shape templates and query values without their
+ * codecs, bound params, Either results, log events.
  */
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import type { Db, LogEvent } from '../conn/connect.js'
 import type { Query } from '../query/ast.js'
+import type { SqlValue } from '../schema/column.js'
 
 export type Role = 'reader' | 'writer'
 
@@ -17,13 +18,46 @@ export interface WorkerSetup {
   readonly role: Role
   /** Whether to forward every statement's log event to the pool's thread. */
   readonly log: boolean
+  /** How many statement shapes the worker keeps; the pool mirrors the same bound (see shapes.ts). */
+  readonly shapeCacheSize: number
+}
+
+/**
+ * A statement shape as a worker learns it: a query whose every `?` is a placeholder, and
+ * the placeholder name of each position, to bind the positional params by.
+ */
+export interface ShapeDef {
+  readonly query: Query<unknown>
+  readonly names: ReadonlyArray<string>
+}
+
+/** What a worker reports of its shape cache (a test hook). */
+export interface ShapeStats {
+  readonly held: number
+  readonly capacity: number
 }
 
 export type Request =
+  /**
+   * The hot path: run shape `shape` with its params bound and encoded. `define` comes
+   * only the first time this worker is to run the shape (or after it was evicted).
+   */
+  | {
+      readonly _tag: 'Exec'
+      readonly id: number
+      readonly shape: number
+      readonly params: ReadonlyArray<SqlValue>
+      readonly define?: ShapeDef
+    }
+  /** The plain path, for queries that have no shape (several statements): the query value itself. */
   | { readonly _tag: 'Run'; readonly id: number; readonly query: Query<unknown>; readonly params?: Readonly<Record<string, unknown>> }
   | { readonly _tag: 'Batch'; readonly id: number; readonly queries: ReadonlyArray<Query<unknown>> }
+  /** Answered with a `Result` holding `ShapeStats`. */
+  | { readonly _tag: 'Stats'; readonly id: number }
   | { readonly _tag: 'Close' }
 
 export type Reply =
   | { readonly _tag: 'Result'; readonly id: number; readonly result: Either<DbError, unknown> }
   | { readonly _tag: 'Log'; readonly event: LogEvent }
+  /** An `Exec` without `define` for a shape the worker does not hold: the pool sends it again with it. */
+  | { readonly _tag: 'Unknown'; readonly id: number }

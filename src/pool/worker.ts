@@ -1,7 +1,8 @@
 /**
  * A pool worker: one thread, one connection (from this thread's own registry), running
- * the query values the pool posts and posting back their results. Codecs do not cross
- * threads; the pool applies them to the results in the calling thread.
+ * what the pool posts and posting back the results. Every run goes through the session
+ * (`runQuery`, `transaction`), so errors, transactions and log events are a session's.
+ * Codecs do not cross threads; the pool applies them to the results in the calling thread.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
@@ -9,17 +10,34 @@ import type { DbError } from '../errors.js'
 import { unexpectedError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import { release } from '../conn/registry.js'
+import type { SqlValue } from '../schema/column.js'
+import type { Params } from '../session/bind.js'
 import { runQuery } from '../session/session.js'
 import { transaction } from '../session/transaction.js'
-import type { Reply, Request, WorkerSetup } from './protocol.js'
+import type { Reply, Request, ShapeDef, ShapeStats, WorkerSetup } from './protocol.js'
+import { recall, remember } from './shapes.js'
 
 const setup = workerData as WorkerSetup
 const port = parentPort
 if (port === null) throw new Error('src/pool/worker.ts runs as a worker thread of workerPool()')
 
-const db: Db = setup.log
-  ? { ...setup.db, log: (event) => port.postMessage({ _tag: 'Log', event } satisfies Reply) }
-  : setup.db
+const db: Db = setup.log ? { ...setup.db, log: (event) => port.postMessage({ _tag: 'Log', event } satisfies Reply) } : setup.db
+
+/**
+ * The shapes this worker was told, by id, least recently used first. The pool mirrors it
+ * (same bound, same order of use) to know when to send a definition again. A template
+ * dropped here takes its compiled form and plan with it (the session keeps those in
+ * WeakMaps keyed by the template); its prepared statement stays in the handle's own
+ * bounded cache.
+ */
+const shapes = new Map<number, ShapeDef>()
+
+/** Positional params as the template's placeholders take them, by name. */
+const named = (names: ReadonlyArray<string>, params: ReadonlyArray<SqlValue>): Params => {
+  const out: Record<string, SqlValue> = {}
+  for (let i = 0; i < names.length; i++) out[names[i]!] = params[i]!
+  return out
+}
 
 /** Posts a result; one that cannot be cloned (an odd thrown cause) is posted as text. */
 const reply = (id: number, result: E.Either<DbError, unknown>): void => {
@@ -35,11 +53,32 @@ const reply = (id: number, result: E.Either<DbError, unknown>): void => {
 
 port.on('message', (m: Request) => {
   switch (m._tag) {
+    case 'Exec': {
+      const def = m.define === undefined ? recall(shapes, m.shape) : remember(shapes, m.shape, m.define, setup.shapeCacheSize)
+      if (def === undefined) {
+        port.postMessage({ _tag: 'Unknown', id: m.id } satisfies Reply)
+        return
+      }
+      reply(
+        m.id,
+        guarded(() => runQuery(db, def.query, named(def.names, m.params)))
+      )
+      return
+    }
     case 'Run':
-      reply(m.id, guarded(() => runQuery(db, m.query, m.params)))
+      reply(
+        m.id,
+        guarded(() => runQuery(db, m.query, m.params))
+      )
       return
     case 'Batch':
-      reply(m.id, guarded(() => transaction(db, m.queries)))
+      reply(
+        m.id,
+        guarded(() => transaction(db, m.queries))
+      )
+      return
+    case 'Stats':
+      reply(m.id, E.right({ held: shapes.size, capacity: setup.shapeCacheSize } satisfies ShapeStats))
       return
     case 'Close':
       release(db)
