@@ -17,6 +17,7 @@ import {
   insert,
   integer,
   isDbError,
+  returning,
   json,
   select,
   session,
@@ -213,4 +214,20 @@ test('a write while a stream is open on the same thread is a clear Left', (t) =>
     break
   }
   t.is(unwrap(s.run(pipe(select(parents), count))), 2)
+})
+
+test('a query value derived from one already run compiles on its own (the compiled form is not carried over by a spread)', (t) => {
+  const s = session(tempDb())
+  unwrap(s.run(createTable(items)))
+  const add = insert(items, { label: 'first' })
+  t.deepEqual(s.run(add), E.right({ changes: 1, lastInsertRowid: 1 }))
+  // returning() spreads the insert it is given: the RETURNING form must not reuse the plain one's SQL.
+  const added = s.run(pipe(add, returning({ id: items.id, label: items.label })))
+  t.deepEqual(added, E.right([{ id: 2, label: 'first' }]))
+  // The compiled form is kept on the value, where a spread does not copy it (src/memo.ts).
+  const own = Object.getOwnPropertySymbols(add)
+  const enumerable = own.filter((k) => Object.getOwnPropertyDescriptor(add, k)?.enumerable === true)
+  t.true(own.length > enumerable.length, 'the run left its compiled form on the value')
+  t.deepEqual(Object.getOwnPropertySymbols({ ...add }), enumerable, 'a spread copies only the enumerable parts')
+  s.close()
 })

@@ -14,6 +14,7 @@ import type { TableRef } from '../schema/table.js'
 import { checkIdentifier } from '../schema/table.js'
 import type { DbError } from '../errors.js'
 import { validationError } from '../errors.js'
+import { memoOnObject } from '../memo.js'
 import type {
   Assignment,
   ColumnDef,
@@ -864,7 +865,8 @@ const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
   }
 }
 
-const cache = new WeakMap<object, E.Either<DbError, Compiled>>()
+/** Compiled forms by query value (see memo.ts for why not a plain WeakMap). */
+const compiledForms = memoOnObject<Query<unknown>, E.Either<DbError, Compiled>>('fp-lite-orm/compiled')
 
 /** Compiles a query value; the result is memoized by the value itself. */
 export const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
@@ -875,12 +877,7 @@ export const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
       )
     )
   }
-  let c = cache.get(q)
-  if (c === undefined) {
-    c = compileUncached(q)
-    cache.set(q, c)
-  }
-  return c
+  return compiledForms.get(q) ?? compiledForms.set(q, compileUncached(q))
 }
 
 /**
