@@ -120,8 +120,9 @@ export const insert = <T extends AnyTable>(table: T, rows: InsertValues<T> | Rea
       problems.push(`row ${i}: expected an object with the columns of ${info.name}, got ${describeValue(row)}`)
       return
     }
-    for (const [k, v] of Object.entries(row)) {
-      if (v === undefined) continue
+    // for-in, not Object.entries: no array per row and per key on a 1,000-row insert.
+    for (const k in row) {
+      if (!Object.hasOwn(row, k) || (row as Record<string, unknown>)[k] === undefined) continue
       if (known.has(k)) given.add(k)
       else problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${info.name} are ${[...known.keys()].join(', ')})`)
     }

@@ -290,7 +290,10 @@ const write = (
     let changes = 0
     let lastInsertRowid = 0
     for (const { s, params } of bound) {
-      const r = logged(db, s.sql, params, () => statementFor(h, s.sql, false).stmt.run(...params))
+      const r =
+        db.log === undefined
+          ? statementFor(h, s.sql, false).stmt.run(...params)
+          : logged(db, s.sql, params, () => statementFor(h, s.sql, false).stmt.run(...params))
       changes += r.changes
       lastInsertRowid = toNumber(r.lastInsertRowid)
     }
@@ -350,6 +353,10 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
   }
   const bound: Array<{ s: CompiledStatement; params: ReadonlyArray<SqlValue> }> = []
   for (const s of statements) {
+    if (s.slots === undefined) {
+      bound.push({ s, params: s.params })
+      continue
+    }
     const b = bindParams(s, params, plan.codecs)
     if (E.isLeft(b)) return b
     bound.push({ s, params: b.right })
