@@ -3,9 +3,9 @@
  * reader threads (a fixed number of queries kept in flight) against one synchronous
  * session on the main thread. Rounds interleave the configurations; figures are medians.
  *
- * What to expect: a pool pays a message round trip (structured clone of the query value
- * and of the rows) per query, so it gains only when the query's own work outweighs that
- * and there are idle cores to run readers on.
+ * What to expect: a pool pays a message round trip per query (a shape id and the bound
+ * params one way, a structured clone of the rows back), so it gains only when the query's
+ * own work outweighs that and there are idle cores to run readers on.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'

@@ -27,7 +27,7 @@ const cjs = path.join(dist, 'cjs')
 const filesUnder = (dir) =>
   fs
     .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .flatMap((d) => (d.isFile() ? [path.relative(dir, path.join(d.parentPath, d.name))] : []))
+    .flatMap((d) => (d.isFile() ? [path.relative(dir, path.join(d.parentPath ?? d.path, d.name))] : []))
 
 const started = Date.now()
 fs.rmSync(dist, { recursive: true, force: true })

@@ -320,8 +320,10 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
   const compiled = c.right
   const plan = planOf(compiled, q[Codecs])
   const statements = compiled.statements
-  // The hot path: one read statement. No closures, no intermediate arrays.
-  if (statements.length === 1 && compiled.mode !== 'run' && compiled.mode !== 'void') {
+  const reads = compiled.mode !== 'run' && compiled.mode !== 'void'
+  // The hot path: one statement (a read, or a write without a log). No closures, no
+  // intermediate arrays, no Either for parameters that need no binding.
+  if (statements.length === 1 && (reads || db.log === undefined)) {
     const s = statements[0]!
     const b = s.slots === undefined ? undefined : bindParams(s, params, plan.codecs)
     if (b !== undefined && E.isLeft(b)) return b
@@ -329,24 +331,13 @@ export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbEr
     const h = acquire(db)
     if (E.isLeft(h)) return h
     try {
+      if (!reads) {
+        const r = statementFor(h.right, s.sql, false).stmt.run(...bound)
+        return E.right((compiled.mode === 'void' ? undefined : { changes: r.changes, lastInsertRowid: toNumber(r.lastInsertRowid) }) as A)
+      }
       const out =
         db.log === undefined ? read(db, h.right, plan, s.sql, bound) : logged(db, s.sql, bound, () => read(db, h.right, plan, s.sql, bound))
       return compiled.mode === 'one' ? (out as E.Either<DbError, A>) : E.right(out as A)
-    } catch (e) {
-      return E.left(fromThrow(e, s.sql, compiled))
-    }
-  }
-  // The write hot path: one statement, no log. No closures, no intermediate arrays.
-  if (statements.length === 1 && db.log === undefined) {
-    const s = statements[0]!
-    const b = s.slots === undefined ? undefined : bindParams(s, params, plan.codecs)
-    if (b !== undefined && E.isLeft(b)) return b
-    const bound = b === undefined ? s.params : b.right
-    const h = acquire(db)
-    if (E.isLeft(h)) return h
-    try {
-      const r = statementFor(h.right, s.sql, false).stmt.run(...bound)
-      return E.right((compiled.mode === 'void' ? undefined : { changes: r.changes, lastInsertRowid: toNumber(r.lastInsertRowid) }) as A)
     } catch (e) {
       return E.left(fromThrow(e, s.sql, compiled))
     }
