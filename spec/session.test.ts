@@ -231,3 +231,14 @@ test('a query value derived from one already run compiles on its own (the compil
   t.deepEqual(Object.getOwnPropertySymbols({ ...add }), enumerable, 'a spread copies only the enumerable parts')
   s.close()
 })
+
+test('a frozen query value runs, and runs again (its compiled form is kept aside, not on it)', (t) => {
+  const s = session(tempDb())
+  unwrap(s.run(createTable(items)))
+  unwrap(s.run(insert(items, { label: 'a' })))
+  const q = Object.freeze(pipe(select(items), filter(eq(items.label, 'a')), count))
+  t.deepEqual(s.run(q), E.right(1))
+  t.deepEqual(s.run(q), E.right(1))
+  t.deepEqual(Object.getOwnPropertySymbols(q).length, Object.getOwnPropertySymbols({ ...q }).length, 'nothing was added to it')
+  s.close()
+})
