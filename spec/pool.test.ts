@@ -47,6 +47,7 @@ import {
 import type { PoolOptions } from '../src/pool/pool.js'
 import { PoolInternals } from '../src/pool/pool.js'
 import type { Request, ShapeDef } from '../src/pool/protocol.js'
+import { compile } from '../src/query/compile.js'
 import { tempDb, tempDbPath, unwrap, unwrapLeft } from './helpers/db.js'
 
 // -------------------------------------------------------------------------------------
@@ -641,7 +642,7 @@ test('a worker started after a crash is sent its shapes again, and one that lost
   // Behind the pool's back, the reader is told four other shapes: it drops byId's (its bound
   // is 4). The pool still believes it holds it and posts only the id; the reader answers that
   // it does not know it, and the pool sends the definition.
-  const other: ShapeDef = { query: pipe(raw(sql`SELECT 1 AS one`), value<number>()), names: [] }
+  const other: ShapeDef = { compiled: unwrap(compile(pipe(raw(sql`SELECT 1 AS one`), value<number>()))) }
   for (let k = 1; k <= 4; k++) reader.postMessage({ _tag: 'Exec', id: -k, shape: 1e9 + k, params: [], define: other } satisfies Request)
   posted.length = 0
   t.deepEqual(await pool.run(byId, { id: 2 })(), E.right(O.some('p2')))

@@ -192,7 +192,7 @@ type Job =
   | { readonly _tag: 'Query'; readonly query: Query<unknown>; readonly params: Params | undefined }
 
 const jobOf = (q: Query<unknown>, c: Compiled, params: Params | undefined): E.Either<DbError, Job> => {
-  const shape = shapeOf(q, c)
+  const shape = shapeOf(c)
   if (shape === undefined) return E.right({ _tag: 'Query', query: q, params })
   // Bound with the query's codecs at hand, exactly as a session in this thread binds them;
   // a bad or missing param is thereby a Left before anything is posted.

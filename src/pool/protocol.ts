@@ -1,12 +1,13 @@
 /**
  * The messages between a pool and its workers. Everything here crosses threads by
- * structured clone, so it is plain data: shape templates and query values without their
- * codecs, bound params, Either results, log events.
+ * structured clone, so it is plain data: compiled statement shapes and query values without
+ * their codecs, bound params, Either results, log events.
  */
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import type { Db, LogEvent } from '../conn/connect.js'
 import type { Query } from '../query/ast.js'
+import type { Compiled } from '../query/compile.js'
 import type { SqlValue } from '../schema/column.js'
 
 export type Role = 'reader' | 'writer'
@@ -22,13 +23,9 @@ export interface WorkerSetup {
   readonly shapeCacheSize: number
 }
 
-/**
- * A statement shape as a worker learns it: a query whose every `?` is a placeholder, and
- * the placeholder name of each position, to bind the positional params by.
- */
+/** A statement shape as a worker learns it: its compiled form, without values (see shapes.ts). */
 export interface ShapeDef {
-  readonly query: Query<unknown>
-  readonly names: ReadonlyArray<string>
+  readonly compiled: Compiled
 }
 
 /** What a worker reports of its shape cache (a test hook). */

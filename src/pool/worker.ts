@@ -1,7 +1,7 @@
 /**
  * A pool worker: one thread, one connection (from this thread's own registry), running
  * what the pool posts and posting back the results. Every run goes through the session
- * (`runQuery`, `transaction`), so errors, transactions and log events are a session's.
+ * (`runQuery`, `runBound`, `transaction`), so errors, transactions and log events are a session's.
  * Codecs do not cross threads; the pool applies them to the results in the calling thread.
  */
 import { parentPort, workerData } from 'node:worker_threads'
@@ -10,9 +10,7 @@ import type { DbError } from '../errors.js'
 import { unexpectedError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import { release } from '../conn/registry.js'
-import type { SqlValue } from '../schema/column.js'
-import type { Params } from '../session/bind.js'
-import { runQuery } from '../session/session.js'
+import { runBound, runQuery } from '../session/session.js'
 import { transaction } from '../session/transaction.js'
 import type { Reply, Request, ShapeDef, ShapeStats, WorkerSetup } from './protocol.js'
 import { recall, remember } from './shapes.js'
@@ -25,19 +23,10 @@ const db: Db = setup.log ? { ...setup.db, log: (event) => port.postMessage({ _ta
 
 /**
  * The shapes this worker was told, by id, least recently used first. The pool mirrors it
- * (same bound, same order of use) to know when to send a definition again. A template
- * dropped here takes its compiled form and plan with it (the session keeps those in
- * WeakMaps keyed by the template); its prepared statement stays in the handle's own
- * bounded cache.
+ * (same bound, same order of use) to know when to send a definition again. A shape dropped
+ * here leaves its prepared statement in the handle's own bounded cache.
  */
 const shapes = new Map<number, ShapeDef>()
-
-/** Positional params as the template's placeholders take them, by name. */
-const named = (names: ReadonlyArray<string>, params: ReadonlyArray<SqlValue>): Params => {
-  const out: Record<string, SqlValue> = {}
-  for (let i = 0; i < names.length; i++) out[names[i]!] = params[i]!
-  return out
-}
 
 /** Posts a result; one that cannot be cloned (an odd thrown cause) is posted as text. */
 const reply = (id: number, result: E.Either<DbError, unknown>): void => {
@@ -61,7 +50,7 @@ port.on('message', (m: Request) => {
       }
       reply(
         m.id,
-        guarded(() => runQuery(db, def.query, named(def.names, m.params)))
+        guarded(() => runBound(db, def.compiled, undefined, m.params))
       )
       return
     }

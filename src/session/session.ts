@@ -316,32 +316,49 @@ const fromThrow = (e: unknown, sql: string | undefined, compiled: Compiled | und
 /** The interpreter: one query value against this thread's handle. */
 export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbError, A> => {
   const c = compile(q)
-  if (E.isLeft(c)) return c
-  const compiled = c.right
-  const plan = planOf(compiled, q[Codecs])
-  const statements = compiled.statements
-  const reads = compiled.mode !== 'run' && compiled.mode !== 'void'
-  // The hot path: one statement (a read, or a write without a log). No closures, no
-  // intermediate arrays, no Either for parameters that need no binding.
-  if (statements.length === 1 && (reads || db.log === undefined)) {
-    const s = statements[0]!
-    const b = s.slots === undefined ? undefined : bindParams(s, params, plan.codecs)
-    if (b !== undefined && E.isLeft(b)) return b
-    const bound = b === undefined ? s.params : b.right
-    const h = acquire(db)
-    if (E.isLeft(h)) return h
-    try {
-      if (!reads) {
-        const r = statementFor(h.right, s.sql, false).stmt.run(...bound)
-        return E.right((compiled.mode === 'void' ? undefined : { changes: r.changes, lastInsertRowid: toNumber(r.lastInsertRowid) }) as A)
-      }
-      const out =
-        db.log === undefined ? read(db, h.right, plan, s.sql, bound) : logged(db, s.sql, bound, () => read(db, h.right, plan, s.sql, bound))
-      return compiled.mode === 'one' ? (out as E.Either<DbError, A>) : E.right(out as A)
-    } catch (e) {
-      return E.left(fromThrow(e, s.sql, compiled))
+  return E.isLeft(c) ? c : runCompiled(db, c.right, q[Codecs], params)
+}
+
+/**
+ * Runs a query of one statement whose parameters are bound already: the hot path of
+ * `runCompiled`, and what a pool worker runs for a statement shape the calling thread
+ * compiled and bound (src/pool). No closures, no intermediate arrays.
+ */
+export const runBound = <A>(
+  db: Db,
+  compiled: Compiled,
+  codecs: CodecsPart | undefined,
+  bound: ReadonlyArray<SqlValue>
+): E.Either<DbError, A> => {
+  const sql = compiled.statements[0]!.sql
+  const h = acquire(db)
+  if (E.isLeft(h)) return h
+  try {
+    if (compiled.mode === 'run' || compiled.mode === 'void') {
+      const run = () => statementFor(h.right, sql, false).stmt.run(...bound)
+      const r = db.log === undefined ? run() : logged(db, sql, bound, run)
+      return E.right((compiled.mode === 'void' ? undefined : { changes: r.changes, lastInsertRowid: toNumber(r.lastInsertRowid) }) as A)
     }
+    const plan = planOf(compiled, codecs)
+    const out =
+      db.log === undefined ? read(db, h.right, plan, sql, bound) : logged(db, sql, bound, () => read(db, h.right, plan, sql, bound))
+    return compiled.mode === 'one' ? (out as E.Either<DbError, A>) : E.right(out as A)
+  } catch (e) {
+    return E.left(fromThrow(e, sql, compiled))
   }
+}
+
+/** Binds `params` and runs a compiled query: `runQuery` after the compiler. */
+const runCompiled = <A>(db: Db, compiled: Compiled, codecs: CodecsPart | undefined, params: Params | undefined): E.Either<DbError, A> => {
+  const statements = compiled.statements
+  if (statements.length === 1) {
+    const s = statements[0]!
+    // No Either for parameters that need no binding (the common case).
+    if (s.slots === undefined) return runBound(db, compiled, codecs, s.params)
+    const b = bindParams(s, params, codecs)
+    return E.isLeft(b) ? b : runBound(db, compiled, codecs, b.right)
+  }
+  const plan = planOf(compiled, codecs)
   const bound: Array<{ s: CompiledStatement; params: ReadonlyArray<SqlValue> }> = []
   for (const s of statements) {
     if (s.slots === undefined) {
