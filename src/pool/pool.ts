@@ -184,8 +184,8 @@ const cloneFailure = (params: Params | undefined): E.Either<DbError, never> | un
 
 /**
  * How one run travels: as a shape id with its params bound here, or (a query of several
- * statements, or one whose template did not check out: it has no shape) as the query
- * value, compiled and bound in the worker as before.
+ * statements, which a session runs together in one transaction: it has no shape) as the
+ * query value, compiled and bound in the worker.
  */
 type Job =
   | { readonly _tag: 'Shape'; readonly shape: Shape; readonly params: ReadonlyArray<SqlValue> }
