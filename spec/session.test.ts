@@ -232,13 +232,12 @@ test('a query value derived from one already run compiles on its own (the compil
   s.close()
 })
 
-test('a frozen query value runs, and runs again (its compiled form is kept aside, not on it)', (t) => {
+test('a frozen query value runs, and runs again (its compiled form is kept aside: defining it on the value would throw)', (t) => {
   const s = session(tempDb())
   unwrap(s.run(createTable(items)))
   unwrap(s.run(insert(items, { label: 'a' })))
   const q = Object.freeze(pipe(select(items), filter(eq(items.label, 'a')), count))
   t.deepEqual(s.run(q), E.right(1))
   t.deepEqual(s.run(q), E.right(1))
-  t.deepEqual(Object.getOwnPropertySymbols(q).length, Object.getOwnPropertySymbols({ ...q }).length, 'nothing was added to it')
   s.close()
 })
