@@ -399,11 +399,11 @@ const CASES: ReadonlyArray<Case> = [
   },
   {
     input: 'filter on a column of a table that is not in the query',
-    tag: 'SqliteError',
-    what: ['no such column: ghost.name'],
-    where: ['FROM "items"'],
+    tag: 'ValidationError',
+    what: ['column ghost.name is not in scope'],
+    where: ['can read items'],
     advice: 'Join the table first (join(ghost, ...)), or filter on a column of the selected table.',
-    check: (e) => [[e._tag === 'SqliteError' && e.code === 'SQLITE_ERROR', 'code SQLITE_ERROR']],
+    noSql: true,
     run: ({ s }) => s.run(pipe(select(items), filter(eq(ghost.name, 'x')), all))
   },
 

@@ -503,13 +503,13 @@ export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly t
     if (e instanceof TypeError && /connection is busy executing a query/.test(e.message)) {
       return validationError(
         'This thread is still reading a stream on this database, and the connection cannot run another statement until it ends. ' +
-          `Finish (or break out of) the loop over stream(...) first.${sql === undefined ? '' : ` (in: ${sql})`}`
+          `Finish (or break out of) the loop over stream(...) first.${sql === undefined ? '' : ` (in: ${quoteSql(sql)})`}`
       )
     }
     if (e instanceof RangeError || e instanceof TypeError) {
       // better-sqlite3 throws these before SQLite runs anything: values it cannot bind,
       // wrong parameter counts, several statements in one string.
-      return validationError(`The statement was refused before it ran: ${e.message}.${sql === undefined ? '' : ` (in: ${sql})`}`)
+      return validationError(`The statement was refused before it ran: ${e.message}.${sql === undefined ? '' : ` (in: ${quoteSql(sql)})`}`)
     }
     return unexpectedError(e, 'The SQLite driver threw')
   }
@@ -543,7 +543,7 @@ export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly t
   if (context?.path !== undefined && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CANTOPEN'))) {
     return connectionError(context.path, `Cannot open ${context.path}: ${e.message}`, e)
   }
-  return sqliteError(code, sql === undefined ? e.message : `${e.message} (in: ${sql})`, sql)
+  return sqliteError(code, sql === undefined ? e.message : `${e.message} (in: ${quoteSql(sql)})`, sql)
 }
 
 const kindLabel: Record<ConstraintKind, string> = {
@@ -557,6 +557,10 @@ const kindLabel: Record<ConstraintKind, string> = {
 // -------------------------------------------------------------------------------------
 // utils
 // -------------------------------------------------------------------------------------
+
+/** SQL quoted in an error message: at most about a thousand characters (the whole text stays on the error's `sql`). */
+export const quoteSql = (sql: string): string =>
+  sql.length <= 1000 ? sql : `${sql.slice(0, 1000)}... (${sql.length - 1000} more characters; the whole statement is on the error's sql field)`
 
 /** A short, safe rendering of a value for messages (never the whole of a large value). */
 export const describeValue = (u: unknown): string => {

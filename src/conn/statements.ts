@@ -11,6 +11,8 @@ export interface CachedStatement {
   readonly reader: boolean
   /** The row mode the statement is currently in (better-sqlite3 keeps it per statement). */
   raw: boolean
+  /** Whether it reads integers as bigints (better-sqlite3's safeIntegers, also per statement). */
+  safeIntegers: boolean
 }
 
 export class StatementCache {
@@ -39,7 +41,7 @@ export class StatementCache {
       return hit
     }
     const stmt = this.#db.prepare(sql)
-    const entry: CachedStatement = { stmt, reader: stmt.reader, raw: false }
+    const entry: CachedStatement = { stmt, reader: stmt.reader, raw: false, safeIntegers: false }
     this.#entries.set(sql, entry)
     this.#lastSql = sql
     this.#last = entry

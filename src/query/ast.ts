@@ -326,6 +326,11 @@ export interface SelectStatement {
   readonly compound?: ReadonlyArray<CompoundPart>
   /** Relations loaded after the rows are read (one extra query per relation). */
   readonly preload?: ReadonlyArray<PreloadNode>
+  /**
+   * `value(expr)` / `values(expr)` on a compound: the expression read from the compound's
+   * result (a member's projection stays as it is).
+   */
+  readonly pick?: Field
   /** Definition problems of the tables involved, reported when compiled. */
   readonly problems?: ReadonlyArray<string>
 }
@@ -356,7 +361,8 @@ export interface InsertStatement {
   readonly rows: ReadonlyArray<ReadonlyArray<ExprNode>>
   /** INSERT OR REPLACE / INSERT OR IGNORE. */
   readonly or?: 'replace' | 'ignore'
-  readonly onConflict?: ConflictClause
+  /** ON CONFLICT clauses, in order (SQLite tries them in turn; only the last may have no target). */
+  readonly onConflict?: ReadonlyArray<ConflictClause>
   /** RETURNING: the fields of each returned row (absent: no RETURNING). */
   readonly returning?: ReadonlyArray<Field>
   readonly problems?: ReadonlyArray<string>
@@ -372,6 +378,10 @@ export interface UpdateStatement {
   /** `set(changed(a, b))` found nothing changed: the update is a no-op. */
   readonly noop?: boolean
   readonly returning?: ReadonlyArray<Field>
+  /** UPDATE ... ORDER BY ... LIMIT ... OFFSET (SQLite built with UPDATE/DELETE LIMIT). */
+  readonly orderBy?: ReadonlyArray<OrderTerm>
+  readonly limit?: ExprNode
+  readonly offset?: ExprNode
   readonly problems?: ReadonlyArray<string>
 }
 
@@ -381,6 +391,9 @@ export interface DeleteStatement {
   readonly where: ReadonlyArray<ExprNode>
   readonly allRows: boolean
   readonly returning?: ReadonlyArray<Field>
+  readonly orderBy?: ReadonlyArray<OrderTerm>
+  readonly limit?: ExprNode
+  readonly offset?: ExprNode
   readonly problems?: ReadonlyArray<string>
 }
 

@@ -2,16 +2,26 @@
  * The compiler: a query value -> SQL text and positional parameters. Pure: it knows
  * nothing of connections. One exhaustive switch per node kind.
  *
+ * Text and values are written together, into one `SqlBuilder`: every `?` is appended at
+ * the moment its value is, so no order of compiling clauses can put a value under
+ * another clause's `?` (the bug class of an upsert's SET and WHERE, or a window's
+ * function and PARTITION BY). No function here returns SQL text that holds a `?`.
+ *
  * Every value is a bound parameter (`?`), so the SQL text depends only on the query's
  * shape: equal shapes give equal text, which is what the statement cache is keyed by.
  * `compile` also memoizes by query value, so running the same value again (the
  * placeholder pattern) skips the compiler entirely.
+ *
+ * The compiler also checks what SQLite would only find at run time, or not at all:
+ * that every column belongs to a table in scope, that a union's members agree on their
+ * keys and kinds, that a preload's relation fits the rows it loads onto.
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { absurd } from 'fp-ts/lib/function.js'
+import type * as t from 'io-ts'
 import type { ColumnKind, ColumnRef, SqlValue } from '../schema/column.js'
 import type { TableRef } from '../schema/table.js'
-import { checkIdentifier } from '../schema/table.js'
+import { checkIdentifier, jsonCodecOf } from '../schema/table.js'
 import type { DbError } from '../errors.js'
 import { validationError } from '../errors.js'
 import { memoOnObject } from '../memo.js'
@@ -35,6 +45,7 @@ import type {
   UpdateStatement
 } from './ast.js'
 import { codecKey } from './ast.js'
+import { sourceColumn } from './expr.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -54,6 +65,13 @@ export interface CompiledStatement {
   readonly slots?: ReadonlyArray<Slot>
 }
 
+/**
+ * The codec of a json field, found by following the field's expression to its column. A
+ * symbol key: a compiled form posted to a worker (structured clone) leaves it behind, and
+ * the calling thread, which decodes, still has it.
+ */
+export const FieldCodec: unique symbol = Symbol.for('fp-lite-orm/FieldCodec')
+
 /** One field of a result row, and how to decode it. */
 export interface OutputField {
   readonly key: string
@@ -64,6 +82,8 @@ export interface OutputField {
   readonly group?: string
   /** A table column read as stored (not an expression): the reader checks its kind. */
   readonly column?: true
+  /** The codec of a json field (see FieldCodec). */
+  readonly [FieldCodec]?: t.Mixed
 }
 
 /** A nested object of joined rows: `null` when every field of it is NULL (the missing side of an outer join). */
@@ -153,6 +173,21 @@ export const sqlLiteral = (v: SqlValue): string => {
 /** SQLite's ISO-8601 form of "now", matching `Date.prototype.toISOString`. */
 export const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
+/**
+ * Values bound as one JSON array (`IN (SELECT value FROM json_each(?))`): a list of any
+ * length is one parameter, and bigints keep every digit (JSON.stringify would refuse them,
+ * and Number() would round them). Blobs cannot be JSON: callers keep those as a list.
+ */
+export const jsonArrayOf = (values: ReadonlyArray<SqlValue>): string => {
+  let out = '['
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
+    if (i > 0) out += ','
+    out += typeof v === 'bigint' ? String(v) : JSON.stringify(v)
+  }
+  return `${out}]`
+}
+
 const FUNCTIONS: ReadonlySet<FunctionName> = new Set<FunctionName>([
   'row_number',
   'rank',
@@ -175,30 +210,153 @@ const COMPARE_OPS: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>=
 
 const REFERENCE_ACTIONS: ReadonlySet<string> = new Set(['cascade', 'restrict', 'set null', 'set default', 'no action'])
 
+/**
+ * SQLite refuses an expression tree deeper than 1000 (SQLITE_MAX_EXPR_DEPTH); the compiler
+ * stops at the same depth with a message that says how to restructure, before the
+ * JavaScript stack runs out.
+ */
+export const MAX_DEPTH = 1000
+
+/** A literal list longer than this is bound as one JSON array, whatever SQLite's variable limit. */
+const JSON_LIST_FROM = 100
+
+/** AND/OR chains longer than this are grouped, so the tree SQLite parses stays shallow. */
+const CHAIN_GROUP = 64
+
+// -------------------------------------------------------------------------------------
+// the builder: SQL text and its values, written together
+// -------------------------------------------------------------------------------------
+
+/** The query names a statement can see, and the enclosing statement's (for correlated subqueries). */
+interface Scope {
+  readonly names: ReadonlySet<string>
+  /** Any table: native SQL brings its own FROM, which the compiler cannot see. */
+  readonly open?: true
+  /** What the scope is, for messages: `users, posts`. */
+  readonly label: string
+  readonly parent: Scope | undefined
+}
+
+const scopeOf = (names: ReadonlyArray<string>, parent: Scope | undefined, label = names.join(', ')): Scope => ({
+  names: new Set(names),
+  label,
+  parent
+})
+
+const OPEN: Scope = { names: new Set(), label: 'any table', parent: undefined, open: true }
+
+const NO_TABLES: Scope = { names: new Set(), label: 'no table (the values of an insert cannot read columns)', parent: undefined }
+
+/**
+ * SQL text and its positional parameters, appended together. The only ways to write a
+ * `?` are `value` and `placeholder`, each of which appends the value with it.
+ */
+export class SqlBuilder {
+  sql = ''
+  readonly values: SqlValue[] = []
+  slots: Slot[] | undefined = undefined
+  /** The tables columns may come from; undefined: not checked (native SQL). */
+  scope: Scope | undefined
+  /** Inside a `sql` template: its text may bring its own FROM, so its columns are not checked. */
+  loose = 0
+  depth = 0
+
+  constructor(scope?: Scope) {
+    this.scope = scope
+  }
+
+  text(s: string): void {
+    this.sql += s
+  }
+
+  value(v: SqlValue): void {
+    this.sql += '?'
+    this.values.push(v)
+  }
+
+  placeholder(p: PlaceholderNode): void {
+    ;(this.slots ??= []).push({ index: this.values.length, placeholder: p })
+    this.sql += '?'
+    this.values.push(null)
+  }
+
+  /** Another builder's text and values, in that order, at the end of this one. */
+  append(other: SqlBuilder): void {
+    if (other.slots !== undefined) {
+      const base = this.values.length
+      for (const s of other.slots) (this.slots ??= []).push({ index: base + s.index, placeholder: s.placeholder })
+    }
+    this.sql += other.sql
+    for (const v of other.values) this.values.push(v)
+  }
+
+  statement(): CompiledStatement {
+    return this.slots === undefined ? { sql: this.sql, params: this.values } : { sql: this.sql, params: this.values, slots: this.slots }
+  }
+
+  /** Runs `f` with `scope` as the current scope (and columns checked again), then restores. */
+  within<A>(scope: Scope | undefined, f: () => A): A {
+    const saved = this.scope
+    const loose = this.loose
+    this.scope = scope
+    this.loose = 0
+    try {
+      return f()
+    } finally {
+      this.scope = saved
+      this.loose = loose
+    }
+  }
+
+  /** One level deeper in the query's tree; refuses what SQLite would refuse, with a way out. */
+  enter(): void {
+    if (++this.depth > MAX_DEPTH) {
+      throw new CompileFailure(
+        `The query nests more than ${MAX_DEPTH} levels deep (SQLite's limit on expression depth). ` +
+          'Build long chains flat instead of one inside another: and(a, b, c, ...) and or(...) take any number of conditions, ' +
+          'inArray(col, list) replaces a chain of eq(...) alternatives, and a deep stack of subqueries can often be a join or a CTE.'
+      )
+    }
+  }
+
+  leave(): void {
+    this.depth--
+  }
+}
+
+/** Writes `items` separated by `sep`, each with `f`. */
+const list = <A>(b: SqlBuilder, items: ReadonlyArray<A>, sep: string, f: (a: A) => void): void => {
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) b.text(sep)
+    f(items[i]!)
+  }
+}
+
+const queryName = (t: TableRef): string => t.alias ?? t.name
+
+const inScope = (scope: Scope, table: string): boolean => {
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) if (s.open === true || s.names.has(table)) return true
+  return false
+}
+
+const scopeLabel = (scope: Scope): string => {
+  const levels: string[] = []
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.parent) levels.push(s.label)
+  return levels.length === 1 ? levels[0]! : `${levels[0]} (and the enclosing ${levels.slice(1).join(', then ')})`
+}
+
+const checkColumn = (c: ColumnRef, b: SqlBuilder): void => {
+  const scope = b.scope
+  if (scope === undefined || b.loose > 0 || inScope(scope, c.table)) return
+  throw new CompileFailure(
+    `column ${c.table}.${c.key} is not in scope: this part of the query can read ${scopeLabel(scope)}. ` +
+      `Join ${c.table} (join, leftJoin) to read its columns, or use a column of a table in scope.`
+  )
+}
+
 // -------------------------------------------------------------------------------------
 // expressions
 // -------------------------------------------------------------------------------------
-
-/** Collects the parameters of one statement, in the order their `?` appear. */
-class Params {
-  readonly values: SqlValue[] = []
-  slots: Slot[] | undefined
-
-  value(v: SqlValue): string {
-    this.values.push(v)
-    return '?'
-  }
-
-  placeholder(p: PlaceholderNode): string {
-    ;(this.slots ??= []).push({ index: this.values.length, placeholder: p })
-    this.values.push(null)
-    return '?'
-  }
-
-  statement(sql: string): CompiledStatement {
-    return this.slots === undefined ? { sql, params: this.values } : { sql, params: this.values, slots: this.slots }
-  }
-}
 
 /** Nodes that print as one token need no parentheses when they are an operand. */
 const isAtom = (e: ExprNode): boolean =>
@@ -212,92 +370,187 @@ const isAtom = (e: ExprNode): boolean =>
   e._tag === 'Window' ||
   e._tag === 'Now'
 
-const operandSql = (e: ExprNode, p: Params): string => (isAtom(e) ? exprSql(e, p) : `(${exprSql(e, p)})`)
+const operandSql = (e: ExprNode, b: SqlBuilder): void => {
+  if (isAtom(e)) return exprSql(e, b)
+  b.text('(')
+  exprSql(e, b)
+  b.text(')')
+}
 
 /**
  * The LIKE helpers' exact form, for a needle LIKE cannot take (see LikeNode.exact): it reads
  * past a NUL and has no length limit, and costs about twice LIKE's time, so only such
- * needles use it. Case folding is lower()'s, ASCII only, as LIKE's. Each operand is emitted
- * where it appears, so the parameters stay in the order of their `?`.
+ * needles use it. Case folding is lower()'s, ASCII only, as LIKE's.
  */
-const exactMatchSql = (shape: 'contains' | 'startsWith' | 'endsWith', text: ExprNode, needle: ExprNode, p: Params): string => {
-  if (shape !== 'endsWith')
-    return `instr(lower(${operandSql(text, p)}), lower(${operandSql(needle, p)})) ${shape === 'contains' ? '> 0' : '= 1'}`
+const exactMatchSql = (shape: 'contains' | 'startsWith' | 'endsWith', text: ExprNode, needle: ExprNode, b: SqlBuilder): void => {
+  const lowered = (e: ExprNode) => {
+    b.text('lower(')
+    operandSql(e, b)
+    b.text(')')
+  }
+  if (shape !== 'endsWith') {
+    b.text('instr(')
+    lowered(text)
+    b.text(', ')
+    lowered(needle)
+    b.text(shape === 'contains' ? ') > 0' : ') = 1')
+    return
+  }
   // Bytes, not characters: SQLite's length() and negative substr() stop at a NUL; a BLOB's do not.
-  const bytes = (e: ExprNode) => `length(CAST(${operandSql(e, p)} AS BLOB))`
-  return (
-    `${bytes(text)} >= ${bytes(needle)} AND ` +
-    `substr(CAST(lower(${operandSql(text, p)}) AS BLOB), 1 + ${bytes(text)} - ${bytes(needle)}) = CAST(lower(${operandSql(needle, p)}) AS BLOB)`
-  )
+  const bytes = (e: ExprNode) => {
+    b.text('length(CAST(')
+    operandSql(e, b)
+    b.text(' AS BLOB))')
+  }
+  bytes(text)
+  b.text(' >= ')
+  bytes(needle)
+  b.text(' AND substr(CAST(')
+  lowered(text)
+  b.text(' AS BLOB), 1 + ')
+  bytes(text)
+  b.text(' - ')
+  bytes(needle)
+  b.text(') = CAST(')
+  lowered(needle)
+  b.text(' AS BLOB)')
 }
 
-export const exprSql = (e: ExprNode, p: Params): string => {
+/** A literal list that can travel as one JSON array: plain values, no blobs. */
+const jsonListable = (items: ReadonlyArray<ExprNode>): items is ReadonlyArray<{ readonly _tag: 'Value'; readonly value: SqlValue }> =>
+  items.length > JSON_LIST_FROM && items.every((x) => x._tag === 'Value' && !(x.value instanceof Uint8Array))
+
+/**
+ * `a AND b AND ...`: SQLite parses a chain as a tree as deep as it is long, and refuses one
+ * past 1000 terms; a long chain is written in parenthesized groups, which keeps it shallow.
+ */
+const chainSql = (items: ReadonlyArray<ExprNode>, op: ' AND ' | ' OR ', b: SqlBuilder): void => {
+  if (items.length <= CHAIN_GROUP) return list(b, items, op, (x) => operandSql(x, b))
+  const groups: Array<ReadonlyArray<ExprNode>> = []
+  const size = Math.ceil(items.length / Math.ceil(items.length / CHAIN_GROUP))
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size))
+  list(b, groups, op, (g) => {
+    b.text('(')
+    chainSql(g, op, b)
+    b.text(')')
+  })
+}
+
+export const exprSql = (e: ExprNode, b: SqlBuilder): void => {
+  b.enter()
+  exprSqlAt(e, b)
+  b.leave()
+}
+
+const exprSqlAt = (e: ExprNode, b: SqlBuilder): void => {
   switch (e._tag) {
     case 'Column':
-      return `${quoteIdentifier(e.table)}.${quoteIdentifier(e.name)}`
+      checkColumn(e, b)
+      return b.text(`${quoteIdentifier(e.table)}.${quoteIdentifier(e.name)}`)
     case 'Value':
-      return p.value(e.value)
+      return b.value(e.value)
     case 'Placeholder':
-      return p.placeholder(e)
+      return b.placeholder(e)
     case 'Compare':
       if (!COMPARE_OPS.has(e.op)) throw new CompileFailure(`unknown comparison operator ${JSON.stringify(e.op)}`)
-      return `${operandSql(e.left, p)} ${e.op} ${operandSql(e.right, p)}`
+      operandSql(e.left, b)
+      b.text(` ${e.op} `)
+      return operandSql(e.right, b)
     case 'IsNull':
-      return `${operandSql(e.expr, p)} ${e.negated ? 'IS NOT NULL' : 'IS NULL'}`
+      operandSql(e.expr, b)
+      return b.text(e.negated ? ' IS NOT NULL' : ' IS NULL')
     case 'Between':
-      return `${operandSql(e.expr, p)} BETWEEN ${operandSql(e.low, p)} AND ${operandSql(e.high, p)}`
+      operandSql(e.expr, b)
+      b.text(' BETWEEN ')
+      operandSql(e.low, b)
+      b.text(' AND ')
+      return operandSql(e.high, b)
     case 'In': {
       const not = e.negated ? ' NOT' : ''
       if (!Array.isArray(e.list)) {
         // One placeholder bound to an array: the array travels as one JSON parameter, so
         // the statement's shape does not depend on the array's length.
-        return `${operandSql(e.expr, p)}${not} IN (SELECT value FROM json_each(${p.placeholder(e.list as PlaceholderNode)}))`
+        operandSql(e.expr, b)
+        b.text(`${not} IN (SELECT value FROM json_each(`)
+        b.placeholder(e.list as PlaceholderNode)
+        return b.text('))')
       }
-      const list = e.list as ReadonlyArray<ExprNode>
-      if (list.length === 0) return e.negated ? '1' : '0'
-      const only = list[0]
-      if (list.length === 1 && only !== undefined && only._tag === 'Subquery') {
-        return `${operandSql(e.expr, p)}${not} IN ${exprSql(only, p)}`
+      const items = e.list as ReadonlyArray<ExprNode>
+      if (items.length === 0) return b.text(e.negated ? '1' : '0')
+      const only = items[0]
+      if (items.length === 1 && only !== undefined && only._tag === 'Subquery') {
+        operandSql(e.expr, b)
+        b.text(`${not} IN `)
+        return exprSql(only, b)
       }
-      return `${operandSql(e.expr, p)}${not} IN (${list.map((x) => operandSql(x, p)).join(', ')})`
+      operandSql(e.expr, b)
+      if (jsonListable(items)) {
+        // Past a few values, one JSON parameter: any length fits (SQLite allows 32,766
+        // variables), and lists of any length share one statement.
+        b.text(`${not} IN (SELECT value FROM json_each(`)
+        b.value(jsonArrayOf(items.map((x) => x.value)))
+        return b.text('))')
+      }
+      b.text(`${not} IN (`)
+      list(b, items, ', ', (x) => operandSql(x, b))
+      return b.text(')')
     }
     case 'Like':
-      return e.exact === undefined
-        ? `${operandSql(e.expr, p)} LIKE ${operandSql(e.pattern, p)}${e.escaped ? " ESCAPE '\\'" : ''}`
-        : exactMatchSql(e.exact, e.expr, e.pattern, p)
+      if (e.exact !== undefined) return exactMatchSql(e.exact, e.expr, e.pattern, b)
+      operandSql(e.expr, b)
+      b.text(' LIKE ')
+      operandSql(e.pattern, b)
+      return b.text(e.escaped ? " ESCAPE '\\'" : '')
     case 'And':
-      return e.items.length === 0 ? '1' : e.items.map((x) => operandSql(x, p)).join(' AND ')
+      return e.items.length === 0 ? b.text('1') : chainSql(e.items, ' AND ', b)
     case 'Or':
-      return e.items.length === 0 ? '0' : e.items.map((x) => operandSql(x, p)).join(' OR ')
+      return e.items.length === 0 ? b.text('0') : chainSql(e.items, ' OR ', b)
     case 'Not':
-      return `NOT ${operandSql(e.expr, p)}`
+      b.text('NOT ')
+      return operandSql(e.expr, b)
     case 'Function': {
       if (!FUNCTIONS.has(e.fn)) throw new CompileFailure(`unknown function ${JSON.stringify(e.fn)}; call it through sql\`...\``)
-      return `${e.fn}(${e.distinct === true ? 'DISTINCT ' : ''}${e.args.map((a) => exprSql(a, p)).join(', ')})`
+      b.text(`${e.fn}(${e.distinct === true ? 'DISTINCT ' : ''}`)
+      list(b, e.args, ', ', (a) => exprSql(a, b))
+      return b.text(')')
     }
     case 'CountAll':
-      return 'count(*)'
+      return b.text('count(*)')
     case 'Sql': {
-      let out = e.strings[0] ?? ''
-      e.args.forEach((a, i) => {
-        out += exprSql(a, p) + (e.strings[i + 1] ?? '')
-      })
-      return out
+      b.loose++
+      b.text(e.strings[0] ?? '')
+      for (let i = 0; i < e.args.length; i++) {
+        exprSql(e.args[i]!, b)
+        b.text(e.strings[i + 1] ?? '')
+      }
+      b.loose--
+      return
     }
     case 'Identifier':
-      return quoteIdentifier(e.name)
+      return b.text(quoteIdentifier(e.name))
     case 'Subquery':
-      return `(${selectSql(e.select, 'all', p).sql})`
+      b.text('(')
+      selectSql(e.select, 'all', b)
+      return b.text(')')
     case 'Exists':
-      return `${e.negated ? 'NOT ' : ''}EXISTS (${selectSql(e.select, 'exists-inner', p).sql})`
+      b.text(`${e.negated ? 'NOT ' : ''}EXISTS (`)
+      selectSql(e.select, 'exists-inner', b)
+      return b.text(')')
     case 'Window': {
-      const parts: string[] = []
-      if (e.partitionBy.length > 0) parts.push(`PARTITION BY ${e.partitionBy.map((x) => exprSql(x, p)).join(', ')}`)
-      if (e.orderBy.length > 0) parts.push(orderTerms(e.orderBy, p))
-      return `${exprSql(e.fn, p)} OVER (${parts.join(' ')})`
+      exprSql(e.fn, b)
+      b.text(' OVER (')
+      if (e.partitionBy.length > 0) {
+        b.text('PARTITION BY ')
+        list(b, e.partitionBy, ', ', (x) => exprSql(x, b))
+      }
+      if (e.orderBy.length > 0) {
+        if (e.partitionBy.length > 0) b.text(' ')
+        orderTerms(e.orderBy, b)
+      }
+      return b.text(')')
     }
     case 'Now':
-      return NOW_SQL
+      return b.text(NOW_SQL)
     case 'Invalid':
       throw new CompileFailure(e.message, e.path)
     default:
@@ -306,22 +559,36 @@ export const exprSql = (e: ExprNode, p: Params): string => {
 }
 
 // -------------------------------------------------------------------------------------
-// select
+// output fields: how each result column decodes
 // -------------------------------------------------------------------------------------
 
-const fromSql = (t: TableRef): string =>
-  t.alias === undefined ? quoteIdentifier(t.name) : `${quoteIdentifier(t.name)} AS ${quoteIdentifier(t.alias)}`
-
-const kindOfNode = (e: ExprNode): ColumnKind | undefined =>
-  e._tag === 'Column' ? e.kind : e._tag === 'Function' || e._tag === 'Sql' ? e.kind : undefined
+/** How results of an expression decode: its kind, wherever it stands (a column, a function, a window, a subquery). */
+const kindOfNode = (e: ExprNode): ColumnKind | undefined => {
+  switch (e._tag) {
+    case 'Column':
+    case 'Function':
+    case 'Sql':
+    case 'Subquery':
+    case 'Window':
+      return e.kind
+    case 'CountAll':
+      return 'integer'
+    default:
+      return undefined
+  }
+}
 
 const outputField = (key: string, e: ExprNode): OutputField => {
   const kind = kindOfNode(e)
-  const base: OutputField = kind === undefined ? { key } : e._tag === 'Column' ? { key, kind, column: true } : { key, kind }
-  return e._tag === 'Column' && e.kind === 'json' ? { ...base, codecKey: codecKey(e.table, e.name) } : base
+  if (kind === undefined) return { key }
+  const base: OutputField = e._tag === 'Column' ? { key, kind, column: true } : { key, kind }
+  if (kind !== 'json') return base
+  const source = sourceColumn(e)
+  if (source === undefined || source.kind !== 'json') return base
+  const codec = jsonCodecOf(source)
+  const withKey: OutputField = { ...base, codecKey: codecKey(source.table, source.name) }
+  return codec === undefined ? withKey : { ...withKey, [FieldCodec]: codec }
 }
-
-const queryName = (t: TableRef): string => t.alias ?? t.name
 
 const fieldLists = new WeakMap<ReadonlyArray<ColumnRef>, OutputField[]>()
 
@@ -334,6 +601,13 @@ const tableFields = (cols: ReadonlyArray<ColumnRef>): OutputField[] => {
   }
   return f
 }
+
+// -------------------------------------------------------------------------------------
+// select
+// -------------------------------------------------------------------------------------
+
+const fromSql = (t: TableRef): string =>
+  t.alias === undefined ? quoteIdentifier(t.name) : `${quoteIdentifier(t.name)} AS ${quoteIdentifier(t.alias)}`
 
 /** A table's column list, memoized per (shared, frozen) column array: fresh queries on a table reuse it. */
 const columnLists = new WeakMap<ReadonlyArray<ColumnRef>, { aliased?: string; plain?: string }>()
@@ -367,39 +641,25 @@ export const joinGroups = (s: SelectStatement): OutputGroup[] => {
   return groups
 }
 
-/** Every table of a select needs its own query name, whatever the select list. */
-const checkJoinNames = (s: SelectStatement): void => {
-  if (s.joins.length === 0) return
-  const seen = new Set<string>([queryName(s.from)])
+/** The query names a select reads: its FROM and its joins, each of which must be unique. */
+const selectNames = (s: SelectStatement): string[] => {
+  const names = [queryName(s.from)]
   for (const j of s.joins) {
     const name = queryName(j.table)
-    if (seen.has(name))
+    if (names.includes(name))
       throw new CompileFailure(`the table ${name} appears twice in the query: give the second one another name with alias(table, 'name')`)
-    seen.add(name)
+    names.push(name)
   }
+  return names
 }
 
-/**
- * The select list and the fields it yields. A single table's columns are aliased to
- * their keys where the names differ; joined tables' columns nest by query name.
- */
-const selectList = (
-  s: SelectStatement,
-  p: Params
-): { readonly sql: string; readonly fields: OutputField[]; readonly groups?: OutputGroup[] } => {
-  if (s.selection !== undefined) {
-    if (s.selection.length === 0) throw new CompileFailure('columns({}) selects nothing: name at least one column')
-    const fields = s.selection.map((f) => outputField(f.key, f.expr))
-    const sql = s.selection.map((f) => `${exprSql(f.expr, p)} AS ${quoteIdentifier(f.key)}`).join(', ')
-    return { sql, fields }
-  }
-  if (s.joins.length === 0) return { sql: columnList(s.from.columns, true), fields: tableFields(s.from.columns) }
-  return joinedList(s)
-}
-
-interface JoinedList {
-  readonly sql: string
+interface Shape {
   readonly fields: OutputField[]
+  readonly groups?: OutputGroup[]
+}
+
+interface JoinedList extends Shape {
+  readonly sql: string
   readonly groups: OutputGroup[]
 }
 
@@ -437,106 +697,273 @@ const joinedList = (s: SelectStatement): JoinedList => {
   return hit
 }
 
+/**
+ * Writes the select list and returns the fields it yields. A single table's columns are
+ * aliased to their keys where the names differ; joined tables' columns nest by query name.
+ */
+const selectList = (s: SelectStatement, b: SqlBuilder): Shape => {
+  if (s.selection !== undefined) {
+    if (s.selection.length === 0) throw new CompileFailure('columns({}) selects nothing: name at least one column')
+    list(b, s.selection, ', ', (f) => {
+      exprSql(f.expr, b)
+      b.text(` AS ${quoteIdentifier(f.key)}`)
+    })
+    return { fields: s.selection.map((f) => outputField(f.key, f.expr)) }
+  }
+  if (s.joins.length === 0) {
+    b.text(columnList(s.from.columns, true))
+    return { fields: tableFields(s.from.columns) }
+  }
+  const joined = joinedList(s)
+  b.text(joined.sql)
+  return joined
+}
+
 /** Conditions AND-ed; one alone needs no parentheses. */
-const conjunction = (conditions: ReadonlyArray<ExprNode>, p: Params): string =>
-  conditions.length === 1 ? exprSql(conditions[0]!, p) : conditions.map((c) => operandSql(c, p)).join(' AND ')
+const conjunction = (conditions: ReadonlyArray<ExprNode>, b: SqlBuilder): void =>
+  conditions.length === 1 ? exprSql(conditions[0]!, b) : chainSql(conditions, ' AND ', b)
 
 /** FROM ... WHERE ... GROUP BY ... HAVING: the part every read mode shares. */
-const bodySql = (s: SelectStatement, p: Params): string => {
-  checkJoinNames(s)
-  let sql = ` FROM ${fromSql(s.from)}`
-  for (const j of s.joins)
-    sql += ` ${JOIN_SQL[j.kind] ?? fail(`unknown join ${JSON.stringify(j.kind)}`)} ${fromSql(j.table)} ON ${exprSql(j.on, p)}`
-  if (s.where.length > 0) sql += ` WHERE ${conjunction(s.where, p)}`
-  if (s.groupBy.length > 0) sql += ` GROUP BY ${s.groupBy.map((g) => exprSql(g, p)).join(', ')}`
-  if (s.having.length > 0) sql += ` HAVING ${conjunction(s.having, p)}`
-  return sql
-}
-
-const orderTerms = (
-  terms: ReadonlyArray<OrderTerm>,
-  p: Params,
-  compoundFields?: ReadonlyArray<OutputField & { readonly expr?: ExprNode }>
-): string =>
-  `ORDER BY ${terms
-    .map((o) => {
-      if (o.direction !== 'asc' && o.direction !== 'desc') throw new CompileFailure(`unknown order ${JSON.stringify(o.direction)}`)
-      const nulls = o.nulls === undefined ? '' : o.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST'
-      return `${compoundTerm(o.expr, p, compoundFields)} ${o.direction === 'asc' ? 'ASC' : 'DESC'}${nulls}`
-    })
-    .join(', ')}`
-
-/**
- * In a compound select (UNION ...) ORDER BY must name result columns: a column of the
- * first select is written as its result name.
- */
-const compoundTerm = (e: ExprNode, p: Params, fields?: ReadonlyArray<OutputField & { readonly expr?: ExprNode }>): string => {
-  if (fields !== undefined && e._tag === 'Column') {
-    const f = fields.find((x) => x.expr !== undefined && x.expr._tag === 'Column' && x.expr.table === e.table && x.expr.name === e.name)
-    if (f !== undefined) return quoteIdentifier(f.key)
+const bodySql = (s: SelectStatement, b: SqlBuilder): void => {
+  b.text(` FROM ${fromSql(s.from)}`)
+  for (const j of s.joins) {
+    b.text(` ${JOIN_SQL[j.kind] ?? fail(`unknown join ${JSON.stringify(j.kind)}`)} ${fromSql(j.table)} ON `)
+    exprSql(j.on, b)
   }
-  return exprSql(e, p)
+  if (s.where.length > 0) {
+    b.text(' WHERE ')
+    conjunction(s.where, b)
+  }
+  if (s.groupBy.length > 0) {
+    b.text(' GROUP BY ')
+    list(b, s.groupBy, ', ', (g) => exprSql(g, b))
+  }
+  if (s.having.length > 0) {
+    b.text(' HAVING ')
+    conjunction(s.having, b)
+  }
 }
 
-const orderSql = (s: SelectStatement, p: Params, compoundFields?: ReadonlyArray<OutputField & { readonly expr?: ExprNode }>): string =>
-  s.orderBy.length === 0 ? '' : ` ${orderTerms(s.orderBy, p, compoundFields)}`
+/** How an ORDER BY term is written: an expression, or (in a compound) a result column's name. */
+type TermWriter = (e: ExprNode, b: SqlBuilder) => void
 
-const limitSql = (s: SelectStatement, p: Params, implicit: number | undefined): string => {
-  const limit = s.limit === undefined ? (implicit === undefined ? undefined : String(implicit)) : exprSql(s.limit, p)
-  if (s.offset === undefined) return limit === undefined ? '' : ` LIMIT ${limit}`
-  return ` LIMIT ${limit ?? '-1'} OFFSET ${exprSql(s.offset, p)}`
+const orderTerms = (terms: ReadonlyArray<OrderTerm>, b: SqlBuilder, term: TermWriter = exprSql): void => {
+  b.text('ORDER BY ')
+  list(b, terms, ', ', (o) => {
+    if (o.direction !== 'asc' && o.direction !== 'desc') throw new CompileFailure(`unknown order ${JSON.stringify(o.direction)}`)
+    term(o.expr, b)
+    b.text(o.direction === 'asc' ? ' ASC' : ' DESC')
+    if (o.nulls !== undefined) b.text(o.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST')
+  })
 }
 
-interface SelectSql {
-  readonly sql: string
-  readonly fields: OutputField[]
-  readonly groups?: OutputGroup[]
+const orderSql = (terms: ReadonlyArray<OrderTerm>, b: SqlBuilder, term?: TermWriter): void => {
+  if (terms.length === 0) return
+  b.text(' ')
+  orderTerms(terms, b, term)
 }
+
+const limitSql = (limit: ExprNode | undefined, offset: ExprNode | undefined, b: SqlBuilder, implicit?: number): void => {
+  if (limit === undefined && offset === undefined && implicit === undefined) return
+  b.text(' LIMIT ')
+  if (limit !== undefined) exprSql(limit, b)
+  else b.text(implicit === undefined ? '-1' : String(implicit))
+  if (offset === undefined) return
+  b.text(' OFFSET ')
+  exprSql(offset, b)
+}
+
+// -------------------------------------------------------------------------------------
+// compound selects (UNION, ...)
+// -------------------------------------------------------------------------------------
 
 const COMPOUND_OPS: ReadonlySet<string> = new Set(['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'])
 
-/** One member of a compound select: a bare SELECT, or a wrapped one when it has its own ORDER BY / LIMIT. */
-const compoundMember = (s: SelectStatement, p: Params): string =>
-  s.orderBy.length > 0 || s.limit !== undefined || s.offset !== undefined || (s.compound?.length ?? 0) > 0
-    ? `SELECT * FROM (${selectSql(s, 'all', p).sql})`
-    : `${withSql(s, p)}SELECT ${s.distinct ? 'DISTINCT ' : ''}${selectList(s, p).sql}${bodySql(s, p)}`
+/** The fields a select yields, by key and expression, without writing anything. */
+const projection = (s: SelectStatement): ReadonlyArray<Field> =>
+  s.selection ?? s.from.columns.map((c): Field => ({ key: c.key, expr: c }))
 
-const plainSelect = (s: SelectStatement, p: Params, implicitLimit?: number): SelectSql => {
-  const list = selectList(s, p)
-  let sql = `SELECT ${s.distinct ? 'DISTINCT ' : ''}${list.sql}${bodySql(s, p)}`
-  let compoundFields: Array<OutputField & { expr?: ExprNode }> | undefined
-  if (s.compound !== undefined && s.compound.length > 0) {
-    for (const part of s.compound) {
-      if (!COMPOUND_OPS.has(part.op)) throw new CompileFailure(`unknown compound operator ${JSON.stringify(part.op)}`)
-      sql += ` ${part.op} ${compoundMember(part.select, p)}`
-    }
-    const exprs: ReadonlyArray<ExprNode> = s.selection?.map((f) => f.expr) ?? s.from.columns
-    compoundFields = list.fields.map((f, i) => ({ ...f, ...(exprs[i] === undefined ? {} : { expr: exprs[i] }) }))
+/** Kinds that read the same way: a member whose kind decodes otherwise would be misread. */
+const sameDecoding = (a: ColumnKind | undefined, b: ColumnKind | undefined): boolean =>
+  a === undefined || b === undefined || a === b || a === 'any' || b === 'any' || ((a === 'integer' || a === 'real') && (b === 'integer' || b === 'real'))
+
+/**
+ * A later member of a compound, its projection aligned with the first member's keys: the
+ * result's columns are positional, so a member listing the same keys in another order
+ * would otherwise put its values under the wrong keys.
+ */
+const alignMember = (first: ReadonlyArray<Field>, member: SelectStatement, position: number): SelectStatement => {
+  const fields = projection(member)
+  const keys = first.map((f) => f.key)
+  const byKey = new Map(fields.map((f) => [f.key, f] as const))
+  const missing = keys.filter((k) => !byKey.has(k))
+  const extra = fields.filter((f) => !keys.includes(f.key)).map((f) => f.key)
+  if (missing.length > 0 || extra.length > 0 || fields.length !== keys.length) {
+    throw new CompileFailure(
+      `the members of a union (union, unionAll, intersect, except) must have the same keys: the first has ${keys.join(', ')}, ` +
+        `member ${position + 1} has ${fields.map((f) => f.key).join(', ')}. Project each member with columns({...}) under the same keys.`
+    )
   }
-  sql += `${orderSql(s, p, compoundFields)}${limitSql(s, p, implicitLimit)}`
-  return list.groups === undefined ? { sql, fields: list.fields } : { sql, fields: list.fields, groups: list.groups }
+  first.forEach((f) => {
+    const other = byKey.get(f.key)!
+    const a = kindOfNode(f.expr)
+    const k = kindOfNode(other.expr)
+    if (!sameDecoding(a, k)) {
+      throw new CompileFailure(
+        `the members of a union disagree on how ${f.key} reads: ${a} in the first, ${k} in member ${position + 1}. ` +
+          'Project values of one kind under each key (or say how it reads with sql.as(kind)`...`).'
+      )
+    }
+  })
+  const inOrder = fields.every((f, i) => f.key === keys[i])
+  return inOrder ? member : { ...member, selection: keys.map((k) => byKey.get(k)!) }
 }
 
-/** The WITH clause for the common table expressions a select reads from (none: ''). */
-const withSql = (s: SelectStatement, p: Params): string => {
+/** One member of a compound: a bare SELECT, or a wrapped one when it has its own WITH, ORDER BY or LIMIT. */
+const compoundMember = (s: SelectStatement, b: SqlBuilder): void => {
+  const wrapped =
+    s.orderBy.length > 0 ||
+    s.limit !== undefined ||
+    s.offset !== undefined ||
+    (s.compound?.length ?? 0) > 0 ||
+    [s.from, ...s.joins.map((j) => j.table)].some((t) => t.cte !== undefined)
+  if (wrapped) {
+    b.text('SELECT * FROM (')
+    selectSql(s, 'all', b)
+    return b.text(')')
+  }
+  checkProblems(s)
+  b.within(scopeOf(selectNames(s), b.scope), () => {
+    b.text(`SELECT ${s.distinct ? 'DISTINCT ' : ''}`)
+    selectList(s, b)
+    bodySql(s, b)
+  })
+}
+
+/** The result column an expression stands for in a compound (by the column or expression of any member), or undefined. */
+const resultKey = (e: ExprNode, members: ReadonlyArray<ReadonlyArray<Field>>): string | undefined => {
+  const same = (x: ExprNode) =>
+    e._tag === 'Column' && x._tag === 'Column' ? x.table === e.table && x.name === e.name : JSON.stringify(x) === JSON.stringify(e)
+  for (const fields of members) {
+    const f = fields.find((x) => same(x.expr))
+    if (f !== undefined) return f.key
+  }
+  return undefined
+}
+
+/** ORDER BY of a compound names result columns: a member's column is written as its key. */
+const compoundTerm =
+  (members: ReadonlyArray<ReadonlyArray<Field>>, strict: boolean): TermWriter =>
+  (e, b) => {
+    const key = resultKey(e, members)
+    if (key !== undefined) return b.text(quoteIdentifier(key))
+    if (strict || e._tag === 'Column') {
+      throw new CompileFailure(
+        `a union is ordered by its result columns, and ${e._tag === 'Column' ? `${e.table}.${e.key}` : 'this expression'} is not one of them: ` +
+          'order by a column the members project.'
+      )
+    }
+    // Any other expression (a position, sql`...`) is SQLite's to resolve against the result.
+    b.loose++
+    exprSql(e, b)
+    b.loose--
+  }
+
+/** Writes the first member and the compound parts; returns the aligned members' projections. */
+const compoundBody = (s: SelectStatement, b: SqlBuilder): { readonly shape: Shape; readonly members: Array<ReadonlyArray<Field>> } => {
+  const shape = b.within(scopeOf(selectNames(s), b.scope), () => {
+    b.text(`SELECT ${s.distinct ? 'DISTINCT ' : ''}`)
+    const listed = selectList(s, b)
+    bodySql(s, b)
+    return listed
+  })
+  const first = projection(s)
+  const members: Array<ReadonlyArray<Field>> = [first]
+  ;(s.compound ?? []).forEach((part, i) => {
+    if (!COMPOUND_OPS.has(part.op)) throw new CompileFailure(`unknown compound operator ${JSON.stringify(part.op)}`)
+    const member = alignMember(first, part.select, i + 1)
+    members.push(projection(member))
+    b.text(` ${part.op} `)
+    compoundMember(member, b)
+  })
+  return { shape, members }
+}
+
+// -------------------------------------------------------------------------------------
+// selects by result mode
+// -------------------------------------------------------------------------------------
+
+const checkProblems = (s: { readonly problems?: ReadonlyArray<string> }): void => {
+  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+}
+
+const isCompound = (s: SelectStatement): boolean => (s.compound?.length ?? 0) > 0
+
+/** SELECT ... [compound] ORDER BY ... LIMIT ...: the rows of every reading mode. */
+const plainSelect = (s: SelectStatement, b: SqlBuilder, implicitLimit?: number): Shape => {
+  if (!isCompound(s)) {
+    b.text(`SELECT ${s.distinct ? 'DISTINCT ' : ''}`)
+    const shape = selectList(s, b)
+    bodySql(s, b)
+    orderSql(s.orderBy, b)
+    limitSql(s.limit, s.offset, b, implicitLimit)
+    return shape
+  }
+  // The compound's parts see only their own tables; its ORDER BY and LIMIT apply to the result.
+  const outer = b.scope
+  const { shape, members } = b.within(outer?.parent, () => compoundBody(s, b))
+  orderSql(s.orderBy, b, compoundTerm(members, false))
+  limitSql(s.limit, s.offset, b, implicitLimit)
+  return shape
+}
+
+/**
+ * `value(expr)` / `values(expr)` on a compound: the expression is read from the compound's
+ * result (`SELECT "key" AS "value" FROM (...)`), found by the result column it stands for.
+ */
+const pickSelect = (s: SelectStatement, pick: Field, b: SqlBuilder, implicitLimit?: number): Shape => {
+  b.text('SELECT ')
+  const inner = new SqlBuilder(b.scope?.parent)
+  inner.depth = b.depth
+  const { shape, members } = inner.within(b.scope?.parent, () => compoundBody(s, inner))
+  const key = resultKey(pick.expr, members)
+  if (key === undefined) {
+    throw new CompileFailure(
+      `${pick.key === 'value' ? 'value/values' : pick.key}(...) on a union reads one of the union's result columns, ` +
+        `and this expression is not one of them (the result has ${members[0]!.map((f) => f.key).join(', ')}): pass a column the members project.`
+    )
+  }
+  const field = shape.fields.find((f) => f.key === key)!
+  b.text(`${quoteIdentifier(key)} AS ${quoteIdentifier(pick.key)} FROM (`)
+  b.append(inner)
+  b.text(')')
+  orderSql(s.orderBy, b, compoundTerm(members, true))
+  limitSql(s.limit, s.offset, b, implicitLimit)
+  const { group: _, ...rest } = field
+  return { fields: [{ ...rest, key: pick.key }] }
+}
+
+/** The WITH clause for the common table expressions a select reads from (none: nothing). */
+const withSql = (s: SelectStatement, b: SqlBuilder): void => {
   const ctes = [s.from, ...s.joins.map((j) => j.table)].filter((t) => t.cte !== undefined)
-  if (ctes.length === 0) return ''
+  if (ctes.length === 0) return
   const seen = new Set<string>()
-  const defs: string[] = []
-  let recursive = false
+  const recursive = ctes.some((t) => t.cte!.recursive !== undefined)
+  b.text(`WITH ${recursive ? 'RECURSIVE ' : ''}`)
   for (const t of ctes) {
     if (seen.has(t.name)) continue
+    if (seen.size > 0) b.text(', ')
     seen.add(t.name)
     const cte = t.cte!
-    const cols = t.columns.map((c) => quoteIdentifier(c.name)).join(', ')
-    let body = selectSql(cte.select as SelectStatement, 'all', p).sql
+    b.text(`${quoteIdentifier(t.name)}(${t.columns.map((c) => quoteIdentifier(c.name)).join(', ')}) AS (`)
+    selectSql(cte.select as SelectStatement, 'all', b)
     if (cte.recursive !== undefined) {
-      recursive = true
-      body += ` ${cte.recursive.all ? 'UNION ALL' : 'UNION'} ${compoundMember(cte.recursive.step as SelectStatement, p)}`
+      b.text(` ${cte.recursive.all ? 'UNION ALL' : 'UNION'} `)
+      compoundMember(cte.recursive.step as SelectStatement, b)
     }
-    defs.push(`${quoteIdentifier(t.name)}(${cols}) AS (${body})`)
+    b.text(')')
   }
-  return `WITH ${recursive ? 'RECURSIVE ' : ''}${defs.join(', ')} `
+  b.text(' ')
 }
 
 const isSimpleCount = (s: SelectStatement): boolean =>
@@ -546,42 +973,66 @@ const isSimpleCount = (s: SelectStatement): boolean =>
   s.having.length === 0 &&
   s.limit === undefined &&
   s.offset === undefined &&
-  (s.compound?.length ?? 0) === 0
+  !isCompound(s)
 
 /** A select in a read mode; `exists-inner` is the body of an EXISTS (its columns do not matter). */
-const selectSql = (s: SelectStatement, mode: ResultMode | 'exists-inner', p: Params): SelectSql => {
-  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
-  const w = withSql(s, p)
-  const r = selectSqlBody(s, mode, p)
-  return w === '' ? r : { ...r, sql: w + r.sql }
+const selectSql = (s: SelectStatement, mode: ResultMode | 'exists-inner', b: SqlBuilder): Shape => {
+  checkProblems(s)
+  b.enter()
+  // The CTEs' bodies see the enclosing scope, not this select's tables.
+  withSql(s, b)
+  const shape = b.within(scopeOf(selectNames(s), b.scope), () => selectBody(s, mode, b))
+  b.leave()
+  return shape
 }
 
-const existsInner = (s: SelectStatement, p: Params): string =>
-  !s.distinct && s.selection === undefined && (s.compound?.length ?? 0) === 0
-    ? `SELECT 1${bodySql(s, p)}${orderSql(s, p)}${limitSql(s, p, undefined)}`
-    : plainSelect(s, p).sql
+const COUNT_FIELDS: OutputField[] = [{ key: 'count', kind: 'integer' }]
+const EXISTS_FIELDS: OutputField[] = [{ key: 'exists', kind: 'boolean' }]
 
-const selectSqlBody = (s: SelectStatement, mode: ResultMode | 'exists-inner', p: Params): SelectSql => {
+const existsInner = (s: SelectStatement, b: SqlBuilder): void => {
+  if (s.distinct || s.selection !== undefined || isCompound(s)) {
+    plainSelect(s, b)
+    return
+  }
+  b.text('SELECT 1')
+  bodySql(s, b)
+  orderSql(s.orderBy, b)
+  limitSql(s.limit, s.offset, b)
+}
+
+const selectBody = (s: SelectStatement, mode: ResultMode | 'exists-inner', b: SqlBuilder): Shape => {
+  const pick = s.pick
   switch (mode) {
     case 'exists-inner':
-      return { sql: existsInner(s, p), fields: [] }
+      existsInner(s, b)
+      return { fields: [] }
     case 'first':
     case 'value':
-      return plainSelect(s, p, 1)
+      return pick === undefined ? plainSelect(s, b, 1) : pickSelect(s, pick, b, 1)
     case 'one':
-      return plainSelect(s, p, 2)
-    case 'count': {
-      if (isSimpleCount(s)) return { sql: `SELECT count(*) AS "count"${bodySql(s, p)}`, fields: [{ key: 'count', kind: 'integer' }] }
-      return { sql: `SELECT count(*) AS "count" FROM (${plainSelect(s, p).sql})`, fields: [{ key: 'count', kind: 'integer' }] }
-    }
+      return plainSelect(s, b, 2)
+    case 'count':
+      if (isSimpleCount(s)) {
+        b.text('SELECT count(*) AS "count"')
+        bodySql(s, b)
+        return { fields: COUNT_FIELDS }
+      }
+      b.text('SELECT count(*) AS "count" FROM (')
+      plainSelect(s, b)
+      b.text(')')
+      return { fields: COUNT_FIELDS }
     case 'exists':
       // The row's columns do not matter to EXISTS, unless they shape it (DISTINCT, a projection).
-      return { sql: `SELECT EXISTS (${existsInner(s, p)}) AS "exists"`, fields: [{ key: 'exists', kind: 'boolean' }] }
-    case 'all':
+      b.text('SELECT EXISTS (')
+      existsInner(s, b)
+      b.text(') AS "exists"')
+      return { fields: EXISTS_FIELDS }
     case 'values':
+      return pick === undefined ? plainSelect(s, b) : pickSelect(s, pick, b)
+    case 'all':
     case 'run':
     case 'void':
-      return plainSelect(s, p)
+      return plainSelect(s, b)
     default:
       return absurd(mode)
   }
@@ -591,24 +1042,48 @@ const selectSqlBody = (s: SelectStatement, mode: ResultMode | 'exists-inner', p:
 // insert
 // -------------------------------------------------------------------------------------
 
-const returningSql = (fields: ReadonlyArray<Field> | undefined, p: Params): string =>
-  fields === undefined || fields.length === 0
-    ? ''
-    : ` RETURNING ${fields.map((f) => `${exprSql(f.expr, p)} AS ${quoteIdentifier(f.key)}`).join(', ')}`
-
-const assignmentsSql = (set: ReadonlyArray<Assignment>, p: Params): string =>
-  set.map((a) => `${quoteIdentifier(a.column)} = ${exprSql(a.value, p)}`).join(', ')
-
-const conflictSql = (c: ConflictClause | undefined, p: Params): string => {
-  if (c === undefined) return ''
-  const target = c.target.length === 0 ? '' : ` (${c.target.map(quoteIdentifier).join(', ')})`
-  if (c._tag === 'DoNothing') return ` ON CONFLICT${target} DO NOTHING`
-  const where = c.where.length === 0 ? '' : ` WHERE ${conjunction(c.where, p)}`
-  return ` ON CONFLICT${target} DO UPDATE SET ${assignmentsSql(c.set, p)}${where}`
+const returningSql = (fields: ReadonlyArray<Field> | undefined, b: SqlBuilder): void => {
+  if (fields === undefined || fields.length === 0) return
+  b.text(' RETURNING ')
+  list(b, fields, ', ', (f) => {
+    exprSql(f.expr, b)
+    b.text(` AS ${quoteIdentifier(f.key)}`)
+  })
 }
 
+const assignmentsSql = (set: ReadonlyArray<Assignment>, b: SqlBuilder): void =>
+  list(b, set, ', ', (a) => {
+    b.text(`${quoteIdentifier(a.column)} = `)
+    exprSql(a.value, b)
+  })
+
+/** ON CONFLICT clauses, in order; SQLite takes several, and only the last may have no target. */
+const conflictSql = (clauses: ReadonlyArray<ConflictClause>, table: TableRef, b: SqlBuilder): void => {
+  clauses.forEach((c, i) => {
+    if (c.target.length === 0 && i < clauses.length - 1) {
+      throw new CompileFailure(
+        `insert into ${table.name}: only the last ON CONFLICT clause may leave out its target; name the conflicting columns of the others`
+      )
+    }
+    b.text(` ON CONFLICT${c.target.length === 0 ? '' : ` (${c.target.map(quoteIdentifier).join(', ')})`}`)
+    if (c._tag === 'DoNothing') return b.text(' DO NOTHING')
+    b.text(' DO UPDATE SET ')
+    b.within(scopeOf([queryName(table), 'excluded'], undefined), () => {
+      assignmentsSql(c.set, b)
+      if (c.where.length > 0) {
+        b.text(' WHERE ')
+        conjunction(c.where, b)
+      }
+    })
+  })
+}
+
+/** An older query value (or a posted one) may hold a single clause rather than a list. */
+const conflictList = (c: InsertStatement['onConflict']): ReadonlyArray<ConflictClause> =>
+  c === undefined ? [] : Array.isArray(c) ? c : [c as unknown as ConflictClause]
+
 const insertStatements = (s: InsertStatement): CompiledStatement[] => {
-  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+  checkProblems(s)
   const or =
     s.or === undefined
       ? ''
@@ -618,22 +1093,29 @@ const insertStatements = (s: InsertStatement): CompiledStatement[] => {
           ? ' OR IGNORE'
           : fail(`unknown insert mode ${JSON.stringify(s.or)}`)
   const head = `INSERT${or} INTO ${quoteIdentifier(s.table.name)}`
-  // What follows the values is the same for every row: compile it once.
-  const tail = new Params()
-  const tailSql = conflictSql(s.onConflict, tail) + returningSql(s.returning, tail)
+  // What follows the values is the same for every row: compiled once, appended to each.
+  const tail = new SqlBuilder()
+  conflictSql(conflictList(s.onConflict), s.table, tail)
+  tail.within(scopeOf([queryName(s.table)], undefined), () => returningSql(s.returning, tail))
   const compileRow = (row: ReadonlyArray<ExprNode>): CompiledStatement => {
-    const p = new Params()
-    const values =
-      s.columns.length === 0
-        ? ' DEFAULT VALUES'
-        : ` (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (${row.map((c) => exprSql(c, p)).join(', ')})`
-    return p.statement(`${head}${values}${conflictSql(s.onConflict, p)}${returningSql(s.returning, p)}`)
+    const b = new SqlBuilder(NO_TABLES)
+    b.text(head)
+    if (s.columns.length === 0) b.text(' DEFAULT VALUES')
+    else {
+      if (row.length !== s.columns.length) throw new CompileFailure(`an insert row has ${row.length} values for ${s.columns.length} columns`)
+      b.text(` (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (`)
+      list(b, row, ', ', (c) => exprSql(c, b))
+      b.text(')')
+    }
+    b.append(tail)
+    return b.statement()
   }
   if (s.columns.length === 0 || tail.slots !== undefined) return s.rows.map(compileRow)
   const into = `${head} (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (`
   // Rows of the same shape (which cells are values, which are `now`) share one SQL text,
   // built once, and so one prepared statement; other cells (sql``, placeholders) are
-  // compiled row by row.
+  // compiled row by row. The parameters are the row's values, then the tail's: the order
+  // of their `?` in the text.
   const byShape = new Map<string, string>()
   return s.rows.map((row) => {
     if (row.length !== s.columns.length) throw new CompileFailure(`an insert row has ${row.length} values for ${s.columns.length} columns`)
@@ -643,15 +1125,15 @@ const insertStatements = (s: InsertStatement): CompiledStatement[] => {
       else if (c._tag === 'Now') shape += 'N'
       else return compileRow(row)
     }
-    const p = new Params()
-    for (const c of row) if (c._tag === 'Value') p.values.push(c.value)
-    for (const v of tail.values) p.values.push(v)
+    const params: SqlValue[] = []
+    for (const c of row) if (c._tag === 'Value') params.push(c.value)
+    for (const v of tail.values) params.push(v)
     let sql = byShape.get(shape)
     if (sql === undefined) {
-      sql = `${into}${row.map((c) => (c._tag === 'Now' ? NOW_SQL : '?')).join(', ')})${tailSql}`
+      sql = `${into}${row.map((c) => (c._tag === 'Now' ? NOW_SQL : '?')).join(', ')})${tail.sql}`
       byShape.set(shape, sql)
     }
-    return p.statement(sql)
+    return { sql, params }
   })
 }
 
@@ -665,26 +1147,36 @@ const noFilter = (verb: string, table: string): CompileFailure =>
       `Add filter(...) to choose the rows, or pipe the query through allRows to ${verb === 'update' ? 'update' : 'delete'} every row on purpose.`
   )
 
+/** WHERE, RETURNING, ORDER BY and LIMIT of an UPDATE or DELETE (in SQLite's order). */
+const writeTail = (s: UpdateStatement | DeleteStatement, b: SqlBuilder): void => {
+  if (s.where.length > 0) {
+    b.text(' WHERE ')
+    conjunction(s.where, b)
+  }
+  returningSql(s.returning, b)
+  orderSql(s.orderBy ?? [], b)
+  limitSql(s.limit, s.offset, b)
+}
+
 const updateStatements = (s: UpdateStatement): CompiledStatement[] => {
-  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+  checkProblems(s)
   if (s.noop === true && s.set.length === 0) return []
   if (s.set.length === 0) throw new CompileFailure(`update ${s.table.name} has no set(...): say which columns to change`)
   if (s.where.length === 0 && !s.allRows) throw noFilter('update', s.table.name)
-  const p = new Params()
-  let sql = `UPDATE ${fromSql(s.table)} SET ${assignmentsSql(s.set, p)}`
-  if (s.where.length > 0) sql += ` WHERE ${conjunction(s.where, p)}`
-  sql += returningSql(s.returning, p)
-  return [p.statement(sql)]
+  const b = new SqlBuilder(scopeOf([queryName(s.table)], undefined))
+  b.text(`UPDATE ${fromSql(s.table)} SET `)
+  assignmentsSql(s.set, b)
+  writeTail(s, b)
+  return [b.statement()]
 }
 
 const deleteStatements = (s: DeleteStatement): CompiledStatement[] => {
-  if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
+  checkProblems(s)
   if (s.where.length === 0 && !s.allRows) throw noFilter('delete from', s.table.name)
-  const p = new Params()
-  let sql = `DELETE FROM ${fromSql(s.table)}`
-  if (s.where.length > 0) sql += ` WHERE ${conjunction(s.where, p)}`
-  sql += returningSql(s.returning, p)
-  return [p.statement(sql)]
+  const b = new SqlBuilder(scopeOf([queryName(s.table)], undefined))
+  b.text(`DELETE FROM ${fromSql(s.table)}`)
+  writeTail(s, b)
+  return [b.statement()]
 }
 
 // -------------------------------------------------------------------------------------
@@ -692,18 +1184,18 @@ const deleteStatements = (s: DeleteStatement): CompiledStatement[] => {
 // -------------------------------------------------------------------------------------
 
 const rawStatement = (s: RawStatement, mode: ResultMode): CompiledStatement => {
-  const p = new Params()
-  // A trailing semicolon is harmless alone but breaks the wrapping of count/exists.
-  const text = exprSql(s.sql, p).replace(/[\s;]+$/, '')
-  if (text.trim() === '') throw new CompileFailure('raw() was given an empty statement')
-  switch (mode) {
-    case 'count':
-      return p.statement(`SELECT count(*) AS "count" FROM (${text})`)
-    case 'exists':
-      return p.statement(`SELECT EXISTS (${text}) AS "exists"`)
-    default:
-      return p.statement(text)
-  }
+  // Native SQL brings its own FROM: its columns (and a correlated subquery's) are not checked.
+  const text = new SqlBuilder(OPEN)
+  exprSql(s.sql, text)
+  // A trailing semicolon is harmless alone but breaks the wrapping of count/exists (no `?` is trimmed).
+  text.sql = text.sql.replace(/[\s;]+$/, '')
+  if (text.sql.trim() === '') throw new CompileFailure('raw() was given an empty statement')
+  if (mode !== 'count' && mode !== 'exists') return text.statement()
+  const b = new SqlBuilder()
+  b.text(mode === 'count' ? 'SELECT count(*) AS "count" FROM (' : 'SELECT EXISTS (')
+  b.append(text)
+  b.text(mode === 'count' ? ')' : ') AS "exists"')
+  return b.statement()
 }
 
 // -------------------------------------------------------------------------------------
@@ -786,29 +1278,32 @@ const createTableStatements = (s: CreateTableStatement): CompiledStatement[] => 
 const ROW_MODES: ReadonlySet<ResultMode> = new Set<ResultMode>(['all', 'first', 'one'])
 
 const compilePreloads = (s: SelectStatement): CompiledPreload[] => {
-  if (s.selection !== undefined || s.joins.length > 0 || (s.compound?.length ?? 0) > 0) {
+  if (s.selection !== undefined || s.joins.length > 0 || isCompound(s)) {
     throw new CompileFailure(
       'preload works on the rows of select(table): drop columns(...), joins and unions from a query with preload, or load the relation separately'
     )
   }
-  return (s.preload ?? []).map(compilePreload)
+  return (s.preload ?? []).map((pl) => compilePreload(pl, s.from))
 }
 
-const compilePreload = (pl: PreloadNode): CompiledPreload => {
+/** A preload loads onto rows of its relation's parent table (or an alias of it): anything else would match the wrong keys. */
+const compilePreload = (pl: PreloadNode, parent: TableRef): CompiledPreload => {
   const r = pl.relation
   if (r.problems !== undefined && r.problems.length > 0) throw new CompileFailure(`preload ${pl.name}: ${r.problems.join('; ')}`)
+  if (r.source !== undefined && r.source !== parent.name) {
+    throw new CompileFailure(
+      `preload ${pl.name}: the relation loads onto rows of ${r.source}, but the query reads ${queryName(parent)}` +
+        `${parent.alias === undefined ? '' : ` (${parent.name})`}. Preload it on select(${r.source}), or use a relation whose parent is ${parent.name}.`
+    )
+  }
   if (r.sourceKey.kind === 'blob' || r.targetKey.kind === 'blob')
     throw new CompileFailure(`preload ${pl.name}: a relation cannot be keyed by a blob column`)
-  const p = new Params()
-  const list = columnList(r.target.columns, true)
-  const key = `${quoteIdentifier(queryName(r.target))}.${quoteIdentifier(r.targetKey.name)}`
+  const target = quoteIdentifier(queryName(r.target))
   // One statement whatever the number of rows: the keys travel as one JSON array.
-  const order =
-    r.targetOrder.length > 0
-      ? ` ORDER BY ${r.targetOrder.map((c) => `${quoteIdentifier(queryName(r.target))}.${quoteIdentifier(c.name)}`).join(', ')}`
-      : ''
-  const sql = `SELECT ${list} FROM ${fromSql(r.target)} WHERE ${key} IN (SELECT value FROM json_each(?))${order}`
-  if (p.values.length > 0) throw new CompileFailure('a preload statement cannot carry parameters')
+  const order = r.targetOrder.length > 0 ? ` ORDER BY ${r.targetOrder.map((c) => `${target}.${quoteIdentifier(c.name)}`).join(', ')}` : ''
+  const sql =
+    `SELECT ${columnList(r.target.columns, true)} FROM ${fromSql(r.target)} ` +
+    `WHERE ${target}.${quoteIdentifier(r.targetKey.name)} IN (SELECT value FROM json_each(?))${order}`
   return {
     name: pl.name,
     many: r.kind === 'hasMany',
@@ -817,8 +1312,8 @@ const compilePreload = (pl: PreloadNode): CompiledPreload => {
     targetKey: r.targetKey.key,
     targetKind: r.targetKey.kind,
     sql,
-    fields: r.target.columns.map((c) => outputField(c.key, c)),
-    nested: pl.nested.map(compilePreload)
+    fields: tableFields(r.target.columns),
+    nested: pl.nested.map((n) => compilePreload(n, r.target))
   }
 }
 
@@ -827,30 +1322,30 @@ const compilePreload = (pl: PreloadNode): CompiledPreload => {
 // -------------------------------------------------------------------------------------
 
 /** Native SQL's rows are taken as they come, but count and exists have a known field. */
-const rawFields = (mode: ResultMode): OutputField[] =>
-  mode === 'count' ? [{ key: 'count', kind: 'integer' }] : mode === 'exists' ? [{ key: 'exists', kind: 'boolean' }] : []
+const rawFields = (mode: ResultMode): OutputField[] => (mode === 'count' ? COUNT_FIELDS : mode === 'exists' ? EXISTS_FIELDS : [])
+
+const returningFields = (s: InsertStatement | UpdateStatement | DeleteStatement): OutputField[] =>
+  (s.returning ?? []).map((f) => outputField(f.key, f.expr))
 
 const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
   try {
     const s = q.statement
     switch (s._tag) {
       case 'Select': {
-        const p = new Params()
-        const { sql, fields, groups } = selectSql(s, q.mode, p)
-        const compiled: Compiled = { mode: q.mode, statements: [p.statement(sql)], fields, transactional: false }
+        const b = new SqlBuilder()
+        const { fields, groups } = selectSql(s, q.mode, b)
+        const compiled: Compiled = { mode: q.mode, statements: [b.statement()], fields, transactional: false }
         const preloads = s.preload !== undefined && s.preload.length > 0 && ROW_MODES.has(q.mode) ? compilePreloads(s) : undefined
         return E.right({ ...compiled, ...(groups === undefined ? {} : { groups }), ...(preloads === undefined ? {} : { preloads }) })
       }
       case 'Insert': {
         const statements = insertStatements(s)
-        const fields = (s.returning ?? []).map((f) => outputField(f.key, f.expr))
-        return E.right({ mode: q.mode, statements, fields, table: s.table.name, transactional: statements.length > 1 })
+        return E.right({ mode: q.mode, statements, fields: returningFields(s), table: s.table.name, transactional: statements.length > 1 })
       }
       case 'Update':
       case 'Delete': {
         const statements = s._tag === 'Update' ? updateStatements(s) : deleteStatements(s)
-        const fields = (s.returning ?? []).map((f) => outputField(f.key, f.expr))
-        return E.right({ mode: q.mode, statements, fields, table: s.table.name, transactional: false })
+        return E.right({ mode: q.mode, statements, fields: returningFields(s), table: s.table.name, transactional: false })
       }
       case 'Raw':
         return E.right({ mode: q.mode, statements: [rawStatement(s, q.mode)], fields: rawFields(q.mode), transactional: false })
@@ -861,6 +1356,15 @@ const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
     }
   } catch (e) {
     if (e instanceof CompileFailure) return E.left(validationError(e.message, e.path))
+    if (e instanceof RangeError) {
+      // The JavaScript stack ran out before the depth check (a deep value in a place the check does not count).
+      return E.left(
+        validationError(
+          `The query value nests too deeply to compile (${e.message}). SQLite refuses expressions deeper than ${MAX_DEPTH} levels: ` +
+            'build long chains flat (and(...), or(...), inArray) rather than one inside another.'
+        )
+      )
+    }
     return E.left(validationError(`The query value is malformed: ${e instanceof Error ? e.message : String(e)}`))
   }
 }

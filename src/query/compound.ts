@@ -9,12 +9,13 @@
  *                    columns({ id: employees.id, depth: sql<number>`${self.depth} + 1` })))
  *   pipe(select(chain), all)
  */
+import type * as t from 'io-ts'
 import type { AnyColumn, Column, ColumnKind } from '../schema/column.js'
 import type { CteDef, Named } from '../schema/table.js'
-import { TableInfo, checkIdentifier, makeColumn, tableRef } from '../schema/table.js'
+import { TableInfo, checkIdentifier, jsonCodecOf, makeColumn, tableRef } from '../schema/table.js'
 import type { CompoundPart, SelectQuery, SelectStatement } from './ast.js'
 import { Codecs } from './ast.js'
-import { kindOf } from './expr.js'
+import { kindOf, sourceColumn } from './expr.js'
 
 // -------------------------------------------------------------------------------------
 // set operations
@@ -152,24 +153,62 @@ export const except = compound('EXCEPT')
  * assert.deepEqual(s.run(pipe(select(big), values(big.total))), E.right([500]))
  * ```
  */
-export type Cte<N extends string, A> = { readonly [K in keyof A & string]: Column<A[K], true, false> } & Named<N> & {
+export type Cte<N extends string, A> = { readonly [K in keyof A & string]: Column<A[K], true, false, N> } & Named<N> & {
     readonly [TableInfo]: TableInfo
   }
 
-/** The CTE's columns: the select's projected fields (or its table's columns), with their kinds. */
-const cteColumns = (s: SelectStatement): Array<{ key: string; kind: ColumnKind }> =>
-  s.selection !== undefined
-    ? s.selection.map((f) => ({ key: f.key, kind: kindOf(f.expr) ?? 'any' }))
-    : s.from.columns.map((c) => ({ key: c.key, kind: c.kind }))
+/**
+ * The CTE's columns: the select's projected fields (or its table's columns), with their
+ * kinds, and a json column's codec carried over, so that the CTE's rows decode as the
+ * rows they come from.
+ */
+const cteColumns = (s: SelectStatement): Array<{ key: string; kind: ColumnKind; codec?: t.Mixed }> =>
+  (s.selection ?? s.from.columns.map((c) => ({ key: c.key, expr: c }))).map((f) => {
+    const kind = kindOf(f.expr) ?? 'any'
+    const source = kind === 'json' ? sourceColumn(f.expr) : undefined
+    const codec = source === undefined ? undefined : jsonCodecOf(source)
+    return codec === undefined ? { key: f.key, kind } : { key: f.key, kind, codec }
+  })
+
+/** A CTE's rows are flat: a join's rows nest by table, so a join needs columns({...}) to be one. */
+const cteProblems = (s: SelectStatement): string[] =>
+  s.selection === undefined && s.joins.length > 0
+    ? [
+        `withQuery over a join needs columns({...}): the CTE's rows are flat, and a join's rows nest by table. ` +
+          'Project the columns you need under unique keys.'
+      ]
+    : []
+
+/**
+ * A select whose rows can be a CTE's: projected (columns), or of one table. A join's nested
+ * rows are a type error (and a ValidationError when the types cannot see it).
+ */
+export type FlatSelect<A, Ts> = SelectQuery<A, Ts> &
+  ([Ts] extends [never] ? unknown : unknown extends Ts ? unknown : IsUnion<keyof Ts> extends true ? JoinNeedsColumns : unknown)
+
+/** What the types say of a join given to withQuery without columns({...}). */
+export interface JoinNeedsColumns {
+  readonly 'withQuery over a join needs columns({...}): its rows nest by table': never
+}
+
+type IsUnion<T, U = T> = [T] extends [never] ? false : T extends unknown ? ([U] extends [T] ? false : true) : never
 
 /**
  * A CTE as a table object. `definition` is what the WITH clause compiles; the
  * recursive step's handle on the CTE has none, so it refers to it by name only.
  */
 const makeCte = <N extends string, A>(name: N, s: SelectStatement, definition: CteDef | undefined): Cte<N, A> => {
-  const problems = [checkIdentifier(name)].filter((p): p is string => p !== undefined).map((p) => `CTE name ${JSON.stringify(name)}: ${p}`)
-  const columns: AnyColumn[] = cteColumns(s).map(({ key, kind }) =>
-    makeColumn({ kind, primaryKey: false, notNull: false, unique: false, sourceTable: name }, name, key, key)
+  const problems = [
+    ...[checkIdentifier(name)].filter((p): p is string => p !== undefined).map((p) => `CTE name ${JSON.stringify(name)}: ${p}`),
+    ...cteProblems(s)
+  ]
+  const columns: AnyColumn[] = cteColumns(s).map(({ key, kind, codec }) =>
+    makeColumn(
+      { kind, primaryKey: false, notNull: false, unique: false, sourceTable: name, ...(codec === undefined ? {} : { codec }) },
+      name,
+      key,
+      key
+    )
   )
   const info: TableInfo = Object.freeze({
     name,
@@ -208,7 +247,7 @@ const makeCte = <N extends string, A>(name: N, s: SelectStatement, definition: C
  * assert.deepEqual(rows, E.right([{ name: 'Ann', posts: 2 }, { name: 'Bob', posts: 1 }]))
  * ```
  */
-export const withQuery = <N extends string, A>(name: N, q: SelectQuery<A, unknown>): Cte<N, A> => {
+export const withQuery = <N extends string, A, Ts>(name: N, q: FlatSelect<A, Ts>): Cte<N, A> => {
   const s = plain(q)
   return makeCte(name, s, { _tag: 'Cte', select: s })
 }

@@ -4,7 +4,7 @@
  * with, so a Date against a timestamp column binds ISO text and a boolean binds 0/1).
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { ColumnKind, SqlValue, Typed } from '../schema/column.js'
+import type { ColumnKind, ColumnRef, SqlValue, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import { describeValue } from '../errors.js'
 import { encodeLoose, encodeValue } from '../schema/codec.js'
@@ -171,6 +171,24 @@ export const kindOf = (e: ExprNode): ColumnKind | undefined => {
       return e.kind
     case 'CountAll':
       return 'integer'
+    default:
+      return undefined
+  }
+}
+
+/** The column an expression's value comes from unchanged, if any (for a json field's codec). */
+export const sourceColumn = (e: ExprNode): ColumnRef | undefined => {
+  switch (e._tag) {
+    case 'Column':
+      return e
+    case 'Function':
+      return e.fn === 'min' || e.fn === 'max' || e.fn === 'coalesce' ? (e.args[0] === undefined ? undefined : sourceColumn(e.args[0])) : undefined
+    case 'Window':
+      return sourceColumn(e.fn)
+    case 'Subquery': {
+      const only = e.select.selection?.length === 1 ? e.select.selection[0] : undefined
+      return only === undefined ? undefined : sourceColumn(only.expr)
+    }
     default:
       return undefined
   }

@@ -18,11 +18,11 @@ type Simplify<A> = { [K in keyof A]: A[K] } & {}
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
 /** What nested preloads add to each related row. */
-type NestedOf<P extends ReadonlyArray<AnyPreload>> = P extends readonly []
+type NestedOf<P extends ReadonlyArray<unknown>> = P extends readonly []
   ? unknown
   : UnionToIntersection<{ [K in keyof P]: Added<P[K]> }[number]>
 
-type Added<P> = P extends Preload<infer N, infer V> ? { [K in N]: V } : never
+type Added<P> = P extends Preload<infer N, infer V, unknown> ? { [K in N]: V } : never
 
 /**
  * What a relation loads: a list for hasMany, a row or null for hasOne and belongsTo.
@@ -88,8 +88,10 @@ export type Loaded<R, Nested> =
  * assert.ok(E.isRight(rows) && rows.right[0]!.posts[0]!.title === 'Hello')
  * ```
  */
-export interface Preload<N extends string, V> {
-  <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Simplify<A & { [K in N]: V }>, Ts>
+export interface Preload<N extends string, V, Parent = unknown> {
+  <A extends ParentRow<Parent>, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Simplify<A & { [K in N]: V }>, Ts>
+  /** The table whose rows it loads onto (a phantom, for the types). */
+  readonly [PreloadParent]?: Parent
   readonly node: PreloadNode
   /** json codecs of every table it loads, nested ones included. */
   readonly codecs: Readonly<Record<string, t.Mixed>>
@@ -124,7 +126,18 @@ export interface Preload<N extends string, V> {
  * assert.ok(E.isRight(s.run(pipe(q, first))))
  * ```
  */
-export type AnyPreload = Preload<string, unknown>
+export type AnyPreload = Preload<string, unknown, unknown>
+
+declare const PreloadParent: unique symbol
+
+/** The rows a preload may load onto: those of its relation's parent table (any row when the parent is not known to the types). */
+type ParentRow<Parent> = unknown extends Parent ? unknown : Row<Parent>
+
+/** The table a relation loads onto (the parent of hasMany/hasOne, the child of belongsTo). */
+type ParentOf<R> = R extends Relation<infer S, unknown, 'many' | 'one'> ? S : unknown
+
+/** The table a relation loads (whose rows nested preloads load onto). */
+type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one'> ? T : unknown
 
 /**
  * Loads `relation` into the field `name` of every row: `Row[]` for hasMany (`[]` when
@@ -155,11 +168,11 @@ export type AnyPreload = Preload<string, unknown>
  * assert.deepEqual(rows.right.map((u) => [u.name, u.posts.map((p) => p.comments.length)]), [['Ann', [2]], ['Bob', []]])
  * ```
  */
-export const preload = <N extends string, R extends AnyRelation, const P extends ReadonlyArray<AnyPreload>>(
+export const preload = <N extends string, R extends AnyRelation, const P extends ReadonlyArray<Preload<string, unknown, TargetOf<R>>>>(
   name: N,
   relation: R,
   ...nested: P
-): Preload<N, Loaded<R, NestedOf<P>>> => {
+): Preload<N, Loaded<R, NestedOf<P>>, ParentOf<R>> => {
   const node: PreloadNode = { _tag: 'Preload', name, relation: relation.node, nested: nested.map((p) => p.node) }
   const codecs = Object.assign({}, tableCodecs(tableInfo(relation.target).columns), ...nested.map((p) => p.codecs)) as Record<
     string,

@@ -12,8 +12,22 @@ import type { AnyColumn, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import type { AnyTable, NameOf, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
-import type { Expr, ExprNode, Field, JoinKind, OrderTerm, Query, ResultMode, SelectQuery, SelectStatement, Statement } from './ast.js'
+import type {
+  DeleteStatement,
+  Expr,
+  ExprNode,
+  Field,
+  JoinKind,
+  OrderTerm,
+  Query,
+  ResultMode,
+  SelectQuery,
+  SelectStatement,
+  Statement,
+  UpdateStatement
+} from './ast.js'
 import type { RawQuery } from './raw.js'
+import type { DeleteQuery, UpdateQuery } from './write.js'
 import { Codecs, codecKey } from './ast.js'
 import { describeValue } from '../errors.js'
 import type { Condition, Placeholder } from './expr.js'
@@ -85,6 +99,23 @@ export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>, { [K i
 // -------------------------------------------------------------------------------------
 
 /** The same select with another row type: the row type is a phantom, only the types change. */
+/** What orderBy, limit and offset apply to: a select, an update or a delete (UPDATE/DELETE ... ORDER BY ... LIMIT). */
+export type Orderable = AnySelect | UpdateQuery<unknown> | DeleteQuery<unknown>
+
+type Ordered = { readonly orderBy?: ReadonlyArray<OrderTerm>; readonly limit?: ExprNode; readonly offset?: ExprNode }
+
+/**
+ * Applies `f` to a select, or to an update's or a delete's statement. Anything else (an
+ * insert forced through a cast) keeps a problem that its run reports, rather than a throw.
+ */
+const onStatement = <Q extends Orderable>(q: Q, what: string, f: <S extends Ordered>(s: S) => S): Q => {
+  if (q._tag === 'Select') return f(q as AnySelect) as Q
+  const st = (q as { statement?: { _tag?: unknown; problems?: ReadonlyArray<string> } }).statement
+  if (st?._tag === 'Update' || st?._tag === 'Delete') return { ...q, statement: f(st as UpdateStatement | DeleteStatement) }
+  const problem = `${what}() applies to a select, an update or a delete, not to ${describeValue(q)}`
+  return st === undefined ? q : ({ ...q, statement: { ...st, problems: [...(st.problems ?? []), problem] } } as Q)
+}
+
 const retype = <B, Ts = never>(q: SelectQuery<unknown, unknown>): SelectQuery<B, Ts> => q as SelectQuery<B, Ts>
 
 /** Any select, whatever its row type. */
@@ -351,10 +382,10 @@ const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !
  */
 export const orderBy =
   (...terms: ReadonlyArray<OrderTerm | Expr<unknown>>) =>
-  <Q extends AnySelect>(q: Q): Q => ({
-    ...q,
-    orderBy: [...q.orderBy, ...terms.map((x) => (isOrderTerm(x) ? x : asc(x)))]
-  })
+  <Q extends Orderable>(q: Q): Q => {
+    const more = terms.map((x) => (isOrderTerm(x) ? x : asc(x)))
+    return onStatement(q, 'orderBy', (s) => ({ ...s, orderBy: [...(s.orderBy ?? []), ...more] }))
+  }
 
 /** A row count, or a value for LIMIT/OFFSET: a whole number >= 0, or a placeholder. */
 const countNode = (n: number | Placeholder, what: string): ExprNode => {
@@ -391,7 +422,8 @@ const countNode = (n: number | Placeholder, what: string): ExprNode => {
  */
 export const limit =
   (n: number | Placeholder) =>
-  <Q extends AnySelect>(q: Q): Q => ({ ...q, limit: countNode(n, 'limit') })
+  <Q extends Orderable>(q: Q): Q =>
+    onStatement(q, 'limit', (s) => ({ ...s, limit: countNode(n, 'limit') }))
 
 /**
  * Skips the first `n` rows.
@@ -415,7 +447,8 @@ export const limit =
  */
 export const offset =
   (n: number | Placeholder) =>
-  <Q extends AnySelect>(q: Q): Q => ({ ...q, offset: countNode(n, 'offset') })
+  <Q extends Orderable>(q: Q): Q =>
+    onStatement(q, 'offset', (s) => ({ ...s, offset: countNode(n, 'offset') }))
 
 /**
  * SELECT DISTINCT.
@@ -605,7 +638,9 @@ const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: Readonl
   if (q._tag === 'Query') statement = q.statement
   else {
     const { [Codecs]: _, ...plain } = q
-    statement = selection === undefined ? plain : { ...plain, selection }
+    // On a compound, the expression is read from its result: each member keeps its projection.
+    statement =
+      selection === undefined ? plain : (plain.compound?.length ?? 0) > 0 ? { ...plain, pick: selection[0]! } : { ...plain, selection }
   }
   const out: Query<R> = { _tag: 'Query', statement, mode }
   return codecs === undefined ? out : { ...out, [Codecs]: codecs }

@@ -29,7 +29,7 @@ export const columnSpec = (c: AnyColumn): ColumnSpec => {
   return {
     ref: info.ref,
     notNull: info.notNull,
-    rowid: info.primaryKey && info.kind === 'integer',
+    rowid: info.primaryKey && (info.kind === 'integer' || info.kind === 'bigint'),
     ...(info.codec === undefined ? {} : { codec: info.codec })
   }
 }

@@ -13,7 +13,7 @@ import { ColumnInfo } from '../schema/column.js'
 import type { AnyTable, ColumnsOf, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
-import type { Assignment, CodecsPart, DeleteStatement, Expr, ExprNode, Field, InsertStatement, Query, UpdateStatement } from './ast.js'
+import type { Assignment, CodecsPart, ConflictClause, DeleteStatement, Expr, ExprNode, Field, InsertStatement, Query, UpdateStatement } from './ast.js'
 import { Codecs } from './ast.js'
 import type { Placeholder } from './expr.js'
 import { toNode } from './expr.js'
@@ -551,6 +551,9 @@ export function returning(fields?: Readonly<Record<string, Expr<unknown>>>) {
   }
 }
 
+/** The clauses so far: chained onConflict... calls add ON CONFLICT clauses in order (SQLite tries each in turn). */
+const conflicts = (s: InsertStatement): ReadonlyArray<ConflictClause> => s.onConflict ?? []
+
 const targetNames = (target: AnyColumn | ReadonlyArray<AnyColumn> | undefined): string[] =>
   target === undefined ? [] : (Array.isArray(target) ? target : [target]).map((c: AnyColumn) => c.name)
 
@@ -579,7 +582,10 @@ export const onConflictDoNothing =
   (target?: Typed<unknown> | ReadonlyArray<Typed<unknown>>) =>
   <T>(q: InsertQuery<T>): InsertQuery<T> => ({
     ...q,
-    statement: { ...q.statement, onConflict: { _tag: 'DoNothing', target: targetNames(target as AnyColumn | AnyColumn[] | undefined) } }
+    statement: {
+      ...q.statement,
+      onConflict: [...conflicts(q.statement), { _tag: 'DoNothing', target: targetNames(target as AnyColumn | AnyColumn[] | undefined) }]
+    }
   })
 
 /**
@@ -620,7 +626,10 @@ export const onConflictDoUpdate =
     if (assigned.length === 0 && problems.length === 0)
       problems.push(`insert into ${s.table.name}: onConflictDoUpdate's set names no column`)
     const where: ExprNode[] = options.where === undefined ? [] : [toNode(options.where)]
-    return { ...q, statement: addProblems({ ...s, onConflict: { _tag: 'DoUpdate', target, set: assigned, where } }, problems) }
+    return {
+      ...q,
+      statement: addProblems({ ...s, onConflict: [...conflicts(s), { _tag: 'DoUpdate', target, set: assigned, where }] }, problems)
+    }
   }
 
 /**

@@ -33,6 +33,8 @@ export const expectedOf = (kind: ColumnKind, codec?: t.Mixed): string => {
   switch (kind) {
     case 'integer':
       return 'an integer'
+    case 'bigint':
+      return 'a bigint (or a safe integer)'
     case 'real':
       return 'a number'
     case 'text':
@@ -62,6 +64,12 @@ export const encodeValue = (kind: ColumnKind, value: unknown, mode: EncodeMode, 
         if (mode === 'store' ? Number.isSafeInteger(value) : !Number.isNaN(value)) return E.right(value)
       }
       return E.left(mode === 'store' ? 'a safe integer' : 'a number (not NaN)')
+    case 'bigint':
+      if (typeof value === 'bigint') {
+        return value >= -9223372036854775808n && value <= 9223372036854775807n ? E.right(value) : E.left('a bigint within 64 bits')
+      }
+      if (typeof value === 'number' && (mode === 'store' ? Number.isSafeInteger(value) : !Number.isNaN(value))) return E.right(value)
+      return E.left('a bigint (or a safe integer)')
     case 'real':
       // NaN would be stored as NULL and Infinity cannot travel as JSON: both are refused.
       return typeof value === 'number' && Number.isFinite(value) ? E.right(value) : E.left('a finite number')
@@ -109,10 +117,19 @@ export const encodeLoose = (value: unknown): E.Either<string, SqlValue> => {
 // decoding (SQLite -> application)
 // -------------------------------------------------------------------------------------
 
+/** What an integer column read as `number` says of a value it would round. */
+export const UNSAFE_INTEGER =
+  "an integer within Number.MAX_SAFE_INTEGER (this one would be rounded; declare the column integer({ mode: 'bigint' }) to read all 64 bits)"
+
 /** Decodes a non-null stored value of a kind. Left carries what was expected. */
 export const decodeStored = (kind: ColumnKind, stored: unknown, codec?: t.Mixed): E.Either<string, unknown> => {
   switch (kind) {
     case 'integer':
+      if (typeof stored === 'bigint') return Number.isSafeInteger(Number(stored)) ? E.right(Number(stored)) : E.left(UNSAFE_INTEGER)
+      if (typeof stored !== 'number') return E.left('a number')
+      return Number.isInteger(stored) && !Number.isSafeInteger(stored) ? E.left(UNSAFE_INTEGER) : E.right(stored)
+    case 'bigint':
+      return typeof stored === 'bigint' ? E.right(stored) : typeof stored === 'number' && Number.isSafeInteger(stored) ? E.right(BigInt(stored)) : E.left('an integer')
     case 'real':
       return typeof stored === 'number' || typeof stored === 'bigint' ? E.right(stored) : E.left('a number')
     case 'text':
@@ -268,7 +285,7 @@ export const rowCodec = <T extends AnyTable>(table: T): t.Type<Row<T>, StoredRow
 /** Whether an insert may leave a column out: nullable, defaulted, or an INTEGER PRIMARY KEY. */
 export const isInsertOptional = (c: AnyColumn): boolean => {
   const info = c[ColumnInfo]
-  return !info.notNull || info.default !== undefined || (info.primaryKey && info.kind === 'integer')
+  return !info.notNull || info.default !== undefined || (info.primaryKey && (info.kind === 'integer' || info.kind === 'bigint'))
 }
 
 /**

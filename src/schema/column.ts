@@ -31,7 +31,7 @@ import type * as t from 'io-ts'
  * assert.deepEqual(kinds, ['text', 'boolean', 'timestamp', 'json'])
  * ```
  */
-export type ColumnKind = 'integer' | 'real' | 'text' | 'blob' | 'boolean' | 'json' | 'timestamp' | 'any'
+export type ColumnKind = 'integer' | 'bigint' | 'real' | 'text' | 'blob' | 'boolean' | 'json' | 'timestamp' | 'any'
 
 /**
  * A value SQLite can store and better-sqlite3 can bind.
@@ -172,6 +172,7 @@ export interface ColumnInfo extends ColumnConfig {
 }
 
 declare const ColumnTypes: unique symbol
+declare const ColumnTable: unique symbol
 
 /**
  * A column bound to its table. `T` is its value type without null, `NotNull` whether
@@ -190,10 +191,12 @@ declare const ColumnTypes: unique symbol
  * assert.deepEqual([name.key, bio.key], ['name', 'bio'])
  * ```
  */
-export interface Column<T, NotNull extends boolean = boolean, Optional extends boolean = boolean>
+export interface Column<T, NotNull extends boolean = boolean, Optional extends boolean = boolean, TableName extends string = string>
   extends ColumnRef, Typed<NotNull extends true ? T : T | null> {
   readonly [ColumnInfo]: ColumnInfo
   readonly [ColumnTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
+  /** The SQL name of the table the column belongs to (a phantom: relations check their keys with it). */
+  readonly [ColumnTable]?: TableName
 }
 
 /**
@@ -267,7 +270,7 @@ export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean,
   readonly _tag: 'ColumnBuilder'
   readonly config: ColumnConfig
   /** PRIMARY KEY. On an integer column it is SQLite's rowid alias, filled in when an insert leaves it out. */
-  primaryKey(): ColumnBuilder<T, K, true, K extends 'integer' ? true : Optional>
+  primaryKey(): ColumnBuilder<T, K, true, K extends 'integer' | 'bigint' ? true : Optional>
   /**
    * NOT NULL: the column reads as `T`, and an insert must give it (unless it has a default).
    */
@@ -374,7 +377,45 @@ const base = (kind: ColumnKind, sqlName?: string, codec?: t.Mixed): ColumnConfig
  * assert.ok(E.isLeft(fraction) && fraction.left._tag === 'ValidationError')
  * ```
  */
-export const integer = (sqlName?: string): ColumnBuilder<number, 'integer', false, false> => builder(base('integer', sqlName))
+export function integer(sqlName?: string, options?: IntegerOptions<'number'>): ColumnBuilder<number, 'integer', false, false>
+export function integer(options: IntegerOptions<'number'>): ColumnBuilder<number, 'integer', false, false>
+export function integer(sqlName: string, options: IntegerOptions<'bigint'>): ColumnBuilder<bigint, 'bigint', false, false>
+export function integer(options: IntegerOptions<'bigint'>): ColumnBuilder<bigint, 'bigint', false, false>
+export function integer(
+  nameOrOptions?: string | IntegerOptions<IntegerMode>,
+  options?: IntegerOptions<IntegerMode>
+): ColumnBuilder<number, 'integer', false, false> | ColumnBuilder<bigint, 'bigint', false, false> {
+  const sqlName = typeof nameOrOptions === 'string' ? nameOrOptions : undefined
+  const mode = (typeof nameOrOptions === 'object' && nameOrOptions !== null ? nameOrOptions : options)?.mode
+  return mode === 'bigint' ? builder<bigint, 'bigint', false, false>(base('bigint', sqlName)) : builder<number, 'integer', false, false>(base('integer', sqlName))
+}
+
+/** How an integer column reads: `number` (the default; a value past 2^53 is a DecodeError) or `bigint` (all 64 bits). */
+export type IntegerMode = 'number' | 'bigint'
+
+/**
+ * The options of `integer()`: `{ mode: 'bigint' }` reads and writes `bigint`, the whole
+ * 64-bit range; the default mode reads `number` and refuses a stored value it would round.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, insert, integer, select, session, table, values } from 'fp-lite-orm'
+ * import type { IntegerOptions } from 'fp-lite-orm'
+ *
+ * const wide: IntegerOptions<'bigint'> = { mode: 'bigint' }
+ * const ledger = table('ledger', { id: integer().primaryKey(), cents: integer(wide).notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(ledger))
+ * s.run(insert(ledger, { cents: 9007199254740993n }))
+ * assert.deepEqual(s.run(pipe(select(ledger), values(ledger.cents))), E.right([9007199254740993n]))
+ * ```
+ */
+export interface IntegerOptions<M extends IntegerMode> {
+  readonly mode: M
+}
 
 /**
  * REAL, read as `number`.
@@ -512,6 +553,7 @@ export const columnInfo = (c: AnyColumn): ColumnInfo => c[ColumnInfo]
 export const sqlType = (kind: ColumnKind): 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB' => {
   switch (kind) {
     case 'integer':
+    case 'bigint':
     case 'boolean':
       return 'INTEGER'
     case 'real':

@@ -8,7 +8,7 @@
  */
 import type { AnyColumn, ColumnRef } from './column.js'
 import { ColumnInfo } from './column.js'
-import type { AnyTable, TableRef } from './table.js'
+import type { AnyTable, ColumnsOf, TableRef } from './table.js'
 import { tableInfo } from './table.js'
 
 // -------------------------------------------------------------------------------------
@@ -39,6 +39,8 @@ export type RelationKind = 'hasMany' | 'hasOne' | 'belongsTo'
 export interface RelationNode {
   readonly _tag: 'Relation'
   readonly kind: RelationKind
+  /** The SQL name of the table whose rows the relation loads onto (the parent of hasMany/hasOne, the child of belongsTo). */
+  readonly source?: string
   readonly target: TableRef
   /** The column of the loaded rows whose value is looked up. */
   readonly sourceKey: ColumnRef
@@ -93,6 +95,26 @@ export interface Relation<Source, Target, Card extends 'many' | 'one'> {
  */
 export type AnyRelation = Relation<unknown, unknown, 'many' | 'one'>
 
+/**
+ * A column of table `T`: a relation's foreign key must be one (its type carries its table's
+ * name, so a column of another table is a type error). A table whose columns the types
+ * cannot see (`AnyTable`) takes any column, checked at run time.
+ *
+ * @example
+ * ```ts
+ * import { hasMany, integer, table } from 'fp-lite-orm'
+ * import type { ColumnOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull() })
+ * const fk: ColumnOf<typeof posts> = posts.userId
+ * // @ts-expect-error users.id is not a column of posts
+ * const wrong: ColumnOf<typeof posts> = users.id
+ * hasMany(users, posts, fk)
+ * ```
+ */
+export type ColumnOf<T> = [keyof ColumnsOf<T>] extends [never] ? AnyColumn : ColumnsOf<T>[keyof ColumnsOf<T>] & AnyColumn
+
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
@@ -137,6 +159,7 @@ const orderOf = (t: AnyTable): ColumnRef[] => {
 
 const relation = <S, T, C extends 'many' | 'one'>(
   kind: RelationKind,
+  source: AnyTable,
   target: AnyTable,
   sourceKey: ColumnRef,
   targetKey: ColumnRef,
@@ -148,6 +171,7 @@ const relation = <S, T, C extends 'many' | 'one'>(
     node: Object.freeze({
       _tag: 'Relation' as const,
       kind,
+      source: tableInfo(source).name,
       target: tableInfo(target).ref,
       sourceKey,
       targetKey,
@@ -180,10 +204,10 @@ const relation = <S, T, C extends 'many' | 'one'>(
  * assert.deepEqual(rows.right.map((u) => [u.name, u.posts.map((p) => p.title)]), [['Ann', ['a', 'b']], ['Bob', []]])
  * ```
  */
-export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: AnyColumn): Relation<P, C, 'many'> => {
+export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: ColumnOf<C>): Relation<P, C, 'many'> => {
   const problems: string[] = []
   belongs(fk, child, "hasMany's foreign key", problems)
-  return relation('hasMany', child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
+  return relation('hasMany', parent, child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
 }
 
 /**
@@ -210,10 +234,10 @@ export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child
  * assert.deepEqual(rows.right.map((u) => u.profile?.bio ?? null), [null, 'hi'])
  * ```
  */
-export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: AnyColumn): Relation<P, C, 'one'> => {
+export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: ColumnOf<C>): Relation<P, C, 'one'> => {
   const problems: string[] = []
   belongs(fk, child, "hasOne's foreign key", problems)
-  return relation('hasOne', child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
+  return relation('hasOne', parent, child, referenced(fk, parent, problems), fk[ColumnInfo].ref, problems)
 }
 
 /**
@@ -239,8 +263,8 @@ export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child:
  * assert.ok(E.isRight(post) && post.right._tag === 'Some' && post.right.value.author?.name === 'Ann')
  * ```
  */
-export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, parent: P, fk: AnyColumn): Relation<C, P, 'one'> => {
+export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, parent: P, fk: ColumnOf<C>): Relation<C, P, 'one'> => {
   const problems: string[] = []
   belongs(fk, child, "belongsTo's foreign key", problems)
-  return relation('belongsTo', parent, fk[ColumnInfo].ref, referenced(fk, parent, problems), problems)
+  return relation('belongsTo', child, parent, fk[ColumnInfo].ref, referenced(fk, parent, problems), problems)
 }

@@ -5,6 +5,7 @@
  * string keys are exactly the columns (so a column may be called `name`, `table` or
  * `columns`); the table's metadata sits under a symbol key, out of their way.
  */
+import type * as t from 'io-ts'
 import type { AnyColumn, AnyColumnBuilder, BuilderTypes, Column, ColumnRef } from './column.js'
 import { ColumnInfo } from './column.js'
 
@@ -106,9 +107,9 @@ export interface TableInfo<Name extends string = string> {
 
 export type ColumnBuilders = Readonly<Record<string, AnyColumnBuilder>>
 
-/** The bound column for each builder. */
-export type BoundColumns<B extends ColumnBuilders> = {
-  readonly [K in keyof B]: B[K] extends BuilderTypes<infer T, infer N, infer O> ? Column<T, N, O> : never
+/** The bound column for each builder; `Name` is the table's SQL name, which its columns carry in their type. */
+export type BoundColumns<B extends ColumnBuilders, Name extends string = string> = {
+  readonly [K in keyof B]: B[K] extends BuilderTypes<infer T, infer N, infer O> ? Column<T, N, O, Name> : never
 }
 
 declare const QueryName: unique symbol
@@ -339,7 +340,7 @@ export const table = <Name extends string, B extends ColumnBuilders>(
   name: Name,
   columns: B,
   options: TableOptions<keyof B & string> = {}
-): Table<Name, BoundColumns<B>> => {
+): Table<Name, BoundColumns<B, Name>> => {
   const problems: string[] = []
   const identifierProblem = (what: string, id: string) => {
     const p = checkIdentifier(id) ?? (/^sqlite_/i.test(id) ? 'names beginning with sqlite_ are reserved by SQLite' : undefined)
@@ -393,7 +394,7 @@ export const table = <Name extends string, B extends ColumnBuilders>(
     problems: Object.freeze(problems),
     ref: tableRef(name, undefined, cols)
   })
-  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: info })) as Table<Name, BoundColumns<B>>
+  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: info })) as Table<Name, BoundColumns<B, Name>>
 }
 
 /**
@@ -480,9 +481,20 @@ export const checkIdentifier = (id: unknown): string | undefined => {
 const bindColumn = (b: AnyColumnBuilder, sourceTable: string, tableName: string, key: string, name: string): AnyColumn =>
   makeColumn({ ...b.config, sourceTable }, tableName, key, name)
 
+/**
+ * The codec of each json column's plain part. A query value holds only plain parts (so it
+ * can be cloned and posted); the compiler finds a json result's codec through the column
+ * the result comes from, wherever it stands (a projection, a subquery, a window, a CTE).
+ */
+const jsonCodecs = new WeakMap<ColumnRef, t.Mixed>()
+
+/** The codec of a json column, by its plain part (undefined for other kinds, and for a clone of the part). */
+export const jsonCodecOf = (ref: ColumnRef): t.Mixed | undefined => jsonCodecs.get(ref)
+
 /** A column object: its plain part, plus the same plain part kept as `ref` for query values. */
 export const makeColumn = (config: Omit<ColumnInfo, 'ref'>, tableName: string, key: string, name: string): AnyColumn => {
   const ref: ColumnRef = Object.freeze({ _tag: 'Column' as const, table: tableName, name, key, kind: config.kind })
+  if (config.codec !== undefined) jsonCodecs.set(ref, config.codec)
   return Object.freeze({ ...ref, [ColumnInfo]: Object.freeze({ ...config, ref }) })
 }
 

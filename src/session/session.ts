@@ -15,7 +15,7 @@ import { decodeError, fromSqliteThrow, isDbError, notFound, tooManyRows, unexpec
 import type { CodecsPart, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
 import type { Compiled, CompiledPreload, CompiledStatement } from '../query/compile.js'
-import { compile } from '../query/compile.js'
+import { compile, jsonArrayOf } from '../query/compile.js'
 import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
 import { acquire, release } from '../conn/registry.js'
@@ -116,8 +116,10 @@ const readerOf = (compiled: Compiled, codecs: CodecsPart | undefined): RowReader
 
 const planOf = (compiled: Compiled, codecs: CodecsPart | undefined): Plan => {
   const first = compiled.fields[0]
-  const single = first !== undefined && (compiled.mode === 'value' || compiled.mode === 'values') ? fieldDecoder(first, codecs) : undefined
-  return { compiled, codecs, reader: readerOf(compiled, codecs), single }
+  const reader = readerOf(compiled, codecs)
+  const single =
+    first !== undefined && (compiled.mode === 'value' || compiled.mode === 'values') ? fieldDecoder(first, codecs, reader.safeIntegers) : undefined
+  return { compiled, codecs, reader, single }
 }
 
 /** Runs `f`, reporting the statement to the database's log with its duration. */
@@ -140,11 +142,16 @@ export const logged = <A>(db: Db, sql: string, params: ReadonlyArray<SqlValue>, 
   }
 }
 
-const statementFor = (h: Handle, sql: string, raw: boolean): CachedStatement => {
+const statementFor = (h: Handle, sql: string, raw: boolean, safeIntegers = false): CachedStatement => {
   const entry = h.statements.get(sql)
   if (entry.reader && entry.raw !== raw) {
     entry.stmt.raw(raw)
     entry.raw = raw
+  }
+  // Integers as bigints only for statements that read a bigint column (they cost a conversion per cell).
+  if (entry.safeIntegers !== safeIntegers) {
+    entry.stmt.safeIntegers(safeIntegers)
+    entry.safeIntegers = safeIntegers
   }
   return entry
 }
@@ -185,7 +192,9 @@ const finishRows = (db: Db, h: Handle, rows: unknown[], plan: Plan, indexed: boo
 const keyOf = (kind: ColumnKind, v: unknown): SqlValue | undefined => {
   if (v === null || v === undefined) return undefined
   const r = encodeValue(kind, v, 'compare')
-  return E.isRight(r) ? (typeof r.right === 'bigint' ? Number(r.right) : r.right) : undefined
+  if (E.isLeft(r)) return undefined
+  // One key per integer however it was read (a bigint column, a number column): numbers where exact.
+  return typeof r.right === 'bigint' && Number.isSafeInteger(Number(r.right)) ? Number(r.right) : r.right
 }
 
 const preloadReaders = new WeakMap<CompiledPreload, RowReader>()
@@ -214,9 +223,9 @@ const loadPreloads = (
         reader = rowReader(pl.fields, undefined, plan.codecs)
         preloadReaders.set(pl, reader)
       }
-      const param = JSON.stringify([...keys])
+      const param = jsonArrayOf([...keys])
       const r = reader
-      related = logged(db, pl.sql, [param], () => statementFor(h, pl.sql, r.raw).stmt.all(param)) as Array<Record<string, unknown>>
+      related = logged(db, pl.sql, [param], () => statementFor(h, pl.sql, r.raw, r.safeIntegers).stmt.all(param)) as Array<Record<string, unknown>>
       buildRows(related, reader, false)
       if (pl.nested.length > 0) loadPreloads(db, h, related, pl.nested, plan)
     }
@@ -242,13 +251,13 @@ const toNumber = (n: number | bigint): number => (typeof n === 'bigint' ? Number
 const read = (db: Db, h: Handle, plan: Plan, sql: string, params: ReadonlyArray<SqlValue>): unknown => {
   switch (plan.compiled.mode) {
     case 'all':
-      return finishRows(db, h, statementFor(h, sql, plan.reader.raw).stmt.all(...params), plan, true)
+      return finishRows(db, h, statementFor(h, sql, plan.reader.raw, plan.reader.safeIntegers).stmt.all(...params), plan, true)
     case 'first': {
-      const row = statementFor(h, sql, plan.reader.raw).stmt.get(...params)
+      const row = statementFor(h, sql, plan.reader.raw, plan.reader.safeIntegers).stmt.get(...params)
       return row === undefined ? O.none : O.some(finishRows(db, h, [row], plan, false)[0])
     }
     case 'one': {
-      const rows = statementFor(h, sql, plan.reader.raw).stmt.all(...params)
+      const rows = statementFor(h, sql, plan.reader.raw, plan.reader.safeIntegers).stmt.all(...params)
       if (rows.length === 0) return E.left(notFound(sql))
       if (rows.length > 1) return E.left(tooManyRows(sql))
       return E.right(finishRows(db, h, rows, plan, false)[0])
@@ -262,12 +271,12 @@ const read = (db: Db, h: Handle, plan: Plan, sql: string, params: ReadonlyArray<
       return row[0] === 1
     }
     case 'value': {
-      const row = statementFor(h, sql, true).stmt.get(...params) as [unknown] | undefined
+      const row = statementFor(h, sql, true, plan.reader.safeIntegers).stmt.get(...params) as [unknown] | undefined
       if (row === undefined) return O.none
       return O.some(plan.single === undefined ? row[0] : plan.single(row[0]))
     }
     case 'values': {
-      const rows = statementFor(h, sql, true).stmt.all(...params) as Array<[unknown]>
+      const rows = statementFor(h, sql, true, plan.reader.safeIntegers).stmt.all(...params) as Array<[unknown]>
       const single = plan.single
       const out: unknown[] = new Array(rows.length)
       for (let i = 0; i < rows.length; i++) out[i] = single === undefined ? rows[i]![0] : single(rows[i]![0])
@@ -410,7 +419,7 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
   let entry: CachedStatement
   try {
     // Prepared now, so that a bad query (a missing table) is a Left, not a throw later.
-    entry = statementFor(handle, s.sql, plan.reader.raw)
+    entry = statementFor(handle, s.sql, plan.reader.raw, plan.reader.safeIntegers)
   } catch (e) {
     return E.left(fromThrow(e, s.sql, compiled))
   }
@@ -420,6 +429,10 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
       if (entry.raw !== plan.reader.raw) {
         entry.stmt.raw(plan.reader.raw)
         entry.raw = plan.reader.raw
+      }
+      if (entry.safeIntegers !== plan.reader.safeIntegers) {
+        entry.stmt.safeIntegers(plan.reader.safeIntegers)
+        entry.safeIntegers = plan.reader.safeIntegers
       }
       const start = performance.now()
       let n = 0
