@@ -78,7 +78,10 @@ test('upsert: SET and WHERE values bind in the order of their ? (SET first)', (t
   const { s, raw } = fresh()
   unwrap(s.run(createTable(users)))
   unwrap(s.run(insert(users, { id: 1, name: 'a' })))
-  const q = pipe(insert(users, { id: 1, name: 'b' }), onConflictDoUpdate({ target: users.id, set: { name: 'b' }, where: ne(users.name, 'zzz') }))
+  const q = pipe(
+    insert(users, { id: 1, name: 'b' }),
+    onConflictDoUpdate({ target: users.id, set: { name: 'b' }, where: ne(users.name, 'zzz') })
+  )
   unwrap(s.run(q))
   const db = raw()
   t.deepEqual(db.prepare('SELECT name FROM users WHERE id = 1').pluck().get(), 'b')
@@ -112,9 +115,7 @@ test('window functions: values in the function and in PARTITION BY bind in text 
   )
   // Independent: hand-written SQL with the values in their obvious positions.
   const db = new Database(file)
-  const expected = db
-    .prepare('SELECT id, sum(v * 10) OVER (PARTITION BY g || \'-\' ORDER BY id) AS total FROM w ORDER BY id')
-    .all()
+  const expected = db.prepare("SELECT id, sum(v * 10) OVER (PARTITION BY g || '-' ORDER BY id) AS total FROM w ORDER BY id").all()
   db.close()
   t.deepEqual(unwrap(s.run(q)), expected)
   t.deepEqual(expected, [
@@ -280,12 +281,7 @@ test('union members listing the same keys in another order are aligned by key', 
   const p = table('p', { id: integer().primaryKey(), first: text().notNull(), last: text().notNull() })
   unwrap(s.run(createTable(p)))
   unwrap(s.run(insert(p, [{ first: 'Ada', last: 'Lovelace' }])))
-  const q = pipe(
-    select(p),
-    columns({ a: p.first, b: p.last }),
-    unionAll(pipe(select(p), columns({ b: p.last, a: p.first }))),
-    all
-  )
+  const q = pipe(select(p), columns({ a: p.first, b: p.last }), unionAll(pipe(select(p), columns({ b: p.last, a: p.first }))), all)
   t.deepEqual(unwrap(s.run(q)), [
     { a: 'Ada', b: 'Lovelace' },
     { a: 'Ada', b: 'Lovelace' }
@@ -338,16 +334,28 @@ test('a column of a table not in the query is a ValidationError naming it and th
   const n = scalar(pipe(select(posts), filter(eq(posts.authorId, users.id)), columns({ n: countAll() })))
   t.true(E.isRight(s.run(pipe(select(users), columns({ id: users.id, n }), all))))
   // ... but a subquery's tables are not in scope outside it.
-  t.is(unwrapLeft(s.run(pipe(select(users), filter(inArray(users.id, pipe(select(posts), columns({ a: posts.authorId })))), orderBy(posts.id), all)))._tag, 'ValidationError')
+  t.is(
+    unwrapLeft(
+      s.run(pipe(select(users), filter(inArray(users.id, pipe(select(posts), columns({ a: posts.authorId })))), orderBy(posts.id), all))
+    )._tag,
+    'ValidationError'
+  )
 })
 
 // 11 --------------------------------------------------------------------------------
 
-test('inArray takes lists past SQLite\'s variable limit; messages quote at most ~1000 characters of SQL', (t) => {
+test("inArray takes lists past SQLite's variable limit; messages quote at most ~1000 characters of SQL", (t) => {
   const { s } = fresh()
   const n = table('n', { id: integer().primaryKey() })
   unwrap(s.run(createTable(n)))
-  unwrap(s.run(insert(n, Array.from({ length: 50 }, (_, i) => ({ id: i + 1 })))))
+  unwrap(
+    s.run(
+      insert(
+        n,
+        Array.from({ length: 50 }, (_, i) => ({ id: i + 1 }))
+      )
+    )
+  )
   const big = Array.from({ length: 40_000 }, (_, i) => i * 2)
   const expected = Array.from({ length: 50 }, (_, i) => i + 1).filter((x) => x % 2 === 0)
   t.deepEqual(s.run(pipe(select(n), filter(inArray(n.id, big)), orderBy(n.id), values(n.id))), E.right(expected))
@@ -357,7 +365,11 @@ test('inArray takes lists past SQLite\'s variable limit; messages quote at most 
   )
   // An error on a statement with a huge text keeps the text on .sql, not in the message.
   const longName = 'x'.repeat(200)
-  const bad = unwrapLeft(s.run(pipe(select(n), columns(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${longName}${i}`, sql`nosuchfn(${n.id})`]))), all)))
+  const bad = unwrapLeft(
+    s.run(
+      pipe(select(n), columns(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`${longName}${i}`, sql`nosuchfn(${n.id})`]))), all)
+    )
+  )
   t.true(bad.message.length < 2000, `message is ${bad.message.length} characters`)
   t.true('sql' in bad && typeof bad.sql === 'string' && bad.sql.length > 5000)
 })
@@ -369,13 +381,23 @@ test('64-bit integers: bigint mode reads and writes the whole range; a plain int
   const big = table('big', { id: integer().primaryKey(), n: integer({ mode: 'bigint' }).notNull(), plain: integer() })
   unwrap(s.run(createTable(big)))
   const values64 = [9007199254740993n, -9223372036854775808n, 9223372036854775807n, 0n]
-  unwrap(s.run(insert(big, values64.map((n, i) => ({ id: i + 1, n })))))
+  unwrap(
+    s.run(
+      insert(
+        big,
+        values64.map((n, i) => ({ id: i + 1, n }))
+      )
+    )
+  )
   const db = raw()
   const stored = db.prepare('SELECT n FROM big ORDER BY id').safeIntegers(true).pluck().all()
   t.deepEqual(stored, values64)
   db.prepare('UPDATE big SET plain = 9007199254740993 WHERE id = 1').run()
   db.close()
-  t.deepEqual(s.run(pipe(select(big), columns({ id: big.id, n: big.n }), orderBy(big.id), all)), E.right(values64.map((n, i) => ({ id: i + 1, n }))))
+  t.deepEqual(
+    s.run(pipe(select(big), columns({ id: big.id, n: big.n }), orderBy(big.id), all)),
+    E.right(values64.map((n, i) => ({ id: i + 1, n })))
+  )
   t.deepEqual(s.run(pipe(select(big), filter(eq(big.n, 9007199254740993n)), values(big.id))), E.right([1]))
   const e = unwrapLeft(s.run(pipe(select(big), all)))
   t.is(e._tag, 'DecodeError')
@@ -388,7 +410,14 @@ test('64-bit integers: bigint mode reads and writes the whole range; a plain int
 test('update and deleteFrom take orderBy and limit', (t) => {
   const { s, raw } = fresh()
   unwrap(s.run(createTable(users)))
-  unwrap(s.run(insert(users, [1, 2, 3, 4, 5].map((id) => ({ id, name: `u${id}` })))))
+  unwrap(
+    s.run(
+      insert(
+        users,
+        [1, 2, 3, 4, 5].map((id) => ({ id, name: `u${id}` }))
+      )
+    )
+  )
   t.deepEqual(
     s.run(pipe(update(users), set({ name: 'top' }), filter(gt(users.id, 1)), orderBy(desc(users.id)), limit(2))),
     E.right({ changes: 2, lastInsertRowid: 5 })

@@ -560,10 +560,21 @@ const kindLabel: Record<ConstraintKind, string> = {
 
 /** SQL quoted in an error message: at most about a thousand characters (the whole text stays on the error's `sql`). */
 export const quoteSql = (sql: string): string =>
-  sql.length <= 1000 ? sql : `${sql.slice(0, 1000)}... (${sql.length - 1000} more characters; the whole statement is on the error's sql field)`
+  sql.length <= 1000
+    ? sql
+    : `${sql.slice(0, 1000)}... (${sql.length - 1000} more characters; the whole statement is on the error's sql field)`
 
 /** A short, safe rendering of a value for messages (never the whole of a large value). */
 export const describeValue = (u: unknown): string => {
+  try {
+    return describe(u)
+  } catch {
+    // A Proxy whose traps throw, a getter that throws: nothing of it can be shown.
+    return 'a value that throws when read'
+  }
+}
+
+const describe = (u: unknown): string => {
   if (u === undefined) return 'undefined'
   if (u === null) return 'null'
   if (u instanceof Date) return Number.isNaN(u.getTime()) ? 'Invalid Date' : `Date(${u.toISOString()})`

@@ -780,12 +780,16 @@ const limitSql = (limit: ExprNode | undefined, offset: ExprNode | undefined, b: 
 const COMPOUND_OPS: ReadonlySet<string> = new Set(['UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT'])
 
 /** The fields a select yields, by key and expression, without writing anything. */
-const projection = (s: SelectStatement): ReadonlyArray<Field> =>
-  s.selection ?? s.from.columns.map((c): Field => ({ key: c.key, expr: c }))
+const projection = (s: SelectStatement): ReadonlyArray<Field> => s.selection ?? s.from.columns.map((c): Field => ({ key: c.key, expr: c }))
 
 /** Kinds that read the same way: a member whose kind decodes otherwise would be misread. */
 const sameDecoding = (a: ColumnKind | undefined, b: ColumnKind | undefined): boolean =>
-  a === undefined || b === undefined || a === b || a === 'any' || b === 'any' || ((a === 'integer' || a === 'real') && (b === 'integer' || b === 'real'))
+  a === undefined ||
+  b === undefined ||
+  a === b ||
+  a === 'any' ||
+  b === 'any' ||
+  ((a === 'integer' || a === 'real') && (b === 'integer' || b === 'real'))
 
 /**
  * A later member of a compound, its projection aligned with the first member's keys: the
@@ -1078,10 +1082,6 @@ const conflictSql = (clauses: ReadonlyArray<ConflictClause>, table: TableRef, b:
   })
 }
 
-/** An older query value (or a posted one) may hold a single clause rather than a list. */
-const conflictList = (c: InsertStatement['onConflict']): ReadonlyArray<ConflictClause> =>
-  c === undefined ? [] : Array.isArray(c) ? c : [c as unknown as ConflictClause]
-
 const insertStatements = (s: InsertStatement): CompiledStatement[] => {
   checkProblems(s)
   const or =
@@ -1095,14 +1095,15 @@ const insertStatements = (s: InsertStatement): CompiledStatement[] => {
   const head = `INSERT${or} INTO ${quoteIdentifier(s.table.name)}`
   // What follows the values is the same for every row: compiled once, appended to each.
   const tail = new SqlBuilder()
-  conflictSql(conflictList(s.onConflict), s.table, tail)
+  conflictSql(s.onConflict ?? [], s.table, tail)
   tail.within(scopeOf([queryName(s.table)], undefined), () => returningSql(s.returning, tail))
   const compileRow = (row: ReadonlyArray<ExprNode>): CompiledStatement => {
     const b = new SqlBuilder(NO_TABLES)
     b.text(head)
     if (s.columns.length === 0) b.text(' DEFAULT VALUES')
     else {
-      if (row.length !== s.columns.length) throw new CompileFailure(`an insert row has ${row.length} values for ${s.columns.length} columns`)
+      if (row.length !== s.columns.length)
+        throw new CompileFailure(`an insert row has ${row.length} values for ${s.columns.length} columns`)
       b.text(` (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (`)
       list(b, row, ', ', (c) => exprSql(c, b))
       b.text(')')

@@ -122,7 +122,22 @@ export const invalid = (message: string, path?: string): InvalidNode =>
  * An expression argument as a plain node: a schema column becomes its plain `ref`
  * (the column object also carries its schema part, which a query value must not).
  */
-export const toNode = (e: unknown): ExprNode => {
+export const toNode = (e: unknown): ExprNode => guard(() => toNodeOf(e))
+
+/**
+ * Runs a builder step over user input. A value whose reading throws (a Proxy whose traps
+ * throw, a getter) becomes an Invalid node, which the query reports as a ValidationError
+ * when it runs: building a query never throws.
+ */
+export const guard = (f: () => ExprNode): ExprNode => {
+  try {
+    return f()
+  } catch (e) {
+    return invalid(`reading a value given to the query threw (${e instanceof Error ? e.message : describeValue(e)}); pass plain values`)
+  }
+}
+
+const toNodeOf = (e: unknown): ExprNode => {
   if (typeof e === 'object' && e !== null) {
     const info = (e as { [ColumnInfo]?: { ref: ExprNode } })[ColumnInfo]
     if (info !== undefined) return info.ref
@@ -182,7 +197,11 @@ export const sourceColumn = (e: ExprNode): ColumnRef | undefined => {
     case 'Column':
       return e
     case 'Function':
-      return e.fn === 'min' || e.fn === 'max' || e.fn === 'coalesce' ? (e.args[0] === undefined ? undefined : sourceColumn(e.args[0])) : undefined
+      return e.fn === 'min' || e.fn === 'max' || e.fn === 'coalesce'
+        ? e.args[0] === undefined
+          ? undefined
+          : sourceColumn(e.args[0])
+        : undefined
     case 'Window':
       return sourceColumn(e.fn)
     case 'Subquery': {
@@ -199,7 +218,10 @@ export const sourceColumn = (e: ExprNode): ColumnRef | undefined => {
  * the context's kind (`compare` mode: a non-integer may be compared with an integer
  * column); a placeholder records the encoding for when it is bound.
  */
-export const operand = (v: unknown, context: ExprNode, mode: 'compare' | 'store' = 'compare'): ExprNode => {
+export const operand = (v: unknown, context: ExprNode, mode: 'compare' | 'store' = 'compare'): ExprNode =>
+  guard(() => operandOf(v, context, mode))
+
+const operandOf = (v: unknown, context: ExprNode, mode: 'compare' | 'store'): ExprNode => {
   if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !(v instanceof Date)) {
     if (ColumnInfo in v || isExprNode(v) || (v as { _tag?: unknown })._tag === 'Select') {
       const node = toNode(v)
@@ -252,7 +274,13 @@ const compare =
     return { _tag: 'Compare', op, left: l, right: operand(right, l) }
   }
 
-const isPlaceholder = (u: unknown): boolean => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Placeholder'
+const isPlaceholder = (u: unknown): boolean => {
+  try {
+    return typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Placeholder'
+  } catch {
+    return false // operand() reports the value that throws when read
+  }
+}
 
 /**
  * `=`; `eq(col, null)` is `IS NULL`. With a placeholder it is `IS ?`, which is `=` for
@@ -463,7 +491,10 @@ const inList =
   (negated: boolean) =>
   <T>(e: Expr<T>, list: ReadonlyArray<Operand<NoInfer<T>>> | Placeholder | SelectQuery<unknown>): Expr<boolean> => {
     const n = toNode(e)
-    if (Array.isArray(list)) return { _tag: 'In', expr: n, list: list.map((v) => operand(v, n)), negated }
+    if (Array.isArray(list)) {
+      const items = guard(() => ({ _tag: 'And', items: list.map((v) => operand(v, n)) }))
+      return { _tag: 'In', expr: n, list: items._tag === 'And' ? items.items : [items], negated }
+    }
     const node = toNode(list)
     if (node._tag === 'Placeholder') return { _tag: 'In', expr: n, list: withEncoding(node, n, 'compare', { list: true }), negated }
     if (node._tag === 'Subquery') return { _tag: 'In', expr: n, list: [node], negated }

@@ -109,33 +109,18 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
  */
 export const insert = <T extends AnyTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T> => {
   const info = tableInfo(table)
-  const list: ReadonlyArray<unknown> = Array.isArray(rows) ? rows : [rows]
   const problems: string[] = [...info.problems]
-  const known = new Map(info.columns.map((c) => [c.key, c] as const))
-
-  // The columns written: those any row gives, and those with a default.
-  const given = new Set<string>()
-  list.forEach((row, i) => {
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      problems.push(`row ${i}: expected an object with the columns of ${info.name}, got ${describeValue(row)}`)
-      return
-    }
-    // for-in, not Object.entries: no array per row and per key on a 1,000-row insert.
-    for (const k in row) {
-      if (!Object.hasOwn(row, k) || (row as Record<string, unknown>)[k] === undefined) continue
-      if (known.has(k)) given.add(k)
-      else problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${info.name} are ${[...known.keys()].join(', ')})`)
-    }
-    for (const c of info.columns) {
-      if ((row as Record<string, unknown>)[c.key] === undefined && !isInsertOptional(c)) {
-        problems.push(`row ${i}: missing required column ${c.key} (${expectedOf(c.kind, c[ColumnInfo].codec)})`)
-      }
-    }
-  })
-  const written = info.columns.filter((c) => given.has(c.key) || c[ColumnInfo].default !== undefined)
-
-  const cells: ExprNode[][] =
-    problems.length > 0 ? [] : list.map((row, i) => written.map((c) => cell(c, (row as Record<string, unknown>)[c.key], i, problems)))
+  let cells: ExprNode[][]
+  let written: ReadonlyArray<AnyColumn> = []
+  try {
+    const list: ReadonlyArray<unknown> = Array.isArray(rows) ? rows : [rows]
+    written = writtenColumns(info.name, info.columns, list, problems)
+    cells = problems.length > 0 ? [] : list.map((row, i) => written.map((c) => cell(c, own(row as object, c.key), i, problems)))
+  } catch (e) {
+    // A row that throws when read (a Proxy's trap, a getter): refused, never thrown.
+    problems.push(`a row threw when read (${e instanceof Error ? e.message : describeValue(e)}); pass plain objects`)
+    cells = []
+  }
   const codecs = tableCodecs(info.columns)
   const q: InsertQuery<T> = {
     _tag: 'Query',
@@ -151,7 +136,42 @@ export const insert = <T extends AnyTable>(table: T, rows: InsertValues<T> | Rea
   return { ...q, [Codecs]: codecs === undefined ? { target: table } : { columns: codecs, target: table } }
 }
 
-/** One row's value for one column: checked and encoded, a placeholder, or the default. */
+/**
+ * A row's own value for a key. Only own properties count: a value inherited from a
+ * prototype (`Object.prototype.isAdmin = true` set anywhere in the app) is not the row's.
+ */
+const own = (row: object, key: string): unknown =>
+  Object.prototype.hasOwnProperty.call(row, key) ? (row as Record<string, unknown>)[key] : undefined
+
+/** The columns written: those any row gives, and those with a default; problems for rows that are not rows. */
+const writtenColumns = (
+  tableName: string,
+  columns: ReadonlyArray<AnyColumn>,
+  list: ReadonlyArray<unknown>,
+  problems: string[]
+): AnyColumn[] => {
+  const known = new Map(columns.map((c) => [c.key, c] as const))
+  const given = new Set<string>()
+  list.forEach((row, i) => {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      problems.push(`row ${i}: expected an object with the columns of ${tableName}, got ${describeValue(row)}`)
+      return
+    }
+    // for-in, not Object.entries: no array per row and per key on a 1,000-row insert.
+    for (const k in row) {
+      if (!Object.prototype.hasOwnProperty.call(row, k) || (row as Record<string, unknown>)[k] === undefined) continue
+      if (known.has(k)) given.add(k)
+      else problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${tableName} are ${[...known.keys()].join(', ')})`)
+    }
+    for (const c of columns) {
+      if (own(row, c.key) === undefined && !isInsertOptional(c)) {
+        problems.push(`row ${i}: missing required column ${c.key} (${expectedOf(c.kind, c[ColumnInfo].codec)})`)
+      }
+    }
+  })
+  return columns.filter((c) => given.has(c.key) || c[ColumnInfo].default !== undefined)
+}
+
 const cell = (c: AnyColumn, v: unknown, row: number, problems: string[]): ExprNode => {
   const info = c[ColumnInfo]
   if (v === undefined) {

@@ -12,26 +12,13 @@ import type { AnyColumn, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import type { AnyTable, NameOf, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
-import type {
-  DeleteStatement,
-  Expr,
-  ExprNode,
-  Field,
-  JoinKind,
-  OrderTerm,
-  Query,
-  ResultMode,
-  SelectQuery,
-  SelectStatement,
-  Statement,
-  UpdateStatement
-} from './ast.js'
+import type { Expr, ExprNode, Field, JoinKind, OrderTerm, Query, ResultMode, SelectQuery, SelectStatement, Statement } from './ast.js'
 import type { RawQuery } from './raw.js'
 import type { DeleteQuery, UpdateQuery } from './write.js'
 import { Codecs, codecKey } from './ast.js'
 import { describeValue } from '../errors.js'
 import type { Condition, Placeholder } from './expr.js'
-import { conditionNode, invalid, toNode, valueNode } from './expr.js'
+import { conditionNode, guard, invalid, toNode, valueNode } from './expr.js'
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -108,12 +95,12 @@ type Ordered = { readonly orderBy?: ReadonlyArray<OrderTerm>; readonly limit?: E
  * Applies `f` to a select, or to an update's or a delete's statement. Anything else (an
  * insert forced through a cast) keeps a problem that its run reports, rather than a throw.
  */
-const onStatement = <Q extends Orderable>(q: Q, what: string, f: <S extends Ordered>(s: S) => S): Q => {
-  if (q._tag === 'Select') return f(q as AnySelect) as Q
-  const st = (q as { statement?: { _tag?: unknown; problems?: ReadonlyArray<string> } }).statement
-  if (st?._tag === 'Update' || st?._tag === 'Delete') return { ...q, statement: f(st as UpdateStatement | DeleteStatement) }
+const onStatement = <Q extends Orderable>(q: Q, what: string, change: (s: Ordered) => Ordered): Q => {
+  if (q._tag === 'Select') return { ...q, ...change(q) }
+  const st = (q as { readonly statement?: Ordered & { readonly _tag?: unknown; readonly problems?: ReadonlyArray<string> } }).statement
+  if (st?._tag === 'Update' || st?._tag === 'Delete') return { ...q, statement: { ...st, ...change(st) } }
   const problem = `${what}() applies to a select, an update or a delete, not to ${describeValue(q)}`
-  return st === undefined ? q : ({ ...q, statement: { ...st, problems: [...(st.problems ?? []), problem] } } as Q)
+  return st === undefined ? q : { ...q, statement: { ...st, problems: [...(st.problems ?? []), problem] } }
 }
 
 const retype = <B, Ts = never>(q: SelectQuery<unknown, unknown>): SelectQuery<B, Ts> => q as SelectQuery<B, Ts>
@@ -384,7 +371,7 @@ export const orderBy =
   (...terms: ReadonlyArray<OrderTerm | Expr<unknown>>) =>
   <Q extends Orderable>(q: Q): Q => {
     const more = terms.map((x) => (isOrderTerm(x) ? x : asc(x)))
-    return onStatement(q, 'orderBy', (s) => ({ ...s, orderBy: [...(s.orderBy ?? []), ...more] }))
+    return onStatement(q, 'orderBy', (s) => ({ orderBy: [...(s.orderBy ?? []), ...more] }))
   }
 
 /** A row count, or a value for LIMIT/OFFSET: a whole number >= 0, or a placeholder. */
@@ -423,7 +410,7 @@ const countNode = (n: number | Placeholder, what: string): ExprNode => {
 export const limit =
   (n: number | Placeholder) =>
   <Q extends Orderable>(q: Q): Q =>
-    onStatement(q, 'limit', (s) => ({ ...s, limit: countNode(n, 'limit') }))
+    onStatement(q, 'limit', () => ({ limit: countNode(n, 'limit') }))
 
 /**
  * Skips the first `n` rows.
@@ -448,7 +435,7 @@ export const limit =
 export const offset =
   (n: number | Placeholder) =>
   <Q extends Orderable>(q: Q): Q =>
-    onStatement(q, 'offset', (s) => ({ ...s, offset: countNode(n, 'offset') }))
+    onStatement(q, 'offset', () => ({ offset: countNode(n, 'offset') }))
 
 /**
  * SELECT DISTINCT.
@@ -520,7 +507,23 @@ export type Projected<S> = { -readonly [K in keyof S]: S[K] extends Typed<infer 
 export const columns =
   <S extends Readonly<Record<string, Expr<unknown>>>>(fields: S) =>
   <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Projected<S>, never> =>
-    retype({ ...q, selection: Object.entries(fields).map(([key, e]): Field => ({ key, expr: toNode(e) })) })
+    retype({ ...q, selection: projectionOf(fields) })
+
+/** The fields of a projection; an object that throws when read becomes an Invalid field. */
+const projectionOf = (fields: Readonly<Record<string, unknown>>): Field[] => {
+  try {
+    return Object.entries(fields).map(([key, e]): Field => ({ key, expr: toNode(e) }))
+  } catch (e) {
+    return [
+      {
+        key: 'columns',
+        expr: guard(() => {
+          throw e
+        })
+      }
+    ]
+  }
+}
 
 /**
  * GROUP BY.

@@ -9,7 +9,7 @@ import { ColumnInfo } from '../schema/column.js'
 import { isTable, tableInfo } from '../schema/table.js'
 import type { Expr, ExprNode, IdentifierNode, SqlNode } from './ast.js'
 import { isExprNode } from './ast.js'
-import { toNode, value } from './expr.js'
+import { guard, toNode, value } from './expr.js'
 
 /**
  * A `sql` template: an expression of type `T` (declare it: `sql<number>\`...\``).
@@ -33,7 +33,9 @@ import { toNode, value } from './expr.js'
  */
 export type Sql<T> = SqlNode & Expr<T>
 
-const arg = (v: unknown): ExprNode => {
+const arg = (v: unknown): ExprNode => guard(() => argOf(v))
+
+const argOf = (v: unknown): ExprNode => {
   if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !(v instanceof Date)) {
     if (isTable(v)) return identifier(tableInfo(v).name)
     if (ColumnInfo in v || isExprNode(v) || (v as { _tag?: unknown })._tag === 'Select') return toNode(v)

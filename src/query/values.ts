@@ -60,6 +60,16 @@ export const targetColumns = (table: TableRef, codecs: CodecsPart | undefined): 
  * Left: what was wrong, to be put in a message with its place.
  */
 export const columnValue = (c: ColumnSpec, v: unknown): E.Either<string, ExprNode> => {
+  try {
+    return columnValueOf(c, v)
+  } catch (e) {
+    return E.left(
+      `column ${c.ref.key}: the value threw when read (${e instanceof Error ? e.message : describeValue(e)}); pass a plain value`
+    )
+  }
+}
+
+const columnValueOf = (c: ColumnSpec, v: unknown): E.Either<string, ExprNode> => {
   if (typeof v === 'object' && v !== null && (ColumnInfo in v || isExprNode(v))) {
     const node = toNode(v)
     return E.right(

@@ -13,7 +13,18 @@ import { ColumnInfo } from '../schema/column.js'
 import type { AnyTable, ColumnsOf, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
-import type { Assignment, CodecsPart, ConflictClause, DeleteStatement, Expr, ExprNode, Field, InsertStatement, Query, UpdateStatement } from './ast.js'
+import type {
+  Assignment,
+  CodecsPart,
+  ConflictClause,
+  DeleteStatement,
+  Expr,
+  ExprNode,
+  Field,
+  InsertStatement,
+  Query,
+  UpdateStatement
+} from './ast.js'
 import { Codecs } from './ast.js'
 import type { Placeholder } from './expr.js'
 import { toNode } from './expr.js'
@@ -426,18 +437,23 @@ const assignments = (
   if (typeof values !== 'object' || values === null || Array.isArray(values)) {
     return { set, problems: [`${where} takes an object of columns, got ${describeValue(values)}`] }
   }
-  for (const [key, v] of Object.entries(values)) {
-    if (v === undefined) continue
-    const c = cols.get(key)
-    if (c === undefined) {
-      problems.push(
-        `${where}: unknown column ${JSON.stringify(key)} (the columns of ${q.statement.table.name} are ${[...cols.keys()].join(', ')})`
-      )
-      continue
+  try {
+    for (const [key, v] of Object.entries(values)) {
+      if (v === undefined) continue
+      const c = cols.get(key)
+      if (c === undefined) {
+        problems.push(
+          `${where}: unknown column ${JSON.stringify(key)} (the columns of ${q.statement.table.name} are ${[...cols.keys()].join(', ')})`
+        )
+        continue
+      }
+      const r = columnValue(c, v)
+      if (E.isLeft(r)) problems.push(`${where}: ${r.left}`)
+      else set.push({ column: c.ref.name, value: r.right })
     }
-    const r = columnValue(c, v)
-    if (E.isLeft(r)) problems.push(`${where}: ${r.left}`)
-    else set.push({ column: c.ref.name, value: r.right })
+  } catch (e) {
+    // Values that throw when read (a Proxy's trap, a getter): refused, never thrown.
+    problems.push(`${where}: the values threw when read (${e instanceof Error ? e.message : describeValue(e)}); pass a plain object`)
   }
   return { set, problems }
 }
@@ -475,7 +491,7 @@ export const set =
   (q: UpdateQuery<T>): UpdateQuery<T> => {
     const s = q.statement
     const { set: more, problems } = assignments(values, q, `update ${s.table.name} set`)
-    const fromChanged = typeof values === 'object' && values !== null && ChangedMarker in values
+    const fromChanged = problems.length === 0 && typeof values === 'object' && values !== null && ChangedMarker in values
     const empty = more.length === 0 && problems.length === 0 && s.set.length === 0
     if (empty && !fromChanged) {
       problems.push(

@@ -85,17 +85,33 @@ export const encodeValue = (kind: ColumnKind, value: unknown, mode: EncodeMode, 
       return encodeLoose(value)
     case 'json': {
       if (codec !== undefined && mode === 'store') {
-        if (!codec.is(value)) return E.left(`a value of ${codec.name}`)
-        return stringifyJson(codec.encode(value))
+        let encoded: unknown
+        try {
+          if (!codec.is(value)) return E.left(`a value of ${codec.name}`)
+          encoded = codec.encode(value)
+        } catch (e) {
+          return E.left(`a value of ${codec.name} (its codec threw: ${e instanceof Error ? e.message : String(e)})`)
+        }
+        return stringifyJson(encoded)
       }
       return stringifyJson(value)
     }
   }
 }
 
+/**
+ * JSON text of a value. JSON has no NaN or Infinity: JSON.stringify would write them as
+ * null, a value the codec may refuse on every later read, so they are refused here.
+ */
 const stringifyJson = (value: unknown): E.Either<string, SqlValue> => {
+  let nonFinite: string | undefined
   try {
-    const s = JSON.stringify(value)
+    const s = JSON.stringify(value, (key: string, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v) && nonFinite === undefined) nonFinite = `${v}${key === '' ? '' : ` at ${key}`}`
+      return v
+    })
+    if (nonFinite !== undefined)
+      return E.left(`a JSON value without NaN or Infinity (JSON cannot hold ${nonFinite}; it would be stored as null)`)
     return s === undefined ? E.left('a JSON-serialisable value') : E.right(s)
   } catch {
     return E.left('a JSON-serialisable value (no cycles, no bigint)')
@@ -129,7 +145,11 @@ export const decodeStored = (kind: ColumnKind, stored: unknown, codec?: t.Mixed)
       if (typeof stored !== 'number') return E.left('a number')
       return Number.isInteger(stored) && !Number.isSafeInteger(stored) ? E.left(UNSAFE_INTEGER) : E.right(stored)
     case 'bigint':
-      return typeof stored === 'bigint' ? E.right(stored) : typeof stored === 'number' && Number.isSafeInteger(stored) ? E.right(BigInt(stored)) : E.left('an integer')
+      return typeof stored === 'bigint'
+        ? E.right(stored)
+        : typeof stored === 'number' && Number.isSafeInteger(stored)
+          ? E.right(BigInt(stored))
+          : E.left('an integer')
     case 'real':
       return typeof stored === 'number' || typeof stored === 'bigint' ? E.right(stored) : E.left('a number')
     case 'text':

@@ -387,7 +387,9 @@ export function integer(
 ): ColumnBuilder<number, 'integer', false, false> | ColumnBuilder<bigint, 'bigint', false, false> {
   const sqlName = typeof nameOrOptions === 'string' ? nameOrOptions : undefined
   const mode = (typeof nameOrOptions === 'object' && nameOrOptions !== null ? nameOrOptions : options)?.mode
-  return mode === 'bigint' ? builder<bigint, 'bigint', false, false>(base('bigint', sqlName)) : builder<number, 'integer', false, false>(base('integer', sqlName))
+  return mode === 'bigint'
+    ? builder<bigint, 'bigint', false, false>(base('bigint', sqlName))
+    : builder<number, 'integer', false, false>(base('integer', sqlName))
 }
 
 /** How an integer column reads: `number` (the default; a value past 2^53 is a DecodeError) or `bigint` (all 64 bits). */

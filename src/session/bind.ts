@@ -10,6 +10,7 @@ import type { DbError } from '../errors.js'
 import { describeValue, validationError } from '../errors.js'
 import type { CodecsPart, Encoding } from '../query/ast.js'
 import type { CompiledStatement } from '../query/compile.js'
+import { jsonArrayOf } from '../query/compile.js'
 import { LIKE_PATTERN_LIMIT, escapeLike, likeCanTake } from '../query/expr.js'
 
 /**
@@ -59,14 +60,15 @@ const encodeOne = (v: unknown, enc: Encoding | undefined, codecs: CodecsPart | u
 
 const encodeList = (v: unknown, enc: Encoding, codecs: CodecsPart | undefined): E.Either<string, SqlValue> => {
   if (!Array.isArray(v)) return E.left('an array')
-  const out: unknown[] = []
+  const out: SqlValue[] = []
   for (const item of v) {
     const r = encodeOne(item, { ...enc, list: false }, codecs)
     if (E.isLeft(r)) return E.left(`an array of ${r.left}`)
     if (r.right instanceof Uint8Array) return E.left('an array of values other than blobs (blobs cannot travel as JSON)')
-    out.push(typeof r.right === 'bigint' ? Number(r.right) : r.right)
+    out.push(r.right)
   }
-  return E.right(JSON.stringify(out))
+  // Bigints keep every digit in the JSON text (SQLite reads them as 64-bit integers).
+  return E.right(jsonArrayOf(out))
 }
 
 /** The statement's parameters with its placeholders filled from `params`. */

@@ -118,7 +118,9 @@ const planOf = (compiled: Compiled, codecs: CodecsPart | undefined): Plan => {
   const first = compiled.fields[0]
   const reader = readerOf(compiled, codecs)
   const single =
-    first !== undefined && (compiled.mode === 'value' || compiled.mode === 'values') ? fieldDecoder(first, codecs, reader.safeIntegers) : undefined
+    first !== undefined && (compiled.mode === 'value' || compiled.mode === 'values')
+      ? fieldDecoder(first, codecs, reader.safeIntegers)
+      : undefined
   return { compiled, codecs, reader, single }
 }
 
@@ -225,7 +227,9 @@ const loadPreloads = (
       }
       const param = jsonArrayOf([...keys])
       const r = reader
-      related = logged(db, pl.sql, [param], () => statementFor(h, pl.sql, r.raw, r.safeIntegers).stmt.all(param)) as Array<Record<string, unknown>>
+      related = logged(db, pl.sql, [param], () => statementFor(h, pl.sql, r.raw, r.safeIntegers).stmt.all(param)) as Array<
+        Record<string, unknown>
+      >
       buildRows(related, reader, false)
       if (pl.nested.length > 0) loadPreloads(db, h, related, pl.nested, plan)
     }
