@@ -506,7 +506,7 @@ export type Projected<S> = { -readonly [K in keyof S]: S[K] extends Typed<infer 
  */
 export const columns =
   <S extends Readonly<Record<string, Expr<unknown>>>>(fields: S) =>
-  <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Projected<S>, never> =>
+  <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Simplify<Projected<S>>, never> =>
     retype({ ...q, selection: projectionOf(fields) })
 
 /** The fields of a projection; an object that throws when read becomes an Invalid field. */

@@ -553,7 +553,9 @@ const fieldsOf = (table: AnyTable): Field[] => tableInfo(table).ref.columns.map(
  * ```
  */
 export function returning(): <T>(q: WriteQuery<T>) => Query<Array<Row<T>>>
-export function returning<S extends Readonly<Record<string, Expr<unknown>>>>(fields: S): <T>(q: WriteQuery<T>) => Query<Array<Projected<S>>>
+export function returning<S extends Readonly<Record<string, Expr<unknown>>>>(
+  fields: S
+): <T>(q: WriteQuery<T>) => Query<Array<{ [K in keyof Projected<S>]: Projected<S>[K] }>>
 export function returning(fields?: Readonly<Record<string, Expr<unknown>>>) {
   return (q: WriteQuery<unknown>): Query<unknown> => {
     const target = q[Codecs]?.target

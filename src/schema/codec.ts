@@ -351,7 +351,8 @@ export const insertCodec = <T extends AnyTable>(table: T): t.Type<Insert<T>, Ins
       }
     }
     for (const [c, codec, optional] of cols) {
-      const v = row[c.key]
+      // Own properties only: a value on Object.prototype is not the row's.
+      const v = Object.prototype.hasOwnProperty.call(row, c.key) ? row[c.key] : undefined
       if (v === undefined) {
         if (!optional) {
           errors.push({
