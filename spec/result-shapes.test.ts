@@ -20,7 +20,7 @@ const mismatches = (v: unknown, shape: Shape, at: string): string[] => {
         ? v === null
         : shape === 'Date'
           ? v instanceof Date && !Number.isNaN(v.getTime())
-          : typeof v === shape && !(shape === 'number' && !Number.isFinite(v as number))
+          : typeof v === shape && !(shape === 'number' && !Number.isFinite(v))
     return ok ? [] : [`${at}: expected ${shape}, got ${v === null ? 'null' : typeof v === 'object' ? 'an object' : typeof v} ${String(v)}`]
   }
   if ('oneOf' in shape) {
