@@ -161,10 +161,12 @@ test('a json column codec that throws is a Left UnexpectedError for all, first, 
   for (const [what, q] of queries) {
     const e = await leftOf(t, shared.run(q), what)
     t.is(e._tag, 'UnexpectedError', what)
+    t.regex(e.message, /codec threw/, what)
     t.regex(e.message, /json codec boom/, what)
   }
   const e = await leftOf(t, shared.batch([pipe(select(thingsThrowing), all)]), 'batch')
   t.is(e._tag, 'UnexpectedError')
+  t.regex(e.message, /codec threw/)
   // A row whose json cell is null never reaches the codec.
   t.deepEqual(
     await shared.run(pipe(select(thingsThrowing), filter(eq(thingsThrowing.name, 'b')), first))(),
@@ -189,7 +191,8 @@ test('params whose getter throws, or a Proxy whose traps throw, are a Left Unexp
     for (const [what, q] of queries) {
       const e = await leftOf(t, shared.run(q, params), `${kind}, ${what}`)
       t.is(e._tag, 'UnexpectedError', `${kind}, ${what}`)
-      t.regex(e.message, /params/, `${kind}, ${what}: the message says the params threw`)
+      t.regex(e.message, /Reading the params threw \(a getter or a Proxy/, `${kind}, ${what}: the message says the params threw`)
+      t.regex(e.message, /nothing was run/, `${kind}, ${what}`)
       t.regex(e.message, cause, `${kind}, ${what}`)
     }
   }
@@ -225,7 +228,7 @@ test('batch given something other than an array of queries is a Left ValidationE
   ] as const) {
     const e = await leftOf(t, shared.batch(arg as never), what)
     t.is(e._tag, 'ValidationError', what)
-    t.regex(e.message, /query value/, what)
+    t.regex(e.message, what.includes('holding') ? /Expected a query value/ : /pool\.batch takes an array of query values/, what)
   }
   await stillWorks(t)
 })
@@ -244,7 +247,7 @@ test('a writer killed during a batch gives a Left UnexpectedError; the next batc
   setTimeout(() => void writer.terminate(), 100)
   const e = await leftOf(t, () => batch, 'the batch')
   t.is(e._tag, 'UnexpectedError')
-  t.regex(e.message, /writer thread stopped/)
+  t.regex(e.message, /writer thread stopped .*before answering; the query may or may not have run/)
   t.deepEqual(
     await pool.batch([insert(things, { name: 'kept' }), pipe(select(things), values(things.name))])(),
     E.right([{ changes: 1, lastInsertRowid: 1 }, ['kept']])
@@ -380,6 +383,26 @@ test('checkPoolOptions: whole numbers in range pass, everything else is a Left V
   t.regex(unwrapLeft(checkPoolOptions(trap)).message, /options boom/)
 })
 
+test('workerPool given something other than a descriptor from connect starts nothing: a Left ValidationError, close at once', async (t) => {
+  for (const [what, db] of [
+    ['undefined', undefined],
+    ['a path string', 'app.db'],
+    ['an object without a file', { _tag: 'Db' }]
+  ] as const) {
+    const pool = workerPool(db as never, { readers: 1 })
+    t.deepEqual(pool[PoolInternals].readers(), [], `${what}: no thread was started`)
+    for (const [how, task] of [
+      ['run', pool.run(countThings)],
+      ['batch', pool.batch([countThings])]
+    ] as const) {
+      const e = await leftOf(t, task, `${what}: ${how}`)
+      t.is(e._tag, 'ValidationError', `${what}: ${how}`)
+      t.regex(e.message, /takes a database descriptor from connect\(path\)/, `${what}: ${how}`)
+    }
+    await pool.close()
+  }
+})
+
 /** Runs spec/fixtures/pool-child.ts; it must exit by itself within `ms`, or it is killed and the test fails. */
 const runChild = (t: ExecutionContext, args: ReadonlyArray<string>, ms: number, env: NodeJS.ProcessEnv = process.env) =>
   new Promise<{ code: number | null; lines: Array<Record<string, unknown>>; stderr: string; exitedByItself: boolean }>((resolve) => {
@@ -458,7 +481,7 @@ test('a pool whose threads cannot start: every query is a Left UnexpectedError s
   for (const line of r.lines.slice(0, 4)) {
     const left = asLeft(line.run ?? line.batch)
     t.is(left?._tag, 'UnexpectedError', `${String(line.case)}: ${JSON.stringify(line)}`)
-    t.regex(left?.message ?? '', /(reader|writer) thread could not start/, String(line.case))
+    t.regex(left?.message ?? '', /(reader|writer) thread could not start.*the query did not run/, String(line.case))
     t.regex(left?.message ?? '', /this process starts no worker threads/, String(line.case))
   }
   t.is(typeof r.lines[4]?.closeMs, 'number', JSON.stringify(r.lines[4]))
