@@ -41,6 +41,10 @@ import { recall, remember, shapeOf } from './shapes.js'
 /**
  * The options of `workerPool(db, options)`.
  *
+ * An option out of range (NaN, Infinity, a fraction, a string) or an unknown key starts no
+ * thread: the pool answers every `run` and `batch` with a Left `ValidationError` naming the
+ * option, and its `close()` resolves at once (see `checkPoolOptions`).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -66,10 +70,6 @@ export interface PoolOptions {
    * (default 10,000). Past it, a query is not queued: it is a Left `BusyError` at once, for
    * the caller to shed load. (Past a million, a backlog takes minutes to drain: the bound
    * would no longer bound anything a caller can wait for.)
-   *
-   * An option out of range (NaN, Infinity, a fraction, a string, an unknown key) starts no
-   * thread: the pool answers every `run` and `batch` with a Left `ValidationError` naming the
-   * option, and its `close()` resolves at once.
    */
   readonly maxQueue?: number
 }
@@ -345,59 +345,6 @@ const checkDb = (db: unknown): E.Either<DbError, Db> =>
     ? E.right(db as Db)
     : E.left(validationError(`workerPool(db, options) takes a database descriptor from connect(path), got ${describeValue(db)}.`, 'db'))
 
-/**
- * A pool of one writer and `readers` reader threads over a database file.
- *
- * It never throws. Bad options (see `PoolOptions`), a `db` that is not from `connect`, or a
- * `:memory:` database start no thread: the pool answers every query with that Left and its
- * `close()` resolves at once. A thread that crashes is replaced at once; one that exits
- * before it is ready (it could not start) is started again only when next given work, so a
- * pool whose threads cannot start answers each query with a Left and never spins.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import * as O from 'fp-ts/lib/Option.js'
- * import { connect, createTable, eq, filter, first, insert, integer, placeholder, select, table, text, workerPool } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
- * const byId = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
- *
- * const pool = workerPool(connect('app.db'), { readers: 2 })   // a file: threads cannot share :memory:
- * assert.ok(E.isRight(await pool.run(createTable(users))()))
- * assert.ok(E.isRight(await pool.run(insert(users, { name: 'Ann' }))()))   // on the writer thread
- * const ann = await pool.run(byId, { id: 1 })()                            // on a reader thread
- * assert.deepEqual(ann, E.right(O.some({ id: 1, name: 'Ann' })))
- * await pool.close()                                                       // drains, then ends the threads
- *
- * // Options out of range start nothing; every query says which option is wrong.
- * const bad = workerPool(connect('app.db'), { readers: Number.NaN })
- * const refused = await bad.run(byId, { id: 1 })()
- * assert.ok(E.isLeft(refused) && refused.left._tag === 'ValidationError' && refused.left.message.includes('readers'))
- * await bad.close()                                                        // resolves at once
- * ```
- */
-export const workerPool = (db: Db, options?: PoolOptions): PoolWithInternals => {
-  try {
-    const checked = pipe(
-      checkDb(db),
-      E.chain((d) => (d.file === ':memory:' ? E.left(memoryRefusal(d)) : E.right(d))),
-      E.chain((d) =>
-        pipe(
-          checkPoolOptions(options),
-          E.map((o) => ({ db: d, ...o }))
-        )
-      )
-    )
-    return E.isLeft(checked) ? refusingPool(checked.left) : startPool(checked.right.db, checked.right.readers, checked.right.maxQueue)
-  } catch (e) {
-    // Defence in depth: nothing may throw across the public API.
-    return refusingPool(unexpectedError(e, 'workerPool(db, options) threw'))
-  }
-}
-
 const memoryRefusal = (db: Db): DbError =>
   connectionError(db.path, 'A worker pool needs a database file: each thread would see its own empty :memory: database.')
 
@@ -672,5 +619,58 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
       shapeStats: () =>
         Promise.all(slots.map(async (slot) => resultOf(await send(slot, (id) => ({ _tag: 'Stats', id }))) as E.Either<DbError, ShapeStats>))
     }
+  }
+}
+
+/**
+ * A pool of one writer and `readers` reader threads over a database file.
+ *
+ * It never throws. Bad options (see `PoolOptions`), a `db` that is not from `connect`, or a
+ * `:memory:` database start no thread: the pool answers every query with that Left and its
+ * `close()` resolves at once. A thread that crashes is replaced at once; one that exits
+ * before it is ready (it could not start) is started again only when next given work, so a
+ * pool whose threads cannot start answers each query with a Left and never spins.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * import { connect, createTable, eq, filter, first, insert, integer, placeholder, select, table, text, workerPool } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const byId = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
+ *
+ * const pool = workerPool(connect('app.db'), { readers: 2 })   // a file: threads cannot share :memory:
+ * assert.ok(E.isRight(await pool.run(createTable(users))()))
+ * assert.ok(E.isRight(await pool.run(insert(users, { name: 'Ann' }))()))   // on the writer thread
+ * const ann = await pool.run(byId, { id: 1 })()                            // on a reader thread
+ * assert.deepEqual(ann, E.right(O.some({ id: 1, name: 'Ann' })))
+ * await pool.close()                                                       // drains, then ends the threads
+ *
+ * // Options out of range start nothing; every query says which option is wrong.
+ * const bad = workerPool(connect('app.db'), { readers: Number.NaN })
+ * const refused = await bad.run(byId, { id: 1 })()
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'ValidationError' && refused.left.message.includes('readers'))
+ * await bad.close()                                                        // resolves at once
+ * ```
+ */
+export const workerPool = (db: Db, options?: PoolOptions): PoolWithInternals => {
+  try {
+    const checked = pipe(
+      checkDb(db),
+      E.chain((d) => (d.file === ':memory:' ? E.left(memoryRefusal(d)) : E.right(d))),
+      E.chain((d) =>
+        pipe(
+          checkPoolOptions(options),
+          E.map((o) => ({ db: d, ...o }))
+        )
+      )
+    )
+    return E.isLeft(checked) ? refusingPool(checked.left) : startPool(checked.right.db, checked.right.readers, checked.right.maxQueue)
+  } catch (e) {
+    // Defence in depth: nothing may throw across the public API.
+    return refusingPool(unexpectedError(e, 'workerPool(db, options) threw'))
   }
 }

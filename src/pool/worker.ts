@@ -28,37 +28,16 @@ const db: Db = setup.log ? { ...setup.db, log: (event) => port.postMessage({ _ta
  */
 const shapes = new Map<number, ShapeDef>()
 
-/** Posts a reply; false when it could not be cloned. */
-const tryPost = (m: Reply): boolean => {
-  try {
-    port.postMessage(m)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * Posts a result. One that cannot be cloned (an odd thrown cause) is posted with its cause
- * as text, and failing that as a bare Left: the pool is always answered, or it would wait forever.
- */
+/** Posts a result; one that cannot be cloned (an odd thrown cause) is posted as text. */
 const reply = (id: number, result: E.Either<DbError, unknown>): void => {
-  if (tryPost({ _tag: 'Result', id, result })) return
-  if (
-    E.isLeft(result) &&
-    tryPost({
-      _tag: 'Result',
-      id,
-      result: E.left({ ...result.left, ...('cause' in result.left ? { cause: String(result.left.cause) } : {}) })
-    })
-  )
-    return
-  const what = E.isLeft(result) ? `its ${result.left._tag}: ${result.left.message}` : 'its result'
-  port.postMessage({
-    _tag: 'Result',
-    id,
-    result: E.left({ _tag: 'UnexpectedError', message: `The worker could not send back ${what}`, cause: 'not cloneable' })
-  } satisfies Reply)
+  try {
+    port.postMessage({ _tag: 'Result', id, result } satisfies Reply)
+  } catch (e) {
+    const safe = E.isLeft(result)
+      ? E.left({ ...result.left, ...('cause' in result.left ? { cause: String(result.left.cause) } : {}) })
+      : E.left(unexpectedError(e, 'The result could not be sent back from the worker'))
+    port.postMessage({ _tag: 'Result', id, result: safe } satisfies Reply)
+  }
 }
 
 port.on('message', (m: Request) => {
