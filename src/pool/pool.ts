@@ -15,9 +15,10 @@
  */
 import { Worker } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { DbError } from '../errors.js'
-import { busyError, connectionError, unexpectedError, validationError } from '../errors.js'
+import { busyError, connectionError, describeValue, unexpectedError, validationError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import { connect } from '../conn/connect.js'
 import type { Query } from '../query/ast.js'
@@ -40,6 +41,10 @@ import { recall, remember, shapeOf } from './shapes.js'
 /**
  * The options of `workerPool(db, options)`.
  *
+ * An option out of range (NaN, Infinity, a fraction, a string) or an unknown key starts no
+ * thread: the pool answers every `run` and `batch` with a Left `ValidationError` naming the
+ * option, and its `close()` resolves at once (see `checkPoolOptions`).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -53,18 +58,77 @@ import { recall, remember, shapeOf } from './shapes.js'
  * ```
  */
 export interface PoolOptions {
-  /** Reader threads (default 2). Each holds a read-only (query_only) connection. */
+  /**
+   * Reader threads: a whole number from 1 to 64 (default 2). Each holds a read-only
+   * (query_only) connection. SQLite reads are CPU-bound, so threads past the cores add no
+   * throughput, while each costs a V8 isolate and a connection with its own page cache (tens
+   * of MB); 64 covers the largest common machines and catches a unit mistake (100000).
+   */
   readonly readers?: number
   /**
-   * The most queries in flight at once across the pool (default 10,000). Past it, a
-   * query is not queued: it is a Left `BusyError` at once, for the caller to shed load.
+   * The most queries in flight at once across the pool: a whole number from 1 to 1,000,000
+   * (default 10,000). Past it, a query is not queued: it is a Left `BusyError` at once, for
+   * the caller to shed load. (Past a million, a backlog takes minutes to drain: the bound
+   * would no longer bound anything a caller can wait for.)
    */
   readonly maxQueue?: number
 }
 
+/** The largest `readers` (see PoolOptions). */
+export const MAX_READERS = 64
+/** The largest `maxQueue` (see PoolOptions). */
+export const MAX_QUEUE = 1_000_000
+
+/** Each option's default and range: the one list `checkPoolOptions` validates against. */
+const OPTIONS = {
+  readers: { default: 2, max: MAX_READERS },
+  maxQueue: { default: 10_000, max: MAX_QUEUE }
+} as const
+
+type OptionName = keyof typeof OPTIONS
+
+const isOptionName = (k: string): k is OptionName => Object.prototype.hasOwnProperty.call(OPTIONS, k)
+
+const optionError = (path: string, what: string): DbError =>
+  validationError(`workerPool(db, options): ${what}. Nothing was started: every query of this pool is this Left.`, path)
+
+/**
+ * The options with their defaults filled in, or a Left `ValidationError` naming the first bad
+ * one: each option a whole number from 1 to its maximum, and no other key. Pure: it starts
+ * nothing, so a server can check its configuration before it makes a pool.
+ */
+export const checkPoolOptions = (options: unknown): E.Either<DbError, { readonly [K in OptionName]: number }> => {
+  if (options === undefined) return E.right({ readers: OPTIONS.readers.default, maxQueue: OPTIONS.maxQueue.default })
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    return E.left(optionError('options', `options must be an object such as { readers: 4 }, got ${describeValue(options)}`))
+  try {
+    const given = options as Readonly<Record<string, unknown>>
+    for (const key of Object.keys(given)) {
+      if (!isOptionName(key))
+        return E.left(
+          optionError(`options.${key}`, `unknown option ${JSON.stringify(key)}; the options are ${Object.keys(OPTIONS).join(', ')}`)
+        )
+    }
+    const out = { readers: 0, maxQueue: 0 }
+    for (const key of Object.keys(OPTIONS) as OptionName[]) {
+      const v = given[key]
+      const { default: fallback, max } = OPTIONS[key]
+      if (v === undefined) out[key] = fallback
+      else if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max) out[key] = v
+      else return E.left(optionError(`options.${key}`, `${key} must be a whole number from 1 to ${max}, got ${describeValue(v)}`))
+    }
+    return E.right(out)
+  } catch (e) {
+    // A getter or a Proxy trap that throws: still a Left, never a throw.
+    return E.left(unexpectedError(e, 'workerPool(db, options): reading the options threw'))
+  }
+}
+
 /**
  * A pool of worker threads running query values: one writer, N readers. `run` and `batch`
- * return `TaskEither`s that never reject; `close` drains and ends the threads.
+ * return `TaskEither`s that never reject (a codec or a params getter that throws, a value
+ * that cannot cross threads, a thread that dies or cannot start: each is a Left); `close`
+ * drains and ends the threads, and never rejects either.
  *
  * @example
  * ```ts
@@ -122,7 +186,15 @@ const resultOf = (o: Outcome): E.Either<DbError, unknown> =>
 
 interface Slot {
   readonly role: Role
-  worker: Worker
+  /**
+   * The current worker; undefined when there is none: the last one could not start (it is
+   * started again when next given work, never in a loop) or the pool has closed.
+   */
+  worker: Worker | undefined
+  /** Whether the current worker has said it is ready (see protocol.ts, `Ready`). */
+  ready: boolean
+  /** Why the last worker could not even be created, for the Left of the work that found none. */
+  failure: unknown
   /** Resolves when the current worker has exited (a dead worker's is already resolved). */
   exited: Promise<void>
   readonly pending: Map<number, (r: Outcome) => void>
@@ -152,6 +224,9 @@ const roleOf = (q: Query<unknown>): Role => {
       return 'writer'
   }
 }
+
+/** Array.isArray without its narrowing (to any[]), for a check of the caller's input. */
+const isArray = (u: unknown): boolean => Array.isArray(u)
 
 const isReadOnlyRefusal = (r: E.Either<DbError, unknown>): boolean =>
   E.isLeft(r) && r.left._tag === 'SqliteError' && r.left.code.startsWith('SQLITE_READONLY')
@@ -191,14 +266,25 @@ type Job =
   | { readonly _tag: 'Shape'; readonly shape: Shape; readonly params: ReadonlyArray<SqlValue> }
   | { readonly _tag: 'Query'; readonly query: Query<unknown>; readonly params: Params | undefined }
 
+/**
+ * The params as own plain properties, read once here: a getter or a Proxy is read in this
+ * thread (where a throw is caught) and not again by the structured clone.
+ */
+const snapshot = (params: Params | undefined): Params | undefined =>
+  typeof params === 'object' && params !== null ? { ...params } : params
+
 const jobOf = (q: Query<unknown>, c: Compiled, params: Params | undefined): E.Either<DbError, Job> => {
-  const shape = shapeOf(c)
-  if (shape === undefined) return E.right({ _tag: 'Query', query: q, params })
-  // Bound with the query's codecs at hand, exactly as a session in this thread binds them;
-  // a bad or missing param is thereby a Left before anything is posted.
-  const bound = bindParams(c.statements[0]!, params, q[Codecs])
-  if (E.isLeft(bound)) return cloneFailure(params) ?? bound
-  return E.right({ _tag: 'Shape', shape, params: bound.right })
+  try {
+    const shape = shapeOf(c)
+    if (shape === undefined) return E.right({ _tag: 'Query', query: q, params: snapshot(params) })
+    // Bound with the query's codecs at hand, exactly as a session in this thread binds them;
+    // a bad or missing param is thereby a Left before anything is posted.
+    const bound = bindParams(c.statements[0]!, params, q[Codecs])
+    if (E.isLeft(bound)) return cloneFailure(params) ?? bound
+    return E.right({ _tag: 'Shape', shape, params: bound.right })
+  } catch (e) {
+    return E.left(unexpectedError(e, 'Reading the params threw (a getter or a Proxy in the params object?); nothing was run'))
+  }
 }
 
 /** The request of a job, given whether the worker holds its shape. */
@@ -228,31 +314,42 @@ const startWorker = (setup: WorkerSetup): Worker => {
 // constructors
 // -------------------------------------------------------------------------------------
 
+type PoolWithInternals = Pool & { readonly [PoolInternals]: PoolInternals }
+
 /**
- * A pool of one writer and `readers` reader threads over a database file.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import * as O from 'fp-ts/lib/Option.js'
- * import { connect, createTable, eq, filter, first, insert, integer, placeholder, select, table, text, workerPool } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
- * const byId = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
- *
- * const pool = workerPool(connect('app.db'), { readers: 2 })   // a file: threads cannot share :memory:
- * assert.ok(E.isRight(await pool.run(createTable(users))()))
- * assert.ok(E.isRight(await pool.run(insert(users, { name: 'Ann' }))()))   // on the writer thread
- * const ann = await pool.run(byId, { id: 1 })()                            // on a reader thread
- * assert.deepEqual(ann, E.right(O.some({ id: 1, name: 'Ann' })))
- * await pool.close()                                                       // drains, then ends the threads
- * ```
+ * A pool that starts nothing and answers every query with `error` (bad options, a `:memory:`
+ * database): `close()` resolves at once, and no thread can be left running.
  */
-export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly [PoolInternals]: PoolInternals } => {
-  const readerCount = Math.max(1, Math.floor(options.readers ?? 2))
-  const maxQueue = Math.max(1, Math.floor(options.maxQueue ?? 10_000))
+const refusingPool = (error: DbError): PoolWithInternals => {
+  const refuse =
+    <A>(): TE.TaskEither<DbError, A> =>
+    () =>
+      Promise.resolve(E.left(error))
+  return {
+    run: refuse,
+    batch: refuse,
+    close: () => Promise.resolve(),
+    [PoolInternals]: {
+      readers: () => [],
+      writer: () => {
+        throw new Error(`This pool started no thread: ${error.message}`)
+      },
+      shapeStats: () => Promise.resolve([])
+    }
+  }
+}
+
+/** A `Db` as `connect` makes it; anything else is a Left naming what was given. */
+const checkDb = (db: unknown): E.Either<DbError, Db> =>
+  typeof db === 'object' && db !== null && (db as Partial<Db>)._tag === 'Db' && typeof (db as Partial<Db>).file === 'string'
+    ? E.right(db as Db)
+    : E.left(validationError(`workerPool(db, options) takes a database descriptor from connect(path), got ${describeValue(db)}.`, 'db'))
+
+const memoryRefusal = (db: Db): DbError =>
+  connectionError(db.path, 'A worker pool needs a database file: each thread would see its own empty :memory: database.')
+
+/** The pool itself, over checked arguments. */
+const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInternals => {
   const { log, ...plain } = db
   const readerDb = connect(db.file, {
     readonly: db.readonly,
@@ -273,13 +370,38 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
   })
 
   let nextId = 0
+  /** Runs and batches begun and not yet answered (not messages: a run may post twice). */
   let inFlight = 0
   let closing = false
   let drained: (() => void) | undefined
 
+  /** Starts the slot's worker; one that cannot even be created leaves the slot without one. */
+  const start = (slot: Slot): void => {
+    // A new worker holds no shape: each is sent again with its definition.
+    slot.shapes = new Map()
+    slot.ready = false
+    try {
+      slot.worker = startWorker(setupOf(slot.role))
+    } catch (e) {
+      slot.worker = undefined
+      slot.exited = Promise.resolve()
+      slot.failure = e
+      return
+    }
+    attach(slot, slot.worker)
+  }
+
   const spawn = (role: Role): Slot => {
-    const slot: Slot = { role, worker: startWorker(setupOf(role)), exited: Promise.resolve(), pending: new Map(), shapes: new Map() }
-    attach(slot)
+    const slot: Slot = {
+      role,
+      worker: undefined,
+      ready: false,
+      failure: undefined,
+      exited: Promise.resolve(),
+      pending: new Map(),
+      shapes: new Map()
+    }
+    start(slot)
     return slot
   }
 
@@ -287,78 +409,91 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
     const resolve = slot.pending.get(id)
     if (resolve === undefined) return
     slot.pending.delete(id)
-    inFlight--
-    if (slot.pending.size === 0) slot.worker.unref()
+    if (slot.pending.size === 0) slot.worker?.unref()
     resolve(result)
-    if (inFlight === 0) drained?.()
   }
 
-  const attach = (slot: Slot) => {
-    const w = slot.worker
-    let crash = ''
+  const attach = (slot: Slot, w: Worker) => {
+    let crash: unknown
     let markExited: () => void = () => undefined
     slot.exited = new Promise<void>((resolve) => (markExited = resolve))
     w.unref()
     w.on('message', (m: Reply) => {
-      if (m._tag === 'Log') {
-        try {
-          log?.(m.event)
-        } catch {
-          // a failing logger must not break the pool
-        }
-      } else settle(slot, m.id, m._tag === 'Unknown' ? UNKNOWN_SHAPE : m.result)
+      switch (m._tag) {
+        case 'Ready':
+          if (slot.worker === w) slot.ready = true
+          return
+        case 'Log':
+          try {
+            log?.(m.event)
+          } catch {
+            // a failing logger must not break the pool
+          }
+          return
+        case 'Unknown':
+          return settle(slot, m.id, UNKNOWN_SHAPE)
+        case 'Result':
+          return settle(slot, m.id, m.result)
+      }
     })
     w.on('error', (e) => {
-      crash = `: ${e instanceof Error ? e.message : String(e)}`
+      crash = e
     })
     w.on('exit', (code) => {
       markExited()
       if (slot.worker !== w) return
+      // Node delivers a worker's messages before its 'exit': no Ready by now means it never listened.
+      const started = slot.ready
+      const why = started
+        ? `The ${slot.role} thread stopped (exit code ${code}) before answering; the query may or may not have run`
+        : `The ${slot.role} thread could not start (exit code ${code}); the query did not run, and the next one starts a new thread`
+      const cause = crash ?? new Error(`exit code ${code}`)
+      slot.worker = undefined
       // Whatever it held resolves to a Left: a crash is never a hang or a rejection.
-      for (const id of [...slot.pending.keys()]) {
-        settle(
-          slot,
-          id,
-          E.left(
-            unexpectedError(
-              new Error(`exit code ${code}`),
-              `The ${slot.role} thread stopped (exit code ${code}${crash}) before answering; the query may or may not have run`
-            )
-          )
-        )
-      }
-      if (!closing) {
-        slot.worker = startWorker(setupOf(slot.role))
-        // The new worker holds no shape: each is sent again with its definition.
-        slot.shapes = new Map()
-        attach(slot)
-      }
+      for (const id of [...slot.pending.keys()]) settle(slot, id, E.left(unexpectedError(cause, why)))
+      // A crash is replaced at once. A thread that could not start is started again only
+      // when next given work (see send): restarting it here would spin for as long as it fails.
+      if (started && !closing) start(slot)
     })
   }
 
-  const memory = db.file === ':memory:'
-  const writer = memory ? undefined : spawn('writer')
-  const readers = memory ? [] : Array.from({ length: readerCount }, () => spawn('reader'))
+  const writer = spawn('writer')
+  const readers = Array.from({ length: readerCount }, () => spawn('reader'))
+  const slots = [...readers, writer]
 
   /** Posts a request; `posted` runs only once it is on its way (a request that failed to clone never reached the worker). */
   const send = (slot: Slot, make: (id: number) => Request, posted?: () => void): Promise<Outcome> =>
     new Promise((resolve) => {
+      if (slot.worker === undefined && !closing) start(slot)
+      const w = slot.worker
+      if (w === undefined) {
+        resolve(
+          E.left(
+            closing
+              ? closedError()
+              : unexpectedError(
+                  slot.failure,
+                  `The ${slot.role} thread could not start; the query did not run, and the next one tries again`
+                )
+          )
+        )
+        return
+      }
       const id = ++nextId
       slot.pending.set(id, resolve)
-      inFlight++
-      if (slot.pending.size === 1) slot.worker.ref()
+      if (slot.pending.size === 1) w.ref()
       try {
-        slot.worker.postMessage(make(id))
+        w.postMessage(make(id))
         posted?.()
       } catch (e) {
         settle(slot, id, notSendable(e))
       }
     })
 
+  const closedError = () => validationError('The pool is closed: create a new workerPool to run more queries.')
+
   const refuse = (): E.Either<DbError, never> | undefined => {
-    if (memory)
-      return E.left(connectionError(db.path, 'A worker pool needs a database file: each thread would see its own empty :memory: database.'))
-    if (closing) return E.left(validationError('The pool is closed: create a new workerPool to run more queries.'))
+    if (closing) return E.left(closedError())
     if (inFlight >= maxQueue)
       return E.left(
         busyError('SQLITE_BUSY', `The pool has ${inFlight} queries in flight (maxQueue ${maxQueue}); retry later or raise maxQueue.`)
@@ -366,7 +501,12 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
     return undefined
   }
 
-  const leastBusy = (): Slot => readers.reduce((best, r) => (r.pending.size < best.pending.size ? r : best), readers[0]!)
+  /** The reader with the least work, among those with a worker if any has one (one without is started again). */
+  const leastBusy = (): Slot => {
+    const live = readers.filter((r) => r.worker !== undefined)
+    const among = live.length > 0 ? live : readers
+    return among.reduce((best, r) => (r.pending.size < best.pending.size ? r : best), among[0]!)
+  }
 
   /** Runs a job on a slot's worker, sending the shape's definition when the worker does not hold it. */
   const dispatch = async (slot: Slot, job: Job): Promise<E.Either<DbError, unknown>> => {
@@ -382,34 +522,51 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
     return dispatch(slot, job)
   }
 
-  const run =
-    <A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A> =>
+  /**
+   * The one way into the pool: refused when closed or full; counted in flight until it is
+   * answered (so close drains it whole, a second dispatch included); a throw is a Left.
+   */
+  const admit =
+    <A>(what: string, body: () => Promise<E.Either<DbError, A>>): TE.TaskEither<DbError, A> =>
     async () => {
       const refused = refuse()
       if (refused !== undefined) return refused
+      inFlight++
+      try {
+        return await body()
+      } catch (e) {
+        // Defence in depth: the known throws (codecs, params) are caught nearer, with their own message.
+        return E.left(unexpectedError(e, `pool.${what} threw`))
+      } finally {
+        inFlight--
+        if (inFlight === 0) drained?.()
+      }
+    }
+
+  const run = <A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A> =>
+    admit('run', async () => {
       const compiled = compile(q)
       if (E.isLeft(compiled)) return compiled
       const job = jobOf(q, compiled.right, params)
       if (E.isLeft(job)) return job
       const role = roleOf(q)
-      let result = await dispatch(role === 'writer' ? writer! : leastBusy(), job.right)
+      let result = await dispatch(role === 'writer' ? writer : leastBusy(), job.right)
       // Native SQL that looked like a read but writes: the reader refused it, so the writer runs it.
-      if (role === 'reader' && q.statement._tag === 'Raw' && isReadOnlyRefusal(result)) result = await dispatch(writer!, job.right)
+      if (role === 'reader' && q.statement._tag === 'Raw' && isReadOnlyRefusal(result)) result = await dispatch(writer, job.right)
       return E.isLeft(result) ? result : applyCodecs(q, result.right)
-    }
+    })
 
-  const batch =
-    <const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>> =>
-    async () => {
-      const refused = refuse()
-      if (refused !== undefined) return refused
+  const batch = <const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>> =>
+    admit('batch', async () => {
+      if (!isArray(queries))
+        return E.left(validationError(`pool.batch takes an array of query values, got ${describeValue(queries)}.`, 'queries'))
       for (const q of queries) {
         const c = compile(q)
         if (E.isLeft(c)) return c
       }
       // A batch keeps the plain path: its queries run in one transaction in the worker, from
       // their values. (Shapes would save their clone, but batches are not the hot path.)
-      const result = resultOf(await send(writer!, (id) => ({ _tag: 'Batch', id, queries })))
+      const result = resultOf(await send(writer, (id) => ({ _tag: 'Batch', id, queries })))
       if (E.isLeft(result)) return result
       const values = result.right as unknown[]
       const out: unknown[] = []
@@ -419,31 +576,32 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
         out.push(decoded.right)
       }
       return E.right(out as Results<Qs>)
-    }
+    })
 
   let closed: Promise<void> | undefined
+
+  /** Ends one slot's worker: asked to close, terminated if it has not within 5 s. Never rejects. */
+  const end = async (slot: Slot): Promise<void> => {
+    const w = slot.worker
+    // A worker that died (while draining, or could not start) has exited already: nothing to end.
+    if (w === undefined) return
+    const timer = setTimeout(() => void w.terminate().catch(() => undefined), 5000)
+    try {
+      w.ref()
+      w.postMessage({ _tag: 'Close' } satisfies Request)
+    } catch {
+      // the port is closed: the worker is gone
+    }
+    await slot.exited
+    clearTimeout(timer)
+  }
 
   /** Drains, then ends every thread; a second call gets the same promise. */
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true
       if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve))
-      const all = [...readers, ...(writer === undefined ? [] : [writer])]
-      await Promise.all(
-        all.map(async (slot) => {
-          const w = slot.worker
-          // A worker that died while draining has exited already: nothing to end.
-          const timer = setTimeout(() => void w.terminate(), 5000)
-          try {
-            w.ref()
-            w.postMessage({ _tag: 'Close' } satisfies Request)
-          } catch {
-            // the port is closed: the worker is gone
-          }
-          await slot.exited
-          clearTimeout(timer)
-        })
-      )
+      await Promise.all(slots.map(end))
     })()
     return closed
   }
@@ -453,14 +611,66 @@ export const workerPool = (db: Db, options: PoolOptions = {}): Pool & { readonly
     batch,
     close,
     [PoolInternals]: {
-      readers: () => readers.map((r) => r.worker),
-      writer: () => writer!.worker,
+      readers: () => readers.flatMap((r) => (r.worker === undefined ? [] : [r.worker])),
+      writer: () => {
+        if (writer.worker === undefined) throw new Error('The pool has no writer thread now')
+        return writer.worker
+      },
       shapeStats: () =>
-        Promise.all(
-          [...readers, ...(writer === undefined ? [] : [writer])].map(
-            async (slot) => resultOf(await send(slot, (id) => ({ _tag: 'Stats', id }))) as E.Either<DbError, ShapeStats>
-          )
-        )
+        Promise.all(slots.map(async (slot) => resultOf(await send(slot, (id) => ({ _tag: 'Stats', id }))) as E.Either<DbError, ShapeStats>))
     }
+  }
+}
+
+/**
+ * A pool of one writer and `readers` reader threads over a database file.
+ *
+ * It never throws. Bad options (see `PoolOptions`), a `db` that is not from `connect`, or a
+ * `:memory:` database start no thread: the pool answers every query with that Left and its
+ * `close()` resolves at once. A thread that crashes is replaced at once; one that exits
+ * before it is ready (it could not start) is started again only when next given work, so a
+ * pool whose threads cannot start answers each query with a Left and never spins.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import * as O from 'fp-ts/lib/Option.js'
+ * import { connect, createTable, eq, filter, first, insert, integer, placeholder, select, table, text, workerPool } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const byId = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
+ *
+ * const pool = workerPool(connect('app.db'), { readers: 2 })   // a file: threads cannot share :memory:
+ * assert.ok(E.isRight(await pool.run(createTable(users))()))
+ * assert.ok(E.isRight(await pool.run(insert(users, { name: 'Ann' }))()))   // on the writer thread
+ * const ann = await pool.run(byId, { id: 1 })()                            // on a reader thread
+ * assert.deepEqual(ann, E.right(O.some({ id: 1, name: 'Ann' })))
+ * await pool.close()                                                       // drains, then ends the threads
+ *
+ * // Options out of range start nothing; every query says which option is wrong.
+ * const bad = workerPool(connect('app.db'), { readers: Number.NaN })
+ * const refused = await bad.run(byId, { id: 1 })()
+ * assert.ok(E.isLeft(refused) && refused.left._tag === 'ValidationError' && refused.left.message.includes('readers'))
+ * await bad.close()                                                        // resolves at once
+ * ```
+ */
+export const workerPool = (db: Db, options?: PoolOptions): PoolWithInternals => {
+  try {
+    const checked = pipe(
+      checkDb(db),
+      E.chain((d) => (d.file === ':memory:' ? E.left(memoryRefusal(d)) : E.right(d))),
+      E.chain((d) =>
+        pipe(
+          checkPoolOptions(options),
+          E.map((o) => ({ db: d, ...o }))
+        )
+      )
+    )
+    return E.isLeft(checked) ? refusingPool(checked.left) : startPool(checked.right.db, checked.right.readers, checked.right.maxQueue)
+  } catch (e) {
+    // Defence in depth: nothing may throw across the public API.
+    return refusingPool(unexpectedError(e, 'workerPool(db, options) threw'))
   }
 }

@@ -54,6 +54,11 @@ export type Request =
   | { readonly _tag: 'Close' }
 
 export type Reply =
+  /**
+   * Posted once, when the worker has loaded and listens. A thread that exits before it is
+   * one that could not start: the pool does not restart it in a loop (see pool.ts).
+   */
+  | { readonly _tag: 'Ready' }
   | { readonly _tag: 'Result'; readonly id: number; readonly result: Either<DbError, unknown> }
   | { readonly _tag: 'Log'; readonly event: LogEvent }
   /** An `Exec` without `define` for a shape the worker does not hold: the pool sends it again with it. */

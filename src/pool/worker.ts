@@ -76,6 +76,9 @@ port.on('message', (m: Request) => {
   }
 })
 
+// Last: the pool counts this thread as started (and restarts it after a crash) from here on.
+port.postMessage({ _tag: 'Ready' } satisfies Reply)
+
 function guarded(f: () => E.Either<DbError, unknown>): E.Either<DbError, unknown> {
   try {
     return f()

@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import type * as t from 'io-ts'
 import type { DbError } from '../errors.js'
-import { decodeError } from '../errors.js'
+import { decodeError, unexpectedError } from '../errors.js'
 import type { CodecsPart, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
 import type { CompiledPreload, OutputField } from '../query/compile.js'
@@ -98,6 +98,13 @@ export const applyCodecs = <A>(q: Query<A>, result: unknown): E.Either<DbError, 
     }
   } catch (e) {
     if (e instanceof RowDecodeFailure) return E.left(decodeError(e.issues))
-    throw e
+    // A codec is user code: one that throws instead of failing is a Left, as in a session,
+    // never a throw (in a pool it would reject the TaskEither).
+    return E.left(
+      unexpectedError(
+        e,
+        'A codec threw while decoding the result (decode(codec) or a json column codec; an io-ts codec should return a failure, not throw)'
+      )
+    )
   }
 }
