@@ -146,7 +146,16 @@ test('a decode(codec) whose validate throws is a Left UnexpectedError from run a
   }
   // A session on the main thread says the same kind of thing.
   const s = session(sharedDb)
-  t.is(unwrapLeft(s.run(q))._tag, 'UnexpectedError')
+  const fromSession = unwrapLeft(s.run(q))
+  t.is(fromSession._tag, 'UnexpectedError')
+  t.regex(fromSession.message, /codec threw/)
+  for (const jq of [pipe(select(thingsThrowing), all), pipe(select(thingsThrowing), values(thingsThrowing.prefs))] as Array<
+    Query<unknown>
+  >) {
+    const j = unwrapLeft(s.run(jq))
+    t.is(j._tag, 'UnexpectedError')
+    t.regex(j.message, /codec threw/)
+  }
   s.close()
   await stillWorks(t)
 })

@@ -7,7 +7,7 @@
 import test from 'ava'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
-import { connect, createTable, insert, session } from '../src/index.js'
+import { connect, createTable, insert, session, workerPool } from '../src/index.js'
 import { tempDbPath, unwrap } from './helpers/db.js'
 import type { Shape } from './types/shapes.js'
 import { events, owners, shapes } from './types/shapes.js'
@@ -44,8 +44,8 @@ const mismatches = (v: unknown, shape: Shape, at: string): string[] => {
   return expected.flatMap((k) => mismatches((v as Record<string, unknown>)[k], shape.row[k]!, `${at}.${k}`))
 }
 
-const seeded = () => {
-  const s = session(connect(tempDbPath()))
+const seeded = (file = tempDbPath()) => {
+  const s = session(connect(file))
   unwrap(s.run(createTable(events)))
   unwrap(s.run(createTable(owners)))
   unwrap(
@@ -87,4 +87,18 @@ test('the shape checker itself tells matching and mismatching values apart', (t)
   t.notDeepEqual(mismatches(null, 'Date', 'x'), [])
   t.deepEqual(mismatches(null, { oneOf: ['Date', 'null'] }, 'x'), [])
   t.notDeepEqual(mismatches(5, 'bigint', 'x'), [])
+})
+
+test('the worker pool gives the same values as a session for every shape (codecs applied in the calling thread)', async (t) => {
+  const file = tempDbPath()
+  const s = seeded(file)
+  const pool = workerPool(connect(file), { readers: 1 })
+  try {
+    for (const { name, query } of shapes) {
+      if (query.mode === 'run' || name === 'returning') continue // writes change the data the next shape reads
+      t.deepEqual(await pool.run(query)(), s.run(query), name)
+    }
+  } finally {
+    await pool.close()
+  }
 })

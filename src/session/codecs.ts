@@ -12,15 +12,18 @@ import { decodeError, unexpectedError } from '../errors.js'
 import type { CodecsPart, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
 import type { CompiledPreload, OutputField } from '../query/compile.js'
-import { compile } from '../query/compile.js'
-import { RowDecodeFailure, ioTsIssues } from './rows.js'
+import { FieldCodec, compile } from '../query/compile.js'
+import { CODEC_THREW, RowDecodeFailure, ioTsIssues } from './rows.js'
 
 type Rec = Record<string, unknown>
 
+/** A json field's codec: found by the compiler through its column, or by its key in the query's codecs. */
+const codecOf = (f: OutputField, codecs: CodecsPart): t.Mixed | undefined =>
+  f[FieldCodec] ?? (f.codecKey === undefined ? undefined : codecs.columns?.[f.codecKey])
+
 const checkFields = (row: Rec, fields: ReadonlyArray<OutputField>, codecs: CodecsPart, path: string): void => {
   for (const f of fields) {
-    if (f.codecKey === undefined) continue
-    const codec: t.Mixed | undefined = codecs.columns?.[f.codecKey]
+    const codec = codecOf(f, codecs)
     if (codec === undefined) continue
     const holder = f.group === undefined ? row : (row[f.group] as Rec | null)
     if (holder === null || holder === undefined) continue
@@ -44,19 +47,18 @@ const checkPreloads = (row: Rec, preloads: ReadonlyArray<CompiledPreload>, codec
   }
 }
 
-/** True when the query carries codecs that a worker could not apply. */
-export const hasCodecs = (q: Query<unknown>): boolean => {
-  const c = q[Codecs]
-  return c !== undefined && (c.decoder !== undefined || (c.columns !== undefined && Object.keys(c.columns).length > 0))
-}
+/** Whether any field (of the rows or of their preloads) has a json codec to apply. */
+const hasFieldCodecs = (fields: ReadonlyArray<OutputField>, preloads: ReadonlyArray<CompiledPreload> | undefined): boolean =>
+  fields.some((f) => f[FieldCodec] !== undefined || f.codecKey !== undefined) ||
+  (preloads ?? []).some((p) => hasFieldCodecs(p.fields, p.nested))
 
 /** Applies the query's codecs to a result computed without them. */
 export const applyCodecs = <A>(q: Query<A>, result: unknown): E.Either<DbError, A> => {
-  const codecs = q[Codecs]
-  if (codecs === undefined) return E.right(result as A)
   const compiled = compile(q)
   if (E.isLeft(compiled)) return compiled
   const { mode, fields, preloads } = compiled.right
+  const codecs: CodecsPart = q[Codecs] ?? {}
+  if (codecs.decoder === undefined && !hasFieldCodecs(fields, preloads)) return E.right(result as A)
   const finishRow = (row: unknown, path: string): unknown => {
     if (typeof row === 'object' && row !== null) {
       checkFields(row as Rec, fields, codecs, path)
@@ -69,7 +71,7 @@ export const applyCodecs = <A>(q: Query<A>, result: unknown): E.Either<DbError, 
   }
   const finishValue = (v: unknown): unknown => {
     const f = fields[0]
-    const codec = f?.codecKey === undefined ? undefined : codecs.columns?.[f.codecKey]
+    const codec = f === undefined ? undefined : codecOf(f, codecs)
     if (codec === undefined || v === null || v === undefined) return v
     const r = codec.decode(v)
     if (E.isLeft(r)) throw new RowDecodeFailure(ioTsIssues(r.left))
@@ -100,11 +102,6 @@ export const applyCodecs = <A>(q: Query<A>, result: unknown): E.Either<DbError, 
     if (e instanceof RowDecodeFailure) return E.left(decodeError(e.issues))
     // A codec is user code: one that throws instead of failing is a Left, as in a session,
     // never a throw (in a pool it would reject the TaskEither).
-    return E.left(
-      unexpectedError(
-        e,
-        'A codec threw while decoding the result (decode(codec) or a json column codec; an io-ts codec should return a failure, not throw)'
-      )
-    )
+    return E.left(unexpectedError(e, CODEC_THREW))
   }
 }

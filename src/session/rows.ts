@@ -18,6 +18,28 @@ import type { CodecsPart } from '../query/ast.js'
 import type { OutputField, OutputGroup } from '../query/compile.js'
 import { FieldCodec } from '../query/compile.js'
 
+/**
+ * A user codec (a json column's, or `decode(codec)`) that threw instead of returning a
+ * failure: the session reports it as an UnexpectedError that blames the codec.
+ */
+export class CodecThrew {
+  constructor(readonly cause: unknown) {}
+}
+
+/** Calls user codec code; a throw becomes a CodecThrew. */
+export const callCodec = <A>(f: () => A): A => {
+  try {
+    return f()
+  } catch (e) {
+    if (e instanceof RowDecodeFailure) throw e
+    throw new CodecThrew(e)
+  }
+}
+
+/** The message of a codec that threw, the same from a session and a pool. */
+export const CODEC_THREW =
+  'A codec threw while decoding the result (decode(codec) or a json column codec; an io-ts codec should return a failure, not throw)'
+
 /** Thrown inside a row builder and caught by the session, which returns it as a DecodeError. */
 export class RowDecodeFailure {
   constructor(readonly issues: ReadonlyArray<DecodeIssue>) {}
@@ -44,15 +66,19 @@ const kindDecoder = (f: OutputField, kind: 'boolean' | 'json' | 'timestamp', cod
   const codec = codecOf(f, codecs)
   return (v) => {
     if (v === null) return null
-    const r = decodeStored(kind, v, codec)
+    const r = callCodec(() => decodeStored(kind, v, codec))
     if (E.isRight(r)) return r.right
     if (kind === 'json' && codec !== undefined && typeof v === 'string') {
       // Report the codec's own errors, with the path inside the JSON value.
+      let parsed: unknown
       try {
-        const inner = codec.decode(JSON.parse(v))
+        parsed = JSON.parse(v)
+      } catch {
+        parsed = undefined
+      }
+      if (parsed !== undefined) {
+        const inner = callCodec(() => codec.decode(parsed))
         if (E.isLeft(inner)) throw new RowDecodeFailure(ioTsIssues(inner.left, f.key))
-      } catch (e) {
-        if (e instanceof RowDecodeFailure) throw e
       }
     }
     throw new RowDecodeFailure([{ path: f.key, expected: r.left, actual: v }])

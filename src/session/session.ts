@@ -23,7 +23,7 @@ import type { CachedStatement } from '../conn/statements.js'
 import type { Params } from './bind.js'
 import { bindParams } from './bind.js'
 import type { RowReader } from './rows.js'
-import { RowDecodeFailure, fieldDecoder, ioTsIssues, rowReader } from './rows.js'
+import { CODEC_THREW, CodecThrew, RowDecodeFailure, callCodec, fieldDecoder, ioTsIssues, rowReader } from './rows.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -175,7 +175,8 @@ const applyDecoder = (rows: unknown[], plan: Plan, indexed: boolean): void => {
   const decoder = plan.codecs?.decoder
   if (decoder === undefined) return
   for (let i = 0; i < rows.length; i++) {
-    const r = decoder.decode(rows[i])
+    const row = rows[i]
+    const r = callCodec(() => decoder.decode(row))
     if (E.isLeft(r)) throw new RowDecodeFailure(ioTsIssues(r.left, indexed ? `[${i}]` : ''))
     rows[i] = r.right
   }
@@ -322,6 +323,7 @@ const write = (
 
 const fromThrow = (e: unknown, sql: string | undefined, compiled: Compiled | undefined): DbError => {
   if (e instanceof RowDecodeFailure) return decodeError(e.issues, sql)
+  if (e instanceof CodecThrew) return unexpectedError(e.cause, CODEC_THREW)
   if (isDbError(e)) return e
   return fromSqliteThrow(e, sql, compiled?.table === undefined ? undefined : { table: compiled.table })
 }
