@@ -56,6 +56,7 @@ export default defineConfig(
                 'UnexpectedError',
                 'CompileFailure',
                 'RowDecodeFailure',
+                'CodecThrew',
                 'StepFailure'
               ]
             }
