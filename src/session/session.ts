@@ -17,13 +17,14 @@ import { Codecs } from '../query/ast.js'
 import type { Compiled, CompiledPreload, CompiledStatement } from '../query/compile.js'
 import { compile } from '../query/compile.js'
 import type { Db } from '../conn/connect.js'
-import type { Handle } from '../conn/registry.js'
-import { acquire, release } from '../conn/registry.js'
+import type { Cursor, CursorEnd, Handle } from '../conn/registry.js'
+import { acquire, release, track } from '../conn/registry.js'
 import type { CachedStatement } from '../conn/statements.js'
 import type { Params } from './bind.js'
 import { bindParams } from './bind.js'
 import type { RowReader } from './rows.js'
 import { RowDecodeFailure, fieldDecoder, ioTsIssues, rowReader } from './rows.js'
+import { inFrame, innermost, observe, watching } from './frames.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -337,6 +338,8 @@ export const runBound = <A>(
     if (compiled.mode === 'run' || compiled.mode === 'void') {
       const run = () => statementFor(h.right, sql, false).stmt.run(...bound)
       const r = db.log === undefined ? run() : logged(db, sql, bound, run)
+      // Inside a transaction callback: a raw COMMIT, RELEASE or SAVEPOINT changes which levels are open.
+      if (watching()) observe(h.right, sql)
       return E.right((compiled.mode === 'void' ? undefined : { changes: r.changes, lastInsertRowid: toNumber(r.lastInsertRowid) }) as A)
     }
     const plan = planOf(compiled, codecs)
@@ -344,6 +347,8 @@ export const runBound = <A>(
       db.log === undefined ? read(db, h.right, plan, sql, bound) : logged(db, sql, bound, () => read(db, h.right, plan, sql, bound))
     return compiled.mode === 'one' ? (out as E.Either<DbError, A>) : E.right(out as A)
   } catch (e) {
+    // SQLite rolls a whole transaction back after some errors (SQLITE_FULL, ...).
+    if (watching()) observe(h.right, undefined)
     return E.left(fromThrow(e, sql, compiled))
   }
 }
@@ -380,6 +385,7 @@ const runCompiled = <A>(db: Db, compiled: Compiled, codecs: CodecsPart | undefin
       bound.flatMap(({ s, params }) => logged(db, s.sql, params, () => read(db, handle, plan, s.sql, params) as unknown[]))
     return E.right((bound.length > 0 ? handle.db.transaction(readAll).immediate() : []) as A)
   } catch (e) {
+    if (watching()) observe(h.right, undefined)
     return E.left(fromThrow(e, compiled.statements[0]?.sql, compiled))
   }
 }
@@ -424,9 +430,22 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
       const start = performance.now()
       let n = 0
       let error: string | undefined
+      const rows = entry.stmt.iterate(...bound)
+      // The handle finishes this read when its transaction ends or it closes (a stream left
+      // half-read would otherwise keep the lock, or the handle, open): reading on then throws.
+      let ended: CursorEnd | undefined
+      const cursor: Cursor = {
+        finish: (why) => {
+          ended ??= why
+          rows.return?.()
+        }
+      }
+      const forget = track(handle, cursor)
       try {
-        for (const row of entry.stmt.iterate(...bound)) {
-          const out = finishRows(db, handle, [row], plan, false)[0] as A
+        for (let next = rows.next(); ; next = rows.next()) {
+          if (ended !== undefined) throw streamEnded(ended, s.sql)
+          if (next.done === true) break
+          const out = finishRows(db, handle, [next.value], plan, false)[0] as A
           n++
           yield out
         }
@@ -435,6 +454,9 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
         error = err.message
         throw err
       } finally {
+        forget()
+        // A loop left early (break, a throw) releases the statement at once.
+        if (ended === undefined) rows.return?.()
         try {
           db.log?.({ sql: s.sql, params: bound, durationMs: performance.now() - start, ...(error === undefined ? {} : { error }) })
         } catch {
@@ -445,6 +467,16 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
   }
   return E.right(iterable)
 }
+
+/** What a stream read on after its transaction ended or its session closed throws (the documented exception). */
+const streamEnded = (why: CursorEnd, sql: string): DbError =>
+  validationError(
+    why === 'transaction'
+      ? 'This stream was still being read when its transaction ended, which finished it: the rows after that point were not ' +
+          `read. Read a stream to its end (or break out of the loop) inside the transaction that opened it. (in: ${sql})`
+      : "This stream was still being read when its session was closed (session.close() closes this thread's connection), " +
+          `which finished it: the rows after that point were not read. Run stream(q) again to read from the start. (in: ${sql})`
+  )
 
 const ioIndexed = (e: RowDecodeFailure, row: number) =>
   e.issues.map((i) => ({ ...i, path: `[${row}]${i.path === '' || i.path.startsWith('[') ? i.path : `.${i.path}`}` }))
@@ -475,20 +507,26 @@ const ioIndexed = (e: RowDecodeFailure, row: number) =>
 export const session = (db: Db): Session => ({
   _tag: 'Session',
   db,
-  run: (q, params) => {
-    try {
-      return runQuery(db, q, params)
-    } catch (e) {
-      // Defence in depth: nothing may throw across the public API.
-      return E.left(unexpectedError(e, 'Running the query threw'))
-    }
-  },
-  stream: (q, params) => {
-    try {
-      return streamQuery(db, q, params)
-    } catch (e) {
-      return E.left(unexpectedError(e, 'Starting the stream threw'))
-    }
-  },
+  run: (q, params) => inRunningTransaction(db, () => runQuery(db, q, params), 'Running the query threw'),
+  stream: (q, params) => inRunningTransaction(db, () => streamQuery(db, q, params), 'Starting the stream threw'),
+  // Inside a transaction callback this ends the transaction (rolled back with the handle):
+  // the callback's later statements are refused (frames.ts).
   close: () => release(db)
 })
+
+/**
+ * A plain session's statement: inside a transaction callback on this thread it joins the
+ * transaction, so it is refused once that transaction has ended, like the tx's own.
+ */
+const inRunningTransaction = <A>(db: Db, f: () => E.Either<DbError, A>, context: string): E.Either<DbError, A> => {
+  const guarded = () => {
+    try {
+      return f()
+    } catch (e) {
+      // Defence in depth: nothing may throw across the public API.
+      return E.left(unexpectedError(e, context))
+    }
+  }
+  const frame = watching() ? innermost(db) : undefined
+  return frame === undefined ? guarded() : inFrame(frame, guarded)
+}
