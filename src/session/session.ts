@@ -507,26 +507,33 @@ const ioIndexed = (e: RowDecodeFailure, row: number) =>
 export const session = (db: Db): Session => ({
   _tag: 'Session',
   db,
-  run: (q, params) => inRunningTransaction(db, () => runQuery(db, q, params), 'Running the query threw'),
-  stream: (q, params) => inRunningTransaction(db, () => streamQuery(db, q, params), 'Starting the stream threw'),
-  // Inside a transaction callback this ends the transaction (rolled back with the handle):
-  // the callback's later statements are refused (frames.ts).
+  run: (q, params) => {
+    // Inside a transaction callback on this thread the session joins the transaction, so it
+    // is refused once that transaction has ended, like the tx's own statements (frames.ts).
+    const frame = watching() ? innermost(db) : undefined
+    return frame === undefined ? safeRun(db, q, params) : inFrame(frame, () => safeRun(db, q, params))
+  },
+  stream: (q, params) => {
+    const frame = watching() ? innermost(db) : undefined
+    return frame === undefined ? safeStream(db, q, params) : inFrame(frame, () => safeStream(db, q, params))
+  },
+  // Inside a transaction callback this ends the transaction (rolled back with the handle).
   close: () => release(db)
 })
 
-/**
- * A plain session's statement: inside a transaction callback on this thread it joins the
- * transaction, so it is refused once that transaction has ended, like the tx's own.
- */
-const inRunningTransaction = <A>(db: Db, f: () => E.Either<DbError, A>, context: string): E.Either<DbError, A> => {
-  const guarded = () => {
-    try {
-      return f()
-    } catch (e) {
-      // Defence in depth: nothing may throw across the public API.
-      return E.left(unexpectedError(e, context))
-    }
+const safeRun = <A>(db: Db, q: Query<A>, params: Params | undefined): E.Either<DbError, A> => {
+  try {
+    return runQuery(db, q, params)
+  } catch (e) {
+    // Defence in depth: nothing may throw across the public API.
+    return E.left(unexpectedError(e, 'Running the query threw'))
   }
-  const frame = watching() ? innermost(db) : undefined
-  return frame === undefined ? guarded() : inFrame(frame, guarded)
+}
+
+const safeStream = <A>(db: Db, q: Query<ReadonlyArray<A>>, params: Params | undefined): E.Either<DbError, Iterable<A>> => {
+  try {
+    return streamQuery(db, q, params)
+  } catch (e) {
+    return E.left(unexpectedError(e, 'Starting the stream threw'))
+  }
 }
