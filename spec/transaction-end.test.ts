@@ -182,6 +182,8 @@ test('a savepoint released by hand: later statements of that level are Lefts, th
   const events: LogEvent[] = []
   const db = setup((e) => events.push(e))
   let innerLater: E.Either<unknown, unknown> | undefined
+  let plainLater: E.Either<unknown, unknown> | undefined
+  let nestedLater: E.Either<unknown, unknown> | undefined
   let released: E.Either<unknown, unknown> | undefined
   let inner: E.Either<unknown, unknown> | undefined
   const r = transaction(db, (outer) => {
@@ -191,12 +193,16 @@ test('a savepoint released by hand: later statements of that level are Lefts, th
       const [name] = savepointsOf(events)
       released = tx.run(raw(sql`RELEASE ${sql.identifier(name!)}`))
       innerLater = add(tx, 'inner after')
+      plainLater = add(session(db), 'plain session after')
+      nestedLater = transaction(db, (deeper) => add(deeper, 'nested after'))
       return E.right(undefined)
     })
     return add(outer, 'outer after')
   })
   t.true(isEndedLeft(released!, /ended the savepoint/), JSON.stringify(released))
   t.true(isEndedLeft(innerLater!, /savepoint.*already ended.*not run/), JSON.stringify(innerLater))
+  t.true(isEndedLeft(plainLater!, /savepoint.*already ended.*not run/), JSON.stringify(plainLater))
+  t.true(isEndedLeft(nestedLater!, /savepoint.*already ended.*not run/), JSON.stringify(nestedLater))
   t.true(isEndedLeft(inner!, /savepoint.*already ended/), JSON.stringify(inner))
   t.true(E.isRight(r), JSON.stringify(r))
   // The hand-made RELEASE merged the inner work into the outer transaction, which committed.

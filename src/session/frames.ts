@@ -50,7 +50,14 @@ interface Level {
   readonly frame: Frame | undefined
 }
 
-/** By `Db.key`: the levels open on that handle, outermost first. Only keys with a running callback. */
+/**
+ * By `Db.key`: the callbacks running on that database, outermost first. A statement in a
+ * callback belongs to the innermost one, whatever SQLite's savepoints say (a savepoint
+ * released by hand leaves its callback running, and refusing).
+ */
+const running = new Map<string, Frame[]>()
+
+/** By `Db.key`: the savepoints open on that handle as SQLite holds them, outermost first. */
 const stacks = new Map<string, Level[]>()
 
 // -------------------------------------------------------------------------------------
@@ -58,36 +65,45 @@ const stacks = new Map<string, Level[]>()
 // -------------------------------------------------------------------------------------
 
 /** True while some transaction callback runs on this thread (the one check on the hot path). */
-export const watching = (): boolean => stacks.size !== 0
+export const watching = (): boolean => running.size !== 0
 
-/** The innermost running level on the database, if a callback is running on it. */
+/** The level of the innermost callback running on the database, if any. */
 export const innermost = (db: Db): Frame | undefined => {
-  const levels = stacks.get(db.key)
-  if (levels === undefined) return undefined
-  for (let i = levels.length - 1; i >= 0; i--) {
-    const f = levels[i]!.frame
-    if (f !== undefined) return f
-  }
-  return undefined
+  const frames = running.get(db.key)
+  return frames === undefined ? undefined : frames[frames.length - 1]
 }
 
 /** Opens a level for a callback about to run (after its BEGIN or SAVEPOINT succeeded). */
 export const enter = (db: Db, handle: Handle, savepoint: string | undefined): Frame => {
   const frame: Frame = { db, handle, savepoint, end: undefined }
-  const levels = stacks.get(db.key)
+  const frames = running.get(db.key)
+  if (frames === undefined) running.set(db.key, [frame])
+  else frames.push(frame)
   const level: Level = { name: savepoint?.toLowerCase(), frame }
+  const levels = stacks.get(db.key)
   if (levels === undefined) stacks.set(db.key, [level])
   else levels.push(level)
   return frame
 }
 
-/** Closes the level of a callback that returned, with whatever the user opened above it. */
+/**
+ * Closes the level of a callback that returned: its COMMIT or RELEASE (or ROLLBACK) ends
+ * whatever savepoints the user opened above it too.
+ */
 export const leave = (frame: Frame): void => {
-  const levels = stacks.get(frame.db.key)
-  if (levels === undefined) return
-  const at = levels.findIndex((l) => l.frame === frame)
-  if (at >= 0) levels.length = at
-  if (levels.length === 0) stacks.delete(frame.db.key)
+  const key = frame.db.key
+  const frames = running.get(key)
+  if (frames !== undefined) {
+    const at = frames.lastIndexOf(frame)
+    if (at >= 0) frames.length = at
+    if (frames.length === 0) running.delete(key)
+  }
+  const levels = stacks.get(key)
+  if (levels !== undefined) {
+    const at = levels.findIndex((l) => l.frame === frame)
+    if (at >= 0) levels.length = at
+    if (levels.length === 0 || running.get(key) === undefined) stacks.delete(key)
+  }
 }
 
 const endAll = (levels: ReadonlyArray<Level>, end: FrameEnd): void => {
@@ -103,8 +119,9 @@ export const endOf = (frame: Frame): FrameEnd | undefined => {
   const h = frame.handle
   const end: FrameEnd | undefined = !h.db.open || current(frame.db) !== h ? 'closed' : !h.db.inTransaction ? 'ended' : undefined
   if (end !== undefined) {
+    // Closed or ended, the whole transaction is over: every running level with it.
+    for (const f of running.get(frame.db.key) ?? []) f.end ??= end
     frame.end = end
-    endAll(stacks.get(frame.db.key) ?? [], end)
   }
   return end
 }
@@ -120,9 +137,13 @@ export const endOf = (frame: Frame): FrameEnd | undefined => {
  */
 export const observe = (h: Handle, sql: string | undefined): void => {
   const levels = stacks.get(h.key)
-  if (levels === undefined || levels[0]?.frame?.handle !== h) return
-  if (!h.db.open) return endAll(levels, 'closed')
-  if (!h.db.inTransaction) return endAll(levels, 'ended')
+  const frames = running.get(h.key)
+  if (levels === undefined || frames === undefined || frames[0]?.handle !== h) return
+  if (!h.db.open || !h.db.inTransaction) {
+    for (const f of frames) f.end ??= h.db.open ? 'ended' : 'closed'
+    levels.length = 0
+    return
+  }
   if (sql === undefined) return
   const control = savepointControl(sql)
   if (control === undefined) return
