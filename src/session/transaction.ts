@@ -333,9 +333,11 @@ const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode
   }
   const end = endOf(frame)
   leave(frame)
+  // A stream still reading would make every statement fail (COMMIT, ROLLBACK, the pragma
+  // below) and keep the lock; a closed handle finished its streams when it closed.
+  if (end !== 'closed') finishCursors(h, 'transaction')
   if (readOnly && !wasQueryOnly && end !== 'closed') {
     try {
-      finishCursors(h, 'transaction')
       h.db.pragma('query_only = 0')
     } catch {
       // the handle is broken: the rollback below reports it
@@ -343,8 +345,6 @@ const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode
   }
   // Ended early: there is nothing left of this level to commit or roll back.
   if (end !== undefined) return E.isLeft(out) ? out : E.left(endedResult(end))
-  // A stream still reading would make COMMIT and ROLLBACK fail, and keep the lock.
-  finishCursors(h, 'transaction')
   return E.isRight(out) ? commit(db, h, savepoint, out) : rollback(db, h, savepoint, out)
 }
 
