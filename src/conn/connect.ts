@@ -124,6 +124,15 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * `':memory:'` (each `connect(':memory:')` is its own private database, on the
  * thread that uses it). Nothing is opened until the first query.
  *
+ * Handles: each thread opens one handle per database file and set of the options that
+ * shape a connection (`readonly`, `busyTimeoutMs`, `pragmas`, `statementCacheSize`; not
+ * `log`). Equal descriptors share it, and so share its transactions; descriptors that
+ * differ are separate connections to the file, each with its own options. A thread keeps
+ * at most 64 file handles open: one more closes the least recently used idle one first
+ * (no transaction, no stream being read), which reopens on its next use; when all are in
+ * use, one more is a Left `ConnectionError`. `:memory:` handles are outside the bound and
+ * live until `session(db).close()`. Make descriptors once and reuse them.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

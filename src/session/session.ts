@@ -11,19 +11,20 @@ import * as O from 'fp-ts/lib/Option.js'
 import type { ColumnKind, SqlValue } from '../schema/column.js'
 import { encodeValue } from '../schema/codec.js'
 import type { DbError } from '../errors.js'
-import { decodeError, fromSqliteThrow, isDbError, notFound, tooManyRows, unexpectedError, validationError } from '../errors.js'
+import { decodeError, fromSqliteThrow, isDbError, notFound, quoteSql, tooManyRows, unexpectedError, validationError } from '../errors.js'
 import type { CodecsPart, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
 import type { Compiled, CompiledPreload, CompiledStatement } from '../query/compile.js'
 import { compile, jsonArrayOf } from '../query/compile.js'
 import type { Db } from '../conn/connect.js'
-import type { Handle } from '../conn/registry.js'
-import { acquire, release } from '../conn/registry.js'
+import type { Cursor, CursorEnd, Handle } from '../conn/registry.js'
+import { acquire, release, track } from '../conn/registry.js'
 import type { CachedStatement } from '../conn/statements.js'
 import type { Params } from './bind.js'
 import { bindParams } from './bind.js'
 import type { RowReader } from './rows.js'
 import { CODEC_THREW, CodecThrew, RowDecodeFailure, callCodec, fieldDecoder, ioTsIssues, rowReader } from './rows.js'
+import { inFrame, innermost, observe, watching } from './frames.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -352,6 +353,8 @@ export const runBound = <A>(
     if (compiled.mode === 'run' || compiled.mode === 'void') {
       const run = () => statementFor(h.right, sql, false).stmt.run(...bound)
       const r = db.log === undefined ? run() : logged(db, sql, bound, run)
+      // Inside a transaction callback: a raw COMMIT, RELEASE or SAVEPOINT changes which levels are open.
+      if (watching()) observe(h.right, sql)
       return E.right((compiled.mode === 'void' ? undefined : { changes: r.changes, lastInsertRowid: toNumber(r.lastInsertRowid) }) as A)
     }
     const plan = planOf(compiled, codecs)
@@ -359,6 +362,8 @@ export const runBound = <A>(
       db.log === undefined ? read(db, h.right, plan, sql, bound) : logged(db, sql, bound, () => read(db, h.right, plan, sql, bound))
     return compiled.mode === 'one' ? (out as E.Either<DbError, A>) : E.right(out as A)
   } catch (e) {
+    // SQLite rolls a whole transaction back after some errors (SQLITE_FULL, ...).
+    if (watching()) observe(h.right, undefined)
     return E.left(fromThrow(e, sql, compiled))
   }
 }
@@ -395,6 +400,7 @@ const runCompiled = <A>(db: Db, compiled: Compiled, codecs: CodecsPart | undefin
       bound.flatMap(({ s, params }) => logged(db, s.sql, params, () => read(db, handle, plan, s.sql, params) as unknown[]))
     return E.right((bound.length > 0 ? handle.db.transaction(readAll).immediate() : []) as A)
   } catch (e) {
+    if (watching()) observe(h.right, undefined)
     return E.left(fromThrow(e, compiled.statements[0]?.sql, compiled))
   }
 }
@@ -443,9 +449,22 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
       const start = performance.now()
       let n = 0
       let error: string | undefined
+      const rows = entry.stmt.iterate(...bound)
+      // The handle finishes this read when its transaction ends or it closes (a stream left
+      // half-read would otherwise keep the lock, or the handle, open): reading on then throws.
+      let ended: CursorEnd | undefined
+      const cursor: Cursor = {
+        finish: (why) => {
+          ended ??= why
+          rows.return?.()
+        }
+      }
+      const forget = track(handle, cursor)
       try {
-        for (const row of entry.stmt.iterate(...bound)) {
-          const out = finishRows(db, handle, [row], plan, false)[0] as A
+        for (let next = rows.next(); ; next = rows.next()) {
+          if (ended !== undefined) throw streamEnded(ended, s.sql)
+          if (next.done === true) break
+          const out = finishRows(db, handle, [next.value], plan, false)[0] as A
           n++
           yield out
         }
@@ -454,6 +473,9 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
         error = err.message
         throw err
       } finally {
+        forget()
+        // A loop left early (break, a throw) releases the statement at once.
+        if (ended === undefined) rows.return?.()
         try {
           db.log?.({ sql: s.sql, params: bound, durationMs: performance.now() - start, ...(error === undefined ? {} : { error }) })
         } catch {
@@ -464,6 +486,16 @@ export const streamQuery = <A>(db: Db, q: Query<ReadonlyArray<A>>, params?: Para
   }
   return E.right(iterable)
 }
+
+/** What a stream read on after its transaction ended or its session closed throws (the documented exception). */
+const streamEnded = (why: CursorEnd, sql: string): DbError =>
+  validationError(
+    why === 'transaction'
+      ? 'This stream was still being read when its transaction ended, which finished it: the rows after that point were not ' +
+          `read. Read a stream to its end (or break out of the loop) inside the transaction that opened it. (in: ${quoteSql(sql)})`
+      : "This stream was still being read when its session was closed (session.close() closes this thread's connection), " +
+          `which finished it: the rows after that point were not read. Run stream(q) again to read from the start. (in: ${quoteSql(sql)})`
+  )
 
 const ioIndexed = (e: RowDecodeFailure, row: number) =>
   e.issues.map((i) => ({ ...i, path: `[${row}]${i.path === '' || i.path.startsWith('[') ? i.path : `.${i.path}`}` }))
@@ -495,19 +527,32 @@ export const session = (db: Db): Session => ({
   _tag: 'Session',
   db,
   run: (q, params) => {
-    try {
-      return runQuery(db, q, params)
-    } catch (e) {
-      // Defence in depth: nothing may throw across the public API.
-      return E.left(unexpectedError(e, 'Running the query threw'))
-    }
+    // Inside a transaction callback on this thread the session joins the transaction, so it
+    // is refused once that transaction has ended, like the tx's own statements (frames.ts).
+    const frame = watching() ? innermost(db) : undefined
+    return frame === undefined ? safeRun(db, q, params) : inFrame(frame, () => safeRun(db, q, params))
   },
   stream: (q, params) => {
-    try {
-      return streamQuery(db, q, params)
-    } catch (e) {
-      return E.left(unexpectedError(e, 'Starting the stream threw'))
-    }
+    const frame = watching() ? innermost(db) : undefined
+    return frame === undefined ? safeStream(db, q, params) : inFrame(frame, () => safeStream(db, q, params))
   },
+  // Inside a transaction callback this ends the transaction (rolled back with the handle).
   close: () => release(db)
 })
+
+const safeRun = <A>(db: Db, q: Query<A>, params: Params | undefined): E.Either<DbError, A> => {
+  try {
+    return runQuery(db, q, params)
+  } catch (e) {
+    // Defence in depth: nothing may throw across the public API.
+    return E.left(unexpectedError(e, 'Running the query threw'))
+  }
+}
+
+const safeStream = <A>(db: Db, q: Query<ReadonlyArray<A>>, params: Params | undefined): E.Either<DbError, Iterable<A>> => {
+  try {
+    return streamQuery(db, q, params)
+  } catch (e) {
+    return E.left(unexpectedError(e, 'Starting the stream threw'))
+  }
+}

@@ -15,7 +15,9 @@ import { fromSqliteThrow, isDbError, unexpectedError, validationError } from '..
 import type { Query } from '../query/ast.js'
 import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
-import { acquire } from '../conn/registry.js'
+import { acquire, finishCursors } from '../conn/registry.js'
+import type { Frame } from './frames.js'
+import { endOf, endedResult, enter, inFrame, innermost, leave, refused, watching } from './frames.js'
 import type { Session } from './session.js'
 import { logged, runQuery, streamQuery } from './session.js'
 
@@ -255,7 +257,7 @@ const settle = <E, A>(out: unknown): E.Either<E | DbError, A> => {
   return E.left(validationError('The transaction callback must return an Either (E.right(value) or E.left(error)); it was rolled back.'))
 }
 
-const makeTx = (db: Db, depth: number, readOnly: boolean, isActive: () => boolean): Tx => {
+const makeTx = (db: Db, depth: number, readOnly: boolean, frame: Frame, isActive: () => boolean): Tx => {
   const ended = () =>
     E.left(validationError('This transaction has ended: a tx may only be used inside its callback. Start a new transaction.'))
   return {
@@ -263,8 +265,8 @@ const makeTx = (db: Db, depth: number, readOnly: boolean, isActive: () => boolea
     db,
     depth,
     readOnly,
-    run: (q, params) => (isActive() ? guard(() => runQuery(db, q, params)) : ended()),
-    stream: (q, params) => (isActive() ? guard(() => streamQuery(db, q, params)) : ended()),
+    run: (q, params) => (isActive() ? inFrame(frame, () => guard(() => runQuery(db, q, params))) : ended()),
+    stream: (q, params) => (isActive() ? inFrame(frame, () => guard(() => streamQuery(db, q, params))) : ended()),
     // The transaction owns the connection until it ends: closing it here would lose the work.
     close: () => undefined
   }
@@ -278,6 +280,16 @@ const guard = <A>(f: () => E.Either<DbError, A>): E.Either<DbError, A> => {
   }
 }
 
+/** BEGIN or SAVEPOINT, and for a read transaction the snapshot and query_only. Throws what SQLite throws. */
+const begin = (db: Db, h: Handle, mode: TransactionMode, savepoint: string | undefined, readOnly: boolean): void => {
+  exec(db, h, savepoint === undefined ? (readOnly ? MODES.deferred : MODES[mode]) : `SAVEPOINT "${savepoint}"`)
+  if (readOnly) {
+    // Start the read now, so the snapshot is the database as of this moment.
+    if (savepoint === undefined) h.db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get()
+    h.db.pragma('query_only = 1')
+  }
+}
+
 /**
  * Runs `body` in a transaction (or a savepoint when one is already open on this
  * thread's handle) and commits or rolls back by its result.
@@ -285,53 +297,58 @@ const guard = <A>(f: () => E.Either<DbError, A>): E.Either<DbError, A> => {
 const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode, readOnly: boolean): E.Either<E | DbError, A> => {
   if (MODES[mode] === undefined)
     return E.left(validationError(`Unknown transaction mode ${JSON.stringify(mode)}: use immediate, deferred or exclusive.`))
+  // Inside a callback whose transaction has ended, a nested one would begin afresh (on a
+  // reopened handle, or in autocommit mode) and commit on its own.
+  const enclosing = watching() ? innermost(db) : undefined
+  const enclosingEnd = enclosing === undefined ? undefined : endOf(enclosing)
+  if (enclosingEnd !== undefined) return E.left(refused(enclosingEnd))
   const acquired = acquire(db)
   if (E.isLeft(acquired)) return acquired
   const h = acquired.right
   const nested = h.db.inTransaction
   const savepoint = nested ? `fplite_sp_${++savepoints}` : undefined
-  const wasQueryOnly = readOnly ? (h.db.pragma('query_only', { simple: true }) as number) === 1 : false
+  let wasQueryOnly = false
   try {
-    exec(db, h, savepoint === undefined ? (readOnly ? MODES.deferred : MODES[mode]) : `SAVEPOINT "${savepoint}"`)
-    if (readOnly) {
-      // Start the read now, so the snapshot is the database as of this moment.
-      if (savepoint === undefined) h.db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get()
-      h.db.pragma('query_only = 1')
-    }
+    // Inside the try: with a stream open on the handle every statement throws (a TypeError), pragmas too.
+    if (readOnly) wasQueryOnly = (h.db.pragma('query_only', { simple: true }) as number) === 1
+    begin(db, h, mode, savepoint, readOnly)
   } catch (e) {
     return E.left(fromSqliteThrow(e, savepoint === undefined ? MODES[mode] : 'SAVEPOINT'))
   }
 
   const depth = (depths.get(h) ?? 0) + 1
   depths.set(h, depth)
+  const frame = enter(db, h, savepoint)
+  h.pins++
   let active = true
   let out: E.Either<E | DbError, A>
   try {
-    out = settle<E, A>(body(makeTx(db, depth, readOnly, () => active)))
+    out = settle<E, A>(body(makeTx(db, depth, readOnly, frame, () => active)))
   } catch (e) {
     out = E.left(isDbError(e) ? e : unexpectedError(e, 'The transaction callback threw; the transaction was rolled back'))
   } finally {
     active = false
     depths.set(h, depth - 1)
-    if (readOnly && !wasQueryOnly) {
-      try {
-        h.db.pragma('query_only = 0')
-      } catch {
-        // the handle is closed or broken: the rollback below reports it
-      }
+    h.pins--
+  }
+  const end = endOf(frame)
+  leave(frame)
+  // A stream still reading would make every statement fail (COMMIT, ROLLBACK, the pragma
+  // below) and keep the lock; a closed handle finished its streams when it closed.
+  if (end !== 'closed') finishCursors(h, 'transaction')
+  if (readOnly && !wasQueryOnly && end !== 'closed') {
+    try {
+      h.db.pragma('query_only = 0')
+    } catch {
+      // the handle is broken: the rollback below reports it
     }
   }
+  // Ended early: there is nothing left of this level to commit or roll back.
+  if (end !== undefined) return E.isLeft(out) ? out : E.left(endedResult(end))
   return E.isRight(out) ? commit(db, h, savepoint, out) : rollback(db, h, savepoint, out)
 }
 
 const commit = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
-  if (!h.db.inTransaction) {
-    return E.left(
-      validationError(
-        'The transaction was already ended inside its callback (by SQLite after an error, or by a COMMIT/ROLLBACK in raw SQL); nothing more was committed.'
-      )
-    )
-  }
   try {
     exec(db, h, savepoint === undefined ? 'COMMIT' : `RELEASE "${savepoint}"`)
     return out
