@@ -11,9 +11,11 @@ import test from 'ava'
 import type { ExecutionContext } from 'ava'
 import Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
 import * as iots from 'io-ts'
 import type { AnyTable, Db, Plan, Rename } from '../src/index.js'
 import {
+  all,
   blob,
   boolean,
   createTable,
@@ -1290,4 +1292,195 @@ test('diff is pure: the same models give the same plan, and an empty schema drop
   const dropAll = unwrap(diff([], l))
   t.deepEqual(dropAll.operations, [{ _tag: 'DropTable', table: 'users', rows: 2 }])
   t.deepEqual(dropAll.down, [l[0]!.sql])
+})
+
+// -------------------------------------------------------------------------------------
+// transaction control inside migrations
+// -------------------------------------------------------------------------------------
+
+test('a .sql migration with BEGIN, COMMIT, END or ROLLBACK is refused before anything runs, naming the file and the line', async (t) => {
+  const cases: ReadonlyArray<[string, string, number]> = [
+    ['COMMIT;', 'COMMIT', 3],
+    ['commit transaction;', 'COMMIT', 3],
+    ['END;', 'END', 3],
+    ['  end   TRANSACTION ;', 'END', 3],
+    ['BEGIN;', 'BEGIN', 3],
+    ['BEGIN IMMEDIATE TRANSACTION;', 'BEGIN', 3],
+    ['/* a comment first */ ROLLBACK;', 'ROLLBACK', 3],
+    ['-- a comment line\nROLLBACK TRANSACTION;', 'ROLLBACK', 4]
+  ]
+  for (const [statement, keyword, line] of cases) {
+    const db = tempDb()
+    const dir = tempDir()
+    write(dir, '0001_ok.sql', 'CREATE TABLE ok (id INTEGER PRIMARY KEY);\n')
+    // The issue's case: COMMIT, then a failure. It once left `a` committed and unrecorded, and said "Nothing was applied".
+    const file = write(
+      dir,
+      '0002_tx.sql',
+      `CREATE TABLE a (id INTEGER PRIMARY KEY);\nINSERT INTO a VALUES (1);\n${statement}\nINSERT INTO nowhere VALUES (1);\n`
+    )
+    const e = unwrapLeft(migrate(db, { dir }))
+    t.is(e._tag, 'MigrationError', statement)
+    t.is(e._tag === 'MigrationError' ? e.migration : undefined, '0002_tx', statement)
+    t.true(
+      e.message.includes(`Migration 0002_tx (${file}, line ${line}): ${keyword} would end the migration's transaction`),
+      `${statement}: ${e.message}`
+    )
+    t.regex(e.message, /Nothing was applied/, statement)
+    t.deepEqual(tableNames(db), [], `${statement}: nothing ran, not even 0001_ok (nor the CREATE of _lite_migr)`)
+    const viaAsync = unwrapLeft(await migrateAsync(db, { dir }))
+    t.is(viaAsync.message, e.message, `${statement}: migrateAsync refuses it the same way`)
+  }
+  // Fixed, the folder applies once.
+  const db = tempDb()
+  const dir = tempDir()
+  write(dir, '0001_tx.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\nCOMMIT;\n')
+  t.regex(unwrapLeft(migrate(db, { dir })).message, /line 2\): COMMIT/)
+  write(dir, '0001_tx.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\nINSERT INTO a VALUES (1);\n')
+  t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_tx'])
+  t.deepEqual(query(db, 'SELECT id FROM a'), [{ id: 1 }])
+})
+
+test('the -- down part is held to the same rule: migrateDown refuses a COMMIT there, naming the line, and undoes nothing', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  write(dir, '0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n-- down\nDROP TABLE a;\nCOMMIT;\n')
+  t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_a'])
+  const e = unwrapLeft(await migrateDown(db, { dir }))
+  t.regex(e.message, /Migration 0001_a \(.*0001_a\.sql, line 4, in its -- down part\): COMMIT would end the migration's transaction/)
+  t.true(tableNames(db).includes('a'))
+  t.deepEqual(unwrap(migrationStatus(db, { dir })).pending, [])
+})
+
+test('BEGIN, COMMIT, END and ROLLBACK inside strings, quoted names, comments and trigger bodies, and SAVEPOINT / RELEASE / ROLLBACK TO, all work', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  write(
+    dir,
+    '0001_words.sql',
+    `-- COMMIT; in a comment is only a comment
+/* BEGIN; ROLLBACK; END; */
+CREATE TABLE log (msg TEXT, "commit" TEXT, [end] TEXT);
+INSERT INTO log (msg) VALUES ('BEGIN; COMMIT; END; ROLLBACK;');
+CREATE TRIGGER log_ai AFTER INSERT ON log BEGIN
+  UPDATE log SET "commit" = CASE WHEN new.msg = 'z' THEN 'END' ELSE 'begin' END WHERE rowid = new.rowid;
+END;
+SAVEPOINT sp;
+INSERT INTO log (msg) VALUES ('rolled back to the savepoint');
+ROLLBACK TO sp;
+ROLLBACK TRANSACTION TO SAVEPOINT sp;
+INSERT INTO log (msg) VALUES ('z');
+RELEASE sp;
+CREATE TABLE "BEGIN" (x TEXT);
+INSERT INTO "BEGIN" (x) VALUES ('COMMIT');
+-- down
+DROP TABLE "BEGIN";
+DROP TABLE log;
+`
+  )
+  t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_words'])
+  t.deepEqual(query(db, 'SELECT msg, "commit" AS c FROM log ORDER BY rowid'), [
+    { msg: 'BEGIN; COMMIT; END; ROLLBACK;', c: null },
+    { msg: 'z', c: 'END' }
+  ])
+  t.deepEqual(query(db, `SELECT name FROM sqlite_schema WHERE type = 'trigger'`), [{ name: 'log_ai' }])
+  // A module may put the same words in op.execute.
+  write(
+    dir,
+    '0002_module.mjs',
+    `export function up(op) {
+  op.execute("CREATE TRIGGER log_bi BEFORE INSERT ON log BEGIN SELECT CASE WHEN new.msg = 'END' THEN RAISE(ABORT, 'no END; please') END; END")
+  op.execute("SAVEPOINT s; INSERT INTO log (msg) VALUES ('COMMIT'); RELEASE s")
+}
+export function down(op) { op.execute('DROP TRIGGER log_bi') }
+`
+  )
+  t.deepEqual(unwrap(await migrateAsync(db, { dir })).applied, ['0002_module'])
+  t.deepEqual(query(db, `SELECT count(*) AS n FROM log WHERE msg = 'COMMIT'`), [{ n: 1 }])
+  t.deepEqual(unwrap(await migrateDown(db, { dir })), { reverted: '0002_module' })
+  t.deepEqual(unwrap(await migrateDown(db, { dir })), { reverted: '0001_words' })
+  t.deepEqual(
+    tableNames(db).filter((n) => n !== '_lite_migr'),
+    []
+  )
+})
+
+test('a module migration whose op.execute holds COMMIT or BEGIN is refused (the file named, and the line of its SQL); nothing applied', async (t) => {
+  for (const [sqlText, keyword] of [
+    ['INSERT INTO a VALUES (1);\\nCOMMIT', 'COMMIT'],
+    ['BEGIN TRANSACTION', 'BEGIN'],
+    ['end', 'END'],
+    ['ROLLBACK', 'ROLLBACK']
+  ] as const) {
+    const db = tempDb()
+    const dir = tempDir()
+    write(dir, '0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n')
+    const file = write(dir, '0002_m.mjs', `export function up(op) { op.execute('INSERT INTO a VALUES (2)'); op.execute("${sqlText}") }\n`)
+    const e = unwrapLeft(await migrateAsync(db, { dir }))
+    t.is(e._tag === 'MigrationError' ? e.migration : undefined, '0002_m', sqlText)
+    t.true(e.message.startsWith(`Migration 0002_m (${file}): the SQL given to op.execute holds ${keyword} (its line `), e.message)
+    t.regex(e.message, /Nothing was applied/)
+    t.deepEqual(
+      tableNames(db).filter((n) => n !== '_lite_migr'),
+      [],
+      sqlText
+    )
+  }
+})
+
+/** A module migration that ends the runner's transaction behind its back: `statement` on the same connection. */
+const sideChannel = (dbFile: string, statement: 'COMMIT' | 'ROLLBACK'): string => `
+import { connect, raw, session, sql } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)}
+export function up(op) {
+  op.execute('CREATE TABLE b (id INTEGER PRIMARY KEY)')
+  op.execute('INSERT INTO b VALUES (1)')
+  const r = session(connect(${JSON.stringify(dbFile)})).run(raw(sql\`${statement}\`))
+  if (r._tag !== 'Right') throw new Error('the side channel failed: ' + JSON.stringify(r.left))
+  op.execute('CREATE TABLE c (id INTEGER PRIMARY KEY)')
+}
+`
+
+test('a transaction ended behind the runner’s back (COMMIT on the same connection) is detected: the Left says exactly what is committed, nothing more runs', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  write(dir, '0001_first.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n')
+  write(dir, '0002_commits.mjs', sideChannel(db.file, 'COMMIT'))
+  write(dir, '0003_later.sql', 'CREATE TABLE d (id INTEGER PRIMARY KEY);\n')
+  const e = unwrapLeft(await migrateAsync(db, { dir }))
+  t.is(e._tag, 'MigrationError')
+  t.is(e._tag === 'MigrationError' ? e.migration : undefined, '0002_commits')
+  t.regex(
+    e.message,
+    /^Migration 0002_commits ended the migration's transaction \(before this statement, outside the runner\), and what ran before that point is COMMITTED: /
+  )
+  t.regex(e.message, /migrations? 0001_first \(applied and recorded in _lite_migr\)/)
+  t.regex(
+    e.message,
+    /2 statements of 0002_commits, which is NOT recorded \(running it again would apply them twice\):\n {2}1\. CREATE TABLE b \(id INTEGER PRIMARY KEY\)\n {2}2\. INSERT INTO b VALUES \(1\)\n/
+  )
+  t.regex(e.message, /Nothing after it ran, and foreign keys were not checked/)
+  // Exactly that is in the database: 0001 and its record, 0002's first two statements; not c, not 0003.
+  t.deepEqual(tableNames(db), ['_lite_migr', 'a', 'b'])
+  t.deepEqual(query(db, 'SELECT id FROM b'), [{ id: 1 }])
+  t.deepEqual(
+    query<{ name: string }>(db, 'SELECT name FROM _lite_migr').map((r) => r.name),
+    ['0001_first']
+  )
+  // The handle is usable afterwards: foreign keys back on, no transaction left open.
+  t.deepEqual(session(db).run(pipe(raw(sql`PRAGMA foreign_keys`), all)), E.right([{ foreign_keys: 1 }]))
+  t.deepEqual(session(db).run(pipe(raw(sql`SELECT count(*) AS n FROM b`), all)), E.right([{ n: 1 }]))
+})
+
+test('a transaction rolled back behind the runner’s back is detected too: the Left says nothing was applied', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  write(dir, '0001_first.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n')
+  write(dir, '0002_rolls_back.mjs', sideChannel(db.file, 'ROLLBACK'))
+  const e = unwrapLeft(await migrateAsync(db, { dir }))
+  t.regex(
+    e.message,
+    /^Migration 0002_rolls_back ended the migration's transaction \(.*\) with a rollback: everything this run did is undone, nothing was applied or recorded/
+  )
+  t.deepEqual(tableNames(db), ['_lite_migr'])
+  t.deepEqual(query(db, 'SELECT * FROM _lite_migr'), [])
 })
