@@ -4,6 +4,7 @@
  * under cascading foreign keys, the runner (transactions, `_lite_migr`, checksums, out of
  * order), module migrations, and the .sql file format.
  */
+import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,6 +19,7 @@ import {
   all,
   blob,
   boolean,
+  connect,
   createTable,
   index,
   integer,
@@ -42,6 +44,7 @@ import { declaredTable, liveTables, normalizeDefault } from '../src/migrate/mode
 import { diff } from '../src/migrate/diff.js'
 import { listMigrations, parseSqlMigration, renderSqlMigration, slug, splitStatements, timestampName } from '../src/migrate/files.js'
 import { tablesOf } from '../src/migrate/plan.js'
+import { release } from '../src/conn/registry.js'
 import { tempDb, tempDir, unwrap, unwrapLeft } from './helpers/db.js'
 
 // -------------------------------------------------------------------------------------
@@ -1483,4 +1486,192 @@ test('a transaction rolled back behind the runner’s back is detected too: the 
   )
   t.deepEqual(tableNames(db), ['_lite_migr'])
   t.deepEqual(query(db, 'SELECT * FROM _lite_migr'), [])
+})
+
+// -------------------------------------------------------------------------------------
+// another connection holding the write lock
+// -------------------------------------------------------------------------------------
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+interface ChildProcess {
+  /** Resolves with the first line of stdout `pred` accepts (rejects after `ms`, or if the child ends first). */
+  readonly line: (pred: (l: string) => boolean, ms: number) => Promise<string>
+  readonly send: (text: string) => void
+  readonly exited: Promise<number | null>
+}
+
+/** A child process running a spec fixture through tsx, killed when the test ends. */
+const child = (t: ExecutionContext, script: string, args: ReadonlyArray<string>): ChildProcess => {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=fp-lite-orm-source', script, ...args], {
+    cwd: REPO,
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
+  t.teardown(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
+  })
+  const lines: string[] = []
+  let stderr = ''
+  let ended = false
+  const waiters = new Set<() => void>()
+  let partial = ''
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const parts = (partial + d).split('\n')
+    partial = parts.pop()!
+    lines.push(...parts)
+    waiters.forEach((w) => w())
+  })
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('close', (code) => {
+      ended = true
+      waiters.forEach((w) => w())
+      resolve(code)
+    })
+  )
+  const line = (pred: (l: string) => boolean, ms: number): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => done(new Error(`no matching line within ${ms} ms; stdout: ${lines.join(' | ')}; stderr: ${stderr}`)),
+        ms
+      )
+      const done = (e: Error | undefined, l?: string) => {
+        clearTimeout(timer)
+        waiters.delete(check)
+        if (e === undefined) resolve(l!)
+        else reject(e)
+      }
+      const check = () => {
+        const l = lines.find(pred)
+        if (l !== undefined) done(undefined, l)
+        else if (ended) done(new Error(`the child ended; stdout: ${lines.join(' | ')}; stderr: ${stderr}`))
+      }
+      waiters.add(check)
+      check()
+    })
+  return { line, send: (text) => proc.stdin.write(text), exited }
+}
+
+const HOLDER = 'spec/fixtures/migrate-lock-holder.ts'
+
+// Serial: a synchronous migrate blocks this process's event loop, and a concurrent test's
+// wait would shift when this one sees the holder's lines.
+
+test.serial(
+  'migrate waits for another connection’s write lock within busyWaitMs: released in time, the migration applies once',
+  async (t) => {
+    t.timeout(60_000)
+    const db = tempDb({ busyTimeoutMs: 100 })
+    const dir = tempDir()
+    write(dir, '0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\nINSERT INTO a VALUES (1);\n')
+    exec(db, 'CREATE TABLE warm (x)') // the file exists, in WAL mode, before the holder opens it
+    const holder = child(t, HOLDER, [db.file, '1500'])
+    await holder.line((l) => l === 'locked', 30_000)
+    const started = Date.now()
+    const r = migrate(db, { dir, busyWaitMs: 10_000 })
+    const waited = Date.now() - started
+    t.deepEqual(r, E.right({ applied: ['0001_a'], outOfOrder: [] }))
+    t.log(`waited ${waited} ms for a lock held 1500 ms`)
+    t.true(waited >= 300, `it waited for the lock (${waited} ms), longer than the connection's busy timeout of 100 ms`)
+    t.is(await holder.exited, 0)
+    t.deepEqual(query(db, 'SELECT id FROM a'), [{ id: 1 }])
+    t.deepEqual(
+      query<{ name: string }>(db, 'SELECT name FROM _lite_migr').map((r) => r.name),
+      ['0001_a']
+    )
+  }
+)
+
+test.serial(
+  'migrate, migrateAsync and migrateDown give a Left BusyError (never a throw) when the lock outlives busyWaitMs; nothing is applied',
+  async (t) => {
+    t.timeout(60_000)
+    const db = tempDb({ busyTimeoutMs: 100 })
+    const dir = tempDir()
+    write(dir, '0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n-- down\nDROP TABLE a;\n')
+    t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_a'])
+    write(dir, '0002_b.sql', 'CREATE TABLE b (id INTEGER PRIMARY KEY);\n')
+    const holder = child(t, HOLDER, [db.file, '20000'])
+    await holder.line((l) => l === 'locked', 30_000)
+    const runs: ReadonlyArray<[string, () => Promise<E.Either<unknown, unknown>> | E.Either<unknown, unknown>]> = [
+      ['migrate', () => migrate(db, { dir, busyWaitMs: 400 })],
+      ['migrateAsync', () => migrateAsync(db, { dir, busyWaitMs: 400 })],
+      ['migrateDown', () => migrateDown(db, { dir, busyWaitMs: 400 })]
+    ]
+    for (const [what, run] of runs) {
+      const started = Date.now()
+      let r: E.Either<unknown, unknown> | undefined
+      await t.notThrowsAsync(async () => {
+        r = await run()
+      }, what)
+      const waited = Date.now() - started
+      const e = unwrapLeft(r!) as { _tag: string; message: string }
+      t.is(e._tag, 'BusyError', what)
+      t.regex(e.message, /held the database's write lock for longer than busyWaitMs \(400 ms\), so no migration was applied/, what)
+      t.true(waited >= 350 && waited < 5_000, `${what} waited ${waited} ms: about busyWaitMs`)
+    }
+    t.false(tableNames(db).includes('b'))
+    t.true(tableNames(db).includes('a'))
+    t.deepEqual(
+      query<{ name: string }>(db, 'SELECT name FROM _lite_migr').map((r) => r.name),
+      ['0001_a']
+    )
+    t.is(unwrapLeft(migrate(db, { dir, busyWaitMs: -1 }))._tag, 'ValidationError')
+  }
+)
+
+/**
+ * Two processes started together on one database and one folder; `recorded`: whether
+ * `_lite_migr` exists already (as after an earlier start-up: both then read what is
+ * pending without waiting for each other, and race for the write lock with it).
+ */
+const twoProcesses = async (t: ExecutionContext, recorded: boolean): Promise<void> => {
+  const file = path.join(tempDir(), 'shared.db')
+  const dir = tempDir()
+  write(dir, '0001_items.sql', 'CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n')
+  // Long enough (300k rows) that the second process arrives while the first holds the lock.
+  write(
+    dir,
+    '0002_fill.sql',
+    'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) INSERT INTO items (n) SELECT x FROM c;\n'
+  )
+  write(dir, '0003_index.sql', 'CREATE INDEX items_n ON items (n);\n')
+  if (recorded) {
+    const setup = connect(file)
+    t.deepEqual(migrate(setup, { dir: tempDir() }), E.right({ applied: [], outOfOrder: [] }))
+    release(setup)
+  }
+  const children = [child(t, 'spec/fixtures/migrate-child.ts', [file, dir]), child(t, 'spec/fixtures/migrate-child.ts', [file, dir])]
+  await Promise.all(children.map((c) => c.line((l) => l === 'ready', 30_000)))
+  children.forEach((c) => c.send('go\n'))
+  const results = await Promise.all(
+    children.map(async (c) => JSON.parse((await c.line((l) => l.startsWith('done '), 45_000)).slice(5)) as { result: unknown; ms: number })
+  )
+  t.log(results.map((r) => `${JSON.stringify(r.result)} in ${r.ms} ms`).join('\n'))
+  const applied = results.map((r) => unwrap(r.result as E.Either<unknown, { applied: string[] }>).applied)
+  t.deepEqual([...applied.flat()].sort(), ['0001_items', '0002_fill', '0003_index'], 'every migration applied by exactly one of them')
+  const raw = new Database(file, { readonly: true })
+  try {
+    t.deepEqual(raw.prepare('SELECT count(*) AS n, count(DISTINCT n) AS d FROM items').get(), { n: 300000, d: 300000 })
+    t.deepEqual(
+      (raw.prepare('SELECT name FROM _lite_migr ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name),
+      ['0001_items', '0002_fill', '0003_index']
+    )
+  } finally {
+    raw.close()
+  }
+  t.deepEqual(await Promise.all(children.map((c) => c.exited)), [0, 0])
+}
+
+test.serial(
+  'two processes migrating the same database at once (records table there): each migration applied exactly once, both succeed',
+  async (t) => {
+    t.timeout(60_000)
+    await twoProcesses(t, true)
+  }
+)
+
+test.serial('two processes migrating a brand-new database at once: each migration applied exactly once, both succeed', async (t) => {
+  t.timeout(60_000)
+  await twoProcesses(t, false)
 })
