@@ -1163,7 +1163,17 @@ test('module migrations that fail: a throw, a failing statement, a Promise, no u
     ['async', `export async function up(op) { op.execute('CREATE TABLE x (id INTEGER)') }`, /up\(op\) must be synchronous/],
     ['no_up', `export function down(op) {}`, /0002_no_up\.mjs exports no up\(op\) function/],
     ['syntax', `export function up(op) {`, /0002_syntax\.mjs could not be loaded/],
-    ['bad_op', `export function up(op) { op.addColumn({}, 'x') }`, /Migration 0002_bad_op threw in up\(op\)/]
+    ['bad_op', `export function up(op) { op.addColumn({}, 'x') }`, /Migration 0002_bad_op threw in up\(op\)/],
+    [
+      'bad_name',
+      `export function up(op) { op.execute('CREATE TABLE x (id INTEGER)'); op.dropTable('') }`,
+      /^Migration 0002_bad_name threw in up\(op\): Cannot name "" in SQL: invalid identifier "": an identifier must be a non-empty string; nothing was applied/
+    ],
+    [
+      'long_name',
+      `export function up(op) { op.renameColumn('a', 'id', 'x'.repeat(256)) }`,
+      /Cannot name "x{256}" in SQL: .*at most 255 characters/
+    ]
   ]
   for (const [name, source, message] of cases) {
     const db = tempDb()
@@ -1674,4 +1684,32 @@ test.serial(
 test.serial('two processes migrating a brand-new database at once: each migration applied exactly once, both succeed', async (t) => {
   t.timeout(60_000)
   await twoProcesses(t, false)
+})
+
+test('a table whose name is 255 characters long is rebuilt (its temporary name is shortened) and rebuilt back', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  const name = `${'long'.repeat(63)}end` // 255 characters
+  t.is(name.length, 255)
+  exec(db, `CREATE TABLE "${name}" (id INTEGER PRIMARY KEY, a TEXT); INSERT INTO "${name}" VALUES (1, 'x');`)
+  const after = table(name, { id: integer().primaryKey(), a: text().notNull().default('') })
+  const plan = unwrap(planMigration(db, [after]))
+  t.deepEqual(
+    plan.operations.map((o) => o._tag),
+    ['RebuildTable']
+  )
+  writeMigration(dir, '0001_rebuild', plan)
+  t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_rebuild'])
+  t.deepEqual(query(db, `SELECT id, a FROM "${name}"`), [{ id: 1, a: 'x' }])
+  t.deepEqual(unwrap(planMigration(db, [after])).operations, [])
+  t.deepEqual(unwrap(await migrateDown(db, { dir })), { reverted: '0001_rebuild' })
+  t.deepEqual(
+    live(db)
+      .find((l) => l.name === name)
+      ?.columns.map((c) => [c.name, c.notNull]),
+    [
+      ['id', false],
+      ['a', false]
+    ]
+  )
 })
