@@ -1713,3 +1713,24 @@ test('a table whose name is 255 characters long is rebuilt (its temporary name i
     ]
   )
 })
+
+test('a live table whose name the quoting function refuses (over 255 characters, made by raw SQL) is a clear Left from planMigration and from op.rebuildTable', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  const long = 'y'.repeat(300)
+  exec(db, `CREATE TABLE "${long}" (id INTEGER PRIMARY KEY); CREATE TABLE x (id INTEGER PRIMARY KEY);`)
+  const x = table('x', { id: integer().primaryKey(), a: text().notNull().default('') })
+  t.regex(unwrapLeft(planMigration(db, [x])).message, /^Cannot name "y{300}" in SQL: .*at most 255 characters/)
+  write(
+    dir,
+    '0001_rebuild.mjs',
+    `import { integer, table, text } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)}
+export const up = (op) => op.rebuildTable(table('x', { id: integer().primaryKey(), a: text().notNull().default('') }))
+`
+  )
+  const e = unwrapLeft(await migrateAsync(db, { dir }))
+  t.regex(
+    e.message,
+    /^Migration 0001_rebuild threw in up\(op\): Cannot name "y{300}" in SQL: .*at most 255 characters; nothing was applied/
+  )
+})

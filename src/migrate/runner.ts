@@ -518,7 +518,7 @@ const runModule = (db: Db, h: Handle, progress: Progress, file: MigrationFile, m
     mustBeInTransaction(h.db, progress, `in ${direction}(op), outside the runner`)
     throw new StepFailure(
       migrationError(
-        `Migration ${name} threw in ${direction}(op): ${e instanceof Error ? e.message : String(e)}; nothing was applied.`,
+        `Migration ${name} threw in ${direction}(op): ${e instanceof Error || isDbError(e) ? e.message : String(e)}; nothing was applied.`,
         name,
         e
       )
