@@ -1061,7 +1061,6 @@ const CASES: ReadonlyArray<Case> = [
     tag: 'MigrationError',
     what: ['does not exist'],
     where: ['no-migrations'],
-    creates: ['_lite_migr'],
     advice: 'Create it (npx fp-lite-orm migrate init) or point the migrations option at the right folder.',
     run: ({ db, dir }) => migrate(db, { dir: path.join(dir, 'no-migrations') })
   },

@@ -4,6 +4,7 @@
  * under cascading foreign keys, the runner (transactions, `_lite_migr`, checksums, out of
  * order), module migrations, and the .sql file format.
  */
+import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,11 +12,14 @@ import test from 'ava'
 import type { ExecutionContext } from 'ava'
 import Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
 import * as iots from 'io-ts'
 import type { AnyTable, Db, Plan, Rename } from '../src/index.js'
 import {
+  all,
   blob,
   boolean,
+  connect,
   createTable,
   index,
   integer,
@@ -40,6 +44,7 @@ import { declaredTable, liveTables, normalizeDefault } from '../src/migrate/mode
 import { diff } from '../src/migrate/diff.js'
 import { listMigrations, parseSqlMigration, renderSqlMigration, slug, splitStatements, timestampName } from '../src/migrate/files.js'
 import { tablesOf } from '../src/migrate/plan.js'
+import { release } from '../src/conn/registry.js'
 import { tempDb, tempDir, unwrap, unwrapLeft } from './helpers/db.js'
 
 // -------------------------------------------------------------------------------------
@@ -1158,7 +1163,17 @@ test('module migrations that fail: a throw, a failing statement, a Promise, no u
     ['async', `export async function up(op) { op.execute('CREATE TABLE x (id INTEGER)') }`, /up\(op\) must be synchronous/],
     ['no_up', `export function down(op) {}`, /0002_no_up\.mjs exports no up\(op\) function/],
     ['syntax', `export function up(op) {`, /0002_syntax\.mjs could not be loaded/],
-    ['bad_op', `export function up(op) { op.addColumn({}, 'x') }`, /Migration 0002_bad_op threw in up\(op\)/]
+    ['bad_op', `export function up(op) { op.addColumn({}, 'x') }`, /Migration 0002_bad_op threw in up\(op\)/],
+    [
+      'bad_name',
+      `export function up(op) { op.execute('CREATE TABLE x (id INTEGER)'); op.dropTable('') }`,
+      /^Migration 0002_bad_name threw in up\(op\): Cannot name "" in SQL: invalid identifier "": an identifier must be a non-empty string; nothing was applied/
+    ],
+    [
+      'long_name',
+      `export function up(op) { op.renameColumn('a', 'id', 'x'.repeat(256)) }`,
+      /Cannot name "x{256}" in SQL: .*at most 255 characters/
+    ]
   ]
   for (const [name, source, message] of cases) {
     const db = tempDb()
@@ -1290,4 +1305,432 @@ test('diff is pure: the same models give the same plan, and an empty schema drop
   const dropAll = unwrap(diff([], l))
   t.deepEqual(dropAll.operations, [{ _tag: 'DropTable', table: 'users', rows: 2 }])
   t.deepEqual(dropAll.down, [l[0]!.sql])
+})
+
+// -------------------------------------------------------------------------------------
+// transaction control inside migrations
+// -------------------------------------------------------------------------------------
+
+test('a .sql migration with BEGIN, COMMIT, END or ROLLBACK is refused before anything runs, naming the file and the line', async (t) => {
+  const cases: ReadonlyArray<[string, string, number]> = [
+    ['COMMIT;', 'COMMIT', 3],
+    ['commit transaction;', 'COMMIT', 3],
+    ['END;', 'END', 3],
+    ['  end   TRANSACTION ;', 'END', 3],
+    ['BEGIN;', 'BEGIN', 3],
+    ['BEGIN IMMEDIATE TRANSACTION;', 'BEGIN', 3],
+    ['/* a comment first */ ROLLBACK;', 'ROLLBACK', 3],
+    ['-- a comment line\nROLLBACK TRANSACTION;', 'ROLLBACK', 4]
+  ]
+  for (const [statement, keyword, line] of cases) {
+    const db = tempDb()
+    const dir = tempDir()
+    write(dir, '0001_ok.sql', 'CREATE TABLE ok (id INTEGER PRIMARY KEY);\n')
+    // The issue's case: COMMIT, then a failure. It once left `a` committed and unrecorded, and said "Nothing was applied".
+    const file = write(
+      dir,
+      '0002_tx.sql',
+      `CREATE TABLE a (id INTEGER PRIMARY KEY);\nINSERT INTO a VALUES (1);\n${statement}\nINSERT INTO nowhere VALUES (1);\n`
+    )
+    const e = unwrapLeft(migrate(db, { dir }))
+    t.is(e._tag, 'MigrationError', statement)
+    t.is(e._tag === 'MigrationError' ? e.migration : undefined, '0002_tx', statement)
+    t.true(
+      e.message.includes(`Migration 0002_tx (${file}, line ${line}): ${keyword} would end the migration's transaction`),
+      `${statement}: ${e.message}`
+    )
+    t.regex(e.message, /Nothing was applied/, statement)
+    t.deepEqual(tableNames(db), [], `${statement}: nothing ran, not even 0001_ok (nor the CREATE of _lite_migr)`)
+    const viaAsync = unwrapLeft(await migrateAsync(db, { dir }))
+    t.is(viaAsync.message, e.message, `${statement}: migrateAsync refuses it the same way`)
+  }
+  // Fixed, the folder applies once.
+  const db = tempDb()
+  const dir = tempDir()
+  write(dir, '0001_tx.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\nCOMMIT;\n')
+  t.regex(unwrapLeft(migrate(db, { dir })).message, /line 2\): COMMIT/)
+  write(dir, '0001_tx.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\nINSERT INTO a VALUES (1);\n')
+  t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_tx'])
+  t.deepEqual(query(db, 'SELECT id FROM a'), [{ id: 1 }])
+})
+
+test('the -- down part is held to the same rule: migrateDown refuses a COMMIT there, naming the line, and undoes nothing', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  write(dir, '0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n-- down\nDROP TABLE a;\nCOMMIT;\n')
+  t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_a'])
+  const e = unwrapLeft(await migrateDown(db, { dir }))
+  t.regex(e.message, /Migration 0001_a \(.*0001_a\.sql, line 4, in its -- down part\): COMMIT would end the migration's transaction/)
+  t.true(tableNames(db).includes('a'))
+  t.deepEqual(unwrap(migrationStatus(db, { dir })).pending, [])
+})
+
+test('BEGIN, COMMIT, END and ROLLBACK inside strings, quoted names, comments and trigger bodies, and SAVEPOINT / RELEASE / ROLLBACK TO, all work', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  write(
+    dir,
+    '0001_words.sql',
+    `-- COMMIT; in a comment is only a comment
+/* BEGIN; ROLLBACK; END; */
+CREATE TABLE log (msg TEXT, "commit" TEXT, [end] TEXT);
+INSERT INTO log (msg) VALUES ('BEGIN; COMMIT; END; ROLLBACK;');
+CREATE TRIGGER log_ai AFTER INSERT ON log BEGIN
+  UPDATE log SET "commit" = CASE WHEN new.msg = 'z' THEN 'END' ELSE 'begin' END WHERE rowid = new.rowid;
+END;
+SAVEPOINT sp;
+INSERT INTO log (msg) VALUES ('rolled back to the savepoint');
+ROLLBACK TO sp;
+ROLLBACK TRANSACTION TO SAVEPOINT sp;
+INSERT INTO log (msg) VALUES ('z');
+RELEASE sp;
+CREATE TABLE "BEGIN" (x TEXT);
+INSERT INTO "BEGIN" (x) VALUES ('COMMIT');
+-- down
+DROP TABLE "BEGIN";
+DROP TABLE log;
+`
+  )
+  t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_words'])
+  t.deepEqual(query(db, 'SELECT msg, "commit" AS c FROM log ORDER BY rowid'), [
+    { msg: 'BEGIN; COMMIT; END; ROLLBACK;', c: null },
+    { msg: 'z', c: 'END' }
+  ])
+  t.deepEqual(query(db, `SELECT name FROM sqlite_schema WHERE type = 'trigger'`), [{ name: 'log_ai' }])
+  // A module may put the same words in op.execute.
+  write(
+    dir,
+    '0002_module.mjs',
+    `export function up(op) {
+  op.execute("CREATE TRIGGER log_bi BEFORE INSERT ON log BEGIN SELECT CASE WHEN new.msg = 'END' THEN RAISE(ABORT, 'no END; please') END; END")
+  op.execute("SAVEPOINT s; INSERT INTO log (msg) VALUES ('COMMIT'); RELEASE s")
+}
+export function down(op) { op.execute('DROP TRIGGER log_bi') }
+`
+  )
+  t.deepEqual(unwrap(await migrateAsync(db, { dir })).applied, ['0002_module'])
+  t.deepEqual(query(db, `SELECT count(*) AS n FROM log WHERE msg = 'COMMIT'`), [{ n: 1 }])
+  t.deepEqual(unwrap(await migrateDown(db, { dir })), { reverted: '0002_module' })
+  t.deepEqual(unwrap(await migrateDown(db, { dir })), { reverted: '0001_words' })
+  t.deepEqual(
+    tableNames(db).filter((n) => n !== '_lite_migr'),
+    []
+  )
+})
+
+test('a module migration whose op.execute holds COMMIT or BEGIN is refused (the file named, and the line of its SQL); nothing applied', async (t) => {
+  for (const [sqlText, keyword] of [
+    ['INSERT INTO a VALUES (1);\\nCOMMIT', 'COMMIT'],
+    ['BEGIN TRANSACTION', 'BEGIN'],
+    ['end', 'END'],
+    ['ROLLBACK', 'ROLLBACK']
+  ] as const) {
+    const db = tempDb()
+    const dir = tempDir()
+    write(dir, '0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n')
+    const file = write(dir, '0002_m.mjs', `export function up(op) { op.execute('INSERT INTO a VALUES (2)'); op.execute("${sqlText}") }\n`)
+    const e = unwrapLeft(await migrateAsync(db, { dir }))
+    t.is(e._tag === 'MigrationError' ? e.migration : undefined, '0002_m', sqlText)
+    t.true(e.message.startsWith(`Migration 0002_m (${file}): the SQL given to op.execute holds ${keyword} (its line `), e.message)
+    t.regex(e.message, /Nothing was applied/)
+    t.deepEqual(
+      tableNames(db).filter((n) => n !== '_lite_migr'),
+      [],
+      sqlText
+    )
+  }
+})
+
+/** A module migration that ends the runner's transaction behind its back: `statement` on the same connection. */
+const sideChannel = (dbFile: string, statement: 'COMMIT' | 'ROLLBACK'): string => `
+import { connect, raw, session, sql } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)}
+export function up(op) {
+  op.execute('CREATE TABLE b (id INTEGER PRIMARY KEY)')
+  op.execute('INSERT INTO b VALUES (1)')
+  const r = session(connect(${JSON.stringify(dbFile)})).run(raw(sql\`${statement}\`))
+  if (r._tag !== 'Right') throw new Error('the side channel failed: ' + JSON.stringify(r.left))
+  op.execute('CREATE TABLE c (id INTEGER PRIMARY KEY)')
+}
+`
+
+test('a transaction ended behind the runner’s back (COMMIT on the same connection) is detected: the Left says exactly what is committed, nothing more runs', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  write(dir, '0001_first.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n')
+  write(dir, '0002_commits.mjs', sideChannel(db.file, 'COMMIT'))
+  write(dir, '0003_later.sql', 'CREATE TABLE d (id INTEGER PRIMARY KEY);\n')
+  const e = unwrapLeft(await migrateAsync(db, { dir }))
+  t.is(e._tag, 'MigrationError')
+  t.is(e._tag === 'MigrationError' ? e.migration : undefined, '0002_commits')
+  t.regex(
+    e.message,
+    /^Migration 0002_commits ended the migration's transaction \(before this statement, outside the runner\), and what ran before that point is COMMITTED: /
+  )
+  t.regex(e.message, /migrations? 0001_first \(applied and recorded in _lite_migr\)/)
+  t.regex(
+    e.message,
+    /2 statements of 0002_commits, which is NOT recorded \(running it again would apply them twice\):\n {2}1\. CREATE TABLE b \(id INTEGER PRIMARY KEY\)\n {2}2\. INSERT INTO b VALUES \(1\)\n/
+  )
+  t.regex(e.message, /Nothing after it ran, and foreign keys were not checked/)
+  // Exactly that is in the database: 0001 and its record, 0002's first two statements; not c, not 0003.
+  t.deepEqual(tableNames(db), ['_lite_migr', 'a', 'b'])
+  t.deepEqual(query(db, 'SELECT id FROM b'), [{ id: 1 }])
+  t.deepEqual(
+    query<{ name: string }>(db, 'SELECT name FROM _lite_migr').map((r) => r.name),
+    ['0001_first']
+  )
+  // The handle is usable afterwards: foreign keys back on, no transaction left open.
+  t.deepEqual(session(db).run(pipe(raw(sql`PRAGMA foreign_keys`), all)), E.right([{ foreign_keys: 1 }]))
+  t.deepEqual(session(db).run(pipe(raw(sql`SELECT count(*) AS n FROM b`), all)), E.right([{ n: 1 }]))
+})
+
+test('a transaction rolled back behind the runner’s back is detected too: the Left says nothing was applied', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  write(dir, '0001_first.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n')
+  write(dir, '0002_rolls_back.mjs', sideChannel(db.file, 'ROLLBACK'))
+  const e = unwrapLeft(await migrateAsync(db, { dir }))
+  t.regex(
+    e.message,
+    /^Migration 0002_rolls_back ended the migration's transaction \(.*\) with a rollback: everything this run did is undone, nothing was applied or recorded/
+  )
+  t.deepEqual(tableNames(db), ['_lite_migr'])
+  t.deepEqual(query(db, 'SELECT * FROM _lite_migr'), [])
+})
+
+// -------------------------------------------------------------------------------------
+// another connection holding the write lock
+// -------------------------------------------------------------------------------------
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+interface ChildProcess {
+  /** Resolves with the first line of stdout `pred` accepts (rejects after `ms`, or if the child ends first). */
+  readonly line: (pred: (l: string) => boolean, ms: number) => Promise<string>
+  readonly send: (text: string) => void
+  readonly exited: Promise<number | null>
+}
+
+/** A child process running a spec fixture through tsx, killed when the test ends. */
+const child = (t: ExecutionContext, script: string, args: ReadonlyArray<string>): ChildProcess => {
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=fp-lite-orm-source', script, ...args], {
+    cwd: REPO,
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
+  t.teardown(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL')
+  })
+  const lines: string[] = []
+  let stderr = ''
+  let ended = false
+  const waiters = new Set<() => void>()
+  let partial = ''
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const parts = (partial + d).split('\n')
+    partial = parts.pop()!
+    lines.push(...parts)
+    waiters.forEach((w) => w())
+  })
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('close', (code) => {
+      ended = true
+      waiters.forEach((w) => w())
+      resolve(code)
+    })
+  )
+  const line = (pred: (l: string) => boolean, ms: number): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => done(new Error(`no matching line within ${ms} ms; stdout: ${lines.join(' | ')}; stderr: ${stderr}`)),
+        ms
+      )
+      const done = (e: Error | undefined, l?: string) => {
+        clearTimeout(timer)
+        waiters.delete(check)
+        if (e === undefined) resolve(l!)
+        else reject(e)
+      }
+      const check = () => {
+        const l = lines.find(pred)
+        if (l !== undefined) done(undefined, l)
+        else if (ended) done(new Error(`the child ended; stdout: ${lines.join(' | ')}; stderr: ${stderr}`))
+      }
+      waiters.add(check)
+      check()
+    })
+  return { line, send: (text) => proc.stdin.write(text), exited }
+}
+
+const HOLDER = 'spec/fixtures/migrate-lock-holder.ts'
+
+// Serial: a synchronous migrate blocks this process's event loop, and a concurrent test's
+// wait would shift when this one sees the holder's lines.
+
+test.serial(
+  'migrate waits for another connection’s write lock within busyWaitMs: released in time, the migration applies once',
+  async (t) => {
+    t.timeout(60_000)
+    const db = tempDb({ busyTimeoutMs: 100 })
+    const dir = tempDir()
+    write(dir, '0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\nINSERT INTO a VALUES (1);\n')
+    exec(db, 'CREATE TABLE warm (x)') // the file exists, in WAL mode, before the holder opens it
+    const holder = child(t, HOLDER, [db.file, '1500'])
+    await holder.line((l) => l === 'locked', 30_000)
+    const started = Date.now()
+    const r = migrate(db, { dir, busyWaitMs: 10_000 })
+    const waited = Date.now() - started
+    t.deepEqual(r, E.right({ applied: ['0001_a'], outOfOrder: [] }))
+    t.log(`waited ${waited} ms for a lock held 1500 ms`)
+    t.true(waited >= 300, `it waited for the lock (${waited} ms), longer than the connection's busy timeout of 100 ms`)
+    t.is(await holder.exited, 0)
+    t.deepEqual(query(db, 'SELECT id FROM a'), [{ id: 1 }])
+    t.deepEqual(
+      query<{ name: string }>(db, 'SELECT name FROM _lite_migr').map((r) => r.name),
+      ['0001_a']
+    )
+  }
+)
+
+test.serial(
+  'migrate, migrateAsync and migrateDown give a Left BusyError (never a throw) when the lock outlives busyWaitMs; nothing is applied',
+  async (t) => {
+    t.timeout(60_000)
+    const db = tempDb({ busyTimeoutMs: 100 })
+    const dir = tempDir()
+    write(dir, '0001_a.sql', 'CREATE TABLE a (id INTEGER PRIMARY KEY);\n-- down\nDROP TABLE a;\n')
+    t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_a'])
+    write(dir, '0002_b.sql', 'CREATE TABLE b (id INTEGER PRIMARY KEY);\n')
+    const holder = child(t, HOLDER, [db.file, '20000'])
+    await holder.line((l) => l === 'locked', 30_000)
+    const runs: ReadonlyArray<[string, () => Promise<E.Either<unknown, unknown>> | E.Either<unknown, unknown>]> = [
+      ['migrate', () => migrate(db, { dir, busyWaitMs: 400 })],
+      ['migrateAsync', () => migrateAsync(db, { dir, busyWaitMs: 400 })],
+      ['migrateDown', () => migrateDown(db, { dir, busyWaitMs: 400 })]
+    ]
+    for (const [what, run] of runs) {
+      const started = Date.now()
+      let r: E.Either<unknown, unknown> | undefined
+      await t.notThrowsAsync(async () => {
+        r = await run()
+      }, what)
+      const waited = Date.now() - started
+      const e = unwrapLeft(r!) as { _tag: string; message: string }
+      t.is(e._tag, 'BusyError', what)
+      t.regex(e.message, /held the database's write lock for longer than busyWaitMs \(400 ms\), so no migration was applied/, what)
+      t.true(waited >= 350 && waited < 5_000, `${what} waited ${waited} ms: about busyWaitMs`)
+    }
+    t.false(tableNames(db).includes('b'))
+    t.true(tableNames(db).includes('a'))
+    t.deepEqual(
+      query<{ name: string }>(db, 'SELECT name FROM _lite_migr').map((r) => r.name),
+      ['0001_a']
+    )
+    t.is(unwrapLeft(migrate(db, { dir, busyWaitMs: -1 }))._tag, 'ValidationError')
+  }
+)
+
+/**
+ * Two processes started together on one database and one folder; `recorded`: whether
+ * `_lite_migr` exists already (as after an earlier start-up: both then read what is
+ * pending without waiting for each other, and race for the write lock with it).
+ */
+const twoProcesses = async (t: ExecutionContext, recorded: boolean): Promise<void> => {
+  const file = path.join(tempDir(), 'shared.db')
+  const dir = tempDir()
+  write(dir, '0001_items.sql', 'CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);\n')
+  // Long enough (300k rows) that the second process arrives while the first holds the lock.
+  write(
+    dir,
+    '0002_fill.sql',
+    'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) INSERT INTO items (n) SELECT x FROM c;\n'
+  )
+  write(dir, '0003_index.sql', 'CREATE INDEX items_n ON items (n);\n')
+  if (recorded) {
+    const setup = connect(file)
+    t.deepEqual(migrate(setup, { dir: tempDir() }), E.right({ applied: [], outOfOrder: [] }))
+    release(setup)
+  }
+  const children = [child(t, 'spec/fixtures/migrate-child.ts', [file, dir]), child(t, 'spec/fixtures/migrate-child.ts', [file, dir])]
+  await Promise.all(children.map((c) => c.line((l) => l === 'ready', 30_000)))
+  children.forEach((c) => c.send('go\n'))
+  const results = await Promise.all(
+    children.map(async (c) => JSON.parse((await c.line((l) => l.startsWith('done '), 45_000)).slice(5)) as { result: unknown; ms: number })
+  )
+  t.log(results.map((r) => `${JSON.stringify(r.result)} in ${r.ms} ms`).join('\n'))
+  const applied = results.map((r) => unwrap(r.result as E.Either<unknown, { applied: string[] }>).applied)
+  t.deepEqual([...applied.flat()].sort(), ['0001_items', '0002_fill', '0003_index'], 'every migration applied by exactly one of them')
+  const raw = new Database(file, { readonly: true })
+  try {
+    t.deepEqual(raw.prepare('SELECT count(*) AS n, count(DISTINCT n) AS d FROM items').get(), { n: 300000, d: 300000 })
+    t.deepEqual(
+      (raw.prepare('SELECT name FROM _lite_migr ORDER BY name').all() as Array<{ name: string }>).map((r) => r.name),
+      ['0001_items', '0002_fill', '0003_index']
+    )
+  } finally {
+    raw.close()
+  }
+  t.deepEqual(await Promise.all(children.map((c) => c.exited)), [0, 0])
+}
+
+test.serial(
+  'two processes migrating the same database at once (records table there): each migration applied exactly once, both succeed',
+  async (t) => {
+    t.timeout(60_000)
+    await twoProcesses(t, true)
+  }
+)
+
+test.serial('two processes migrating a brand-new database at once: each migration applied exactly once, both succeed', async (t) => {
+  t.timeout(60_000)
+  await twoProcesses(t, false)
+})
+
+test('a table whose name is 255 characters long is rebuilt (its temporary name is shortened) and rebuilt back', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  const name = `${'long'.repeat(63)}end` // 255 characters
+  t.is(name.length, 255)
+  exec(db, `CREATE TABLE "${name}" (id INTEGER PRIMARY KEY, a TEXT); INSERT INTO "${name}" VALUES (1, 'x');`)
+  const after = table(name, { id: integer().primaryKey(), a: text().notNull().default('') })
+  const plan = unwrap(planMigration(db, [after]))
+  t.deepEqual(
+    plan.operations.map((o) => o._tag),
+    ['RebuildTable']
+  )
+  writeMigration(dir, '0001_rebuild', plan)
+  t.deepEqual(unwrap(migrate(db, { dir })).applied, ['0001_rebuild'])
+  t.deepEqual(query(db, `SELECT id, a FROM "${name}"`), [{ id: 1, a: 'x' }])
+  t.deepEqual(unwrap(planMigration(db, [after])).operations, [])
+  t.deepEqual(unwrap(await migrateDown(db, { dir })), { reverted: '0001_rebuild' })
+  t.deepEqual(
+    live(db)
+      .find((l) => l.name === name)
+      ?.columns.map((c) => [c.name, c.notNull]),
+    [
+      ['id', false],
+      ['a', false]
+    ]
+  )
+})
+
+test('a live table whose name the quoting function refuses (over 255 characters, made by raw SQL) is a clear Left from planMigration and from op.rebuildTable', async (t) => {
+  const db = tempDb()
+  const dir = tempDir()
+  const long = 'y'.repeat(300)
+  exec(db, `CREATE TABLE "${long}" (id INTEGER PRIMARY KEY); CREATE TABLE x (id INTEGER PRIMARY KEY);`)
+  const x = table('x', { id: integer().primaryKey(), a: text().notNull().default('') })
+  t.regex(unwrapLeft(planMigration(db, [x])).message, /^Cannot name "y{300}" in SQL: .*at most 255 characters/)
+  write(
+    dir,
+    '0001_rebuild.mjs',
+    `import { integer, table, text } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)}
+export const up = (op) => op.rebuildTable(table('x', { id: integer().primaryKey(), a: text().notNull().default('') }))
+`
+  )
+  const e = unwrapLeft(await migrateAsync(db, { dir }))
+  t.regex(
+    e.message,
+    /^Migration 0001_rebuild threw in up\(op\): Cannot name "y{300}" in SQL: .*at most 255 characters; nothing was applied/
+  )
 })

@@ -4,8 +4,9 @@
  * `import` from an .mjs file and `require` from a .cjs file (a real query on a temp
  * database and a workerPool, whose thread starts from the built worker), a type check
  * against the installed declarations under `moduleResolution: nodenext` (ESM and CJS)
- * and `bundler`, and `npx fp-lite-orm` (--help, and the demo, which reads the migrations
- * the build copies). The tarball's file list must hold the build and no tests,
+ * and `bundler`, and `npx fp-lite-orm` (--help, the demo, which reads the migrations
+ * the build copies, and `migrate init / create / upgrade / check` with a `.ts` schema
+ * module and a `.ts` migration, in a CommonJS and an ES module project). The tarball's file list must hold the build and no tests,
  * benchmarks, sources or databases.
  *
  * Offline and quick: the copy and the project use this repository's node_modules (the
@@ -68,7 +69,9 @@ const tsc = (project: string): Promise<Result> =>
 /** The repository's files as git sees them (tracked, and new files not ignored); without git, a walk skipping what .gitignore names. */
 const repositoryFiles = (): string[] => {
   const git = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
-  if (git.status === 0) return git.stdout.split('\0').filter((f) => f !== '' && fs.existsSync(path.join(root, f)))
+  // (A node_modules that is a symlink, as in a git worktree sharing another checkout's, is not matched by `node_modules/` in .gitignore.)
+  if (git.status === 0)
+    return git.stdout.split('\0').filter((f) => f !== '' && !/^node_modules(\/|$)/.test(f) && fs.existsSync(path.join(root, f)))
   const skip = /^(node_modules|\.git|dist|\.tmp)$|\.db(-wal|-shm)?$/
   const walk = (dir: string): string[] =>
     fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((d) => {
@@ -187,7 +190,8 @@ const setUp = async (): Promise<Packed> => {
         version: '1.0.0',
         private: true,
         dependencies: { 'better-sqlite3': link('better-sqlite3'), 'fp-ts': link('fp-ts'), 'io-ts': link('io-ts') },
-        devDependencies: { '@types/node': link('@types/node') }
+        // tsx: what a project with a TypeScript schema or migrations has (the CLI loads them through it).
+        devDependencies: { '@types/node': link('@types/node'), tsx: link('tsx') }
       },
       null,
       2
@@ -328,4 +332,61 @@ test('npx fp-lite-orm: --help, and the demo (its migrations ship with the build)
   t.regex(help.stdout, /fp-lite-orm migrate/)
   const demo = await run('npx', ['--offline', 'fp-lite-orm', 'demo', path.join(work, 'demo.db')], app)
   t.regex(demo.stdout, /applied 0001_shop/)
+})
+
+/** A TypeScript schema module (type-only imports and annotations: it must be compiled, not just read). */
+const SCHEMA_TS = `import { integer, table, text } from 'fp-lite-orm'
+import type { Row } from 'fp-lite-orm'
+
+export const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+export type User = Row<typeof users>
+const sample: User = { id: 0, name: 'typed' }
+export const sampleName: string = sample.name
+`
+
+/** A TypeScript migration module, named to sort after the one create writes. */
+const MIGRATION_TS = `import type { MigrationOps } from 'fp-lite-orm'
+
+const who: string = 'Ada'
+export function up(op: MigrationOps): void {
+  op.execute(\`INSERT INTO users (name) VALUES ('\${who}')\`)
+}
+export function down(op: MigrationOps): void {
+  op.execute("DELETE FROM users WHERE name = 'Ada'")
+}
+`
+
+test('the installed CLI runs migrate init / create / upgrade / check with a .ts schema module and a .ts migration, in a CommonJS and an ES module project', async (t) => {
+  t.timeout(240_000)
+  await packed
+  t.log(`node ${process.version}`)
+  const bin = path.join(app, 'node_modules', 'fp-lite-orm', 'bin', 'fp-lite-orm.js')
+  // The app itself (no "type": CommonJS) through npx; a folder of "type": "module" inside it through the installed bin.
+  const projects: ReadonlyArray<[string, string, (args: ReadonlyArray<string>) => Promise<Result>]> = [
+    ['CommonJS (npx)', app, (args) => run('npx', ['--offline', 'fp-lite-orm', ...args], app)],
+    ['ES module', path.join(app, 'esm-project'), (args) => node([bin, ...args], path.join(app, 'esm-project'))]
+  ]
+  fs.mkdirSync(path.join(app, 'esm-project'))
+  write(path.join(app, 'esm-project'), { 'package.json': '{ "type": "module" }\n' })
+  for (const [kind, dir, cli] of projects) {
+    const init = await cli(['migrate', 'init'])
+    t.regex(init.stdout, /Wrote fp-lite-orm\.config\.json/, kind)
+    fs.mkdirSync(path.join(dir, 'src'))
+    write(path.join(dir, 'src'), { 'schema.ts': SCHEMA_TS })
+    const create = await cli(['migrate', 'create', 'init'])
+    t.regex(create.stdout, /Wrote migrations[\\/]\d{14}_init\.sql:\n {2}create table users/, kind)
+    write(path.join(dir, 'migrations'), { '99990101000000_seed.ts': MIGRATION_TS })
+    const upgrade = await cli(['migrate', 'upgrade'])
+    t.regex(upgrade.stdout, /Applied 2 migration\(s\):\n {2}\d{14}_init\n {2}99990101000000_seed/, kind)
+    const check = await cli(['migrate', 'check'])
+    t.regex(check.stdout, /In sync/, kind)
+    const rows = await node(
+      [
+        '-e',
+        `const D = require('better-sqlite3'); const db = new D('app.db'); console.log(JSON.stringify(db.prepare('SELECT id, name FROM users').all()))`
+      ],
+      dir
+    )
+    t.is(rows.stdout.trim(), '[{"id":1,"name":"Ada"}]', kind)
+  }
 })

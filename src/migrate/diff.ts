@@ -4,10 +4,12 @@
  * Changes ALTER TABLE cannot make are table rebuilds (SQLite's 12-step procedure; the
  * runner turns foreign keys off around it and checks them before COMMIT).
  */
+import { createHash } from 'node:crypto'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
-import { columnDefinitionSql, createTableSql, quoteIdentifier } from '../query/compile.js'
+import { columnDefinitionSql, createTableSql } from '../query/compile.js'
+import { quoteName } from './names.js'
 import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, LiveView, TableModel } from './model.js'
 
 // -------------------------------------------------------------------------------------
@@ -163,15 +165,35 @@ const addable = (c: ColumnModel, want: DeclaredTable): boolean => {
 // SQL
 // -------------------------------------------------------------------------------------
 
-const q = quoteIdentifier
-const tempName = (table: string) => `_fplite_new_${table}`
+const q = quoteName
+
+const TEMP_PREFIX = '_fplite_new_'
+/** The rebuild's temporary table; a long name is shortened (identifiers are at most 255 characters), uniquely. */
+const tempName = (table: string): string =>
+  TEMP_PREFIX.length + table.length <= 255 ? `${TEMP_PREFIX}${table}` : `${TEMP_PREFIX}${createHash('sha256').update(table).digest('hex')}`
 
 /** SQLite's identifiers are case-insensitive (for ASCII): `Users` and `users` are one table. */
 const fold = (name: string): string => name.toLowerCase()
 
-/** `CREATE TABLE "x" (...)` of the live table under another name, for a rebuild back. */
-const renameCreate = (sql: string, name: string): string =>
-  sql.replace(/^CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|[^\s(]+)/i, `CREATE TABLE ${q(name)}`)
+/**
+ * The head of a stored CREATE TABLE up to its name. SQLite stores the text as written
+ * but for the head (`CREATE TABLE`, no TEMP, no IF NOT EXISTS); the name may be quoted
+ * any of four ways, or bare, or qualified by a schema.
+ */
+const CREATE_TABLE_HEAD =
+  /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|'(?:[^']|'')*'|[^\s(."'`[]+)\s*\.\s*)?(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|'(?:[^']|'')*'|[^\s(."'`[]+)/i
+
+/**
+ * `CREATE TABLE "x" (...)` of the live table under another name, for a rebuild back. Built
+ * from the parts (the new head, then the stored text after the old name), never with
+ * String.replace, whose replacement text would expand `$'`, `$&` and `$$` inside a name.
+ */
+const renameCreate = (sql: string, name: string): string => {
+  const head = CREATE_TABLE_HEAD.exec(sql)
+  if (head === null)
+    throw migrationError(`Cannot read the name in the stored definition of a table, to rebuild it back: ${sql.slice(0, 200)}`)
+  return `CREATE TABLE ${q(name)}${sql.slice(head[0].length)}`
+}
 
 /**
  * SQLite's 12-step rebuild (foreign keys are off around it): create the new table under a

@@ -11,6 +11,8 @@ import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
 import type { Plan } from './diff.js'
 import { describe } from './diff.js'
+import type { SqlStatement, TransactionControl } from './sqltext.js'
+import { findDownLine, scanStatements, transactionControl } from './sqltext.js'
 
 export interface MigrationFile {
   /** The file name without its extension: what `_lite_migr` records. */
@@ -21,6 +23,8 @@ export interface MigrationFile {
   /** For .sql files: the statements of the up and down parts. */
   readonly up: ReadonlyArray<string>
   readonly down: ReadonlyArray<string> | undefined
+  /** For .sql files: statements of each part that begin or end a transaction (refused by the runner). */
+  readonly control: { readonly up: ReadonlyArray<TransactionControl>; readonly down: ReadonlyArray<TransactionControl> }
 }
 
 const EXTENSIONS = ['.sql', '.ts', '.js', '.mjs'] as const
@@ -51,77 +55,48 @@ export const listMigrations = (dir: string): E.Either<DbError, MigrationFile[]> 
     const text = fs.readFileSync(file, 'utf8')
     const checksum = createHash('sha256').update(text).digest('hex')
     if (ext === '.sql') {
-      const { up, down } = parseSqlMigration(text)
-      files.push({ name, file, kind: 'sql', checksum, up, down })
-    } else files.push({ name, file, kind: 'module', checksum, up: [], down: undefined })
+      const { up, down } = parseSqlStatements(text)
+      files.push({
+        name,
+        file,
+        kind: 'sql',
+        checksum,
+        up: up.map((x) => x.text),
+        down: down?.map((x) => x.text),
+        control: { up: transactionControl(text, up), down: transactionControl(text, down ?? []) }
+      })
+    } else files.push({ name, file, kind: 'module', checksum, up: [], down: undefined, control: { up: [], down: [] } })
   }
   return E.right(files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)))
 }
 
+/** The statements of a .sql migration's up and down parts (offsets into the whole text). */
+export const parseSqlStatements = (
+  text: string
+): { readonly up: ReadonlyArray<SqlStatement>; readonly down: ReadonlyArray<SqlStatement> | undefined } => {
+  const at = findDownLine(text)
+  return at === undefined
+    ? { up: scanStatements(text), down: undefined }
+    : { up: scanStatements(text, 0, at.start), down: scanStatements(text, at.end) }
+}
+
 /** Splits a .sql migration at its `-- down` line. */
 export const parseSqlMigration = (text: string): { readonly up: string[]; readonly down: string[] | undefined } => {
-  const lines = text.split(/\r?\n/)
-  const at = lines.findIndex((l) => /^\s*--\s*down\s*$/i.test(l))
-  const upText = at < 0 ? text : lines.slice(0, at).join('\n')
-  const downText = at < 0 ? undefined : lines.slice(at + 1).join('\n')
-  return { up: splitStatements(upText), down: downText === undefined ? undefined : splitStatements(downText) }
+  const { up, down } = parseSqlStatements(text)
+  return { up: up.map((s) => s.text), down: down?.map((s) => s.text) }
 }
 
 /**
  * SQL text -> statements, split at `;` outside quotes, comments and trigger bodies,
  * so that a failing statement can be named. Comment-only pieces are dropped.
  */
-export const splitStatements = (sql: string): string[] => {
-  const out: string[] = []
-  let start = 0
-  let i = 0
-  let depthBeginEnd = 0
-  const n = sql.length
-  const push = (end: number) => {
-    const piece = sql.slice(start, end).trim()
-    if (stripComments(piece).trim() !== '') out.push(piece)
-    start = end + 1
-  }
-  while (i < n) {
-    const ch = sql[i]!
-    if (ch === "'" || ch === '"' || ch === '`') {
-      const close = sql.indexOf(ch, i + 1)
-      i = close < 0 ? n : close + 1
-      // a doubled quote inside is just two quoted runs in a row: the loop handles it
-      continue
-    }
-    if (ch === '[') {
-      const close = sql.indexOf(']', i + 1)
-      i = close < 0 ? n : close + 1
-      continue
-    }
-    if (ch === '-' && sql[i + 1] === '-') {
-      const nl = sql.indexOf('\n', i)
-      i = nl < 0 ? n : nl + 1
-      continue
-    }
-    if (ch === '/' && sql[i + 1] === '*') {
-      const close = sql.indexOf('*/', i + 2)
-      i = close < 0 ? n : close + 2
-      continue
-    }
-    if (/[A-Za-z]/.test(ch) && (i === 0 || !/[A-Za-z0-9_]/.test(sql[i - 1]!))) {
-      const word = /^[A-Za-z_]+/.exec(sql.slice(i, i + 10))?.[0]?.toUpperCase() ?? ''
-      // Trigger bodies hold `;` between BEGIN and END.
-      if (word === 'BEGIN' && /\bTRIGGER\b/i.test(stripComments(sql.slice(start, i)))) depthBeginEnd++
-      else if (word === 'CASE' && depthBeginEnd > 0) depthBeginEnd++
-      else if (word === 'END' && depthBeginEnd > 0) depthBeginEnd--
-      i += Math.max(1, word.length)
-      continue
-    }
-    if (ch === ';' && depthBeginEnd === 0) push(i)
-    i++
-  }
-  push(n)
-  return out
-}
+export const splitStatements = (sql: string): string[] => scanStatements(sql).map((s) => s.text)
 
-const stripComments = (s: string): string => s.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '')
+/**
+ * Text for a `--` comment line of a generated file: a name may hold a line break, which
+ * would end the comment and turn the rest of the name into SQL (or into a `-- down` line).
+ */
+const commentText = (s: string): string => s.replace(/[\r\n\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 /** `20240501120000` for a date, in UTC. */
 export const timestampName = (d: Date): string => d.toISOString().replace(/[-:T]/g, '').slice(0, 14)
@@ -129,9 +104,9 @@ export const timestampName = (d: Date): string => d.toISOString().replace(/[-:T]
 /** The text of a generated .sql migration: what it does, warnings, the up part, `-- down`, the down part. */
 export const renderSqlMigration = (name: string, plan: Plan, generatedAt: Date): string => {
   const lines = [
-    `-- Migration ${name}, generated by fp-lite-orm on ${generatedAt.toISOString()} from the schema.`,
-    ...plan.operations.map((op) => `--   ${describe(op)}`),
-    ...(plan.warnings.length > 0 ? ['--', ...plan.warnings.map((w) => `-- WARNING: ${w}`)] : []),
+    `-- Migration ${commentText(name)}, generated by fp-lite-orm on ${generatedAt.toISOString()} from the schema.`,
+    ...plan.operations.map((op) => `--   ${commentText(describe(op))}`),
+    ...(plan.warnings.length > 0 ? ['--', ...plan.warnings.map((w) => `-- WARNING: ${commentText(w)}`)] : []),
     '',
     ...plan.up.map((s) => `${s};`),
     '',

@@ -12,6 +12,7 @@ import { migrationError } from '../errors.js'
 import type { ColumnDef, CreateTableStatement } from '../query/ast.js'
 import { NOW_SQL, sqlLiteral } from '../query/compile.js'
 import { createTable } from '../query/ddl.js'
+import { quoteName } from './names.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -185,10 +186,12 @@ interface ForeignKeyRow {
 /** Tables the library or SQLite keep for themselves, never diffed. */
 export const isInternalTable = (name: string): boolean => name.startsWith('sqlite_') || name === '_lite_migr'
 
-const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`
+// PRAGMAs as table-valued functions take the name as a bound value: no name in SQL text.
+const tableXInfo = (db: Database.Database, table: string): XInfo[] =>
+  db.prepare(`SELECT * FROM pragma_table_xinfo(?, 'main')`).all(table) as XInfo[]
 
 const primaryKeyOf = (db: Database.Database, table: string): string[] =>
-  (db.pragma(`table_xinfo(${quote(table)})`) as XInfo[])
+  tableXInfo(db, table)
     .filter((c) => c.pk > 0)
     .sort((a, b) => a.pk - b.pk)
     .map((c) => c.name)
@@ -204,7 +207,7 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
     .filter((t) => t.schema === 'main' && t.type === 'table' && !isInternalTable(t.name))
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((t) => {
-      const columns = (db.pragma(`table_xinfo(${quote(t.name)})`) as XInfo[])
+      const columns = tableXInfo(db, t.name)
         .filter((c) => c.hidden === 0)
         .map((c) => ({
           name: c.name,
@@ -213,7 +216,7 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
           default: normalizeDefault(c.dflt_value),
           pk: c.pk
         }))
-      const fkRows = db.pragma(`foreign_key_list(${quote(t.name)})`) as ForeignKeyRow[]
+      const fkRows = db.prepare(`SELECT * FROM pragma_foreign_key_list(?, 'main')`).all(t.name) as ForeignKeyRow[]
       const byId = new Map<number, ForeignKeyRow[]>()
       for (const r of fkRows) byId.set(r.id, [...(byId.get(r.id) ?? []), r])
       const foreignKeys = [...byId.values()].map((rows) => {
@@ -229,9 +232,9 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
           onUpdate: sorted[0]!.on_update.toUpperCase()
         }
       })
-      const indexList = db.pragma(`index_list(${quote(t.name)})`) as IndexList[]
+      const indexList = db.prepare(`SELECT * FROM pragma_index_list(?, 'main')`).all(t.name) as IndexList[]
       const columnsOf = (index: string) =>
-        (db.pragma(`index_info(${quote(index)})`) as Array<{ seqno: number; name: string }>)
+        (db.prepare(`SELECT * FROM pragma_index_info(?, 'main')`).all(index) as Array<{ seqno: number; name: string }>)
           .sort((a, b) => a.seqno - b.seqno)
           .map((r) => r.name)
       const indexes = indexList
@@ -241,7 +244,7 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
       const uniques = indexList.filter((i) => i.origin === 'u').map((i) => columnsOf(i.name))
       const rows =
         (db
-          .prepare(`SELECT count(*) FROM ${quote(t.name)}`)
+          .prepare(`SELECT count(*) FROM ${quoteName(t.name)}`)
           .pluck()
           .get() as number) ?? 0
       return {

@@ -9,8 +9,9 @@ import { tableInfo } from '../schema/table.js'
 import type { DbError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
-import { columnDefinitionSql, createTableSql, quoteIdentifier } from '../query/compile.js'
+import { columnDefinitionSql, createTableSql } from '../query/compile.js'
 import { diff } from './diff.js'
+import { quoteName } from './names.js'
 import { declaredTable, liveTables, liveViews } from './model.js'
 
 /**
@@ -86,7 +87,14 @@ const must = <A>(e: E.Either<DbError, A>): A => {
   return e.right
 }
 
-const q = quoteIdentifier
+/** Names reach SQL only through the one quoting function; a name it refuses fails the operation with its reason. */
+const q = (name: string): string =>
+  must(
+    E.tryCatch(
+      () => quoteName(name),
+      (e) => e as DbError
+    )
+  )
 
 /** @internal The `op` a module migration gets (not in the published declarations, which must not need the driver's types). */
 export const migrationOps = (_db: Db, h: Handle, run: (sql: string) => void): MigrationOps => ({

@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type Database from 'better-sqlite3'
 import type { DbError } from '../errors.js'
-import { fromSqliteThrow, isDbError, migrationError } from '../errors.js'
+import { busyError, fromSqliteThrow, isDbError, migrationError, validationError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
 import { acquire } from '../conn/registry.js'
@@ -17,6 +17,8 @@ import { listMigrations } from './files.js'
 import { importFile } from './load.js'
 import type { MigrationOps } from './ops.js'
 import { migrationOps } from './ops.js'
+import { quoteName } from './names.js'
+import { scanStatements, transactionControl } from './sqltext.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -41,6 +43,12 @@ import { migrationOps } from './ops.js'
 export interface MigrateOptions {
   /** The migrations folder. */
   readonly dir: string
+  /**
+   * How long, in all, to wait for another connection's write lock (another process
+   * migrating the same database at start-up, a long write) before giving up with a Left
+   * `BusyError` and nothing applied. Default 30000 (`DEFAULT_BUSY_WAIT_MS`); 0 tries once.
+   */
+  readonly busyWaitMs?: number
 }
 
 /**
@@ -164,18 +172,36 @@ export interface MigrationModule {
 
 export const MIGRATIONS_TABLE = '_lite_migr'
 
+/**
+ * How long `migrate`, `migrateAsync` and `migrateDown` wait, in all, for another
+ * connection's write lock when `busyWaitMs` is not given: 30 s, room for another process
+ * to finish a migration with a table rebuild at start-up.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { DEFAULT_BUSY_WAIT_MS } from 'fp-lite-orm'
+ *
+ * assert.equal(DEFAULT_BUSY_WAIT_MS, 30_000)
+ * ```
+ */
+export const DEFAULT_BUSY_WAIT_MS = 30_000
+
 // -------------------------------------------------------------------------------------
 // bookkeeping
 // -------------------------------------------------------------------------------------
 
 const ensureTable = (db: Db, h: Handle): void => {
-  const sql = `CREATE TABLE IF NOT EXISTS "${MIGRATIONS_TABLE}" (name TEXT PRIMARY KEY NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`
+  const sql = `CREATE TABLE IF NOT EXISTS ${quoteName(MIGRATIONS_TABLE)} (name TEXT PRIMARY KEY NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`
   logged(db, sql, [], () => h.db.exec(sql))
 }
 
+const hasTable = (h: Handle): boolean =>
+  h.db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`).pluck().get(MIGRATIONS_TABLE) !== undefined
+
 const appliedRows = (h: Handle): AppliedMigration[] =>
   h.db
-    .prepare(`SELECT name, checksum, applied_at AS appliedAt FROM "${MIGRATIONS_TABLE}" ORDER BY applied_at, name`)
+    .prepare(`SELECT name, checksum, applied_at AS appliedAt FROM ${quoteName(MIGRATIONS_TABLE)} ORDER BY applied_at, name`)
     .all() as AppliedMigration[]
 
 const statusOf = (files: ReadonlyArray<MigrationFile>, applied: ReadonlyArray<AppliedMigration>): MigrationStatus => {
@@ -189,16 +215,29 @@ const statusOf = (files: ReadonlyArray<MigrationFile>, applied: ReadonlyArray<Ap
   }
 }
 
-/** Opens the database, makes sure `_lite_migr` exists, and reads the folder and the records. */
-const prepare = (db: Db, dir: string): E.Either<DbError, { h: Handle; files: MigrationFile[]; status: MigrationStatus }> => {
+interface Survey {
+  readonly h: Handle
+  readonly files: MigrationFile[]
+  readonly status: MigrationStatus
+  /** Whether `_lite_migr` exists (without it, nothing is applied yet). */
+  readonly recorded: boolean
+}
+
+/**
+ * Opens the database and reads the folder and the records. With `create`, makes sure
+ * `_lite_migr` exists first (a write); without, reads it only if it is there, so that
+ * looking takes no write lock: the runner re-reads the records once it holds the lock.
+ */
+const survey = (db: Db, dir: string, create: boolean): E.Either<DbError, Survey> => {
   const files = listMigrations(dir)
   const acquired = acquire(db)
   if (E.isLeft(acquired)) return acquired
   const h = acquired.right
   try {
-    ensureTable(db, h)
+    if (create) ensureTable(db, h)
     if (E.isLeft(files)) return files
-    return E.right({ h, files: files.right, status: statusOf(files.right, appliedRows(h)) })
+    const recorded = create || hasTable(h)
+    return E.right({ h, files: files.right, recorded, status: statusOf(files.right, recorded ? appliedRows(h) : []) })
   } catch (e) {
     return E.left(fromSqliteThrow(e))
   }
@@ -225,7 +264,92 @@ const prepare = (db: Db, dir: string): E.Either<DbError, { h: Handle; files: Mig
  * ```
  */
 export const migrationStatus = (db: Db, options: MigrateOptions): E.Either<DbError, MigrationStatus> =>
-  E.map((p: { status: MigrationStatus }) => p.status)(prepare(db, options.dir))
+  E.map((p: Survey) => p.status)(survey(db, options.dir, true))
+
+// -------------------------------------------------------------------------------------
+// refusing what would break the transaction
+// -------------------------------------------------------------------------------------
+
+const TRANSACTION_RULE =
+  'A migration runs inside the transaction all pending migrations share (all apply, or none): BEGIN, COMMIT, END and ROLLBACK are refused in it (SAVEPOINT, RELEASE and ROLLBACK TO are allowed, and a trigger body’s BEGIN ... END is not a transaction). Remove the statement.'
+
+/** The first transaction-control statement among the parts of these files that would run, as a Left naming the file and the line. */
+const refuseTransactionControl = (files: ReadonlyArray<MigrationFile>, part: 'up' | 'down'): E.Either<DbError, void> => {
+  for (const f of files) {
+    const found = f.control[part][0]
+    if (found !== undefined) {
+      return E.left(
+        migrationError(
+          `Migration ${f.name} (${f.file}, line ${found.line}${part === 'down' ? ', in its -- down part' : ''}): ${found.keyword} would end the migration's transaction. ${TRANSACTION_RULE} Nothing was applied.`,
+          f.name
+        )
+      )
+    }
+  }
+  return E.right(undefined)
+}
+
+// -------------------------------------------------------------------------------------
+// waiting for the write lock
+// -------------------------------------------------------------------------------------
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4))
+
+/** A synchronous pause that does not spin (the runner is synchronous, like better-sqlite3). */
+const sleep = (ms: number): void => {
+  if (ms > 0) Atomics.wait(sleeper, 0, 0, ms)
+}
+
+/** The bound on waiting for the write lock: one deadline for every transaction of a run. */
+interface Wait {
+  readonly busyWaitMs: number
+  readonly deadline: number
+}
+
+const busyWaitOf = (o: MigrateOptions): E.Either<DbError, number> => {
+  const ms = o.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0
+    ? E.right(Math.floor(ms))
+    : E.left(validationError(`busyWaitMs must be a number of milliseconds >= 0, got ${String(ms)}`, 'busyWaitMs'))
+}
+
+const waitFrom = (busyWaitMs: number): Wait => ({ busyWaitMs, deadline: Date.now() + busyWaitMs })
+
+/**
+ * BEGIN IMMEDIATE, waiting up to `busyWaitMs` in all while another connection holds the
+ * write lock. SQLite's busy handler does the waiting within each try (its timeout set to
+ * what is left of the bound); the loop covers the busy cases it does not wait on.
+ */
+const beginImmediate = (db: Db, raw: Database.Database, wait: Wait): E.Either<DbError, void> => {
+  const { deadline, busyWaitMs } = wait
+  const timeout = raw.pragma('busy_timeout', { simple: true }) as number
+  try {
+    for (;;) {
+      const left = Math.max(0, deadline - Date.now())
+      raw.pragma(`busy_timeout = ${Math.ceil(left)}`)
+      try {
+        logged(db, 'BEGIN IMMEDIATE', [], () => raw.exec('BEGIN IMMEDIATE'))
+        return E.right(undefined)
+      } catch (e) {
+        const error = fromSqliteThrow(e, 'BEGIN IMMEDIATE')
+        if (error._tag !== 'BusyError') return E.left(error)
+        if (Date.now() >= deadline) {
+          return E.left(
+            busyError(
+              error.code,
+              `Another connection held the database's write lock for longer than busyWaitMs (${busyWaitMs} ms), so no migration was applied. ` +
+                'Run again when it is done (another process migrating at start-up finishes, and a second run then applies nothing), or raise busyWaitMs.',
+              'BEGIN IMMEDIATE'
+            )
+          )
+        }
+        sleep(Math.min(50, deadline - Date.now()))
+      }
+    }
+  } finally {
+    raw.pragma(`busy_timeout = ${timeout}`)
+  }
+}
 
 // -------------------------------------------------------------------------------------
 // running
@@ -235,8 +359,62 @@ class StepFailure {
   constructor(readonly error: DbError) {}
 }
 
-/** Runs `steps` in one transaction with foreign keys off, checked before COMMIT. */
-const inMigrationTransaction = (db: Db, h: Handle, steps: () => void): E.Either<DbError, void> => {
+/** What ran in the migration transaction so far: for an exact report if something ends it early. */
+interface Progress {
+  /** Migrations run and recorded in `_lite_migr`. */
+  readonly recorded: string[]
+  /** The one running now, and the statements it ran. */
+  current: { readonly name: string; readonly statements: string[] } | undefined
+}
+
+/**
+ * A temporary table created inside the migration transaction: if something ends the
+ * transaction early, whether it is still there tells a COMMIT (it is) from a ROLLBACK.
+ */
+const MARKER = '_fplite_migrating'
+
+const firstLine = (sql: string): string => {
+  const s = sql.replace(/^(?:\s*--[^\n]*\n|\s*\/\*[\s\S]*?\*\/)*\s*/, '')
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s
+}
+
+/** The Left for a transaction that ended before the runner's COMMIT: what is committed and what is not. */
+const endedEarly = (raw: Database.Database, progress: Progress, how: string): DbError => {
+  const marker = raw.prepare(`SELECT 1 FROM temp.sqlite_schema WHERE name = ?`).pluck().get(MARKER) !== undefined
+  if (marker) raw.exec(`DROP TABLE temp.${quoteName(MARKER)}`)
+  const cur = progress.current
+  const name = cur?.name ?? '(between migrations)'
+  if (!marker) {
+    return migrationError(
+      `Migration ${name} ended the migration's transaction (${how}) with a rollback: everything this run did is undone, nothing was applied or recorded, and nothing after it ran. ${TRANSACTION_RULE}`,
+      cur?.name
+    )
+  }
+  const ran = cur?.statements ?? []
+  const shown = ran.slice(0, 10).map((s, i) => `\n  ${i + 1}. ${firstLine(s)}`)
+  return migrationError(
+    `Migration ${name} ended the migration's transaction (${how}), and what ran before that point is COMMITTED: ` +
+      (progress.recorded.length > 0
+        ? `migration${progress.recorded.length > 1 ? 's' : ''} ${progress.recorded.join(', ')} (applied and recorded in ${MIGRATIONS_TABLE}), and `
+        : '') +
+      `${ran.length} statement${ran.length === 1 ? '' : 's'} of ${name}, which is NOT recorded (running it again would apply ${ran.length === 1 ? 'it' : 'them'} twice):` +
+      `${shown.join('')}${ran.length > 10 ? `\n  ... and ${ran.length - 10} more` : ''}\n` +
+      `Nothing after it ran, and foreign keys were not checked. Check the database by hand, finish or undo ${name}'s work, then fix the migration. ${TRANSACTION_RULE}`,
+    cur?.name
+  )
+}
+
+/**
+ * Runs `steps` in one transaction with foreign keys off, checked before COMMIT. The write
+ * lock is taken first (BEGIN IMMEDIATE, waiting up to `busyWaitMs`), so `steps` reads the
+ * records under the lock: a second process migrating at once applies nothing twice.
+ */
+const inMigrationTransaction = <A>(
+  db: Db,
+  h: Handle,
+  wait: Wait,
+  steps: (progress: Progress) => E.Either<DbError, A>
+): E.Either<DbError, A> => {
   const raw: Database.Database = h.db
   if (raw.inTransaction)
     return E.left(
@@ -245,9 +423,16 @@ const inMigrationTransaction = (db: Db, h: Handle, steps: () => void): E.Either<
   const fkWasOn = (raw.pragma('foreign_keys', { simple: true }) as number) === 1
   raw.pragma('foreign_keys = OFF')
   try {
-    logged(db, 'BEGIN IMMEDIATE', [], () => raw.exec('BEGIN IMMEDIATE'))
+    // Outside the transaction, so that a rollback cannot bring an old marker back.
+    raw.exec(`DROP TABLE IF EXISTS temp.${quoteName(MARKER)}`)
+    const begun = beginImmediate(db, raw, wait)
+    if (E.isLeft(begun)) return begun
+    const progress: Progress = { recorded: [], current: undefined }
     try {
-      steps()
+      raw.exec(`CREATE TEMP TABLE ${quoteName(MARKER)} (x)`)
+      const out = steps(progress)
+      if (E.isLeft(out)) throw new StepFailure(out.left)
+      if (!raw.inTransaction) throw new StepFailure(endedEarly(raw, progress, 'before the runner’s COMMIT'))
       const violations = raw.pragma('foreign_key_check') as Array<{ table: string; rowid: number | null; parent: string; fkid: number }>
       if (violations.length > 0) {
         const shown = violations
@@ -258,8 +443,9 @@ const inMigrationTransaction = (db: Db, h: Handle, steps: () => void): E.Either<
           migrationError(`The migration would leave ${violations.length} foreign key violation(s) (${shown}); nothing was applied.`)
         )
       }
+      raw.exec(`DROP TABLE temp.${quoteName(MARKER)}`)
       logged(db, 'COMMIT', [], () => raw.exec('COMMIT'))
-      return E.right(undefined)
+      return out
     } catch (e) {
       if (raw.inTransaction) raw.exec('ROLLBACK')
       return E.left(
@@ -275,14 +461,22 @@ const inMigrationTransaction = (db: Db, h: Handle, steps: () => void): E.Either<
   }
 }
 
+/** Fails when the transaction is gone (a COMMIT or ROLLBACK got through): nothing more may run, in autocommit. */
+const mustBeInTransaction = (raw: Database.Database, progress: Progress, how: string): void => {
+  if (!raw.inTransaction) throw new StepFailure(endedEarly(raw, progress, how))
+}
+
 /** Runs one SQL statement of a migration; a failure names the migration and the statement. */
-const runStatement = (db: Db, h: Handle, migration: string, sql: string): void => {
+const runStatement = (db: Db, h: Handle, progress: Progress, migration: string, sql: string): void => {
+  mustBeInTransaction(h.db, progress, 'before this statement, outside the runner')
   try {
     logged(db, sql, [], () => h.db.exec(sql))
   } catch (e) {
     // Name the statement without the comments before it, and SQLite's own words once.
     const statement = sql.replace(/^(?:\s*--[^\n]*\n|\s*\/\*[\s\S]*?\*\/)*\s*/, '')
     const reason = e instanceof Error ? e.message : String(e)
+    // A failed statement that also ended the transaction leaves something to say.
+    mustBeInTransaction(h.db, progress, `at the failing statement ${firstLine(sql)}`)
     throw new StepFailure(
       migrationError(
         `Migration ${migration} failed at: ${statement}\n  ${reason}\nNothing was applied: the database is as it was.`,
@@ -291,57 +485,104 @@ const runStatement = (db: Db, h: Handle, migration: string, sql: string): void =
       )
     )
   }
+  progress.current?.statements.push(sql)
+  mustBeInTransaction(h.db, progress, `at the statement ${firstLine(sql)}`)
 }
 
-const runModule = (db: Db, h: Handle, name: string, mod: MigrationModule, direction: 'up' | 'down'): void => {
+/** `op.execute(sql)` and the other operations: refused when the SQL would end the transaction, else run. */
+const moduleStatement = (db: Db, h: Handle, progress: Progress, file: MigrationFile, sql: string): void => {
+  const found = transactionControl(sql, scanStatements(sql))[0]
+  if (found !== undefined) {
+    throw new StepFailure(
+      migrationError(
+        `Migration ${file.name} (${file.file}): the SQL given to op.execute holds ${found.keyword} (its line ${found.line}: ${firstLine(found.statement)}), which would end the migration's transaction. ${TRANSACTION_RULE} Nothing was applied.`,
+        file.name
+      )
+    )
+  }
+  runStatement(db, h, progress, file.name, sql)
+}
+
+const runModule = (db: Db, h: Handle, progress: Progress, file: MigrationFile, mod: MigrationModule, direction: 'up' | 'down'): void => {
+  const name = file.name
   const f = direction === 'up' ? mod.up : mod.down
   if (typeof f !== 'function') throw new StepFailure(migrationError(`Migration ${name} has no ${direction}(op) function.`, name))
   try {
-    const result: unknown = f(migrationOps(db, h, (sql) => runStatement(db, h, name, sql)))
+    const result: unknown = f(migrationOps(db, h, (sql) => moduleStatement(db, h, progress, file, sql)))
     if (typeof (result as { then?: unknown })?.then === 'function') {
       throw new StepFailure(migrationError(`Migration ${name}: ${direction}(op) must be synchronous (it returned a Promise).`, name))
     }
   } catch (e) {
     if (e instanceof StepFailure) throw e
+    // A throw after the transaction was ended elsewhere: say that first.
+    mustBeInTransaction(h.db, progress, `in ${direction}(op), outside the runner`)
     throw new StepFailure(
       migrationError(
-        `Migration ${name} threw in ${direction}(op): ${e instanceof Error ? e.message : String(e)}; nothing was applied.`,
+        `Migration ${name} threw in ${direction}(op): ${e instanceof Error || isDbError(e) ? e.message : String(e)}; nothing was applied.`,
         name,
         e
       )
     )
   }
+  mustBeInTransaction(h.db, progress, `in ${direction}(op), outside the runner (a COMMIT or ROLLBACK on the same connection)`)
 }
 
+const editedRefusal = (status: MigrationStatus): E.Either<DbError, void> =>
+  status.edited.length === 0
+    ? E.right(undefined)
+    : E.left(
+        migrationError(
+          `Applied migration${status.edited.length > 1 ? 's' : ''} ${status.edited.join(', ')} changed after being applied (checksum mismatch). ` +
+            'Restore the file, and put further changes in a new migration.',
+          status.edited[0]
+        )
+      )
+
+const modulesNeedAsync = (names: ReadonlyArray<string>): DbError =>
+  migrationError(
+    `Pending migrations ${names.join(', ')} are modules (.ts/.js), which load asynchronously: use await migrateAsync(db, { dir }).`
+  )
+
+/**
+ * Applies what is pending, read again under the write lock: another process may have
+ * applied some (or all) of it while this one waited.
+ */
 const apply = (
   db: Db,
   h: Handle,
   files: ReadonlyArray<MigrationFile>,
-  status: MigrationStatus,
-  modules: ReadonlyMap<string, MigrationModule>
+  modules: ReadonlyMap<string, MigrationModule>,
+  busyWaitMs: number
 ): E.Either<DbError, MigrateResult> => {
-  if (status.edited.length > 0) {
-    return E.left(
-      migrationError(
-        `Applied migration${status.edited.length > 1 ? 's' : ''} ${status.edited.join(', ')} changed after being applied (checksum mismatch). ` +
-          'Restore the file, and put further changes in a new migration.',
-        status.edited[0]
-      )
-    )
+  const wait = waitFrom(busyWaitMs)
+  // `_lite_migr` first, in a transaction of its own: it stays when the migrations fail.
+  if (!hasTable(h)) {
+    const made = inMigrationTransaction(db, h, wait, () => E.right(ensureTable(db, h)))
+    if (E.isLeft(made)) return made
   }
-  const pending = files.filter((f) => status.pending.includes(f.name))
-  const lastApplied = status.applied.reduce((m, a) => (a.name > m ? a.name : m), '')
-  const outOfOrder = pending.filter((f) => f.name < lastApplied).map((f) => f.name)
-  if (pending.length === 0) return E.right({ applied: [], outOfOrder: [] })
-  const record = h.db.prepare(`INSERT INTO "${MIGRATIONS_TABLE}" (name, checksum, applied_at) VALUES (?, ?, ?)`)
-  const done = inMigrationTransaction(db, h, () => {
+  return inMigrationTransaction(db, h, wait, (progress) => {
+    const status = statusOf(files, appliedRows(h))
+    const edited = editedRefusal(status)
+    if (E.isLeft(edited)) return edited
+    const pending = files.filter((f) => status.pending.includes(f.name))
+    const control = refuseTransactionControl(pending, 'up')
+    if (E.isLeft(control)) return control
+    const unloaded = pending.filter((f) => f.kind === 'module' && !modules.has(f.name)).map((f) => f.name)
+    if (unloaded.length > 0) return E.left(modulesNeedAsync(unloaded))
+    const lastApplied = status.applied.reduce((m, a) => (a.name > m ? a.name : m), '')
+    const outOfOrder = pending.filter((f) => f.name < lastApplied).map((f) => f.name)
+    const record = h.db.prepare(`INSERT INTO ${quoteName(MIGRATIONS_TABLE)} (name, checksum, applied_at) VALUES (?, ?, ?)`)
     for (const f of pending) {
-      if (f.kind === 'sql') for (const sql of f.up) runStatement(db, h, f.name, sql)
-      else runModule(db, h, f.name, modules.get(f.name)!, 'up')
+      progress.current = { name: f.name, statements: [] }
+      if (f.kind === 'sql') for (const sql of f.up) runStatement(db, h, progress, f.name, sql)
+      else runModule(db, h, progress, f, modules.get(f.name)!, 'up')
+      mustBeInTransaction(h.db, progress, 'before it was recorded')
       record.run(f.name, f.checksum, new Date().toISOString())
+      progress.recorded.push(f.name)
+      progress.current = undefined
     }
+    return E.right({ applied: pending.map((f) => f.name), outOfOrder })
   })
-  return E.map(() => ({ applied: pending.map((f) => f.name), outOfOrder }))(done)
 }
 
 /** Loads the module migrations of a folder (they are ES modules: loading them is asynchronous). */
@@ -366,6 +607,9 @@ const loadModules = async (
 }
 
 const optionsOf = (o: MigrateOptions | string): MigrateOptions => (typeof o === 'string' ? { dir: o } : o)
+
+/** Nothing to do, seen without taking the write lock: the records exist and nothing is pending. */
+const upToDate = (s: Survey): boolean => s.recorded && s.status.pending.length === 0 && s.status.edited.length === 0
 
 /**
  * Applies the pending `.sql` migrations of a folder in one transaction and returns their
@@ -395,18 +639,22 @@ const optionsOf = (o: MigrateOptions | string): MigrateOptions => (typeof o === 
  */
 export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbError, MigrateResult> => {
   const o = optionsOf(options)
-  const p = prepare(db, o.dir)
+  const wait = busyWaitOf(o)
+  if (E.isLeft(wait)) return wait
+  const p = survey(db, o.dir, false)
   if (E.isLeft(p)) return p
   const { h, files, status } = p.right
+  if (upToDate(p.right)) return E.right({ applied: [], outOfOrder: [] })
+  const edited = editedRefusal(status)
+  if (E.isLeft(edited)) return edited
   const modules = files.filter((f) => f.kind === 'module' && status.pending.includes(f.name))
-  if (modules.length > 0) {
-    return E.left(
-      migrationError(
-        `Pending migrations ${modules.map((m) => m.name).join(', ')} are modules (.ts/.js), which load asynchronously: use await migrateAsync(db, { dir }).`
-      )
-    )
-  }
-  return apply(db, h, files, status, new Map())
+  if (modules.length > 0) return E.left(modulesNeedAsync(modules.map((m) => m.name)))
+  const control = refuseTransactionControl(
+    files.filter((f) => status.pending.includes(f.name)),
+    'up'
+  )
+  if (E.isLeft(control)) return control
+  return apply(db, h, files, new Map(), wait.right)
 }
 
 /**
@@ -435,15 +683,25 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
  */
 export const migrateAsync = async (db: Db, options: MigrateOptions | string): Promise<E.Either<DbError, MigrateResult>> => {
   const o = optionsOf(options)
-  const p = prepare(db, o.dir)
+  const wait = busyWaitOf(o)
+  if (E.isLeft(wait)) return wait
+  const p = survey(db, o.dir, false)
   if (E.isLeft(p)) return p
+  if (upToDate(p.right)) return E.right({ applied: [], outOfOrder: [] })
   const { files, status } = p.right
+  const edited = editedRefusal(status)
+  if (E.isLeft(edited)) return edited
+  const control = refuseTransactionControl(
+    files.filter((f) => status.pending.includes(f.name)),
+    'up'
+  )
+  if (E.isLeft(control)) return control
   const modules = await loadModules(files, new Set(status.pending))
   if (E.isLeft(modules)) return modules
   // Re-acquire: the handle may have been closed while the modules loaded.
-  const again = prepare(db, o.dir)
+  const again = survey(db, o.dir, false)
   if (E.isLeft(again)) return again
-  return apply(db, again.right.h, again.right.files, again.right.status, modules.right)
+  return apply(db, again.right.h, again.right.files, modules.right, wait.right)
 }
 
 /**
@@ -471,27 +729,45 @@ export const migrateDown = async (
   options: MigrateOptions | string
 ): Promise<E.Either<DbError, { readonly reverted: string | undefined }>> => {
   const o = optionsOf(options)
-  const p = prepare(db, o.dir)
+  const wait = busyWaitOf(o)
+  if (E.isLeft(wait)) return wait
+  const p = survey(db, o.dir, false)
   if (E.isLeft(p)) return p
   const { files, status } = p.right
-  const last = [...status.applied].sort((a, b) =>
-    a.appliedAt === b.appliedAt ? (a.name < b.name ? 1 : -1) : a.appliedAt < b.appliedAt ? 1 : -1
-  )[0]
+  const last = lastApplied(status.applied)
   if (last === undefined) return E.right({ reverted: undefined })
   const file = files.find((f) => f.name === last.name)
   if (file === undefined)
     return E.left(migrationError(`The last applied migration ${last.name} has no file any more: it cannot be undone.`, last.name))
   if (file.kind === 'sql' && file.down === undefined)
     return E.left(migrationError(`Migration ${file.name} has no "-- down" part: it cannot be undone automatically.`, file.name))
+  const control = refuseTransactionControl([file], 'down')
+  if (E.isLeft(control)) return control
   const modules = await loadModules(files, new Set([file.name]))
   if (E.isLeft(modules)) return modules
-  const again = prepare(db, o.dir)
+  const again = survey(db, o.dir, false)
   if (E.isLeft(again)) return again
   const h = again.right.h
-  const done = inMigrationTransaction(db, h, () => {
-    if (file.kind === 'sql') for (const sql of file.down ?? []) runStatement(db, h, file.name, sql)
-    else runModule(db, h, file.name, modules.right.get(file.name)!, 'down')
-    h.db.prepare(`DELETE FROM "${MIGRATIONS_TABLE}" WHERE name = ?`).run(file.name)
+  return inMigrationTransaction(db, h, waitFrom(wait.right), (progress) => {
+    // Under the write lock: another process may have stepped back (or forward) meanwhile.
+    const now = lastApplied(appliedRows(h))
+    if (now?.name !== file.name) {
+      return E.left(
+        migrationError(
+          `Another connection changed the applied migrations while this one waited (the last applied is now ${now?.name ?? 'none'}, not ${file.name}): nothing was undone; run again.`,
+          file.name
+        )
+      )
+    }
+    progress.current = { name: file.name, statements: [] }
+    if (file.kind === 'sql') for (const sql of file.down ?? []) runStatement(db, h, progress, file.name, sql)
+    else runModule(db, h, progress, file, modules.right.get(file.name)!, 'down')
+    mustBeInTransaction(h.db, progress, 'before its record was removed')
+    h.db.prepare(`DELETE FROM ${quoteName(MIGRATIONS_TABLE)} WHERE name = ?`).run(file.name)
+    return E.right({ reverted: file.name })
   })
-  return E.map(() => ({ reverted: file.name }))(done)
 }
+
+/** The migration applied last (by time, then name). */
+const lastApplied = (applied: ReadonlyArray<AppliedMigration>): AppliedMigration | undefined =>
+  [...applied].sort((a, b) => (a.appliedAt === b.appliedAt ? (a.name < b.name ? 1 : -1) : a.appliedAt < b.appliedAt ? 1 : -1))[0]

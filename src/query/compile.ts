@@ -1230,20 +1230,26 @@ const columnDefSql = (c: ColumnDef): string => {
 /**
  * The DDL of a table and its indexes, as SQL texts: for migrations, which write and
  * rebuild tables. `name` replaces the table's name (a rebuild creates `_new_x` first).
+ * Built from the parts, never by replacing inside SQL text: String.replace would expand
+ * `$'`, `$&` and `$$` in a name, and let a name rewrite the statement.
  */
 export const createTableSql = (
   s: CreateTableStatement,
   options: { readonly name?: string; readonly ifNotExists?: boolean } = {}
 ): E.Either<DbError, { readonly table: string; readonly indexes: ReadonlyArray<string> }> => {
   try {
-    const [create, ...indexes] = createTableStatements({ ...s, name: options.name ?? s.name })
-    const table = options.ifNotExists === false ? create!.sql.replace(/^CREATE TABLE IF NOT EXISTS /, 'CREATE TABLE ') : create!.sql
-    const fixIndex = (sql: string) => {
-      const withName =
-        options.name === undefined ? sql : sql.replace(` ON ${quoteIdentifier(options.name)} (`, ` ON ${quoteIdentifier(s.name)} (`)
-      return options.ifNotExists === false ? withName.replace(/^CREATE (UNIQUE )?INDEX IF NOT EXISTS /, 'CREATE $1INDEX ') : withName
-    }
-    return E.right({ table, indexes: indexes.map((i) => fixIndex(i.sql)) })
+    // The table under its (new) name; its indexes on the table's own name, which it has once rebuilt.
+    const [create] = createTableStatements({ ...s, name: options.name ?? s.name, indexes: [] })
+    const [, ...indexes] = createTableStatements(s)
+    /** The fixed head the compiler writes, without IF NOT EXISTS: a prefix swap, the names untouched. */
+    const head = (sql: string, withClause: string, without: string): string =>
+      options.ifNotExists === false && sql.startsWith(withClause) ? without + sql.slice(withClause.length) : sql
+    return E.right({
+      table: head(create!.sql, 'CREATE TABLE IF NOT EXISTS ', 'CREATE TABLE '),
+      indexes: indexes.map((i) =>
+        head(head(i.sql, 'CREATE INDEX IF NOT EXISTS ', 'CREATE INDEX '), 'CREATE UNIQUE INDEX IF NOT EXISTS ', 'CREATE UNIQUE INDEX ')
+      )
+    })
   } catch (e) {
     return E.left(validationError(e instanceof CompileFailure ? e.message : String(e)))
   }
