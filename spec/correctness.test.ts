@@ -321,13 +321,19 @@ test('a column of a table not in the query is a ValidationError naming it and th
   const { s } = fresh()
   unwrap(s.run(createTable(users)))
   unwrap(s.run(createTable(posts)))
+  // Each of these is a type error too (the @ts-expect-error lines), and a Left at run time.
+  // @ts-expect-error posts is not in the query
   const e = unwrapLeft(toSQL(pipe(select(users), filter(eq(posts.id, 1)), all)))
   t.is(e._tag, 'ValidationError')
   t.regex(e.message, /posts\.id/)
   t.regex(e.message, /users/)
+  // @ts-expect-error posts is not in the query
   t.is(unwrapLeft(s.run(pipe(select(users), orderBy(posts.title), all)))._tag, 'ValidationError')
+  // @ts-expect-error posts is not in the query
   t.is(unwrapLeft(s.run(pipe(select(users), columns({ t: posts.title }), all)))._tag, 'ValidationError')
+  // @ts-expect-error an update of users reads users only
   t.is(unwrapLeft(s.run(pipe(update(users), set({ name: 'x' }), filter(eq(posts.id, 1)))))._tag, 'ValidationError')
+  // @ts-expect-error a delete from users reads users only
   t.is(unwrapLeft(s.run(pipe(deleteFrom(users), filter(eq(posts.id, 1)))))._tag, 'ValidationError')
   t.is(unwrapLeft(s.run(pipe(insert(users, { name: 'a' }), returning({ x: posts.id }))))._tag, 'ValidationError')
   // Correlated subqueries see the enclosing query's tables.
@@ -336,6 +342,7 @@ test('a column of a table not in the query is a ValidationError naming it and th
   // ... but a subquery's tables are not in scope outside it.
   t.is(
     unwrapLeft(
+      // @ts-expect-error posts is in the subquery only
       s.run(pipe(select(users), filter(inArray(users.id, pipe(select(posts), columns({ a: posts.authorId })))), orderBy(posts.id), all))
     )._tag,
     'ValidationError'

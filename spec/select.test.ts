@@ -9,7 +9,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import * as E from 'fp-ts/lib/Either.js'
 import * as O from 'fp-ts/lib/Option.js'
 import * as iot from 'io-ts'
-import type { Expr, LogEvent, Session } from '../src/index.js'
+import type { Expr, LogEvent, OrderTerm, Session } from '../src/index.js'
 import {
   all,
   and,
@@ -146,8 +146,7 @@ test('where(sql`...`) adds a raw condition, AND-ed with filters', (t) => {
 // -------------------------------------------------------------------------------------
 
 test('orderBy asc and desc with several terms', (t) => {
-  const ids = (...terms: Array<ReturnType<typeof asc> | Expr<unknown>>) =>
-    unwrap(s.run(pipe(select(users), orderBy(...terms), values(users.id))))
+  const ids = (...terms: Array<OrderTerm | Expr<unknown>>) => unwrap(s.run(pipe(select(users), orderBy(...terms), values(users.id))))
   t.deepEqual(ids(desc(users.age), asc(users.name)), [4, 1, 5, 6, 2, 3])
   t.deepEqual(ids(desc(users.age), desc(users.name)), [4, 5, 1, 6, 2, 3])
   t.deepEqual(ids(asc(users.city), desc(users.id)), [4, 6, 3, 1, 5, 2])
@@ -162,8 +161,7 @@ test('orderBy asc and desc with several terms', (t) => {
 })
 
 test('orderBy places NULLs first or last', (t) => {
-  const ids = (...terms: Array<ReturnType<typeof asc> | Expr<unknown>>) =>
-    unwrap(s.run(pipe(select(users), orderBy(...terms), values(users.id))))
+  const ids = (...terms: Array<OrderTerm | Expr<unknown>>) => unwrap(s.run(pipe(select(users), orderBy(...terms), values(users.id))))
   // SQLite's defaults: NULLs first ascending, last descending
   t.deepEqual(ids(asc(users.age), asc(users.id)), [3, 2, 6, 1, 5, 4])
   t.deepEqual(ids(desc(users.age), asc(users.id)), [4, 1, 5, 6, 2, 3])

@@ -35,20 +35,24 @@ export type {
   ReferenceAction,
   ReferenceOptions,
   SqlValue,
+  IntegerMode,
+  IntegerOptions,
+  Refs,
+  RefsOf,
   TimestampBuilder,
   Typed
 } from './schema/column.js'
 export { blob, boolean, integer, json, real, text, timestamp } from './schema/column.js'
 export type { Aliased, AnyTable, IndexDef, Insert, NameOf, Row, Table, TableOptions } from './schema/table.js'
 export { alias, index, table, tableInfo, uniqueIndex } from './schema/table.js'
-export type { AnyRelation, Relation, RelationKind } from './schema/relations.js'
+export type { AnyRelation, ColumnOf, Relation, RelationKind } from './schema/relations.js'
 export { belongsTo, hasMany, hasOne } from './schema/relations.js'
 export type { StoredRow } from './schema/codec.js'
 export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
 
 // queries
-export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode } from './query/ast.js'
-export type { Condition, Operand, Placeholder } from './query/expr.js'
+export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode, OrderTerm, InScope, OuterRefs } from './query/ast.js'
+export type { Comparison, Condition, ConditionOn, Operand, Placeholder } from './query/expr.js'
 export {
   and,
   between,
@@ -90,13 +94,13 @@ export {
   sum,
   upper
 } from './query/functions.js'
-export type { Cte } from './query/compound.js'
+export type { Cte, FlatSelect, JoinNeedsColumns } from './query/compound.js'
 export { except, intersect, union, unionAll, withQuery, withRecursive } from './query/compound.js'
 export type { AnyPreload, Loaded, Preload } from './query/preload.js'
 export { preload } from './query/preload.js'
 export type { Sql } from './query/sql.js'
 export { sql } from './query/sql.js'
-export type { Joined, Projected, Readable } from './query/select.js'
+export type { Finished, Joined, Orderable, Outside, Projected, Readable, Reading } from './query/select.js'
 export type { Filterable } from './query/filter.js'
 export { filter, where } from './query/filter.js'
 export {
@@ -126,7 +130,7 @@ export {
 } from './query/select.js'
 export type { InsertValues, WriteResult } from './query/insert.js'
 export { insert } from './query/insert.js'
-export type { Changed, DeleteQuery, InsertQuery, SetValues, UpdateQuery, WriteQuery } from './query/write.js'
+export type { Changed, DeleteQuery, InsertQuery, SetValues, UpdateQuery, WriteQuery, WriteReads } from './query/write.js'
 export {
   allRows,
   changed,

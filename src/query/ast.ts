@@ -274,6 +274,20 @@ export const isExprNode = (u: unknown): u is ExprNode =>
 // statements
 // -------------------------------------------------------------------------------------
 
+/**
+ * One term of an ORDER BY: an expression, a direction, and where NULLs go. `asc(expr)` and `desc(expr)` make them.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { desc, integer, table } from 'fp-lite-orm'
+ * import type { OrderTerm } from 'fp-lite-orm'
+ *
+ * const t = table('t', { n: integer() })
+ * const newestFirst: OrderTerm = desc(t.n, { nulls: 'last' })
+ * assert.deepEqual([newestFirst.direction, newestFirst.nulls], ['desc', 'last'])
+ * ```
+ */
 export interface OrderTerm {
   readonly _tag: 'Order'
   readonly expr: ExprNode
@@ -556,10 +570,60 @@ declare const TablesType: unique symbol
  * assert.ok(E.isRight(s.run(pipe(ofTeam('blue'), all))))
  * ```
  */
-export interface SelectQuery<A, Ts = unknown> extends SelectStatement {
+export interface SelectQuery<A, Ts = unknown, S extends string = string, U extends string = string> extends SelectStatement {
   readonly [Codecs]?: CodecsPart
   readonly [ResultType]?: A
   readonly [TablesType]?: Ts
+  readonly [ScopeType]?: { readonly scope: S; readonly used: U }
 }
+
+declare const ScopeType: unique symbol
+
+/**
+ * The tables a select reads that it does not have in scope: its enclosing query's, for a
+ * subquery (`scalar`, `notExists`, `exists`), which is how a correlated subquery reads the
+ * enclosing query's columns. In a select's type, `S` names the tables it reads (FROM,
+ * joins) and `U` the tables its expressions read; `string` for either means not known to
+ * the types (checked at run time only).
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { eq, filter, integer, select, table } from 'fp-lite-orm'
+ * import type { OuterRefs } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id') })
+ * const ofUser = pipe(select(posts), filter(eq(posts.userId, users.id)))   // correlated: reads users
+ * const outer: OuterRefs<typeof ofUser> = 'users'
+ * void outer
+ * ```
+ */
+export type OuterRefs<Q> =
+  Q extends SelectQuery<unknown, unknown, infer S extends string, infer U extends string>
+    ? string extends U
+      ? never
+      : Exclude<U, S>
+    : never
+
+/**
+ * What a terminal requires of a select: every table its expressions read is in its scope.
+ * The error names the tables that are not: join them (`join`, `leftJoin`), or use a column
+ * of a table the query reads.
+ *
+ * @example
+ * ```ts
+ * import type { InScope } from 'fp-lite-orm'
+ *
+ * const fine: InScope<'users' | 'posts', 'posts'> = {}
+ * const wrong: InScope<'users', 'posts'> = { 'columns of tables this query does not read (join them first)': 'posts' }
+ * void fine; void wrong
+ * ```
+ */
+export type InScope<S extends string, U extends string> = string extends U
+  ? unknown
+  : [Exclude<U, S>] extends [never]
+    ? unknown
+    : { readonly 'columns of tables this query does not read (join them first)': Exclude<U, S> }
 
 export const codecKey = (table: string, column: string): string => `${table}\u0000${column}`

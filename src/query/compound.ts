@@ -13,7 +13,7 @@ import type * as t from 'io-ts'
 import type { AnyColumn, Column, ColumnKind } from '../schema/column.js'
 import type { CteDef, Named } from '../schema/table.js'
 import { TableInfo, checkIdentifier, jsonCodecOf, makeColumn, tableRef } from '../schema/table.js'
-import type { CompoundPart, SelectQuery, SelectStatement } from './ast.js'
+import type { CompoundPart, InScope, SelectQuery, SelectStatement } from './ast.js'
 import { Codecs } from './ast.js'
 import { kindOf, sourceColumn } from './expr.js'
 
@@ -26,11 +26,16 @@ const plain = (q: SelectQuery<unknown, unknown>): SelectStatement => {
   return statement
 }
 
+/**
+ * A compound reads the tables of all its members: an ORDER BY may name any member's column
+ * (it stands for the result column at its place), and each member's own outer tables are
+ * left for the enclosing query.
+ */
 const compound =
   (op: CompoundPart['op']) =>
-  <B>(other: SelectQuery<B, unknown>) =>
-  <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<A | B, never> =>
-    ({ ...q, compound: [...(q.compound ?? []), { op, select: plain(other) }] }) as SelectQuery<A | B, never>
+  <B, S2 extends string, U2 extends string>(other: SelectQuery<B, unknown, S2, U2>) =>
+  <A, Ts, S extends string, U extends string>(q: SelectQuery<A, Ts, S, U>): SelectQuery<A | B, never, S | S2, U | Exclude<U2, S2>> =>
+    ({ ...q, compound: [...(q.compound ?? []), { op, select: plain(other) }] }) as SelectQuery<A | B, never, S | S2, U | Exclude<U2, S2>>
 
 /**
  * Rows of either select, without duplicates. The selects must have the same columns.
@@ -182,11 +187,36 @@ const cteProblems = (s: SelectStatement): string[] =>
 /**
  * A select whose rows can be a CTE's: projected (columns), or of one table. A join's nested
  * rows are a type error (and a ValidationError when the types cannot see it).
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { columns, eq, integer, join, select, table, withQuery } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id') })
+ * const fine = withQuery('p', pipe(select(posts), join(users, eq(users.id, posts.userId)), columns({ post: posts.id, user: users.id })))
+ * // @ts-expect-error a join's rows nest by table: project them with columns({...})
+ * const nested = withQuery('q', pipe(select(posts), join(users, eq(users.id, posts.userId))))
+ * void fine; void nested
+ * ```
  */
-export type FlatSelect<A, Ts> = SelectQuery<A, Ts> &
+export type FlatSelect<A, Ts, S extends string = string, U extends string = string> = SelectQuery<A, Ts, S, U> &
+  InScope<S, U> &
   ([Ts] extends [never] ? unknown : unknown extends Ts ? unknown : IsUnion<keyof Ts> extends true ? JoinNeedsColumns : unknown)
 
-/** What the types say of a join given to withQuery without columns({...}). */
+/**
+ * What the types say of a join given to withQuery without columns({...}).
+ *
+ * @example
+ * ```ts
+ * import type { JoinNeedsColumns } from 'fp-lite-orm'
+ *
+ * // Only ever seen in an error message: a join given to withQuery without columns({...}).
+ * const shown: keyof JoinNeedsColumns = 'withQuery over a join needs columns({...}): its rows nest by table'
+ * void shown
+ * ```
+ */
 export interface JoinNeedsColumns {
   readonly 'withQuery over a join needs columns({...}): its rows nest by table': never
 }
@@ -247,7 +277,7 @@ const makeCte = <N extends string, A>(name: N, s: SelectStatement, definition: C
  * assert.deepEqual(rows, E.right([{ name: 'Ann', posts: 2 }, { name: 'Bob', posts: 1 }]))
  * ```
  */
-export const withQuery = <N extends string, A, Ts>(name: N, q: FlatSelect<A, Ts>): Cte<N, A> => {
+export const withQuery = <N extends string, A, Ts, S extends string, U extends string>(name: N, q: FlatSelect<A, Ts, S, U>): Cte<N, A> => {
   const s = plain(q)
   return makeCte(name, s, { _tag: 'Cte', select: s })
 }

@@ -4,7 +4,7 @@
  * with, so a Date against a timestamp column binds ISO text and a boolean binds 0/1).
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { ColumnKind, ColumnRef, SqlValue, Typed } from '../schema/column.js'
+import type { ColumnKind, ColumnRef, Refs, RefsOf, SqlValue, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import { describeValue } from '../errors.js'
 import { encodeLoose, encodeValue } from '../schema/codec.js'
@@ -14,6 +14,7 @@ import type {
   Expr,
   ExprNode,
   InvalidNode,
+  OuterRefs,
   PlaceholderNode,
   Query,
   SelectQuery,
@@ -267,9 +268,44 @@ export const withEncoding = (
 // comparison
 // -------------------------------------------------------------------------------------
 
+/**
+ * A comparison's type: `T` from the left side, which the right must match; the result reads
+ * the tables of both sides (see `Refs`), for the query's scope to check.
+ *
+ * @example
+ * ```ts
+ * import { eq, gt, integer, table } from 'fp-lite-orm'
+ * import type { Comparison } from 'fp-lite-orm'
+ *
+ * const t = table('t', { n: integer() })
+ * const byOp = (op: 'eq' | 'gt'): Comparison => (op === 'eq' ? eq : gt)
+ * const c = byOp('gt')(t.n, 5)
+ * void c
+ * ```
+ */
+export type Comparison = <T, L extends Expr<T> = Expr<T>, X extends Operand<NoInfer<T>> = Operand<NoInfer<T>>>(
+  left: L & Expr<T>,
+  right: X
+) => Expr<boolean> & Refs<RefsOf<L> | RefsOf<X>>
+
+/**
+ * A condition reading the tables `R`.
+ *
+ * @example
+ * ```ts
+ * import { eq, integer, table } from 'fp-lite-orm'
+ * import type { ConditionOn } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const first: ConditionOn<'users'> = eq(users.id, 1)
+ * void first
+ * ```
+ */
+export type ConditionOn<R extends string> = Expr<boolean> & Refs<R>
+
 const compare =
-  (op: CompareOp) =>
-  <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> => {
+  (op: CompareOp): Comparison =>
+  (left, right) => {
     const l = toNode(left)
     return { _tag: 'Compare', op, left: l, right: operand(right, l) }
   }
@@ -304,8 +340,7 @@ const isPlaceholder = (u: unknown): boolean => {
  * assert.deepEqual(names(eq(products.stock, null)), E.right(['Kettle 100%']))   // IS NULL
  * ```
  */
-export const eq = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> =>
-  right === null ? isNull(left) : compare(isPlaceholder(right) ? 'IS' : '=')(left, right)
+export const eq: Comparison = (left, right) => (right === null ? isNull(left) : compare(isPlaceholder(right) ? 'IS' : '=')(left, right))
 
 /**
  * `<>`; `ne(col, null)` is `IS NOT NULL`; with a placeholder, `IS NOT ?` (see `eq`).
@@ -352,7 +387,7 @@ export const ne = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> 
  * assert.deepEqual(names(gt(products.price, 30)), E.right(['Kettle 100%']))
  * ```
  */
-export const gt: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('>')
+export const gt: Comparison = compare('>')
 /**
  * `left >= right`.
  *
@@ -373,7 +408,7 @@ export const gt: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean>
  * assert.deepEqual(names(gte(products.price, 30)), E.right(['Tea pot', 'Kettle 100%']))
  * ```
  */
-export const gte: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('>=')
+export const gte: Comparison = compare('>=')
 /**
  * `left < right`.
  *
@@ -395,7 +430,7 @@ export const gte: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean
  * assert.deepEqual(names(lt(products.stock, products.price)), E.right(['Tea pot']))   // column against column
  * ```
  */
-export const lt: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('<')
+export const lt: Comparison = compare('<')
 /**
  * `left <= right`.
  *
@@ -416,7 +451,7 @@ export const lt: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean>
  * assert.deepEqual(names(lte(products.price, 30)), E.right(['Mug', 'Tea pot']))
  * ```
  */
-export const lte: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean> = compare('<=')
+export const lte: Comparison = compare('<=')
 
 /**
  * `expr BETWEEN low AND high` (both ends included).
@@ -438,7 +473,16 @@ export const lte: <T>(left: Expr<T>, right: Operand<NoInfer<T>>) => Expr<boolean
  * assert.deepEqual(names(between(products.price, 8.5, 30)), E.right(['Mug', 'Tea pot']))
  * ```
  */
-export const between = <T>(e: Expr<T>, low: Operand<NoInfer<T>>, high: Operand<NoInfer<T>>): Expr<boolean> => {
+export const between = <
+  T,
+  L extends Expr<T> = Expr<T>,
+  X extends Operand<NoInfer<T>> = Operand<NoInfer<T>>,
+  Y extends Operand<NoInfer<T>> = Operand<NoInfer<T>>
+>(
+  e: L & Expr<T>,
+  low: X,
+  high: Y
+): ConditionOn<RefsOf<L> | RefsOf<X> | RefsOf<Y>> => {
   const n = toNode(e)
   return { _tag: 'Between', expr: n, low: operand(low, n), high: operand(high, n) }
 }
@@ -463,7 +507,7 @@ export const between = <T>(e: Expr<T>, low: Operand<NoInfer<T>>, high: Operand<N
  * assert.deepEqual(names(isNull(products.stock)), E.right(['Kettle 100%']))
  * ```
  */
-export const isNull = <T>(e: Expr<T>): Expr<boolean> => ({ _tag: 'IsNull', expr: toNode(e), negated: false })
+export const isNull = <E extends Expr<unknown>>(e: E): ConditionOn<RefsOf<E>> => ({ _tag: 'IsNull', expr: toNode(e), negated: false })
 
 /**
  * `expr IS NOT NULL` (the same as `ne(expr, null)`).
@@ -485,11 +529,22 @@ export const isNull = <T>(e: Expr<T>): Expr<boolean> => ({ _tag: 'IsNull', expr:
  * assert.deepEqual(names(isNotNull(products.stock)), E.right(['Mug', 'Tea pot']))
  * ```
  */
-export const isNotNull = <T>(e: Expr<T>): Expr<boolean> => ({ _tag: 'IsNull', expr: toNode(e), negated: true })
+export const isNotNull = <E extends Expr<unknown>>(e: E): ConditionOn<RefsOf<E>> => ({ _tag: 'IsNull', expr: toNode(e), negated: true })
+
+/** The tables a list of `inArray` reads: its expressions', or a subquery's enclosing tables. */
+type ListRefs<X> = X extends ReadonlyArray<infer I> ? RefsOf<I> : OuterRefs<X>
 
 const inList =
   (negated: boolean) =>
-  <T>(e: Expr<T>, list: ReadonlyArray<Operand<NoInfer<T>>> | Placeholder | SelectQuery<unknown>): Expr<boolean> => {
+  <
+    T,
+    L extends Expr<T> = Expr<T>,
+    X extends ReadonlyArray<Operand<NoInfer<T>>> | Placeholder | SelectQuery<unknown> =
+      ReadonlyArray<Operand<NoInfer<T>>> | Placeholder | SelectQuery<unknown>
+  >(
+    e: L & Expr<T>,
+    list: X
+  ): ConditionOn<RefsOf<L> | ListRefs<X>> => {
     const n = toNode(e)
     if (Array.isArray(list)) {
       const items = guard(() => ({ _tag: 'And', items: list.map((v) => operand(v, n)) }))
@@ -593,14 +648,17 @@ export const likeCanTake = (pattern: string): boolean =>
  * assert.deepEqual(names(like(products.name, 'MUG')), E.right(['Mug']))   // ASCII letters match either case
  * ```
  */
-export const like = (e: Expr<string | null>, pattern: string | Placeholder | Expr<string>): Expr<boolean> => {
+export const like = <L extends Expr<string | null>, P extends string | Placeholder | Expr<string>>(
+  e: L,
+  pattern: P
+): ConditionOn<RefsOf<L> | RefsOf<P>> => {
   const n = toNode(e)
   return { _tag: 'Like', expr: n, pattern: operand(pattern, n), escaped: false }
 }
 
 const likeHelper =
   (shape: 'contains' | 'startsWith' | 'endsWith') =>
-  (e: Expr<string | null>, s: string | Placeholder): Expr<boolean> => {
+  <L extends Expr<string | null>>(e: L, s: string | Placeholder): ConditionOn<RefsOf<L>> => {
     const n = toNode(e)
     if (typeof s === 'string') {
       const x = escapeLike(s)
@@ -711,7 +769,7 @@ export const endsWith = likeHelper('endsWith')
  * assert.deepEqual(names(and()), E.right(['Mug', 'Tea pot', 'Kettle 100%']))   // true
  * ```
  */
-export const and = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
+export const and = <Cs extends ReadonlyArray<Condition>>(...items: Cs): ConditionOn<RefsOf<Cs[number]>> =>
   items.length === 1 ? toNode(items[0]) : { _tag: 'And', items: items.map(toNode) }
 
 /**
@@ -735,7 +793,7 @@ export const and = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
  * assert.deepEqual(names(or()), E.right([]))   // false
  * ```
  */
-export const or = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
+export const or = <Cs extends ReadonlyArray<Condition>>(...items: Cs): ConditionOn<RefsOf<Cs[number]>> =>
   items.length === 1 ? toNode(items[0]) : { _tag: 'Or', items: items.map(toNode) }
 
 /**
@@ -758,7 +816,7 @@ export const or = (...items: ReadonlyArray<Condition>): Expr<boolean> =>
  * assert.deepEqual(names(not(contains(products.name, 'pot'))), E.right(['Mug', 'Kettle 100%']))
  * ```
  */
-export const not = (e: Condition): Expr<boolean> => ({ _tag: 'Not', expr: toNode(e) })
+export const not = <C extends Condition>(e: C): ConditionOn<RefsOf<C>> => ({ _tag: 'Not', expr: toNode(e) })
 
 /**
  * A condition: a boolean expression, or `exists(select)` (which reads as EXISTS (...) inside a filter).
@@ -808,7 +866,7 @@ export type Condition = Expr<boolean | null> | Query<boolean>
  * assert.deepEqual(s.run(silent), E.right(['Bob']))
  * ```
  */
-export const notExists = (q: SelectQuery<unknown, unknown> | Query<boolean>): Expr<boolean> => {
+export const notExists = <Q extends SelectQuery<unknown, unknown> | Query<boolean>>(q: Q): ConditionOn<OuterRefs<Q> | RefsOf<Q>> => {
   const node = toNode(q)
   if (node._tag === 'Exists') return { ...node, negated: !node.negated }
   if (node._tag === 'Subquery') return { _tag: 'Exists', select: node.select, negated: true }
@@ -838,4 +896,6 @@ export const notExists = (q: SelectQuery<unknown, unknown> | Query<boolean>): Ex
  * assert.deepEqual(rows, E.right([{ name: 'Ann', posts: 2 }, { name: 'Bob', posts: 0 }]))
  * ```
  */
-export const scalar = <A, Ts>(q: SelectQuery<A, Ts>): Expr<A[keyof A] | null> => toNode(q)
+export const scalar = <A, Ts, S extends string, U extends string>(
+  q: SelectQuery<A, Ts, S, U>
+): Expr<A[keyof A] | null> & Refs<OuterRefs<SelectQuery<A, Ts, S, U>>> => toNode(q)

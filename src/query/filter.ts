@@ -5,6 +5,8 @@ import type { Expr, SelectQuery } from './ast.js'
 import type { Condition } from './expr.js'
 import { conditionNode } from './expr.js'
 import type { DeleteQuery, UpdateQuery } from './write.js'
+import type { RefsOf } from '../schema/column.js'
+import type { Reading } from './select.js'
 
 /**
  * Anything with a WHERE clause.
@@ -54,11 +56,11 @@ export type Filterable = SelectQuery<unknown> | UpdateQuery<unknown> | DeleteQue
  * ```
  */
 export const filter =
-  (condition: Condition) =>
-  <Q extends Filterable>(q: Q): Q => {
+  <C extends Condition>(condition: C) =>
+  <Q extends Filterable>(q: Q): Reading<Q, RefsOf<C>> => {
     const node = conditionNode('filter', condition)
-    if (q._tag === 'Select') return { ...q, where: [...q.where, node] }
-    return { ...q, statement: { ...q.statement, where: [...q.statement.where, node] } }
+    if (q._tag === 'Select') return { ...q, where: [...q.where, node] } as unknown as Reading<Q, RefsOf<C>>
+    return { ...q, statement: { ...q.statement, where: [...q.statement.where, node] } } as unknown as Reading<Q, RefsOf<C>>
   }
 
 /**
@@ -80,4 +82,5 @@ export const filter =
  * assert.deepEqual(s.run(pipe(select(users), where(sql`${users.age} % 2 = ${1}`), count)), E.right(2))   // 31 and 17
  * ```
  */
+// A sql template reads no table the types know of (its columns are not checked, see DESIGN.md).
 export const where: (condition: Expr<unknown>) => <Q extends Filterable>(q: Q) => Q = filter as never

@@ -3,7 +3,7 @@
  * `orderBy` and `having`. Each records the kind its result decodes as, so
  * `min(users.createdAt)` reads back as a Date.
  */
-import type { ColumnKind } from '../schema/column.js'
+import type { ColumnKind, Refs, RefsOf } from '../schema/column.js'
 import type { Expr, ExprNode, FunctionName, OrderTerm } from './ast.js'
 import { kindOf, operand, toNode, valueNode } from './expr.js'
 
@@ -64,7 +64,7 @@ export const countAll = (): Expr<number> => ({ _tag: 'CountAll' })
  * assert.deepEqual(s.run(pipe(select(sales), value(countOf(sales.region, { distinct: true })))), E.right({ _tag: 'Some', value: 2 }))
  * ```
  */
-export const countOf = <T>(e: Expr<T>, options: { readonly distinct?: boolean } = {}): Expr<number> =>
+export const countOf = <E extends Expr<unknown>>(e: E, options: { readonly distinct?: boolean } = {}): Expr<number> & Refs<RefsOf<E>> =>
   fn('count', [toNode(e)], 'integer', options.distinct === true)
 
 /**
@@ -93,7 +93,7 @@ export const countOf = <T>(e: Expr<T>, options: { readonly distinct?: boolean } 
  * )
  * ```
  */
-export const sum = (e: Expr<number | null>): Expr<number | null> => {
+export const sum = <E extends Expr<number | null>>(e: E): Expr<number | null> & Refs<RefsOf<E>> => {
   const n = toNode(e)
   return fn('sum', [n], kindOf(n) === 'integer' ? 'integer' : 'real')
 }
@@ -121,7 +121,7 @@ export const sum = (e: Expr<number | null>): Expr<number | null> => {
  * assert.deepEqual(s.run(pipe(select(sales), value(avg(sales.amount)))), E.right({ _tag: 'Some', value: 20 }))   // NULLs ignored
  * ```
  */
-export const avg = (e: Expr<number | null>): Expr<number | null> => fn('avg', [toNode(e)], 'real')
+export const avg = <E extends Expr<number | null>>(e: E): Expr<number | null> & Refs<RefsOf<E>> => fn('avg', [toNode(e)], 'real')
 
 /**
  * `min(expr)`: decodes like its argument (a timestamp's min is a Date); null when there is no row.
@@ -147,7 +147,7 @@ export const avg = (e: Expr<number | null>): Expr<number | null> => fn('avg', [t
  * assert.deepEqual(firstSale, E.right({ _tag: 'Some', value: new Date('2024-01-05T10:00:00.000Z') }))   // a Date, like its argument
  * ```
  */
-export const min = <T>(e: Expr<T>): Expr<T | null> => {
+export const min = <T, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T | null> & Refs<RefsOf<E>> => {
   const n = toNode(e)
   return fn('min', [n], kindOf(n))
 }
@@ -175,7 +175,7 @@ export const min = <T>(e: Expr<T>): Expr<T | null> => {
  * assert.deepEqual(s.run(pipe(select(sales), value(max(sales.amount)))), E.right({ _tag: 'Some', value: 30 }))
  * ```
  */
-export const max = <T>(e: Expr<T>): Expr<T | null> => {
+export const max = <T, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T | null> & Refs<RefsOf<E>> => {
   const n = toNode(e)
   return fn('max', [n], kindOf(n))
 }
@@ -203,7 +203,7 @@ export const max = <T>(e: Expr<T>): Expr<T | null> => {
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(date(sales.at)))), E.right(['2024-01-05', '2024-02-07', '2024-02-09']))
  * ```
  */
-export const date = (e: Expr<Date | string | null>): Expr<string | null> => fn('date', [toNode(e)], 'text')
+export const date = <E extends Expr<Date | string | null>>(e: E): Expr<string | null> & Refs<RefsOf<E>> => fn('date', [toNode(e)], 'text')
 
 /**
  * `strftime(format, expr)`: the format is bound as a value, never spliced into the SQL.
@@ -232,7 +232,7 @@ export const date = (e: Expr<Date | string | null>): Expr<string | null> => fn('
  * )
  * ```
  */
-export const strftime = (format: string, e: Expr<Date | string | null>): Expr<string | null> =>
+export const strftime = <E extends Expr<Date | string | null>>(format: string, e: E): Expr<string | null> & Refs<RefsOf<E>> =>
   fn('strftime', [valueNode(format), toNode(e)], 'text')
 
 /**
@@ -258,7 +258,10 @@ export const strftime = (format: string, e: Expr<Date | string | null>): Expr<st
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(coalesce(sales.amount, 0)))), E.right([10, 30, 0]))
  * ```
  */
-export const coalesce = <T>(e: Expr<T>, ...fallbacks: ReadonlyArray<Expr<T> | NonNullable<T> | Expr<NonNullable<T>>>): Expr<T> => {
+export const coalesce = <T, E extends Expr<T> = Expr<T>, F extends ReadonlyArray<Expr<T> | NonNullable<T> | Expr<NonNullable<T>>> = []>(
+  e: E & Expr<T>,
+  ...fallbacks: F
+): Expr<T> & Refs<RefsOf<E> | RefsOf<F[number]>> => {
   const first = toNode(e)
   return fn('coalesce', [first, ...fallbacks.map((f) => operand(f, first))], kindOf(first))
 }
@@ -286,7 +289,8 @@ export const coalesce = <T>(e: Expr<T>, ...fallbacks: ReadonlyArray<Expr<T> | No
  * assert.deepEqual(s.run(pipe(select(sales), filter(eq(lower(sales.region), 'north')), count)), E.right(2))
  * ```
  */
-export const lower = <T extends string | null>(e: Expr<T>): Expr<T> => fn('lower', [toNode(e)], 'text')
+export const lower = <T extends string | null, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T> & Refs<RefsOf<E>> =>
+  fn('lower', [toNode(e)], 'text')
 
 /**
  * `upper(expr)` (ASCII letters only, as SQLite does).
@@ -311,11 +315,17 @@ export const lower = <T extends string | null>(e: Expr<T>): Expr<T> => fn('lower
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.region), distinct, values(upper(sales.region)))), E.right(['NORTH', 'SOUTH']))
  * ```
  */
-export const upper = <T extends string | null>(e: Expr<T>): Expr<T> => fn('upper', [toNode(e)], 'text')
+export const upper = <T extends string | null, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T> & Refs<RefsOf<E>> =>
+  fn('upper', [toNode(e)], 'text')
 
 // -------------------------------------------------------------------------------------
 // window functions
 // -------------------------------------------------------------------------------------
+
+/** The tables a window's PARTITION BY and ORDER BY read. */
+type WindowRefs<W> = W extends WindowSpec
+  ? RefsOf<NonNullable<W['partitionBy']>[number]> | RefsOf<NonNullable<W['orderBy']>[number]>
+  : never
 
 /**
  * The window of a window function: `PARTITION BY ... ORDER BY ...`.
@@ -379,7 +389,10 @@ const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !
  * )
  * ```
  */
-export const over = <T>(fn: Expr<T>, spec: WindowSpec = {}): Expr<T> => {
+export const over = <T, E extends Expr<T> = Expr<T>, W extends WindowSpec = WindowSpec>(
+  fn: E & Expr<T>,
+  spec: W = {} as W
+): Expr<T> & Refs<RefsOf<E> | WindowRefs<W>> => {
   const node = toNode(fn)
   const kind = kindOf(node)
   return {
@@ -414,7 +427,8 @@ export const over = <T>(fn: Expr<T>, spec: WindowSpec = {}): Expr<T> => {
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(rowNumber({ orderBy: [desc(sales.id)] })))), E.right([3, 2, 1]))
  * ```
  */
-export const rowNumber = (spec: WindowSpec = {}): Expr<number> => over(fn('row_number', [], 'integer') as Expr<number>, spec)
+export const rowNumber = <W extends WindowSpec = WindowSpec>(spec: W = {} as W): Expr<number> & Refs<WindowRefs<W>> =>
+  over(fn('row_number', [], 'integer') as Expr<number>, spec)
 
 /**
  * `rank() OVER (...)`: ties share a rank, and leave gaps after them.
@@ -439,7 +453,8 @@ export const rowNumber = (spec: WindowSpec = {}): Expr<number> => over(fn('row_n
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(rank({ orderBy: [sales.region] })))), E.right([1, 1, 3]))   // a gap after the tie
  * ```
  */
-export const rank = (spec: WindowSpec = {}): Expr<number> => over(fn('rank', [], 'integer') as Expr<number>, spec)
+export const rank = <W extends WindowSpec = WindowSpec>(spec: W = {} as W): Expr<number> & Refs<WindowRefs<W>> =>
+  over(fn('rank', [], 'integer') as Expr<number>, spec)
 
 /**
  * `dense_rank() OVER (...)`: ties share a rank, without gaps.
@@ -464,4 +479,5 @@ export const rank = (spec: WindowSpec = {}): Expr<number> => over(fn('rank', [],
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(denseRank({ orderBy: [sales.region] })))), E.right([1, 1, 2]))   // no gap
  * ```
  */
-export const denseRank = (spec: WindowSpec = {}): Expr<number> => over(fn('dense_rank', [], 'integer') as Expr<number>, spec)
+export const denseRank = <W extends WindowSpec = WindowSpec>(spec: W = {} as W): Expr<number> & Refs<WindowRefs<W>> =>
+  over(fn('dense_rank', [], 'integer') as Expr<number>, spec)

@@ -89,7 +89,9 @@ export type Loaded<R, Nested> =
  * ```
  */
 export interface Preload<N extends string, V, Parent = unknown> {
-  <A extends ParentRow<Parent>, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Simplify<A & { [K in N]: V }>, Ts>
+  <A extends ParentRow<Parent>, Ts, S extends string, U extends string>(
+    q: SelectQuery<A, Ts, S, U>
+  ): SelectQuery<Simplify<A & { [K in N]: V }>, Ts, S, U>
   /** The table whose rows it loads onto (a phantom, for the types). */
   readonly [PreloadParent]?: Parent
   readonly node: PreloadNode

@@ -8,13 +8,26 @@
  */
 import type * as t from 'io-ts'
 import type { Option } from 'fp-ts/lib/Option.js'
-import type { AnyColumn, Typed } from '../schema/column.js'
+import type { AnyColumn, Refs, RefsOf, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import type { AnyTable, NameOf, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
-import type { Expr, ExprNode, Field, JoinKind, OrderTerm, Query, ResultMode, SelectQuery, SelectStatement, Statement } from './ast.js'
+import type {
+  Expr,
+  ExprNode,
+  Field,
+  InScope,
+  JoinKind,
+  OrderTerm,
+  OuterRefs,
+  Query,
+  ResultMode,
+  SelectQuery,
+  SelectStatement,
+  Statement
+} from './ast.js'
 import type { RawQuery } from './raw.js'
-import type { DeleteQuery, UpdateQuery } from './write.js'
+import type { DeleteQuery, UpdateQuery, WriteReads } from './write.js'
 import { Codecs, codecKey } from './ast.js'
 import { describeValue } from '../errors.js'
 import type { Condition, Placeholder } from './expr.js'
@@ -64,7 +77,7 @@ const collectCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixe
  * assert.deepEqual(s.run(adults), E.right([{ id: 1, name: 'Ann', age: 31 }]))
  * ```
  */
-export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>, { [K in NameOf<T>]: Row<T> }> => {
+export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>, { [K in NameOf<T>]: Row<T> }, NameOf<T>, never> => {
   const info = tableInfo(table)
   const columns = tableCodecs(info.columns)
   const q: SelectStatement = {
@@ -85,8 +98,20 @@ export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>, { [K i
 // combinators
 // -------------------------------------------------------------------------------------
 
-/** The same select with another row type: the row type is a phantom, only the types change. */
-/** What orderBy, limit and offset apply to: a select, an update or a delete (UPDATE/DELETE ... ORDER BY ... LIMIT). */
+/**
+ * What orderBy, limit and offset apply to: a select, an update or a delete (UPDATE/DELETE ... ORDER BY ... LIMIT).
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { desc, filter, gt, integer, limit, orderBy, set, table, update } from 'fp-lite-orm'
+ *
+ * const jobs = table('jobs', { id: integer().primaryKey(), state: integer().notNull() })
+ * // The three oldest pending jobs are taken: UPDATE ... ORDER BY ... LIMIT.
+ * const take = pipe(update(jobs), set({ state: 1 }), filter(gt(jobs.id, 0)), orderBy(desc(jobs.id)), limit(3))
+ * void take
+ * ```
+ */
 export type Orderable = AnySelect | UpdateQuery<unknown> | DeleteQuery<unknown>
 
 type Ordered = { readonly orderBy?: ReadonlyArray<OrderTerm>; readonly limit?: ExprNode; readonly offset?: ExprNode }
@@ -103,7 +128,49 @@ const onStatement = <Q extends Orderable>(q: Q, what: string, change: (s: Ordere
   return st === undefined ? q : { ...q, statement: { ...st, problems: [...(st.problems ?? []), problem] } }
 }
 
-const retype = <B, Ts = never>(q: SelectQuery<unknown, unknown>): SelectQuery<B, Ts> => q as SelectQuery<B, Ts>
+/** The same select with another row type: the row type is a phantom, only the types change. */
+const retype = <B, Ts = never, S extends string = string, U extends string = string>(
+  q: SelectQuery<unknown, unknown>
+): SelectQuery<B, Ts, S, U> => q as SelectQuery<B, Ts, S, U>
+
+/**
+ * The tables of `R` that are not in scope `S` (none when either is not known to the types).
+ *
+ * @example
+ * ```ts
+ * import type { Outside } from 'fp-lite-orm'
+ *
+ * const missing: Outside<'users' | 'posts', 'users'> = 'posts'
+ * void missing
+ * ```
+ */
+export type Outside<R extends string, S extends string> = string extends R ? never : Exclude<R, S>
+
+/**
+ * A select that also reads the tables `R` (a filter, an order, a projection naming their
+ * columns). Tables in its scope change nothing (so `q = pipe(q, filter(...))` keeps its
+ * type); others are recorded, for its terminal to refuse unless a join brings them in
+ * later (or, for a subquery, the enclosing query has them). An update or a delete is
+ * unchanged: its combinators check their columns at once (see `WriteReads`).
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { eq, filter, integer, select, table } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * // Filters on the query's own tables keep its type, so it can be built step by step.
+ * let q = select(users)
+ * q = pipe(q, filter(eq(users.id, 1)))
+ * void q
+ * ```
+ */
+export type Reading<Q, R extends string> =
+  Q extends SelectQuery<infer A, infer Ts, infer S extends string, infer U extends string>
+    ? [Outside<R, S>] extends [never]
+      ? Q
+      : SelectQuery<A, Ts, S, U | Outside<R, S>>
+    : WriteReads<Q, R>
 
 /** Any select, whatever its row type. */
 type AnySelect = SelectQuery<unknown, unknown>
@@ -138,9 +205,9 @@ type Nullable<Ts> = { [K in keyof Ts]: Ts[K] | null }
  * assert.ok(E.isRight(s.run(pipe(select(users), join(posts, eq(posts.userId, users.id)), all))))
  * ```
  */
-export type Joined<A, Ts, J, Kind extends JoinKind> = [Ts] extends [never]
-  ? SelectQuery<A, never>
-  : SelectQuery<JoinedTables<Ts, J, Kind>, JoinedTables<Ts, J, Kind>>
+export type Joined<A, Ts, J, Kind extends JoinKind, S extends string = string, U extends string = string> = [Ts] extends [never]
+  ? SelectQuery<A, never, S | NameOf<J>, U>
+  : SelectQuery<JoinedTables<Ts, J, Kind>, JoinedTables<Ts, J, Kind>, S | NameOf<J>, U>
 
 type JoinedTables<Ts, J, Kind extends JoinKind> = Simplify<
   (Kind extends 'right' | 'full' ? Nullable<Ts> : Ts) & {
@@ -150,8 +217,10 @@ type JoinedTables<Ts, J, Kind extends JoinKind> = Simplify<
 
 const joinWith =
   <Kind extends JoinKind>(kind: Kind) =>
-  <J extends AnyTable>(table: J, on: Condition) =>
-  <A, Ts>(q: SelectQuery<A, Ts>): Joined<A, Ts, J, Kind> => {
+  <J extends AnyTable, C extends Condition>(table: J, on: C) =>
+  <A, Ts, S extends string, U extends string>(
+    q: SelectQuery<A, Ts, S, U>
+  ): Joined<A, Ts, J, Kind, S, U | Outside<RefsOf<C>, S | NameOf<J>>> => {
     const info = tableInfo(table)
     const joined = {
       ...q,
@@ -312,7 +381,7 @@ export const fullJoin = joinWith('full')
  * assert.deepEqual(s.run(pipe(select(users), orderBy(asc(users.age, { nulls: 'last' })), values(users.name))), E.right(['Bob', 'Ann', 'Cleo']))
  * ```
  */
-export const asc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm => ({
+export const asc = <E extends Expr<unknown>>(e: E, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm & Refs<RefsOf<E>> => ({
   _tag: 'Order',
   expr: toNode(e),
   direction: 'asc',
@@ -338,7 +407,7 @@ export const asc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' 
  * assert.deepEqual(s.run(pipe(select(users), orderBy(desc(users.age)), values(users.name))), E.right(['Ann', 'Bob', 'Cleo']))               // NULL last
  * ```
  */
-export const desc = <T>(e: Expr<T>, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm => ({
+export const desc = <E extends Expr<unknown>>(e: E, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm & Refs<RefsOf<E>> => ({
   _tag: 'Order',
   expr: toNode(e),
   direction: 'desc',
@@ -368,10 +437,10 @@ const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !
  * ```
  */
 export const orderBy =
-  (...terms: ReadonlyArray<OrderTerm | Expr<unknown>>) =>
-  <Q extends Orderable>(q: Q): Q => {
+  <Terms extends ReadonlyArray<OrderTerm | Expr<unknown>>>(...terms: Terms) =>
+  <Q extends Orderable>(q: Q): Reading<Q, RefsOf<Terms[number]>> => {
     const more = terms.map((x) => (isOrderTerm(x) ? x : asc(x)))
-    return onStatement(q, 'orderBy', (s) => ({ orderBy: [...(s.orderBy ?? []), ...more] }))
+    return onStatement<Q>(q, 'orderBy', (s) => ({ orderBy: [...(s.orderBy ?? []), ...more] })) as Reading<Q, RefsOf<Terms[number]>>
   }
 
 /** A row count, or a value for LIMIT/OFFSET: a whole number >= 0, or a placeholder. */
@@ -505,8 +574,10 @@ export type Projected<S> = { -readonly [K in keyof S]: S[K] extends Typed<infer 
  * ```
  */
 export const columns =
-  <S extends Readonly<Record<string, Expr<unknown>>>>(fields: S) =>
-  <A, Ts>(q: SelectQuery<A, Ts>): SelectQuery<Simplify<Projected<S>>, never> =>
+  <F extends Readonly<Record<string, Expr<unknown>>>>(fields: F) =>
+  <A, Ts, S extends string, U extends string>(
+    q: SelectQuery<A, Ts, S, U>
+  ): SelectQuery<Simplify<Projected<F>>, never, S, U | Outside<RefsOf<F[keyof F]>, S>> =>
     retype({ ...q, selection: projectionOf(fields) })
 
 /** The fields of a projection; an object that throws when read becomes an Invalid field. */
@@ -547,8 +618,9 @@ const projectionOf = (fields: Readonly<Record<string, unknown>>): Field[] => {
  * ```
  */
 export const groupBy =
-  (...exprs: ReadonlyArray<Expr<unknown>>) =>
-  <Q extends AnySelect>(q: Q): Q => ({ ...q, groupBy: [...q.groupBy, ...exprs.map(toNode)] })
+  <Es extends ReadonlyArray<Expr<unknown>>>(...exprs: Es) =>
+  <Q extends AnySelect>(q: Q): Reading<Q, RefsOf<Es[number]>> =>
+    ({ ...q, groupBy: [...q.groupBy, ...exprs.map(toNode)] }) as unknown as Reading<Q, RefsOf<Es[number]>>
 
 /**
  * HAVING: a condition on groups. Several are AND-ed.
@@ -572,8 +644,9 @@ export const groupBy =
  * ```
  */
 export const having =
-  (condition: Condition) =>
-  <Q extends AnySelect>(q: Q): Q => ({ ...q, having: [...q.having, conditionNode('having', condition)] })
+  <C extends Condition>(condition: C) =>
+  <Q extends AnySelect>(q: Q): Reading<Q, RefsOf<C>> =>
+    ({ ...q, having: [...q.having, conditionNode('having', condition)] }) as unknown as Reading<Q, RefsOf<C>>
 
 /**
  * Checks every row with an io-ts codec (after the columns are decoded by kind) and
@@ -605,7 +678,11 @@ export const having =
  */
 export const decode =
   <B>(codec: t.Decoder<unknown, B>) =>
-  <Q extends SelectQuery<unknown> | RawQuery<unknown>>(q: Q): Q extends SelectQuery<unknown> ? SelectQuery<B> : RawQuery<B> =>
+  <Q extends SelectQuery<unknown> | RawQuery<unknown>>(
+    q: Q
+  ): Q extends SelectQuery<unknown, unknown, infer S extends string, infer U extends string>
+    ? SelectQuery<B, unknown, S, U>
+    : RawQuery<B> =>
     ({ ...q, [Codecs]: { ...q[Codecs], decoder: codec as t.Decoder<unknown, unknown> } }) as never
 
 // -------------------------------------------------------------------------------------
@@ -634,6 +711,25 @@ export const decode =
  * ```
  */
 export type Readable<A> = SelectQuery<A, unknown> | RawQuery<A>
+
+/**
+ * What a terminal reads: native SQL, or a select whose columns all come from tables it
+ * reads (a type error otherwise, naming the tables to join).
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { all, eq, filter, integer, select, table } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const posts = table('posts', { id: integer().primaryKey() })
+ * const fine = pipe(select(users), filter(eq(users.id, 1)), all)
+ * // @ts-expect-error posts is not in the query: a type error here, a Left at run time
+ * const wrong = pipe(select(users), filter(eq(posts.id, 1)), all)
+ * void fine; void wrong
+ * ```
+ */
+export type Finished<A, S extends string, U extends string> = (SelectQuery<A, unknown, S, U> & InScope<S, U>) | RawQuery<A>
 
 const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: ReadonlyArray<Field>): Query<R> => {
   const codecs = q[Codecs]
@@ -668,7 +764,7 @@ const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: Readonl
  * assert.deepEqual(s.run(pipe(select(users), all)), E.right([{ id: 1, name: 'Ann', age: 31 }, { id: 2, name: 'Bob', age: 17 }, { id: 3, name: 'Cleo', age: null }]))
  * ```
  */
-export const all = <A>(q: Readable<A>): Query<A[]> => terminal(q, 'all')
+export const all = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A[]> => terminal(q, 'all')
 
 /**
  * The first row, if any (a select gets LIMIT 1 unless it has a limit).
@@ -691,7 +787,8 @@ export const all = <A>(q: Readable<A>): Query<A[]> => terminal(q, 'all')
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Zed')), first)), E.right(O.none))
  * ```
  */
-export const first = <A>(q: Readable<A>): Query<Option<A>> => terminal(q, 'first')
+export const first = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<Option<A>> =>
+  terminal(q, 'first')
 
 /**
  * Exactly one row: Left `NotFound` for none, Left `TooManyRows` for more than one.
@@ -716,7 +813,7 @@ export const first = <A>(q: Readable<A>): Query<Option<A>> => terminal(q, 'first
  * assert.ok(E.isLeft(many) && many.left._tag === 'TooManyRows')
  * ```
  */
-export const one = <A>(q: Readable<A>): Query<A> => terminal(q, 'one')
+export const one = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A> => terminal(q, 'one')
 
 /**
  * The number of rows the query returns (`SELECT count(*)`).
@@ -738,7 +835,7 @@ export const one = <A>(q: Readable<A>): Query<A> => terminal(q, 'one')
  * assert.deepEqual(s.run(pipe(select(users), filter(isNull(users.age)), count)), E.right(1))
  * ```
  */
-export const count = <A>(q: Readable<A>): Query<number> => terminal(q, 'count')
+export const count = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<number> => terminal(q, 'count')
 
 /**
  * Whether the query returns any row (`SELECT EXISTS (...)`).
@@ -760,7 +857,7 @@ export const count = <A>(q: Readable<A>): Query<number> => terminal(q, 'count')
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Zed')), exists)), E.right(false))
  * ```
  */
-export const exists = <A>(q: Readable<A>): Query<boolean> => terminal(q, 'exists')
+export const exists = <Q extends Readable<unknown>>(q: Q): Query<boolean> & Refs<OuterRefs<Q>> => terminal(q, 'exists')
 
 /**
  * One expression of the first row, if there is a row. On native SQL, `value()` takes
@@ -785,7 +882,9 @@ export const exists = <A>(q: Readable<A>): Query<boolean> => terminal(q, 'exists
  * assert.deepEqual(s.run(pipe(raw(sql`SELECT count(*) FROM users`), value<number>())), E.right(O.some(3)))
  * ```
  */
-export function value<V>(e: Expr<V>): <A, Ts>(q: SelectQuery<A, Ts>) => Query<Option<V>>
+export function value<V, E extends Expr<V> = Expr<V>>(
+  e: E & Expr<V>
+): <A, Ts, S extends string, U extends string>(q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>) => Query<Option<V>>
 export function value<V = unknown>(): <A>(q: RawQuery<A>) => Query<Option<V>>
 export function value<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<Option<V>> => terminal(q, 'value', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
@@ -811,7 +910,9 @@ export function value<V>(e?: Expr<V>) {
  * assert.deepEqual(s.run(pipe(raw(sql`SELECT id FROM users ORDER BY id DESC`), values<number>())), E.right([3, 2, 1]))
  * ```
  */
-export function values<V>(e: Expr<V>): <A, Ts>(q: SelectQuery<A, Ts>) => Query<V[]>
+export function values<V, E extends Expr<V> = Expr<V>>(
+  e: E & Expr<V>
+): <A, Ts, S extends string, U extends string>(q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>) => Query<V[]>
 export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
 export function values<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<V[]> => terminal(q, 'values', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])

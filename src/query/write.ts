@@ -10,7 +10,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { AnyColumn, Column, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
-import type { AnyTable, ColumnsOf, Row } from '../schema/table.js'
+import type { AnyTable, ColumnsOf, NameOf, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
 import type {
@@ -43,6 +43,36 @@ declare const TargetType: unique symbol
 interface WriteOn<T> {
   readonly [TargetType]?: T
 }
+
+/**
+ * An update or a delete whose filter or order reads the tables `R`: itself when they are
+ * its own table, otherwise a type that is not a query (so running it is a type error whose
+ * text names the tables). Anything else (a select checks at its terminal) is unchanged.
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { eq, filter, integer, set, table, update } from 'fp-lite-orm'
+ * import type { UpdateQuery, WriteReads } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), n: integer() })
+ * const posts = table('posts', { id: integer().primaryKey() })
+ * const fine: WriteReads<UpdateQuery<typeof users>, 'users'> = pipe(update(users), set({ n: 1 }), filter(eq(users.id, 1)))
+ * // @ts-expect-error posts is not the table written
+ * const wrong: UpdateQuery<typeof users> = pipe(update(users), set({ n: 1 }), filter(eq(posts.id, 1)))
+ * void fine; void wrong
+ * ```
+ */
+export type WriteReads<Q, R extends string> =
+  Q extends WriteOn<infer T>
+    ? unknown extends T
+      ? Q
+      : string extends R
+        ? Q
+        : [Exclude<R, NameOf<T>>] extends [never]
+          ? Q
+          : { readonly 'columns of tables this write does not read': Exclude<R, NameOf<T>> }
+    : Q
 
 /**
  * An insert on table `T`: runs to a `WriteResult`; `returning`, `onConflict*`, `orIgnore` and `orReplace` refine it.

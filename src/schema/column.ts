@@ -172,7 +172,49 @@ export interface ColumnInfo extends ColumnConfig {
 }
 
 declare const ColumnTypes: unique symbol
-declare const ColumnTable: unique symbol
+declare const RefsKey: unique symbol
+
+/**
+ * The tables (by the name they go by in a query: a table's name, or an alias) whose
+ * columns an expression reads. A phantom, never set: the types use it to refuse a column
+ * of a table that is not in the query (see `SelectQuery`'s scope), as the compiler does at
+ * run time.
+ *
+ * @example
+ * ```ts
+ * import { eq, integer, table } from 'fp-lite-orm'
+ * import type { Refs, RefsOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const byId = eq(users.id, 1)
+ * const reads: RefsOf<typeof byId> = 'users'
+ * const columnReads: Refs<'users'> = users.id
+ * void reads; void columnReads
+ * ```
+ */
+export interface Refs<R extends string> {
+  // A method, so that its parameter is bivariant: an expression reading `users` still fits a
+  // parameter typed `ReturnType<typeof eq>` (which reads no table), while a column of
+  // `users` does not fit where a column of `posts` is required (neither name fits the other).
+  readonly [RefsKey]?: { tables(r: R): void }
+}
+
+/**
+ * The tables an expression (or a column, an order term) reads: `never` for a plain value or an unchecked `sql` template.
+ *
+ * @example
+ * ```ts
+ * import { eq, integer, table } from 'fp-lite-orm'
+ * import type { RefsOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const byId = eq(users.id, 1)
+ * const reads: RefsOf<typeof byId> = 'users'
+ * const none: RefsOf<number> = undefined as never   // a plain value reads no table
+ * void reads; void none
+ * ```
+ */
+export type RefsOf<X> = X extends { readonly [RefsKey]?: { tables(r: infer R extends string): void } } ? R : never
 
 /**
  * A column bound to its table. `T` is its value type without null, `NotNull` whether
@@ -192,11 +234,9 @@ declare const ColumnTable: unique symbol
  * ```
  */
 export interface Column<T, NotNull extends boolean = boolean, Optional extends boolean = boolean, TableName extends string = string>
-  extends ColumnRef, Typed<NotNull extends true ? T : T | null> {
+  extends ColumnRef, Typed<NotNull extends true ? T : T | null>, Refs<TableName> {
   readonly [ColumnInfo]: ColumnInfo
   readonly [ColumnTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
-  /** The SQL name of the table the column belongs to (a phantom: relations check their keys with it). */
-  readonly [ColumnTable]?: TableName
 }
 
 /**
@@ -392,7 +432,19 @@ export function integer(
     : builder<number, 'integer', false, false>(base('integer', sqlName))
 }
 
-/** How an integer column reads: `number` (the default; a value past 2^53 is a DecodeError) or `bigint` (all 64 bits). */
+/**
+ * How an integer column reads: `number` (the default; a value past 2^53 is a DecodeError) or `bigint` (all 64 bits).
+ *
+ * @example
+ * ```ts
+ * import { integer, table } from 'fp-lite-orm'
+ * import type { IntegerMode } from 'fp-lite-orm'
+ *
+ * const mode: IntegerMode = 'bigint'
+ * const ledger = table('ledger', { cents: integer({ mode }) })
+ * void ledger
+ * ```
+ */
 export type IntegerMode = 'number' | 'bigint'
 
 /**

@@ -173,7 +173,11 @@ export type NameOf<T> = T extends Named<infer N> ? (string extends N ? string : 
  * assert.equal(boss.name.table, 'boss')
  * ```
  */
-export type Aliased<T, N extends string> = ColumnsOf<T> & Named<N> & { readonly [TableInfo]: TableInfo }
+export type Aliased<T, N extends string> = {
+  readonly [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<infer V, infer NN, infer O, string>
+    ? Column<V, NN, O, N>
+    : ColumnsOf<T>[K]
+} & Named<N> & { readonly [TableInfo]: TableInfo }
 
 /**
  * Any table (or alias, or CTE), whatever its columns: for code that handles tables generically.
