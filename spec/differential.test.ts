@@ -30,45 +30,9 @@ import * as R from './helpers/reference.js'
 // seeding and bounds
 // -------------------------------------------------------------------------------------
 
-const envInt = (name: string): number | undefined => {
-  const v = process.env[name]
-  return v === undefined || v === '' ? undefined : Number(v)
-}
-
-const SEED = envInt('FC_SEED') ?? Math.floor(Math.random() * 0x7fffffff)
-const RUNS = envInt('FC_RUNS')
-const PATH = process.env.FC_PATH
-
-/**
- * Runs a property over cases, each in both forms. Bounded by `runs` and a time budget unless
- * FC_RUNS says how many; a failure reports the shrunk counterexample's own report.
- */
-/** The library and the reference disagree (the message is the reproduction). */
-class Mismatch extends Error {}
-
-const check = <C>(t: ExecutionContext, arb: fc.Arbitrary<C>, runCase: (c: C) => void, runs: number, budgetMs: number): void => {
-  t.log(`seed ${SEED} (replay: FC_SEED=${SEED} npx ava spec/differential.test.ts)`)
-  const out = fc.check(
-    fc.property(arb, (c) => {
-      runCase(c)
-    }),
-    {
-      seed: SEED,
-      numRuns: RUNS ?? runs,
-      ...(PATH === undefined ? {} : { path: PATH, endOnFailure: true }),
-      ...(RUNS === undefined ? { plugins: [fc.interruptAfterTimeLimit(budgetMs)] } : {})
-    }
-  )
-  t.log(`${out.numRuns} cases run${out.interrupted ? ' (stopped at the time budget)' : ''}`)
-  if (out.failed) {
-    const err = out.errorInstance
-    // A mismatch carries its own report; anything else (a throw out of the library) its stack.
-    const detail = err instanceof Mismatch ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)
-    t.fail(
-      `seed ${out.seed}, path ${out.counterexamplePath ?? '?'} (replay: FC_SEED=${out.seed} FC_PATH=${out.counterexamplePath ?? ''})\n${detail}`
-    )
-  } else t.pass()
-}
+/** Runs a property: bounded by `runs` and a time budget unless FC_RUNS says how many; FC_SEED / FC_PATH replay. */
+const check = <C>(t: ExecutionContext, arb: fc.Arbitrary<C>, runCase: (c: C) => void, runs: number, budgetMs: number): void =>
+  G.checkProperty(t, 'spec/differential.test.ts', arb, runCase, runs, budgetMs)
 
 // -------------------------------------------------------------------------------------
 // one database per test, fresh tables per case
@@ -174,7 +138,7 @@ const runCase = (h: Harness, c: Case, mode: Mode): void => {
   const story: string[] = ids.map((id) => `const ${id} = ${tables[id]!.s}`)
   let model: R.Model = Object.fromEntries(ids.map((id) => [id, G.storedRows(c.schema[id]!, c.rows[id] ?? [])]))
   const fail = (what: string, detail: string): never => {
-    throw new Mismatch(
+    throw new G.Mismatch(
       [
         `${mode} form: ${what}`,
         'schema and data (rows loaded through better-sqlite3 directly):',
@@ -527,7 +491,7 @@ for (const { title, c } of pinned) {
       bothForms(h)(c)
       t.pass()
     } catch (e) {
-      t.fail(e instanceof Error ? (e instanceof Mismatch ? e.message : (e.stack ?? e.message)) : String(e))
+      t.fail(e instanceof Error ? (e instanceof G.Mismatch ? e.message : (e.stack ?? e.message)) : String(e))
     } finally {
       closeHarness(h)
     }

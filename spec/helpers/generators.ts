@@ -43,6 +43,65 @@ import type {
 import { encode, termKind, valueKey } from './reference.js'
 
 // -------------------------------------------------------------------------------------
+// running properties
+// -------------------------------------------------------------------------------------
+
+const envInt = (name: string): number | undefined => {
+  const v = process.env[name]
+  return v === undefined || v === '' ? undefined : Number(v)
+}
+
+/** FC_SEED replays a run, FC_PATH (with it) goes straight to a counterexample, FC_RUNS sets the number of cases. */
+export const SEED = envInt('FC_SEED') ?? Math.floor(Math.random() * 0x7fffffff)
+const RUNS = envInt('FC_RUNS')
+const PATH = process.env.FC_PATH
+
+/** The library and the reference disagree (the message is the reproduction). */
+export class Mismatch extends Error {}
+
+/** What a property needs of ava's test context. */
+export interface Reporter {
+  log(...values: ReadonlyArray<unknown>): void
+  fail(message?: string): void
+  pass(message?: string): void
+}
+
+/**
+ * Runs a property: `runs` cases within `budgetMs` (or FC_RUNS cases with no time limit),
+ * logging the seed; a failure reports the shrunk counterexample (a Mismatch's own message, or
+ * the stack of anything else thrown) with the seed and path that replay it.
+ */
+export const checkProperty = <C>(
+  t: Reporter,
+  file: string,
+  arb: fc.Arbitrary<C>,
+  run: (c: C) => void,
+  runs: number,
+  budgetMs: number
+): void => {
+  t.log(`seed ${SEED} (replay: FC_SEED=${SEED} npx ava ${file})`)
+  const out = fc.check(
+    fc.property(arb, (c) => {
+      run(c)
+    }),
+    {
+      seed: SEED,
+      numRuns: RUNS ?? runs,
+      ...(PATH === undefined ? {} : { path: PATH, endOnFailure: true }),
+      ...(RUNS === undefined ? { plugins: [fc.interruptAfterTimeLimit(budgetMs)] } : {})
+    }
+  )
+  t.log(`${out.numRuns} cases run${out.interrupted ? ' (stopped at the time budget)' : ''}`)
+  if (out.failed) {
+    const err = out.errorInstance
+    const detail = err instanceof Mismatch ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)
+    t.fail(
+      `seed ${out.seed}, path ${out.counterexamplePath ?? '?'} (replay: FC_SEED=${out.seed} FC_PATH=${out.counterexamplePath ?? ''} npx ava ${file})\n${detail}`
+    )
+  } else t.pass()
+}
+
+// -------------------------------------------------------------------------------------
 // values
 // -------------------------------------------------------------------------------------
 
