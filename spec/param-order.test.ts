@@ -513,7 +513,7 @@ const unionProperty = (title: string, reordered: boolean): void =>
     const second = reordered
       ? pipe(base, columns({ at: U.at, k: U.label, id: U.id }))
       : pipe(base, columns({ id: U.id, k: U.label, at: U.at }))
-    const q = pipe(first, union(second as typeof first), all)
+    const q = pipe(first, union(second), all)
     const expected = byHand(
       h,
       `SELECT id, g || ? AS k, at FROM t WHERE v > ? UNION SELECT id, label, at FROM u WHERE w < ?`,

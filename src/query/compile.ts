@@ -436,6 +436,66 @@ const chainSql = (items: ReadonlyArray<ExprNode>, op: ' AND ' | ' OR ', b: SqlBu
   })
 }
 
+/**
+ * `ne(x, placeholder)`: as the literal would be, `x <> v` for a value and `x IS NOT NULL`
+ * for null. `x IS NOT ?` alone would also match the rows where x is NULL (NULL IS NOT 5 is
+ * true, NULL <> 5 is not), so those are excluded: one parameter, both cases exact.
+ */
+const notEqualSql = (left: ExprNode, right: ExprNode, b: SqlBuilder): void => {
+  b.text('(')
+  operandSql(left, b)
+  b.text(' IS NOT ')
+  operandSql(right, b)
+  b.text(' AND ')
+  operandSql(left, b)
+  b.text(' IS NOT NULL)')
+}
+
+/** Whether a condition holds an eq/ne with a placeholder (`IS ?` / `IS NOT ?`), which NOT must not wrap. */
+const hasNullSafeCompare = (e: ExprNode): boolean =>
+  e._tag === 'Compare'
+    ? e.op === 'IS' || e.op === 'IS NOT'
+    : e._tag === 'Not'
+      ? hasNullSafeCompare(e.expr)
+      : (e._tag === 'And' || e._tag === 'Or') && e.items.some(hasNullSafeCompare)
+
+/**
+ * NOT of a condition. The placeholder forms of eq and ne are two-valued (`x IS ?` is false,
+ * not NULL, where x is NULL), so NOT of them would match the rows the literal's NOT leaves
+ * out (NOT (x = 5) is NULL there). NOT is pushed down to them instead (De Morgan, which holds
+ * in SQL's three-valued logic): NOT eq is ne, NOT ne is eq, and each is exact.
+ */
+const notSql = (e: ExprNode, b: SqlBuilder): void => {
+  if (!hasNullSafeCompare(e)) {
+    b.text('NOT ')
+    return operandSql(e, b)
+  }
+  b.enter()
+  switch (e._tag) {
+    case 'Compare':
+      if (e.op === 'IS') notEqualSql(e.left, e.right, b)
+      else operandSql({ ...e, op: 'IS' }, b)
+      break
+    case 'Not':
+      operandSql(e.expr, b)
+      break
+    case 'And':
+    case 'Or':
+      b.text('(')
+      chainSql(
+        e.items.map((x): ExprNode => ({ _tag: 'Not', expr: x })),
+        e._tag === 'And' ? ' OR ' : ' AND ',
+        b
+      )
+      b.text(')')
+      break
+    default:
+      b.text('NOT ')
+      operandSql(e, b)
+  }
+  b.leave()
+}
+
 export const exprSql = (e: ExprNode, b: SqlBuilder): void => {
   b.enter()
   exprSqlAt(e, b)
@@ -453,6 +513,7 @@ const exprSqlAt = (e: ExprNode, b: SqlBuilder): void => {
       return b.placeholder(e)
     case 'Compare':
       if (!COMPARE_OPS.has(e.op)) throw new CompileFailure(`unknown comparison operator ${JSON.stringify(e.op)}`)
+      if (e.op === 'IS NOT') return notEqualSql(e.left, e.right, b)
       operandSql(e.left, b)
       b.text(` ${e.op} `)
       return operandSql(e.right, b)
@@ -506,8 +567,7 @@ const exprSqlAt = (e: ExprNode, b: SqlBuilder): void => {
     case 'Or':
       return e.items.length === 0 ? b.text('0') : chainSql(e.items, ' OR ', b)
     case 'Not':
-      b.text('NOT ')
-      return operandSql(e.expr, b)
+      return notSql(e.expr, b)
     case 'Function': {
       if (!FUNCTIONS.has(e.fn)) throw new CompileFailure(`unknown function ${JSON.stringify(e.fn)}; call it through sql\`...\``)
       b.text(`${e.fn}(${e.distinct === true ? 'DISTINCT ' : ''}`)
@@ -994,6 +1054,14 @@ const COUNT_FIELDS: OutputField[] = [{ key: 'count', kind: 'integer' }]
 const EXISTS_FIELDS: OutputField[] = [{ key: 'exists', kind: 'boolean' }]
 
 const existsInner = (s: SelectStatement, b: SqlBuilder): void => {
+  if (s.offset !== undefined) {
+    // SQLite answers EXISTS (SELECT DISTINCT ... OFFSET n) as if the offset were not there
+    // (measured on 3.53): the select is read as a subquery, as count reads it.
+    b.text('SELECT 1 FROM (')
+    plainSelect(s, b)
+    b.text(')')
+    return
+  }
   if (s.distinct || s.selection !== undefined || isCompound(s)) {
     plainSelect(s, b)
     return
@@ -1100,8 +1168,15 @@ const insertStatements = (s: InsertStatement): CompiledStatement[] => {
   const compileRow = (row: ReadonlyArray<ExprNode>): CompiledStatement => {
     const b = new SqlBuilder(NO_TABLES)
     b.text(head)
-    if (s.columns.length === 0) b.text(' DEFAULT VALUES')
-    else {
+    if (s.columns.length === 0 && (s.onConflict ?? []).length === 0) b.text(' DEFAULT VALUES')
+    else if (s.columns.length === 0) {
+      // SQLite takes no ON CONFLICT after DEFAULT VALUES. Every column left out here has no
+      // default and is nullable (or is the rowid, which NULL assigns): NULL in one of them
+      // is the same row.
+      const first = s.table.columns[0]
+      if (first === undefined) throw new CompileFailure(`insert into ${s.table.name}: the table has no columns`)
+      b.text(` (${quoteIdentifier(first.name)}) VALUES (NULL)`)
+    } else {
       if (row.length !== s.columns.length)
         throw new CompileFailure(`an insert row has ${row.length} values for ${s.columns.length} columns`)
       b.text(` (${s.columns.map(quoteIdentifier).join(', ')}) VALUES (`)

@@ -59,9 +59,10 @@ export const targetColumns = (table: TableRef, codecs: CodecsPart | undefined): 
  * to encode itself), `null` if the column allows it, otherwise the encoded value.
  * Left: what was wrong, to be put in a message with its place.
  */
-export const columnValue = (c: ColumnSpec, v: unknown): E.Either<string, ExprNode> => {
+export const columnValue = (c: ColumnSpec, v: unknown, place: 'insert' | 'set' = 'insert'): E.Either<string, ExprNode> => {
   try {
-    return columnValueOf(c, v)
+    // An INTEGER PRIMARY KEY takes null in an insert (SQLite assigns the rowid), never in a set.
+    return columnValueOf(place === 'set' && c.rowid ? { ...c, rowid: false } : c, v)
   } catch (e) {
     return E.left(
       `column ${c.ref.key}: the value threw when read (${e instanceof Error ? e.message : describeValue(e)}); pass a plain value`

@@ -477,7 +477,7 @@ const assignments = (
         )
         continue
       }
-      const r = columnValue(c, v)
+      const r = columnValue(c, v, 'set')
       if (E.isLeft(r)) problems.push(`${where}: ${r.left}`)
       else set.push({ column: c.ref.name, value: r.right })
     }
