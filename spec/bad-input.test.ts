@@ -28,6 +28,14 @@ import {
   all,
   and,
   blob,
+  columns,
+  hasMany,
+  join,
+  onConflictDoNothing,
+  preload,
+  union,
+  values,
+  withQuery,
   boolean,
   connect,
   contains,
@@ -710,6 +718,141 @@ const CASES: ReadonlyArray<Case> = [
       const w = s.run(raw(sql`INSERT INTO ${loose} (qty) VALUES (${'seven'})`))
       return E.isLeft(w) ? w : s.run(pipe(select(loose), all))
     }
+  },
+
+  {
+    input: 'a plain integer column holding a value past 2^53',
+    tag: 'DecodeError',
+    what: ['did not decode', 'Number.MAX_SAFE_INTEGER', "integer({ mode: 'bigint' })"],
+    where: ['[1].qty'],
+    advice: "Declare the column integer({ mode: 'bigint' }) to read all 64 bits as bigint; a number would be rounded.",
+    arranges: ['loose'],
+    run: ({ s }) => {
+      const w = s.run(raw(sql`INSERT INTO ${loose} (qty) VALUES (9007199254740993)`))
+      return E.isLeft(w) ? w : s.run(pipe(select(loose), all))
+    }
+  },
+
+  // ---------------------------------------------------------------- checked by the compiler
+  {
+    input: 'a union whose members have different keys',
+    tag: 'ValidationError',
+    what: ['must have the same keys', 'member 2 has'],
+    where: ['the first has a'],
+    advice: 'Project each member with columns({...}) under the same keys (their order may differ: they are aligned by key).',
+    noSql: true,
+    run: ({ s }) => s.run(pipe(select(items), columns({ a: items.name }), union(pipe(select(items), columns({ b: items.name }))), all))
+  },
+  {
+    input: 'a union whose members read a key differently (a timestamp and text)',
+    tag: 'ValidationError',
+    what: ['disagree on how', 'timestamp in the first, text in member 2'],
+    where: ['a'],
+    advice: 'Project values of one kind under each key, or say how it reads with sql.as(kind)`...`.',
+    noSql: true,
+    run: ({ s }) => s.run(pipe(select(items), columns({ a: items.at }), union(pipe(select(items), columns({ a: items.name }))), all))
+  },
+  {
+    input: 'values(expr) on a union, of an expression no member projects',
+    tag: 'ValidationError',
+    what: ["reads one of the union's result columns", 'the result has a'],
+    where: ['on a union'],
+    advice: 'Pass a column the members project (any member’s), or project the expression in every member.',
+    noSql: true,
+    run: ({ s }) => s.run(pipe(select(items), columns({ a: items.name }), union(pipe(select(items), columns({ a: items.name }))), values(items.sku)))
+  },
+  {
+    input: 'withQuery over a join without columns()',
+    tag: 'ValidationError',
+    what: ['withQuery over a join needs columns'],
+    where: ['withQuery'],
+    advice: 'Project the columns the CTE needs under unique keys: columns({ ... }) (a type error too).',
+    noSql: true,
+    run: ({ s }) => {
+      const joined = pipe(select(parts), join(items, eq(items.id, parts.itemId))) as unknown as ReturnType<typeof select<typeof parts>>
+      return s.run(pipe(select(withQuery('c', joined)), all))
+    }
+  },
+  {
+    input: 'preload of a relation on a query of another table',
+    tag: 'ValidationError',
+    what: ['the relation loads onto rows of items', 'the query reads parts'],
+    where: ['preload parts'],
+    advice: 'Preload it on a select of the relation’s parent table (a type error too).',
+    noSql: true,
+    // @ts-expect-error a type error too: the relation loads onto items rows
+    run: ({ s }) => s.run(pipe(select(parts), preload('parts', hasMany(items, parts, parts.itemId)), all))
+  },
+  {
+    input: 'an ON CONFLICT clause without target before another clause',
+    tag: 'ValidationError',
+    what: ['only the last ON CONFLICT clause may leave out its target'],
+    where: ['insert into items'],
+    advice: 'Name the conflicting columns of every clause but the last: onConflictDoNothing(items.sku).',
+    noSql: true,
+    run: ({ s }) => s.run(pipe(insert(items, { sku: 'A1', name: 'x' }), onConflictDoNothing(), onConflictDoNothing(items.sku)))
+  },
+  {
+    input: 'set(): null for an INTEGER PRIMARY KEY',
+    tag: 'ValidationError',
+    what: ['is NOT NULL, got null'],
+    where: ['update items set', 'column id'],
+    advice: 'Give the row a key (null picks a new rowid only in an insert).',
+    noSql: true,
+    run: ({ s }) => s.run(pipe(update(items), set({ id: null as never }), byId(1)))
+  },
+  {
+    input: 'insert: a json value holding NaN or Infinity',
+    tag: 'ValidationError',
+    what: ['without NaN or Infinity', 'stored as null'],
+    where: ['insert into items', 'column prefs'],
+    advice: 'JSON has no NaN or Infinity: store null, or a finite number, or a string.',
+    noSql: true,
+    run: ({ s }) => s.run(insert(items, { sku: 'N1', name: 'x', prefs: { theme: 'dark', score: Number.NaN } as never }))
+  },
+  {
+    input: 'an expression nested more than 1000 levels deep',
+    tag: 'ValidationError',
+    what: ['nests more than 1000 levels deep', "SQLite's limit on expression depth"],
+    where: ['and(a, b, c, ...)', 'inArray'],
+    advice: 'Build long chains flat: and(...)/or(...) take any number of conditions, inArray replaces chains of eq.',
+    noSql: true,
+    run: ({ s }) => {
+      let e = eq(items.id, 1)
+      for (let i = 0; i < 1500; i++) e = not(e)
+      return s.run(pipe(select(items), filter(e), all))
+    }
+  },
+  {
+    input: 'a value that throws when read (a Proxy whose traps throw)',
+    tag: 'ValidationError',
+    what: ['threw when read'],
+    where: ['insert into items'],
+    advice: 'Pass plain objects and values (read a Proxy or getters into a plain object first).',
+    noSql: true,
+    run: ({ s }) =>
+      s.run(
+        insert(
+          items,
+          new Proxy(
+            {},
+            {
+              ownKeys: () => {
+                throw new Error('trap')
+              }
+            }
+          ) as never
+        )
+      )
+  },
+  {
+    input: 'limit() on an insert',
+    tag: 'ValidationError',
+    what: ['limit() applies to a select, an update or a delete'],
+    where: ['limit'],
+    advice: 'Limit the select, update or delete; an insert writes the rows it is given.',
+    noSql: true,
+    run: ({ s }) => s.run(pipe(insert(items, { sku: 'L1', name: 'x' }) as never, limit(1)) as Query<unknown>)
   },
 
   // ---------------------------------------------------------------- params
