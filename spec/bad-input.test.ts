@@ -852,7 +852,7 @@ const CASES: ReadonlyArray<Case> = [
     where: ['limit'],
     advice: 'Limit the select, update or delete; an insert writes the rows it is given.',
     noSql: true,
-    run: ({ s }) => s.run(pipe(insert(items, { sku: 'L1', name: 'x' }) as never, limit(1)) as Query<unknown>)
+    run: ({ s }) => s.run(pipe(insert(items, { sku: 'L1', name: 'x' }) as never, limit(1)))
   },
 
   // ---------------------------------------------------------------- params
