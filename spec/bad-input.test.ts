@@ -759,7 +759,8 @@ const CASES: ReadonlyArray<Case> = [
     where: ['on a union'],
     advice: 'Pass a column the members project (any member’s), or project the expression in every member.',
     noSql: true,
-    run: ({ s }) => s.run(pipe(select(items), columns({ a: items.name }), union(pipe(select(items), columns({ a: items.name }))), values(items.sku)))
+    run: ({ s }) =>
+      s.run(pipe(select(items), columns({ a: items.name }), union(pipe(select(items), columns({ a: items.name }))), values(items.sku)))
   },
   {
     input: 'withQuery over a join without columns()',
