@@ -451,13 +451,21 @@ const notEqualSql = (left: ExprNode, right: ExprNode, b: SqlBuilder): void => {
   b.text(' IS NOT NULL)')
 }
 
-/** Whether a condition holds an eq/ne with a placeholder (`IS ?` / `IS NOT ?`), which NOT must not wrap. */
-const hasNullSafeCompare = (e: ExprNode): boolean =>
-  e._tag === 'Compare'
-    ? e.op === 'IS' || e.op === 'IS NOT'
-    : e._tag === 'Not'
-      ? hasNullSafeCompare(e.expr)
-      : (e._tag === 'And' || e._tag === 'Or') && e.items.some(hasNullSafeCompare)
+/**
+ * Whether a condition holds an eq/ne with a placeholder (`IS ?` / `IS NOT ?`), which NOT must
+ * not wrap. A loop, not recursion: a chain of NOT as deep as the depth limit allows (and
+ * deeper, which the compiler then refuses) must not exhaust the stack here first.
+ */
+const hasNullSafeCompare = (root: ExprNode): boolean => {
+  const pending: ExprNode[] = [root]
+  while (pending.length > 0) {
+    const e = pending.pop()!
+    if (e._tag === 'Compare' && (e.op === 'IS' || e.op === 'IS NOT')) return true
+    if (e._tag === 'Not') pending.push(e.expr)
+    else if (e._tag === 'And' || e._tag === 'Or') for (const x of e.items) pending.push(x)
+  }
+  return false
+}
 
 /**
  * NOT of a condition. The placeholder forms of eq and ne are two-valued (`x IS ?` is false,
@@ -1442,8 +1450,8 @@ const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
       // The JavaScript stack ran out before the depth check (a deep value in a place the check does not count).
       return E.left(
         validationError(
-          `The query value nests too deeply to compile (${e.message}). SQLite refuses expressions deeper than ${MAX_DEPTH} levels: ` +
-            'build long chains flat (and(...), or(...), inArray) rather than one inside another.'
+          `The query nests more than ${MAX_DEPTH} levels deep (SQLite's limit on expression depth; here the JavaScript stack ran out first: ${e.message}). ` +
+            'Build long chains flat: and(a, b, c, ...) and or(...) take any number of conditions, and inArray(col, list) replaces a chain of eq(...) alternatives.'
         )
       )
     }
