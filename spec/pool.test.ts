@@ -549,7 +549,9 @@ test('a second close() resolves only once the pool has closed', async (t) => {
 // statement shapes: compiled here, posted to a worker once, then only their id and params
 // -------------------------------------------------------------------------------------
 
-test('a query shape is posted to a worker once; later runs post only its id and the bound params', async (t) => {
+// Serial: the shape registry is shared by the process, and a concurrent test that makes thousands of
+// shapes could evict this one between its two runs.
+test.serial('a query shape is posted to a worker once; later runs post only its id and the bound params', async (t) => {
   const { pool, people } = await ownPool(t, { readers: 1 })
   const [reader] = pool[PoolInternals].readers()
   const toReader = recordPosts(reader!)

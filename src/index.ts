@@ -52,7 +52,7 @@ export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
 
 // queries
 export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode, OrderTerm, InScope, OuterRefs } from './query/ast.js'
-export type { Comparison, Condition, ConditionOn, Operand, Placeholder } from './query/expr.js'
+export type { Comparison, Condition, ConditionOn, Operand, Placeholder, TupleOperand, ValuesOf } from './query/expr.js'
 export {
   and,
   between,
@@ -74,13 +74,16 @@ export {
   or,
   placeholder,
   scalar,
-  startsWith
+  startsWith,
+  tuple,
+  caseWhen
 } from './query/expr.js'
 export type { WindowSpec } from './query/functions.js'
 export {
   avg,
   coalesce,
   countAll,
+  countDistinct,
   countOf,
   date,
   denseRank,
@@ -95,12 +98,12 @@ export {
   upper
 } from './query/functions.js'
 export type { Cte, FlatSelect, JoinNeedsColumns } from './query/compound.js'
-export { except, intersect, union, unionAll, withQuery, withRecursive } from './query/compound.js'
+export { derived, except, intersect, union, unionAll, withQuery, withRecursive } from './query/compound.js'
 export type { AnyPreload, Loaded, Preload } from './query/preload.js'
 export { preload } from './query/preload.js'
 export type { Sql } from './query/sql.js'
 export { sql } from './query/sql.js'
-export type { Finished, Joined, Orderable, Outside, Projected, Readable, Reading } from './query/select.js'
+export type { Fields, FieldsRefs, Finished, Joined, Orderable, Outside, Projected, Readable, Reading } from './query/select.js'
 export type { Filterable } from './query/filter.js'
 export { filter, where } from './query/filter.js'
 export {
@@ -108,6 +111,7 @@ export {
   asc,
   columns,
   count,
+  crossJoin,
   decode,
   desc,
   distinct,
@@ -128,7 +132,7 @@ export {
   value,
   values
 } from './query/select.js'
-export type { InsertValues, WriteResult } from './query/insert.js'
+export type { InsertFrom, InsertValues, WriteResult } from './query/insert.js'
 export { insert } from './query/insert.js'
 export type { Changed, DeleteQuery, InsertQuery, SetValues, UpdateQuery, WriteQuery, WriteReads } from './query/write.js'
 export {
@@ -137,6 +141,7 @@ export {
   deleteFrom,
   excluded,
   excludedAll,
+  from,
   onConflictDoNothing,
   onConflictDoUpdate,
   orIgnore,

@@ -159,6 +159,20 @@ export interface WindowNode {
   readonly kind?: ColumnKind
 }
 
+/** `CASE WHEN c1 THEN v1 ... ELSE otherwise END` (no ELSE: NULL when no branch holds). */
+export interface CaseNode {
+  readonly _tag: 'Case'
+  readonly branches: ReadonlyArray<{ readonly when: ExprNode; readonly then: ExprNode }>
+  readonly otherwise?: ExprNode
+  readonly kind?: ColumnKind
+}
+
+/** A row value `(a, b, ...)`: compared, or looked up `IN` a list of rows, item by item. */
+export interface RowValueNode {
+  readonly _tag: 'RowValue'
+  readonly items: ReadonlyArray<ExprNode>
+}
+
 /** The time of the statement, as a timestamp column stores it (`defaultNow()`). */
 export interface NowNode {
   readonly _tag: 'Now'
@@ -214,6 +228,8 @@ export type ExprNode =
   | SubqueryNode
   | ExistsNode
   | WindowNode
+  | CaseNode
+  | RowValueNode
   | NowNode
   | InvalidNode
 
@@ -259,6 +275,8 @@ const EXPR_TAGS: ReadonlySet<string> = new Set<ExprNode['_tag']>([
   'Subquery',
   'Exists',
   'Window',
+  'Case',
+  'RowValue',
   'Now',
   'Invalid'
 ])
@@ -299,15 +317,21 @@ export interface OrderTerm {
 export interface Field {
   readonly key: string
   readonly expr: ExprNode
+  /**
+   * A nested projection's field (`columns({ user: { id: users.id } })`): the keys from the
+   * row down to the value (`['user', 'id']`); `key` is then their join (`user.id`).
+   */
+  readonly path?: ReadonlyArray<string>
 }
 
-export type JoinKind = 'inner' | 'left' | 'right' | 'full'
+export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross'
 
 export interface JoinClause {
   readonly _tag: 'Join'
   readonly kind: JoinKind
   readonly table: TableRef
-  readonly on: ExprNode
+  /** Absent for a cross join. */
+  readonly on?: ExprNode
 }
 
 export interface CompoundPart {
@@ -373,6 +397,8 @@ export interface InsertStatement {
   readonly columns: ReadonlyArray<string>
   /** One list of cells per row, aligned with `columns`. */
   readonly rows: ReadonlyArray<ReadonlyArray<ExprNode>>
+  /** INSERT ... SELECT: the select whose projection (aligned with `columns`) gives the rows; `rows` is then empty. */
+  readonly select?: SelectStatement
   /** INSERT OR REPLACE / INSERT OR IGNORE. */
   readonly or?: 'replace' | 'ignore'
   /** ON CONFLICT clauses, in order (SQLite tries them in turn; only the last may have no target). */
@@ -386,6 +412,8 @@ export interface UpdateStatement {
   readonly _tag: 'Update'
   readonly table: TableRef
   readonly set: ReadonlyArray<Assignment>
+  /** UPDATE ... FROM: further tables the set and the filter may read. */
+  readonly from?: ReadonlyArray<TableRef>
   readonly where: ReadonlyArray<ExprNode>
   /** The query asked to change every row (`allRows`); without it, no filter is an error. */
   readonly allRows: boolean

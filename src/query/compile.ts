@@ -84,6 +84,8 @@ export interface OutputField {
   readonly column?: true
   /** The codec of a json field (see FieldCodec). */
   readonly [FieldCodec]?: t.Mixed
+  /** A nested projection's field: the keys from the row down to the value (see Field.path). */
+  readonly path?: ReadonlyArray<string>
 }
 
 /** A nested object of joined rows: `null` when every field of it is NULL (the missing side of an outer join). */
@@ -204,7 +206,13 @@ const FUNCTIONS: ReadonlySet<FunctionName> = new Set<FunctionName>([
   'upper'
 ])
 
-const JOIN_SQL: Readonly<Record<string, string>> = { inner: 'JOIN', left: 'LEFT JOIN', right: 'RIGHT JOIN', full: 'FULL JOIN' }
+const JOIN_SQL: Readonly<Record<string, string>> = {
+  inner: 'JOIN',
+  left: 'LEFT JOIN',
+  right: 'RIGHT JOIN',
+  full: 'FULL JOIN',
+  cross: 'CROSS JOIN'
+}
 
 const COMPARE_OPS: ReadonlySet<string> = new Set(['=', '<>', '<', '<=', '>', '>=', 'IS', 'IS NOT'])
 
@@ -368,6 +376,8 @@ const isAtom = (e: ExprNode): boolean =>
   e._tag === 'Identifier' ||
   e._tag === 'Subquery' ||
   e._tag === 'Window' ||
+  e._tag === 'Case' ||
+  e._tag === 'RowValue' ||
   e._tag === 'Now'
 
 const operandSql = (e: ExprNode, b: SqlBuilder): void => {
@@ -617,6 +627,26 @@ const exprSqlAt = (e: ExprNode, b: SqlBuilder): void => {
       }
       return b.text(')')
     }
+    case 'Case': {
+      if (e.branches.length === 0) throw new CompileFailure('caseWhen needs at least one [condition, value] branch')
+      b.text('CASE')
+      for (const br of e.branches) {
+        b.text(' WHEN ')
+        exprSql(br.when, b)
+        b.text(' THEN ')
+        exprSql(br.then, b)
+      }
+      if (e.otherwise !== undefined) {
+        b.text(' ELSE ')
+        exprSql(e.otherwise, b)
+      }
+      return b.text(' END')
+    }
+    case 'RowValue':
+      if (e.items.length === 0) throw new CompileFailure('a row value needs at least one item')
+      b.text('(')
+      list(b, e.items, ', ', (x) => exprSql(x, b))
+      return b.text(')')
     case 'Now':
       return b.text(NOW_SQL)
     case 'Invalid':
@@ -638,6 +668,7 @@ const kindOfNode = (e: ExprNode): ColumnKind | undefined => {
     case 'Sql':
     case 'Subquery':
     case 'Window':
+    case 'Case':
       return e.kind
     case 'CountAll':
       return 'integer'
@@ -673,6 +704,21 @@ const tableFields = (cols: ReadonlyArray<ColumnRef>): OutputField[] => {
 // -------------------------------------------------------------------------------------
 // select
 // -------------------------------------------------------------------------------------
+
+/**
+ * A table in FROM or a join: its name (and alias), or for a derived table its select in
+ * parentheses under its name. A derived table sees no enclosing query (SQLite has no
+ * LATERAL), so its body is compiled with a scope of its own.
+ */
+const fromTable = (t: TableRef, b: SqlBuilder): void => {
+  if (t.cte?.inline !== true) return b.text(fromSql(t))
+  b.within(undefined, () => {
+    b.text('(')
+    selectSql(t.cte!.select as SelectStatement, 'all', b)
+    b.text(')')
+  })
+  b.text(` AS ${quoteIdentifier(queryName(t))}`)
+}
 
 const fromSql = (t: TableRef): string =>
   t.alias === undefined ? quoteIdentifier(t.name) : `${quoteIdentifier(t.name)} AS ${quoteIdentifier(t.alias)}`
@@ -776,7 +822,9 @@ const selectList = (s: SelectStatement, b: SqlBuilder): Shape => {
       exprSql(f.expr, b)
       b.text(` AS ${quoteIdentifier(f.key)}`)
     })
-    return { fields: s.selection.map((f) => outputField(f.key, f.expr)) }
+    return {
+      fields: s.selection.map((f) => (f.path === undefined ? outputField(f.key, f.expr) : { ...outputField(f.key, f.expr), path: f.path }))
+    }
   }
   if (s.joins.length === 0) {
     b.text(columnList(s.from.columns, true))
@@ -793,9 +841,14 @@ const conjunction = (conditions: ReadonlyArray<ExprNode>, b: SqlBuilder): void =
 
 /** FROM ... WHERE ... GROUP BY ... HAVING: the part every read mode shares. */
 const bodySql = (s: SelectStatement, b: SqlBuilder): void => {
-  b.text(` FROM ${fromSql(s.from)}`)
+  b.text(' FROM ')
+  fromTable(s.from, b)
   for (const j of s.joins) {
-    b.text(` ${JOIN_SQL[j.kind] ?? fail(`unknown join ${JSON.stringify(j.kind)}`)} ${fromSql(j.table)} ON `)
+    b.text(` ${JOIN_SQL[j.kind] ?? fail(`unknown join ${JSON.stringify(j.kind)}`)} `)
+    fromTable(j.table, b)
+    if (j.kind === 'cross') continue
+    if (j.on === undefined) throw new CompileFailure(`a ${j.kind} join of ${queryName(j.table)} needs a condition (on)`)
+    b.text(' ON ')
     exprSql(j.on, b)
   }
   if (s.where.length > 0) {
@@ -866,6 +919,9 @@ const sameDecoding = (a: ColumnKind | undefined, b: ColumnKind | undefined): boo
  */
 const alignMember = (first: ReadonlyArray<Field>, member: SelectStatement, position: number): SelectStatement => {
   const fields = projection(member)
+  if ([...first, ...fields].some((f) => f.path !== undefined)) {
+    throw new CompileFailure('the members of a union have flat rows: project nested objects after the union, or give each field a flat key')
+  }
   const keys = first.map((f) => f.key)
   const byKey = new Map(fields.map((f) => [f.key, f] as const))
   const missing = keys.filter((k) => !byKey.has(k))
@@ -1017,7 +1073,7 @@ const pickSelect = (s: SelectStatement, pick: Field, b: SqlBuilder, implicitLimi
 
 /** The WITH clause for the common table expressions a select reads from (none: nothing). */
 const withSql = (s: SelectStatement, b: SqlBuilder): void => {
-  const ctes = [s.from, ...s.joins.map((j) => j.table)].filter((t) => t.cte !== undefined)
+  const ctes = [s.from, ...s.joins.map((j) => j.table)].filter((t) => t.cte !== undefined && t.cte.inline !== true)
   if (ctes.length === 0) return
   const seen = new Set<string>()
   const recursive = ctes.some((t) => t.cte!.recursive !== undefined)
@@ -1173,6 +1229,7 @@ const insertStatements = (s: InsertStatement): CompiledStatement[] => {
   const tail = new SqlBuilder()
   conflictSql(s.onConflict ?? [], s.table, tail)
   tail.within(scopeOf([queryName(s.table)], undefined), () => returningSql(s.returning, tail))
+  if (s.select !== undefined) return [insertSelect(s, head, tail)]
   const compileRow = (row: ReadonlyArray<ExprNode>): CompiledStatement => {
     const b = new SqlBuilder(NO_TABLES)
     b.text(head)
@@ -1221,6 +1278,24 @@ const insertStatements = (s: InsertStatement): CompiledStatement[] => {
   })
 }
 
+/** INSERT INTO t (columns) SELECT ...: the select's projection is aligned with the columns by construction (insert.ts). */
+const insertSelect = (s: InsertStatement, head: string, tail: SqlBuilder): CompiledStatement => {
+  const select = s.select!
+  const upsert = (s.onConflict ?? []).length > 0
+  if (upsert && isCompound(select)) {
+    throw new CompileFailure(
+      `insert into ${s.table.name} select: ON CONFLICT after a compound select is ambiguous in SQLite; insert from a derived table instead`
+    )
+  }
+  const b = new SqlBuilder()
+  b.text(`${head} (${s.columns.map(quoteIdentifier).join(', ')}) `)
+  // With an upsert, SQLite reads "SELECT ... FROM t ON CONFLICT" as a join's ON unless the
+  // select has a WHERE: an always-true one settles it.
+  selectSql(upsert && select.where.length === 0 ? { ...select, where: [{ _tag: 'And', items: [] }] } : select, 'all', b)
+  b.append(tail)
+  return b.statement()
+}
+
 // -------------------------------------------------------------------------------------
 // update and delete
 // -------------------------------------------------------------------------------------
@@ -1247,9 +1322,17 @@ const updateStatements = (s: UpdateStatement): CompiledStatement[] => {
   if (s.noop === true && s.set.length === 0) return []
   if (s.set.length === 0) throw new CompileFailure(`update ${s.table.name} has no set(...): say which columns to change`)
   if (s.where.length === 0 && !s.allRows) throw noFilter('update', s.table.name)
-  const b = new SqlBuilder(scopeOf([queryName(s.table)], undefined))
+  const from = s.from ?? []
+  const names = [queryName(s.table), ...from.map(queryName)]
+  if (new Set(names).size !== names.length)
+    throw new CompileFailure(`update ${s.table.name}: a table appears twice (give the second one another name with alias)`)
+  const b = new SqlBuilder(scopeOf(names, undefined))
   b.text(`UPDATE ${fromSql(s.table)} SET `)
   assignmentsSql(s.set, b)
+  if (from.length > 0) {
+    b.text(' FROM ')
+    list(b, from, ', ', (t) => fromTable(t, b))
+  }
   writeTail(s, b)
   return [b.statement()]
 }

@@ -177,12 +177,14 @@ const cteColumns = (s: SelectStatement): Array<{ key: string; kind: ColumnKind; 
 
 /** A CTE's rows are flat: a join's rows nest by table, so a join needs columns({...}) to be one. */
 const cteProblems = (s: SelectStatement): string[] =>
-  s.selection === undefined && s.joins.length > 0
-    ? [
-        `withQuery over a join needs columns({...}): the CTE's rows are flat, and a join's rows nest by table. ` +
-          'Project the columns you need under unique keys.'
-      ]
-    : []
+  s.selection?.some((f) => f.path !== undefined) === true
+    ? ['a CTE or a derived table has flat columns: give each field of its columns({...}) a flat key (no nested objects)']
+    : s.selection === undefined && s.joins.length > 0
+      ? [
+          `withQuery over a join needs columns({...}): the CTE's rows are flat, and a join's rows nest by table. ` +
+            'Project the columns you need under unique keys.'
+        ]
+      : []
 
 /**
  * A select whose rows can be a CTE's: projected (columns), or of one table. A join's nested
@@ -316,4 +318,34 @@ export const withRecursive = <N extends string, A>(
   const b = plain(base)
   const self = makeCte<N, A>(name, b, undefined)
   return makeCte(name, b, { _tag: 'Cte', select: b, recursive: { step: plain(step(self)), all: options.all !== false } })
+}
+
+/**
+ * A derived table: a select used as a table in FROM or a join, under `name`
+ * (`FROM (SELECT ...) AS name`). Its columns are the projection's keys (or the table's
+ * columns), typed and decoded like the rows they come from. Unlike a CTE it may take the
+ * name of a table it reads.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, connect, countAll, createTable, derived, eq, groupBy, gt, filter, insert, integer, join, orderBy, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users)); s.run(createTable(posts))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, [{ userId: 1 }, { userId: 1 }, { userId: 2 }]))
+ *
+ * const counts = derived(pipe(select(posts), columns({ userId: posts.userId, n: countAll() }), groupBy(posts.userId)), 'counts')
+ * const busy = pipe(select(users), join(counts, eq(counts.userId, users.id)), filter(gt(counts.n, 1)), columns({ name: users.name, n: counts.n }), all)
+ * assert.deepEqual(s.run(busy), E.right([{ name: 'Ann', n: 2 }]))
+ * ```
+ */
+export const derived = <A, Ts, S extends string, U extends string, N extends string>(q: FlatSelect<A, Ts, S, U>, name: N): Cte<N, A> => {
+  const s = plain(q)
+  return makeCte(name, s, { _tag: 'Cte', select: s, inline: true })
 }

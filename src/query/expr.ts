@@ -72,7 +72,23 @@ export type Placeholder = PlaceholderNode & Typed<never>
  * assert.deepEqual(sqlOf(null), E.right('"t"."a" IS NULL'))           // null
  * ```
  */
-export type Operand<T> = Expr<T | null> | T | null
+export type Operand<T> = Expr<T | null> | T | null | TupleOperand<T>
+
+/**
+ * A tuple's value side may hold an expression or a placeholder per item (`[placeholder('at'), placeholder('id')]`).
+ *
+ * @example
+ * ```ts
+ * import { placeholder } from 'fp-lite-orm'
+ * import type { TupleOperand } from 'fp-lite-orm'
+ *
+ * const after: TupleOperand<[Date, number]> = [placeholder('at'), placeholder('id')]
+ * void after
+ * ```
+ */
+export type TupleOperand<T> = T extends readonly unknown[]
+  ? { readonly [K in keyof T]: T[K] | Expr<T[K] | null> | Placeholder | null }
+  : never
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -226,10 +242,22 @@ const operandOf = (v: unknown, context: ExprNode, mode: 'compare' | 'store'): Ex
   if (typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && !(v instanceof Date)) {
     if (ColumnInfo in v || isExprNode(v) || (v as { _tag?: unknown })._tag === 'Select') {
       const node = toNode(v)
+      if (node._tag === 'Placeholder' && context._tag === 'RowValue') {
+        return invalid(
+          'a tuple compares with an array: give one placeholder per item ([placeholder(a), placeholder(b)]), not one for the whole tuple'
+        )
+      }
       return node._tag === 'Placeholder' && node.encoding === undefined ? withEncoding(node, context, mode) : node
     }
   }
   if (v === undefined) return invalid(`undefined is not a value${where(context)}: use null for SQL NULL`)
+  if (context._tag === 'RowValue') {
+    // A row value is compared item by item: each value is encoded by its item's kind.
+    if (!Array.isArray(v) || v.length !== context.items.length) {
+      return invalid(`expected an array of ${context.items.length} values to compare with a tuple, got ${describeValue(v)}`)
+    }
+    return { _tag: 'RowValue', items: context.items.map((item, i) => operand((v as ReadonlyArray<unknown>)[i], item, mode)) }
+  }
   if (v === null) return valueNode(null)
   const kind = kindOf(context)
   if (kind === undefined) {
@@ -899,3 +927,113 @@ export const notExists = <Q extends SelectQuery<unknown, unknown> | Query<boolea
 export const scalar = <A, Ts, S extends string, U extends string>(
   q: SelectQuery<A, Ts, S, U>
 ): Expr<A[keyof A] | null> & Refs<OuterRefs<SelectQuery<A, Ts, S, U>>> => toNode(q)
+
+// -------------------------------------------------------------------------------------
+// row values
+// -------------------------------------------------------------------------------------
+
+/**
+ * The value types of a list of expressions, as a tuple.
+ *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { ValuesOf } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey(), name: text().notNull() })
+ * const v: ValuesOf<[typeof t.id, typeof t.name]> = [1, 'a']
+ * void v
+ * ```
+ */
+export type ValuesOf<Es extends ReadonlyArray<unknown>> = { -readonly [K in keyof Es]: Es[K] extends Typed<infer V> ? V : never }
+
+/**
+ * A row value `(a, b, ...)`: compare it with a tuple of values (`gt(tuple(t.at, t.id), [at, id])`
+ * is the keyset condition "after this row"), or look it up in a list of tuples
+ * (`inArray(tuple(t.a, t.b), [[1, 'x'], [2, 'y']])`). Each value is encoded by its item's kind.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, filter, gt, inArray, insert, integer, orderBy, select, session, table, text, tuple, values } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey(), g: text().notNull(), n: integer().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(t))
+ * s.run(insert(t, [{ g: 'a', n: 1 }, { g: 'a', n: 2 }, { g: 'b', n: 1 }]))
+ * assert.deepEqual(s.run(pipe(select(t), filter(gt(tuple(t.g, t.n), ['a', 1])), orderBy(t.id), values(t.id))), E.right([2, 3]))
+ * assert.deepEqual(s.run(pipe(select(t), filter(inArray(tuple(t.g, t.n), [['a', 2], ['b', 1]])), orderBy(t.id), values(t.id))), E.right([2, 3]))
+ * ```
+ */
+export const tuple = <const Es extends ReadonlyArray<Expr<unknown>>>(...items: Es): Expr<ValuesOf<Es>> & Refs<RefsOf<Es[number]>> => ({
+  _tag: 'RowValue',
+  items: items.map(toNode)
+})
+
+/**
+ * `CASE WHEN condition THEN value ... ELSE otherwise END`: the first branch whose condition
+ * holds gives the value; without `otherwise`, no branch holding gives null. Values are
+ * encoded like the first branch's expression (a column's kind), and the result decodes by it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { caseWhen, columns, connect, createTable, gt, insert, integer, lt, orderBy, select, session, table, values } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey(), n: integer().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(t))
+ * s.run(insert(t, [{ n: 1 }, { n: 50 }, { n: 500 }]))
+ * const size = caseWhen([[lt(t.n, 10), 'small'], [lt(t.n, 100), 'medium']], 'large')
+ * assert.deepEqual(s.run(pipe(select(t), orderBy(t.id), values(size))), E.right(['small', 'medium', 'large']))
+ * const none = caseWhen([[gt(t.n, 1000), t.n]])
+ * assert.deepEqual(s.run(pipe(select(t), orderBy(t.id), values(none))), E.right([null, null, null]))
+ * ```
+ */
+export function caseWhen<B extends ReadonlyArray<readonly [Condition, unknown]>>(branches: B): Expr<CaseValue<B> | null> & Refs<CaseRefs<B>>
+export function caseWhen<B extends ReadonlyArray<readonly [Condition, unknown]>, O>(
+  branches: B,
+  otherwise: O & (Expr<CaseValue<B>> | CaseValue<B> | null)
+): Expr<CaseValue<B> | ValueOfOperand<O>> & Refs<CaseRefs<B> | RefsOf<O>>
+export function caseWhen(branches: ReadonlyArray<readonly [unknown, unknown]>, ...rest: ReadonlyArray<unknown>): ExprNode {
+  return guard(() => {
+    if (!isArray(branches)) return invalid(`caseWhen takes an array of [condition, value] pairs, got ${describeValue(branches)}`)
+    const values: ReadonlyArray<unknown> = [...branches.map((b) => b[1]), ...rest]
+    // The first expression among the values (a column, a function) says how plain values encode.
+    const shaped = values.find((v) => typeof v === 'object' && v !== null && !(v instanceof Date) && !(v instanceof Uint8Array))
+    const context: ExprNode = shaped === undefined ? { _tag: 'Sql', strings: [''], args: [] } : toNode(shaped)
+    const value = (v: unknown): ExprNode => operand(v, context)
+    const kind = kindOf(context) ?? kindOfPlain(values)
+    return {
+      _tag: 'Case',
+      branches: branches.map(([when, then]) => ({ when: conditionNode('caseWhen', when), then: value(then) })),
+      ...(rest.length > 0 ? { otherwise: value(rest[0]) } : {}),
+      ...(kind === undefined ? {} : { kind })
+    }
+  })
+}
+
+/** A branch value's type: an expression's value type, or a plain value's (widened: 'small' is a string). */
+type ValueOfOperand<V> =
+  V extends Typed<infer T> ? T : V extends string ? string : V extends number ? number : V extends boolean ? boolean : V
+
+/** The value type of a CASE: its branches' values. */
+type CaseValue<B> = B extends ReadonlyArray<readonly [unknown, infer V]> ? ValueOfOperand<V> : never
+
+/** Array.isArray without its narrowing to any[] (for a check of the caller's input). */
+const isArray = (u: unknown): boolean => Array.isArray(u)
+
+/** The tables a CASE's conditions and values read. */
+type CaseRefs<B> = B extends ReadonlyArray<readonly [infer C, infer V]> ? RefsOf<C> | RefsOf<V> : never
+
+/** How plain values decode when no branch is an expression: booleans and Dates as such. */
+const kindOfPlain = (vs: ReadonlyArray<unknown>): ColumnKind | undefined =>
+  vs.every((v) => v === null || typeof v === 'boolean') && vs.some((v) => typeof v === 'boolean')
+    ? 'boolean'
+    : vs.every((v) => v === null || v instanceof Date) && vs.some((v) => v instanceof Date)
+      ? 'timestamp'
+      : undefined

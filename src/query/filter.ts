@@ -32,7 +32,7 @@ import type { Reading } from './select.js'
  * assert.ok(E.isRight(s.run(pipe(deleteFrom(users), byName('Bob')))))
  * ```
  */
-export type Filterable = SelectQuery<unknown> | UpdateQuery<unknown> | DeleteQuery<unknown>
+export type Filterable = SelectQuery<unknown> | UpdateQuery<unknown, string> | DeleteQuery<unknown>
 
 /**
  * Keeps the rows where `condition` holds (for an update or delete: the rows it touches). Several filters are AND-ed.

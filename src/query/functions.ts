@@ -93,9 +93,12 @@ export const countOf = <E extends Expr<unknown>>(e: E, options: { readonly disti
  * )
  * ```
  */
-export const sum = <E extends Expr<number | null>>(e: E): Expr<number | null> & Refs<RefsOf<E>> => {
+export const sum = <E extends Expr<number | null>>(
+  e: E,
+  options: { readonly distinct?: boolean } = {}
+): Expr<number | null> & Refs<RefsOf<E>> => {
   const n = toNode(e)
-  return fn('sum', [n], kindOf(n) === 'integer' ? 'integer' : 'real')
+  return fn('sum', [n], kindOf(n) === 'integer' ? 'integer' : 'real', options.distinct === true)
 }
 
 /**
@@ -121,7 +124,34 @@ export const sum = <E extends Expr<number | null>>(e: E): Expr<number | null> & 
  * assert.deepEqual(s.run(pipe(select(sales), value(avg(sales.amount)))), E.right({ _tag: 'Some', value: 20 }))   // NULLs ignored
  * ```
  */
-export const avg = <E extends Expr<number | null>>(e: E): Expr<number | null> & Refs<RefsOf<E>> => fn('avg', [toNode(e)], 'real')
+export const avg = <E extends Expr<number | null>>(
+  e: E,
+  options: { readonly distinct?: boolean } = {}
+): Expr<number | null> & Refs<RefsOf<E>> => fn('avg', [toNode(e)], 'real', options.distinct === true)
+
+/**
+ * `count(DISTINCT expr)`: the number of distinct non-null values (the same as
+ * `countOf(expr, { distinct: true })`).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { columns, connect, countDistinct, createTable, first, insert, integer, select, session, sum, table, text } from 'fp-lite-orm'
+ * import * as O from 'fp-ts/lib/Option.js'
+ *
+ * const orders = table('orders', { id: integer().primaryKey(), customer: text().notNull(), total: integer().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(orders))
+ * s.run(insert(orders, [{ customer: 'a', total: 5 }, { customer: 'a', total: 5 }, { customer: 'b', total: 7 }]))
+ * assert.deepEqual(
+ *   s.run(pipe(select(orders), columns({ customers: countDistinct(orders.customer), distinctTotals: sum(orders.total, { distinct: true }) }), first)),
+ *   E.right(O.some({ customers: 2, distinctTotals: 12 }))
+ * )
+ * ```
+ */
+export const countDistinct = <E extends Expr<unknown>>(e: E): Expr<number> & Refs<RefsOf<E>> => fn('count', [toNode(e)], 'integer', true)
 
 /**
  * `min(expr)`: decodes like its argument (a timestamp's min is a Date); null when there is no row.

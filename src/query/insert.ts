@@ -5,17 +5,17 @@
  * is written. Defaults are filled in here; `defaultNow()` is taken by SQLite.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { AnyColumn } from '../schema/column.js'
+import type { AnyColumn, ColumnKind } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import { expectedOf, isInsertOptional } from '../schema/codec.js'
 import type { AnyTable, Insert } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
-import type { ExprNode } from './ast.js'
+import type { ExprNode, Field, InScope, SelectQuery } from './ast.js'
 import type { InsertQuery } from './write.js'
 import { Codecs } from './ast.js'
 import type { Placeholder } from './expr.js'
-import { valueNode } from './expr.js'
+import { kindOf, valueNode } from './expr.js'
 import { columnSpec, columnValue } from './values.js'
 import { tableCodecs } from './select.js'
 
@@ -107,7 +107,106 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(5))
  * ```
  */
-export const insert = <T extends AnyTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T> => {
+export function insert<T extends AnyTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T>
+export function insert<T extends AnyTable, P, S extends string, U extends string>(
+  table: T,
+  source: SelectQuery<P, unknown, S, U> & InsertFrom<T, P> & InScope<S, U>
+): InsertQuery<T>
+export function insert<T extends AnyTable>(table: T, rows: unknown): InsertQuery<T> {
+  return isSelect(rows) ? insertFrom(table, rows) : insertValues(table, rows as InsertValues<T>)
+}
+
+const isSelect = (u: unknown): u is SelectQuery<unknown> => {
+  try {
+    return typeof u === 'object' && u !== null && !Array.isArray(u) && (u as { _tag?: unknown })._tag === 'Select'
+  } catch {
+    return false // a value that throws when read: insertValues reports it
+  }
+}
+
+/**
+ * What `insert(table, select)` requires of the select's rows: they are inserts of the table
+ * (its required columns, values of the columns' types), and name no other column.
+ *
+ * @example
+ * ```ts
+ * import type { InsertFrom } from 'fp-lite-orm'
+ * import { integer, table, text } from 'fp-lite-orm'
+ *
+ * const archive = table('archive', { id: integer().primaryKey(), name: text().notNull() })
+ * const fits: InsertFrom<typeof archive, { name: string }> = {}
+ * const extra: InsertFrom<typeof archive, { name: string; age: number }> = { 'the select names columns the table does not have': 'age' }
+ * void fits; void extra
+ * ```
+ */
+export type InsertFrom<T, P> = [Exclude<keyof P, keyof Insert<T>>] extends [never]
+  ? P extends Insert<T>
+    ? unknown
+    : { readonly "the select's rows are not inserts of the table (a required column, or a value's type)": Insert<T> }
+  : { readonly 'the select names columns the table does not have': Exclude<keyof P, keyof Insert<T>> }
+
+/** Kinds whose values one may store in the other's column as they are. */
+const storable = (column: ColumnKind, value: ColumnKind | undefined): boolean =>
+  value === undefined ||
+  value === 'any' ||
+  column === 'any' ||
+  value === column ||
+  ((column === 'integer' || column === 'real' || column === 'bigint') && (value === 'integer' || value === 'real' || value === 'bigint'))
+
+/**
+ * INSERT ... SELECT: the select's fields, by key, are the columns written. Columns it leaves
+ * out get their defaults as the statement's own expressions (a value, the time); a column
+ * whose default is a function would get one value for every row, so it must be selected.
+ */
+const insertFrom = <T extends AnyTable>(table: T, source: SelectQuery<unknown>): InsertQuery<T> => {
+  const info = tableInfo(table)
+  const problems: string[] = [...info.problems]
+  const { [Codecs]: _, ...select } = source
+  const fields: ReadonlyArray<Field> = select.selection ?? select.from.columns.map((c): Field => ({ key: c.key, expr: c }))
+  const byKey = new Map(info.columns.map((c) => [c.key, c] as const))
+  if (fields.some((f) => f.path !== undefined))
+    problems.push('the select of an insert has flat columns: no nested objects in its columns({...})')
+  for (const f of fields) {
+    const c = byKey.get(f.key)
+    if (c === undefined) {
+      problems.push(
+        `the select gives ${JSON.stringify(f.key)}, which is not a column (the columns of ${info.name} are ${[...byKey.keys()].join(', ')})`
+      )
+    } else if (!storable(c.kind, kindOf(f.expr))) {
+      problems.push(`the select gives ${f.key} as ${kindOf(f.expr) ?? 'a value'}, but the column is ${c.kind}: project a value of its kind`)
+    }
+  }
+  const given = new Set(fields.map((f) => f.key))
+  const defaults: Field[] = []
+  for (const c of info.columns) {
+    if (given.has(c.key)) continue
+    const d = c[ColumnInfo].default
+    if (d === undefined) {
+      if (!isInsertOptional(c))
+        problems.push(`the select does not give the required column ${c.key} (${expectedOf(c.kind, c[ColumnInfo].codec)})`)
+    } else if (d._tag === 'Now') defaults.push({ key: c.key, expr: { _tag: 'Now' } })
+    else if (d._tag === 'Value') defaults.push({ key: c.key, expr: encodeCell(c, d.value, 0, problems) })
+    else problems.push(`${c.key} has a function default, which would give every row the same value: give it in the select`)
+  }
+  const selection = [...fields, ...defaults]
+  const columnNames = selection.map((f) => byKey.get(f.key)?.name ?? f.key)
+  const codecs = tableCodecs(info.columns)
+  const q: InsertQuery<T> = {
+    _tag: 'Query',
+    statement: {
+      _tag: 'Insert',
+      table: info.ref,
+      columns: columnNames,
+      rows: [],
+      select: { ...select, selection },
+      ...(problems.length > 0 ? { problems: problems.map((p) => `insert into ${info.name} select: ${p}`) } : {})
+    },
+    mode: 'run'
+  }
+  return { ...q, [Codecs]: codecs === undefined ? { target: table } : { columns: codecs, target: table } }
+}
+
+const insertValues = <T extends AnyTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T> => {
   const info = tableInfo(table)
   const problems: string[] = [...info.problems]
   let cells: ExprNode[][]

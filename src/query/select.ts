@@ -112,7 +112,7 @@ export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>, { [K i
  * void take
  * ```
  */
-export type Orderable = AnySelect | UpdateQuery<unknown> | DeleteQuery<unknown>
+export type Orderable = AnySelect | UpdateQuery<unknown, string> | DeleteQuery<unknown>
 
 type Ordered = { readonly orderBy?: ReadonlyArray<OrderTerm>; readonly limit?: ExprNode; readonly offset?: ExprNode }
 
@@ -215,26 +215,57 @@ type JoinedTables<Ts, J, Kind extends JoinKind> = Simplify<
   }
 >
 
+/** A select with one more table joined (its codecs and definition problems carried along). */
+const addJoin = (
+  q: SelectQuery<unknown, unknown>,
+  kind: JoinKind,
+  table: AnyTable,
+  on: ExprNode | undefined
+): SelectQuery<unknown, unknown> => {
+  const info = tableInfo(table)
+  const joined = { ...q, joins: [...q.joins, { _tag: 'Join' as const, kind, table: info.ref, ...(on === undefined ? {} : { on }) }] }
+  const codecs = tableCodecs(info.columns)
+  const problems = info.problems.length > 0 ? { problems: [...(q.problems ?? []), ...info.problems] } : {}
+  const withCodecs =
+    codecs === undefined ? joined : { ...joined, [Codecs]: { ...q[Codecs], columns: { ...q[Codecs]?.columns, ...codecs } } }
+  return { ...withCodecs, ...problems }
+}
+
 const joinWith =
   <Kind extends JoinKind>(kind: Kind) =>
   <J extends AnyTable, C extends Condition>(table: J, on: C) =>
   <A, Ts, S extends string, U extends string>(
     q: SelectQuery<A, Ts, S, U>
-  ): Joined<A, Ts, J, Kind, S, U | Outside<RefsOf<C>, S | NameOf<J>>> => {
-    const info = tableInfo(table)
-    const joined = {
-      ...q,
-      joins: [
-        ...q.joins,
-        { _tag: 'Join' as const, kind, table: info.ref, on: conditionNode(kind === 'inner' ? 'join' : `${kind}Join`, on) }
-      ]
-    }
-    const codecs = tableCodecs(info.columns)
-    const problems = info.problems.length > 0 ? { problems: [...(q.problems ?? []), ...info.problems] } : {}
-    const withCodecs =
-      codecs === undefined ? joined : { ...joined, [Codecs]: { ...q[Codecs], columns: { ...q[Codecs]?.columns, ...codecs } } }
-    return { ...withCodecs, ...problems } as never
-  }
+  ): Joined<A, Ts, J, Kind, S, U | Outside<RefsOf<C>, S | NameOf<J>>> =>
+    addJoin(q, kind, table, conditionNode(kind === 'inner' ? 'join' : `${kind}Join`, on)) as never
+
+/**
+ * CROSS JOIN: every row of the query with every row of `table` (no condition); rows nest by
+ * table name as in other joins.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { columns, connect, createTable, crossJoin, insert, integer, orderBy, select, session, table, text, all } from 'fp-lite-orm'
+ *
+ * const sizes = table('sizes', { id: integer().primaryKey(), size: text().notNull() })
+ * const colors = table('colors', { id: integer().primaryKey(), color: text().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(sizes)); s.run(createTable(colors))
+ * s.run(insert(sizes, [{ size: 'S' }, { size: 'M' }]))
+ * s.run(insert(colors, [{ color: 'red' }, { color: 'blue' }]))
+ * const variants = pipe(select(sizes), crossJoin(colors), columns({ size: sizes.size, color: colors.color }), orderBy(sizes.id, colors.id), all)
+ * assert.deepEqual(s.run(variants), E.right([
+ *   { size: 'S', color: 'red' }, { size: 'S', color: 'blue' }, { size: 'M', color: 'red' }, { size: 'M', color: 'blue' }
+ * ]))
+ * ```
+ */
+export const crossJoin =
+  <J extends AnyTable>(table: J) =>
+  <A, Ts, S extends string, U extends string>(q: SelectQuery<A, Ts, S, U>): Joined<A, Ts, J, 'cross', S, U> =>
+    addJoin(q, 'cross', table, undefined) as never
 
 /**
  * INNER JOIN: rows nest by table name (or alias): `{ posts: Post, users: User }`.
@@ -550,7 +581,43 @@ export const distinct = <Q extends AnySelect>(q: Q): Q => ({ ...q, distinct: tru
  * assert.ok(E.isRight(rows))
  * ```
  */
-export type Projected<S> = { -readonly [K in keyof S]: S[K] extends Typed<infer V> ? V : never }
+export type Projected<S> = {
+  -readonly [K in keyof S]: S[K] extends Typed<infer V> ? V : S[K] extends Fields ? Simplify<Projected<S[K]>> : never
+}
+
+/**
+ * What `columns` takes: expressions by key, and plain objects of them, which become nested
+ * objects of each row (`columns({ user: { id: users.id }, total: sum(...) })`).
+ *
+ * @example
+ * ```ts
+ * import { countAll, integer, table, text } from 'fp-lite-orm'
+ * import type { Fields } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const shape: Fields = { user: { id: users.id, name: users.name }, n: countAll() }
+ * void shape
+ * ```
+ */
+export interface Fields {
+  readonly [key: string]: Expr<unknown> | Fields
+}
+
+/**
+ * The tables the expressions of a projection read, nested ones included.
+ *
+ * @example
+ * ```ts
+ * import { integer, table } from 'fp-lite-orm'
+ * import type { FieldsRefs } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const posts = table('posts', { id: integer().primaryKey() })
+ * const reads: FieldsRefs<{ u: typeof users.id; nested: { p: typeof posts.id } }> = 'posts'
+ * void reads
+ * ```
+ */
+export type FieldsRefs<F> = { [K in keyof F]: F[K] extends Expr<unknown> ? RefsOf<F[K]> : FieldsRefs<F[K]> }[keyof F]
 
 /**
  * A flat row of chosen expressions: `columns({ name: users.name, n: countAll() })`.
@@ -574,16 +641,31 @@ export type Projected<S> = { -readonly [K in keyof S]: S[K] extends Typed<infer 
  * ```
  */
 export const columns =
-  <F extends Readonly<Record<string, Expr<unknown>>>>(fields: F) =>
+  <F extends Fields>(fields: F) =>
   <A, Ts, S extends string, U extends string>(
     q: SelectQuery<A, Ts, S, U>
-  ): SelectQuery<Simplify<Projected<F>>, never, S, U | Outside<RefsOf<F[keyof F]>, S>> =>
+  ): SelectQuery<Simplify<Projected<F>>, never, S, U | Outside<FieldsRefs<F>, S>> =>
     retype({ ...q, selection: projectionOf(fields) })
+
+/** A plain object of fields (a nested projection), not an expression, a column or a query. */
+const isNested = (u: unknown): u is Readonly<Record<string, unknown>> => {
+  if (typeof u !== 'object' || u === null || Array.isArray(u) || ColumnInfo in u || '_tag' in u) return false
+  const proto = Object.getPrototypeOf(u) as unknown
+  return proto === Object.prototype || proto === null
+}
+
+/** The fields of a projection, nested objects flattened with their paths. */
+const flatten = (fields: Readonly<Record<string, unknown>>, path: ReadonlyArray<string>): Field[] =>
+  Object.entries(fields).flatMap(([key, e]): Field[] => {
+    const at = [...path, key]
+    if (isNested(e)) return flatten(e, at)
+    return at.length === 1 ? [{ key, expr: toNode(e) }] : [{ key: at.join('.'), expr: toNode(e), path: at }]
+  })
 
 /** The fields of a projection; an object that throws when read becomes an Invalid field. */
 const projectionOf = (fields: Readonly<Record<string, unknown>>): Field[] => {
   try {
-    return Object.entries(fields).map(([key, e]): Field => ({ key, expr: toNode(e) }))
+    return flatten(fields, [])
   } catch (e) {
     return [
       {

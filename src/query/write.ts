@@ -69,9 +69,9 @@ export type WriteReads<Q, R extends string> =
       ? Q
       : string extends R
         ? Q
-        : [Exclude<R, NameOf<T>>] extends [never]
+        : [Exclude<R, NameOf<T> | FromOf<Q>>] extends [never]
           ? Q
-          : { readonly 'columns of tables this write does not read': Exclude<R, NameOf<T>> }
+          : { readonly 'columns of tables this write does not read': Exclude<R, NameOf<T> | FromOf<Q>> }
     : Q
 
 /**
@@ -122,9 +122,16 @@ export interface InsertQuery<T> extends Query<WriteResult>, WriteOn<T> {
  * assert.ok(E.isRight(r) && r.right.changes === 1)
  * ```
  */
-export interface UpdateQuery<T> extends Query<WriteResult>, WriteOn<T> {
+export interface UpdateQuery<T, F extends string = never> extends Query<WriteResult>, WriteOn<T> {
   readonly statement: UpdateStatement
+  /** The tables of its FROM (`from(other)`), which its set and filter may read (a phantom). */
+  readonly [FromTables]?: { readonly tables: F }
 }
+
+declare const FromTables: unique symbol
+
+/** The tables an update reads besides its own (its FROM). */
+type FromOf<Q> = Q extends { readonly [FromTables]?: { readonly tables: infer F extends string } } ? F : never
 
 /**
  * A delete on table `T`, made by `deleteFrom(table)`; refine it with `filter`, `allRows`, `returning`.
@@ -176,7 +183,7 @@ export interface DeleteQuery<T> extends Query<WriteResult>, WriteOn<T> {
  * assert.deepEqual(ids(pipe(deleteFrom(users), filter(eq(users.id, 1)))), E.right([{ id: 1 }]))
  * ```
  */
-export type WriteQuery<T> = InsertQuery<T> | UpdateQuery<T> | DeleteQuery<T>
+export type WriteQuery<T> = InsertQuery<T> | UpdateQuery<T, string> | DeleteQuery<T>
 
 /**
  * What `set` takes: some columns, each a value of its type, an expression, or a placeholder.
@@ -518,7 +525,7 @@ const addProblems = <S extends { readonly problems?: ReadonlyArray<string> }>(s:
  */
 export const set =
   <T>(values: SetValues<T> | Changed<Row<T>>) =>
-  (q: UpdateQuery<T>): UpdateQuery<T> => {
+  <F extends string = never>(q: UpdateQuery<T, F>): UpdateQuery<T, F> => {
     const s = q.statement
     const { set: more, problems } = assignments(values, q, `update ${s.table.name} set`)
     const fromChanged = problems.length === 0 && typeof values === 'object' && values !== null && ChangedMarker in values
@@ -551,7 +558,7 @@ export const set =
  * assert.ok(E.isRight(r) && r.right.changes === 2)
  * ```
  */
-export const allRows = <Q extends UpdateQuery<unknown> | DeleteQuery<unknown>>(q: Q): Q => ({
+export const allRows = <Q extends UpdateQuery<unknown, string> | DeleteQuery<unknown>>(q: Q): Q => ({
   ...q,
   statement: { ...q.statement, allRows: true }
 })
@@ -724,3 +731,33 @@ export const orReplace = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, stat
  * ```
  */
 export const orIgnore = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'ignore' } })
+
+/**
+ * `UPDATE t SET ... FROM other WHERE ...` (SQLite 3.33+): the update's `set` and `filter`
+ * may read `other`'s columns, matched to the rows updated by the filter.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, eq, filter, from, insert, integer, orderBy, select, session, set, sql, table, values, update } from 'fp-lite-orm'
+ *
+ * const stock = table('stock', { id: integer().primaryKey(), qty: integer().notNull() })
+ * const moves = table('moves', { id: integer().primaryKey(), stockId: integer('stock_id').notNull(), delta: integer().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(stock)); s.run(createTable(moves))
+ * s.run(insert(stock, [{ qty: 10 }, { qty: 5 }]))
+ * s.run(insert(moves, [{ stockId: 1, delta: -3 }]))
+ * s.run(pipe(update(stock), set({ qty: sql<number>`${stock.qty} + ${moves.delta}` }), from(moves), filter(eq(moves.stockId, stock.id))))
+ * assert.deepEqual(s.run(pipe(select(stock), orderBy(stock.id), values(stock.qty))), E.right([7, 5]))
+ * ```
+ */
+export const from =
+  <O extends AnyTable>(other: O) =>
+  <T, F extends string = never>(q: UpdateQuery<T, F>): UpdateQuery<T, F | NameOf<O>> => {
+    const info = tableInfo(other)
+    const s = q.statement
+    const problems = info.problems.length > 0 ? info.problems : []
+    return { ...q, statement: addProblems({ ...s, from: [...(s.from ?? []), info.ref] }, problems) }
+  }

@@ -74,6 +74,8 @@ export interface CteDef {
   readonly select: unknown
   /** WITH RECURSIVE: the step, joined to the CTE itself, and whether it is UNION ALL. */
   readonly recursive?: { readonly step: unknown; readonly all: boolean }
+  /** A derived table (`derived(query, name)`): written in FROM as `(select) AS name`, not in a WITH clause. */
+  readonly inline?: true
 }
 
 /** The plain reference to a table in a query value: its name, alias and columns. */

@@ -207,13 +207,16 @@ const factoryFor = (
   groups: ReadonlyArray<OutputGroup> | undefined,
   takes: ReadonlyArray<Take>
 ): BuilderFactory => {
-  const signature = JSON.stringify([fields.map((f) => [f.key, f.group ?? null]), groups ?? null, takes])
+  const signature = JSON.stringify([fields.map((f) => [f.key, f.group ?? null, f.path ?? null]), groups ?? null, takes])
   let f = factories.get(signature)
   if (f === undefined) {
     const locals = fields.map((_, i) => (takes[i] !== '' ? `const d${i} = d[${i}];` : '')).join('')
     let body: string
     if (groups === undefined) {
-      body = `{ ${fields.map((x, i) => `${prop(x.key)}: ${cell(i, takes[i] ?? '')}`).join(', ')} }`
+      body = nestedLiteral(
+        fields.map((x, i) => ({ path: x.path ?? [x.key], code: cell(i, takes[i] ?? '') })),
+        0
+      )
     } else {
       body = `{ ${groups
         .map((g) => {
@@ -233,6 +236,29 @@ const factoryFor = (
     factories.set(signature, f)
   }
   return f
+}
+
+/**
+ * The object literal of a row whose fields sit at paths (a nested projection): fields that
+ * share a first key become one nested literal, in the order they first appear.
+ */
+const nestedLiteral = (items: ReadonlyArray<{ readonly path: ReadonlyArray<string>; readonly code: string }>, depth: number): string => {
+  const order: string[] = []
+  const byKey = new Map<string, Array<{ readonly path: ReadonlyArray<string>; readonly code: string }>>()
+  for (const it of items) {
+    const k = it.path[depth]!
+    let list = byKey.get(k)
+    if (list === undefined) byKey.set(k, (list = []))
+    if (list.length === 0) order.push(k)
+    list.push(it)
+  }
+  return `{ ${order
+    .map((k) => {
+      const list = byKey.get(k)!
+      const leaf = list.length === 1 && list[0]!.path.length === depth + 1
+      return `${prop(k)}: ${leaf ? list[0]!.code : nestedLiteral(list, depth + 1)}`
+    })
+    .join(', ')} }`
 }
 
 export const rowReader = (
