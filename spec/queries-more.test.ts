@@ -18,6 +18,7 @@ import {
   countDistinct,
   createTable,
   crossJoin,
+  cursorOf,
   derived,
   desc,
   eq,
@@ -30,7 +31,10 @@ import {
   insert,
   integer,
   join,
+  keyset,
+  limit,
   lt,
+  offset,
   onConflictDoUpdate,
   orderBy,
   placeholder,
@@ -336,4 +340,50 @@ test('nested projections: plain objects of columns become nested objects, typed'
   const nested = pipe(select(users), columns({ u: { id: users.id } }))
   t.is(unwrapLeft(s.run(pipe(nested, union(nested), all)))._tag, 'ValidationError')
   t.is(unwrapLeft(s.run(pipe(select(withQuery('c', nested)), all) as Query<unknown>))._tag, 'ValidationError')
+})
+
+test('keyset pages walk the same rows as offset pages, for same and mixed directions, with duplicates in the first key', (t) => {
+  const file = tempDbPath()
+  const s = session(connect(file))
+  const ev = table('ev', { id: integer().primaryKey(), score: integer().notNull(), at: timestamp().notNull() })
+  unwrap(s.run(createTable(ev)))
+  // A seeded mix with many equal scores and times.
+  let seed = 7
+  const rand = () => (seed = (seed * 48271) % 2147483647) / 2147483647
+  unwrap(
+    s.run(
+      insert(
+        ev,
+        Array.from({ length: 137 }, () => ({ score: Math.floor(rand() * 10), at: new Date(Date.UTC(2024, 0, 1 + Math.floor(rand() * 5))) }))
+      )
+    )
+  )
+  const orderings = [
+    [asc(ev.score), asc(ev.id)],
+    [desc(ev.score), desc(ev.id)],
+    [desc(ev.score), asc(ev.at), asc(ev.id)],
+    [asc(ev.at), desc(ev.score), desc(ev.id)]
+  ] as const
+  for (const by of orderings) {
+    const everything = unwrap(s.run(pipe(select(ev), orderBy(...by), values(ev.id))))
+    const walked: number[] = []
+    let after: unknown[] | undefined
+    for (let guard = 0; guard < 100; guard++) {
+      const page = unwrap(s.run(pipe(select(ev), keyset({ orderBy: by, size: 10, ...(after === undefined ? {} : { after }) }), all)))
+      if (page.length === 0) break
+      walked.push(...page.map((r) => r.id))
+      after = cursorOf(page.at(-1)!, by)
+    }
+    t.deepEqual(walked, everything)
+    // The same as offset paging.
+    const byOffset: number[] = []
+    for (let n = 0; n < 15; n++) byOffset.push(...unwrap(s.run(pipe(select(ev), orderBy(...by), limit(10), offset(n * 10), values(ev.id)))))
+    t.deepEqual(walked, byOffset)
+  }
+  // A cursor of the wrong length, or holding null, is a Left.
+  t.is(unwrapLeft(s.run(pipe(select(ev), keyset({ orderBy: [asc(ev.id)], size: 5, after: [1, 2] }), all)))._tag, 'ValidationError')
+  t.is(
+    unwrapLeft(s.run(pipe(select(ev), keyset({ orderBy: [asc(ev.score), asc(ev.id)], size: 5, after: [null, 2] }), all)))._tag,
+    'ValidationError'
+  )
 })

@@ -38,7 +38,9 @@ import {
   value,
   values,
   withQuery,
-  withRecursive
+  withRecursive,
+  insert,
+  lower
 } from '../../src/index.js'
 import type { Query } from '../../src/index.js'
 
@@ -257,3 +259,9 @@ export const shapes: ReadonlyArray<{ readonly name: string; readonly query: Quer
   { name: 'aggregates', query: aggregate, shape: { option: { row: { n: 'number', total: nullable('number') } } } },
   { name: 'returning', query: returned, shape: { list: { row: { at: 'Date', done: 'boolean' } } } }
 ]
+
+// Insert values may be expressions of the column's type (sql templates typed by their parameter, functions).
+export const insertedWithExpr = insert(owners, { name: sql<string>`upper(${'ann'})` })
+export const insertedWithFn = insert(owners, { name: lower(sql<string>`'ANN'`) })
+// @ts-expect-error an expression of another type
+export const insertedWrong = insert(owners, { name: sql<number>`1` })

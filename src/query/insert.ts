@@ -11,7 +11,7 @@ import { expectedOf, isInsertOptional } from '../schema/codec.js'
 import type { AnyTable, Insert } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
-import type { ExprNode, Field, InScope, SelectQuery } from './ast.js'
+import type { Expr, ExprNode, Field, InScope, SelectQuery } from './ast.js'
 import type { InsertQuery } from './write.js'
 import { Codecs } from './ast.js'
 import type { Placeholder } from './expr.js'
@@ -75,7 +75,7 @@ export interface WriteResult {
  * assert.ok(E.isLeft(bad) && bad.left._tag === 'ValidationError')   // name is NOT NULL
  * ```
  */
-export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placeholder }
+export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placeholder | Expr<Insert<T>[K]> }
 
 // -------------------------------------------------------------------------------------
 // constructors

@@ -31,7 +31,7 @@ import type { DeleteQuery, UpdateQuery, WriteReads } from './write.js'
 import { Codecs, codecKey } from './ast.js'
 import { describeValue } from '../errors.js'
 import type { Condition, Placeholder } from './expr.js'
-import { conditionNode, guard, invalid, toNode, valueNode } from './expr.js'
+import { conditionNode, guard, invalid, operand, toNode, valueNode } from './expr.js'
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -999,3 +999,108 @@ export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
 export function values<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<V[]> => terminal(q, 'values', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
 }
+
+// -------------------------------------------------------------------------------------
+// keyset pagination
+// -------------------------------------------------------------------------------------
+
+/**
+ * A page of a query by a unique ordering, after a cursor (the ordering's values in the last
+ * row of the previous page): `ORDER BY` the terms, `LIMIT size`, and "after the cursor" as a
+ * condition the index on the ordering answers directly. Unlike `offset(n)`, whose cost grows
+ * with n (SQLite reads and drops n rows), every page costs the same. The ordering must be
+ * unique (end it with the primary key) and its values non-null.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, asc, connect, createTable, cursorOf, desc, insert, integer, keyset, select, session, table } from 'fp-lite-orm'
+ *
+ * const events = table('events', { id: integer().primaryKey(), score: integer().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(events))
+ * s.run(insert(events, [{ score: 5 }, { score: 9 }, { score: 5 }, { score: 7 }]))
+ *
+ * const by = [desc(events.score), asc(events.id)] as const
+ * const page1 = s.run(pipe(select(events), keyset({ orderBy: by, size: 2 }), all))
+ * assert.deepEqual(page1, E.right([{ id: 2, score: 9 }, { id: 4, score: 7 }]))
+ * const after = E.isRight(page1) ? cursorOf(page1.right.at(-1)!, by) : []
+ * assert.deepEqual(after, [7, 4])
+ * assert.deepEqual(s.run(pipe(select(events), keyset({ orderBy: by, size: 2, after }), all)), E.right([{ id: 1, score: 5 }, { id: 3, score: 5 }]))
+ * ```
+ */
+export const keyset =
+  <Terms extends ReadonlyArray<OrderTerm | Expr<unknown>>>(options: {
+    readonly orderBy: Terms
+    readonly size: number | Placeholder
+    /** The ordering's values in the last row of the previous page (`cursorOf`); absent for the first page. */
+    readonly after?: ReadonlyArray<unknown> | undefined
+  }) =>
+  <Q extends AnySelect>(q: Q): Reading<Q, RefsOf<Terms[number]>> => {
+    const terms = options.orderBy.map((x) => (isOrderTerm(x) ? x : asc(x)))
+    const paged = { ...q, orderBy: [...q.orderBy, ...terms], limit: countNode(options.size, 'keyset size') }
+    if (options.after === undefined) return paged as unknown as Reading<Q, RefsOf<Terms[number]>>
+    return { ...paged, where: [...q.where, afterCursor(terms, options.after)] } as unknown as Reading<Q, RefsOf<Terms[number]>>
+  }
+
+/**
+ * "After the cursor" for an ordering: one row-value comparison when every term goes the same
+ * way (`(a, b) > (?, ?)`), else the expanded form (`a > ? OR (a = ? AND b < ?) ...`).
+ */
+const afterCursor = (terms: ReadonlyArray<OrderTerm>, after: ReadonlyArray<unknown>): ExprNode =>
+  guard((): ExprNode => {
+    if (terms.length === 0) return invalid('keyset needs at least one orderBy term (end it with the primary key)')
+    if (!Array.isArray(after) || after.length !== terms.length) {
+      return invalid(
+        `keyset's after has ${describeValue(after)}: give one value per orderBy term (${terms.length}), e.g. cursorOf(lastRow, orderBy)`
+      )
+    }
+    if (after.some((v) => v === null || v === undefined)) {
+      return invalid(
+        'keyset needs non-null ordering values: a cursor holding null cannot say which rows come after it (order by non-null columns)'
+      )
+    }
+    if (terms.some((t) => t.nulls !== undefined)) return invalid('keyset orders by non-null values: drop nulls: first/last from its terms')
+    const direction = terms[0]!.direction
+    if (terms.every((t) => t.direction === direction)) {
+      const left: ExprNode = terms.length === 1 ? terms[0]!.expr : { _tag: 'RowValue', items: terms.map((t) => t.expr) }
+      const right = terms.length === 1 ? operand(after[0], left) : operand(after, left)
+      return { _tag: 'Compare', op: direction === 'asc' ? '>' : '<', left, right }
+    }
+    // a > va OR (a = va AND (b > vb OR (b = vb AND ...)))
+    const step = (i: number): ExprNode => {
+      const t = terms[i]!
+      const beyond: ExprNode = { _tag: 'Compare', op: t.direction === 'asc' ? '>' : '<', left: t.expr, right: operand(after[i], t.expr) }
+      if (i === terms.length - 1) return beyond
+      const same: ExprNode = { _tag: 'Compare', op: '=', left: t.expr, right: operand(after[i], t.expr) }
+      return { _tag: 'Or', items: [beyond, { _tag: 'And', items: [same, step(i + 1)] }] }
+    }
+    return step(0)
+  })
+
+/**
+ * The cursor of a row for `keyset`: the values of the ordering's columns in it (by their
+ * keys; in joined rows, under their table's name).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { asc, cursorOf, desc, integer, table, timestamp } from 'fp-lite-orm'
+ *
+ * const events = table('events', { id: integer().primaryKey(), at: timestamp().notNull() })
+ * const row = { id: 7, at: new Date('2024-01-01T00:00:00Z') }
+ * assert.deepEqual(cursorOf(row, [desc(events.at), asc(events.id)]), [row.at, 7])
+ * ```
+ */
+export const cursorOf = (row: object, orderBy: ReadonlyArray<OrderTerm | Expr<unknown>>): unknown[] =>
+  orderBy.map((x) => {
+    const e = isOrderTerm(x) ? x.expr : toNode(x)
+    if (e._tag !== 'Column') return undefined
+    const r = row as Record<string, unknown>
+    const own = r[e.key]
+    if (own !== undefined) return own
+    const nested = r[e.table]
+    return typeof nested === 'object' && nested !== null ? (nested as Record<string, unknown>)[e.key] : undefined
+  })
