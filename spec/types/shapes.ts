@@ -40,7 +40,10 @@ import {
   withQuery,
   withRecursive,
   insert,
-  lower
+  lower,
+  gt,
+  isNull,
+  or
 } from '../../src/index.js'
 import type { Query } from '../../src/index.js'
 
@@ -215,6 +218,19 @@ export type Aggregate = Expect<Equal<ResultOf<typeof aggregate>, O.Option<{ n: n
 export const returned = pipe(update(events), set({ note: 'n' }), filter(eq(events.id, 1)), returning({ at: events.at, done: events.done }))
 export type Returned = Expect<Equal<ResultOf<typeof returned>, Array<{ at: Date; done: boolean }>>>
 
+export const projectedConditions = pipe(
+  select(events),
+  columns({
+    late: gt(events.at, new Date('2024-03-01T00:00:00Z')),
+    noNote: isNull(events.note),
+    either: or(eq(events.id, 1), eq(events.done, true))
+  }),
+  all
+)
+export type ProjectedConditions = Expect<
+  Equal<ResultOf<typeof projectedConditions>, Array<{ late: boolean; noNote: boolean; either: boolean }>>
+>
+
 /** Each query above with the run-time shape of its result (the test runs every one). */
 export const shapes: ReadonlyArray<{ readonly name: string; readonly query: Query<unknown>; readonly shape: Shape }> = [
   { name: 'table rows', query: tableRows, shape: { list: eventRow } },
@@ -257,7 +273,12 @@ export const shapes: ReadonlyArray<{ readonly name: string; readonly query: Quer
   { name: 'value', query: oneValue, shape: { option: 'Date' } },
   { name: 'bigint values', query: bigValues, shape: { list: 'bigint' } },
   { name: 'aggregates', query: aggregate, shape: { option: { row: { n: 'number', total: nullable('number') } } } },
-  { name: 'returning', query: returned, shape: { list: { row: { at: 'Date', done: 'boolean' } } } }
+  { name: 'returning', query: returned, shape: { list: { row: { at: 'Date', done: 'boolean' } } } },
+  {
+    name: 'projected conditions',
+    query: projectedConditions,
+    shape: { list: { row: { late: 'boolean', noNote: 'boolean', either: 'boolean' } } }
+  }
 ]
 
 // Insert values may be expressions of the column's type (sql templates typed by their parameter, functions).

@@ -45,7 +45,7 @@ import type {
   UpdateStatement
 } from './ast.js'
 import { codecKey } from './ast.js'
-import { sourceColumn } from './expr.js'
+import { kindOf, sourceColumn } from './expr.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -660,22 +660,8 @@ const exprSqlAt = (e: ExprNode, b: SqlBuilder): void => {
 // output fields: how each result column decodes
 // -------------------------------------------------------------------------------------
 
-/** How results of an expression decode: its kind, wherever it stands (a column, a function, a window, a subquery). */
-const kindOfNode = (e: ExprNode): ColumnKind | undefined => {
-  switch (e._tag) {
-    case 'Column':
-    case 'Function':
-    case 'Sql':
-    case 'Subquery':
-    case 'Window':
-    case 'Case':
-      return e.kind
-    case 'CountAll':
-      return 'integer'
-    default:
-      return undefined
-  }
-}
+/** How results of an expression decode: its kind, wherever it stands (one rule for the compiler and the builders). */
+const kindOfNode = kindOf
 
 const outputField = (key: string, e: ExprNode): OutputField => {
   const kind = kindOfNode(e)

@@ -195,14 +195,25 @@ const subqueryNode = (select: SelectStatement): ExprNode => {
 export const kindOf = (e: ExprNode): ColumnKind | undefined => {
   switch (e._tag) {
     case 'Column':
-      return e.kind
     case 'Function':
     case 'Sql':
     case 'Subquery':
     case 'Window':
+    case 'Case':
       return e.kind
     case 'CountAll':
       return 'integer'
+    // Conditions are typed Expr<boolean>: read as a value (a projected comparison), SQLite's 0/1 decodes as false/true.
+    case 'Compare':
+    case 'IsNull':
+    case 'Between':
+    case 'In':
+    case 'Like':
+    case 'And':
+    case 'Or':
+    case 'Not':
+    case 'Exists':
+      return 'boolean'
     default:
       return undefined
   }
