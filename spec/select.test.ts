@@ -248,7 +248,7 @@ test('columns({...}) projects a flat row of columns, expressions and functions',
     all
   )
   t.deepEqual(unwrap(s.run(q)), [
-    { id: 2, shout: 'BOB', since: day(2), on: false, next: 18, adult: 0 },
+    { id: 2, shout: 'BOB', since: day(2), on: false, next: 18, adult: false },
     { id: 3, shout: 'CLEO', since: day(3), on: true, next: null, adult: null }
   ])
   t.deepEqual(unwrap(toSQL(q)), {
