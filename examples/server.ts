@@ -142,8 +142,10 @@ const sendResult = <A>(reply: FastifyReply, result: E.Either<DbError, A>, status
  * A path or query value for an integer placeholder: digits become a number, anything
  * else is passed as it is, for the library to refuse (a Left ValidationError).
  */
-const intParam = (s: string | undefined, fallback: number): number | string =>
-  s === undefined ? fallback : /^-?\d{1,15}$/.test(s) ? Number(s) : s
+// Typed as the number the placeholder asks for; text that is not a whole number goes on as it
+// came, and the library answers a ValidationError that quotes it.
+const intParam = (s: string | undefined, fallback: number): number =>
+  s === undefined ? fallback : /^-?\d{1,15}$/.test(s) ? Number(s) : (s as unknown as number)
 
 /** The body as an object holding only the fields a client may write; the rest are the server's. */
 const clientFields = (body: unknown, serverFields: ReadonlyArray<string>): E.Either<DbError, Record<string, unknown>> => {

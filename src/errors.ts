@@ -146,12 +146,14 @@ export interface ConnectionError {
  * import { pipe } from 'fp-ts/lib/function.js'
  * import * as E from 'fp-ts/lib/Either.js'
  * import { connect, createTable, eq, filter, first, integer, placeholder, select, session, table } from 'fp-lite-orm'
+ * import type { Query } from 'fp-lite-orm'
  *
  * const t = table('t', { id: integer().primaryKey() })
  * const s = session(connect(':memory:'))
  * s.run(createTable(t))
  *
- * const missing = s.run(pipe(select(t), filter(eq(t.id, placeholder('id'))), first))   // no params given
+ * const byId: Query<unknown> = pipe(select(t), filter(eq(t.id, placeholder('id'))), first)   // its params typed as unknown
+ * const missing = s.run(byId)                                                                 // so none given: a Left
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'ValidationError')
  * assert.equal(missing.left.path, 'params.id')
  * ```

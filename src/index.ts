@@ -51,7 +51,21 @@ export type { StoredRow } from './schema/codec.js'
 export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
 
 // queries
-export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode, OrderTerm, InScope, OuterRefs } from './query/ast.js'
+export type {
+  Expr,
+  Query,
+  SelectQuery,
+  ExprNode,
+  Statement,
+  ResultMode,
+  OrderTerm,
+  InScope,
+  OuterRefs,
+  KindTag,
+  Needs,
+  ParamRef,
+  ParamsOf
+} from './query/ast.js'
 export type { Comparison, Condition, ConditionOn, Operand, Placeholder, TupleOperand, ValuesOf } from './query/expr.js'
 export {
   and,
@@ -162,6 +176,7 @@ export { toSQL } from './query/compile.js'
 export type { ConnectOptions, Db, LogEvent } from './conn/connect.js'
 export { connect } from './conn/connect.js'
 export type { Params, Session } from './session/session.js'
+export type { ParamsFor } from './session/bind.js'
 export { session } from './session/session.js'
 export type { Results, TransactionBody, TransactionMode, TransactionOptions, TransactionTarget, Tx } from './session/transaction.js'
 export { readTransaction, transaction } from './session/transaction.js'

@@ -21,12 +21,12 @@ import type { DbError } from '../errors.js'
 import { busyError, connectionError, describeValue, unexpectedError, validationError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import { connect } from '../conn/connect.js'
-import type { Query } from '../query/ast.js'
+import type { Needs, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
 import type { Compiled } from '../query/compile.js'
 import { compile } from '../query/compile.js'
 import type { SqlValue } from '../schema/column.js'
-import type { Params } from '../session/bind.js'
+import type { Params, ParamsFor } from '../session/bind.js'
 import { bindParams } from '../session/bind.js'
 import { applyCodecs } from '../session/codecs.js'
 import type { Results } from '../session/transaction.js'
@@ -147,7 +147,7 @@ export const checkPoolOptions = (options: unknown): E.Either<DbError, { readonly
  * // ...is easy to test with a stand-in: a Pool is three functions.
  * let rows = 0
  * const fake: Pool = {
- *   run: <A>(q: Query<A>) => TE.right((q.mode === 'count' ? rows : { changes: 1, lastInsertRowid: ++rows }) as A),
+ *   run: <A>(q: Query<A>, ..._params: ReadonlyArray<unknown>) => TE.right((q.mode === 'count' ? rows : { changes: 1, lastInsertRowid: ++rows }) as A),
  *   batch: () => TE.left<DbError>({ _tag: 'ValidationError', message: 'not used here' }),
  *   close: async () => undefined
  * }
@@ -156,7 +156,7 @@ export const checkPoolOptions = (options: unknown): E.Either<DbError, { readonly
  */
 export interface Pool {
   /** Runs a query on a reader (reads) or the writer (writes). Never rejects. */
-  run<A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A>
+  run<A, P = unknown>(q: Query<A> & Needs<P>, ...params: ParamsFor<NoInfer<P>>): TE.TaskEither<DbError, A>
   /** Runs the queries in order, all or nothing, in one transaction on the writer. */
   batch<const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>>
   /** Stops taking queries, lets those in flight finish, and ends the threads. */

@@ -658,8 +658,134 @@ export type OuterRefs<Q> =
  */
 export type InScope<S extends string, U extends string> = string extends U
   ? unknown
-  : [Exclude<U, S>] extends [never]
+  : [Exclude<U, S | ParamRef>] extends [never]
     ? unknown
-    : { readonly 'columns of tables this query does not read (join them first)': Exclude<U, S> }
+    : { readonly 'columns of tables this query does not read (join them first)': Exclude<U, S | ParamRef> }
+
+// -------------------------------------------------------------------------------------
+// typed placeholders
+// -------------------------------------------------------------------------------------
+
+/**
+ * A placeholder's mark among the names an expression reads (see `Refs`): `?name`, or
+ * `?name=kind` once a comparison has put it beside a column of that kind. Never a table,
+ * so it never is in scope: it travels up to the terminal, which turns the marks into the
+ * parameters `run` asks for (`ParamsOf`).
+ *
+ * @example
+ * ```ts
+ * import { eq, integer, placeholder, table } from 'fp-lite-orm'
+ * import type { ParamRef, RefsOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const byId = eq(users.id, placeholder('id'))
+ * const marks: Extract<RefsOf<typeof byId>, ParamRef> = '?id=number'
+ * void marks
+ * ```
+ */
+export type ParamRef = `?${string}`
+
+/**
+ * The kind a placeholder takes where it stands: what `T` (a column's value type) is, null aside.
+ *
+ * @example
+ * ```ts
+ * import type { KindTag } from 'fp-lite-orm'
+ *
+ * const kinds: [KindTag<number | null>, KindTag<Date>, KindTag<'a' | 'b'>, KindTag<{ x: 1 }>] = ['number', 'Date', 'string', 'unknown']
+ * void kinds
+ * ```
+ */
+export type KindTag<T> = [NonNullable<T>] extends [never]
+  ? 'unknown'
+  : [NonNullable<T>] extends [boolean]
+    ? 'boolean'
+    : [NonNullable<T>] extends [number]
+      ? 'number'
+      : [NonNullable<T>] extends [bigint]
+        ? 'bigint'
+        : [NonNullable<T>] extends [string]
+          ? 'string'
+          : [NonNullable<T>] extends [Date]
+            ? 'Date'
+            : [NonNullable<T>] extends [Uint8Array]
+              ? 'blob'
+              : 'unknown'
+
+/**
+ * The values a placeholder of a kind may be bound to: null too (`eq` then reads `IS NULL`),
+ * but for the text a LIKE helper looks for (`needle`).
+ */
+type KindValue<K extends string> = K extends 'needle'
+  ? string
+  : K extends 'boolean'
+    ? boolean | null
+    : K extends 'number'
+      ? number | null
+      : K extends 'bigint'
+        ? bigint | number | null
+        : K extends 'string'
+          ? string | null
+          : K extends 'Date'
+            ? Date | null
+            : K extends 'blob'
+              ? Uint8Array | null
+              : unknown
+
+/** One placeholder's entry; none for a name the types do not know (a `Placeholder` of any name). */
+type ParamEntry<R> = R extends `?${infer N}=${infer K}`
+  ? string extends N
+    ? never
+    : { readonly [P in N]: KindValue<K> }
+  : R extends `?${infer N}`
+    ? string extends N
+      ? never
+      : { readonly [P in N]: unknown }
+    : never
+
+type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+
+/**
+ * The parameters a query's placeholders need, from the marks its expressions carry:
+ * `{ id: number | null }` for `eq(users.id, placeholder('id'))`. `unknown` when the types
+ * know of none (a placeholder in `limit`, a `sql` template or a write is checked when it
+ * runs instead).
+ *
+ * @example
+ * ```ts
+ * import type { ParamsOf } from 'fp-lite-orm'
+ *
+ * const p: ParamsOf<'users' | '?id=number' | '?q'> = { id: 1, q: 'anything' }
+ * void p
+ * ```
+ */
+export type ParamsOf<U extends string> = string extends U
+  ? unknown
+  : [Extract<U, ParamRef>] extends [never]
+    ? unknown
+    : [ParamEntry<Extract<U, ParamRef>>] extends [never]
+      ? unknown
+      : { readonly [K in keyof Intersection<ParamEntry<Extract<U, ParamRef>>>]: Intersection<ParamEntry<Extract<U, ParamRef>>>[K] }
+
+declare const ParamsType: unique symbol
+
+/**
+ * What a query's placeholders need (a phantom on the query value): `run(q, params)` asks for
+ * `P`. Other keys may come along, for placeholders the types cannot see.
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { eq, filter, first, integer, placeholder, select, table } from 'fp-lite-orm'
+ * import type { Needs, Query } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const byId: Query<unknown> & Needs<{ readonly id: number | null }> = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
+ * void byId
+ * ```
+ */
+export interface Needs<P> {
+  readonly [ParamsType]?: P
+}
 
 export const codecKey = (table: string, column: string): string => `${table}\u0000${column}`

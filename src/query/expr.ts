@@ -14,6 +14,7 @@ import type {
   Expr,
   ExprNode,
   InvalidNode,
+  KindTag,
   OuterRefs,
   PlaceholderNode,
   Query,
@@ -48,7 +49,7 @@ import { Codecs, codecKey, isExprNode } from './ast.js'
  * assert.deepEqual([s.run(atLeast, { min: 5 }), s.run(atLeast, { min: 10 })], [E.right(2), E.right(0)])
  * ```
  */
-export type Placeholder = PlaceholderNode & Typed<never>
+export type Placeholder<N extends string = string> = PlaceholderNode & Typed<never> & Refs<`?${N}`>
 
 /**
  * What may stand on the value side of an operator on `T`: a value, an expression (which
@@ -118,7 +119,7 @@ export type TupleOperand<T> = T extends readonly unknown[]
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'ValidationError')
  * ```
  */
-export const placeholder = (name: string): Placeholder => Object.freeze({ _tag: 'Placeholder', name })
+export const placeholder = <const N extends string>(name: N): Placeholder<N> => Object.freeze({ _tag: 'Placeholder', name })
 
 /** A bound parameter holding any value SQLite can store (booleans and Dates are encoded). */
 export const value = (v: unknown): ExprNode => {
@@ -325,7 +326,16 @@ export const withEncoding = (
 export type Comparison = <T, L extends Expr<T> = Expr<T>, X extends Operand<NoInfer<T>> = Operand<NoInfer<T>>>(
   left: L & Expr<T>,
   right: X
-) => Expr<boolean> & Refs<RefsOf<L> | RefsOf<X>>
+) => Expr<boolean> & Refs<RefsOf<L> | OperandRefs<X, T>>
+
+/** What the right side of a comparison reads; a placeholder there takes the left side's kind (`?id=number`). */
+export type OperandRefs<X, T, Tag extends string = KindTag<T>> = [X] extends [PlaceholderNode]
+  ? RefsOf<X> extends `?${infer N}`
+    ? N extends `${string}=${string}`
+      ? RefsOf<X>
+      : `?${N}=${Tag}`
+    : RefsOf<X>
+  : RefsOf<X>
 
 /**
  * A condition reading the tables `R`.
@@ -690,14 +700,17 @@ export const likeCanTake = (pattern: string): boolean =>
 export const like = <L extends Expr<string | null>, P extends string | Placeholder | Expr<string>>(
   e: L,
   pattern: P
-): ConditionOn<RefsOf<L> | RefsOf<P>> => {
+): ConditionOn<RefsOf<L> | OperandRefs<P, string>> => {
   const n = toNode(e)
   return { _tag: 'Like', expr: n, pattern: operand(pattern, n), escaped: false }
 }
 
 const likeHelper =
   (shape: 'contains' | 'startsWith' | 'endsWith') =>
-  <L extends Expr<string | null>>(e: L, s: string | Placeholder): ConditionOn<RefsOf<L>> => {
+  <L extends Expr<string | null>, S extends string | Placeholder>(
+    e: L,
+    s: S
+  ): ConditionOn<RefsOf<L> | OperandRefs<S, string, 'needle'>> => {
     const n = toNode(e)
     if (typeof s === 'string') {
       const x = escapeLike(s)

@@ -16,10 +16,12 @@ import type {
   Expr,
   ExprNode,
   Field,
+  Needs,
   InScope,
   JoinKind,
   OrderTerm,
   OuterRefs,
+  ParamsOf,
   Query,
   ResultMode,
   SelectQuery,
@@ -846,7 +848,8 @@ const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: Readonl
  * assert.deepEqual(s.run(pipe(select(users), all)), E.right([{ id: 1, name: 'Ann', age: 31 }, { id: 2, name: 'Bob', age: 17 }, { id: 3, name: 'Cleo', age: null }]))
  * ```
  */
-export const all = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A[]> => terminal(q, 'all')
+export const all = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A[]> & Needs<ParamsOf<U>> =>
+  terminal(q, 'all')
 
 /**
  * The first row, if any (a select gets LIMIT 1 unless it has a limit).
@@ -869,8 +872,9 @@ export const all = <A, S extends string = string, U extends string = string>(q: 
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Zed')), first)), E.right(O.none))
  * ```
  */
-export const first = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<Option<A>> =>
-  terminal(q, 'first')
+export const first = <A, S extends string = string, U extends string = string>(
+  q: Finished<A, S, U>
+): Query<Option<A>> & Needs<ParamsOf<U>> => terminal(q, 'first')
 
 /**
  * Exactly one row: Left `NotFound` for none, Left `TooManyRows` for more than one.
@@ -895,7 +899,8 @@ export const first = <A, S extends string = string, U extends string = string>(q
  * assert.ok(E.isLeft(many) && many.left._tag === 'TooManyRows')
  * ```
  */
-export const one = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A> => terminal(q, 'one')
+export const one = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A> & Needs<ParamsOf<U>> =>
+  terminal(q, 'one')
 
 /**
  * The number of rows the query returns (`SELECT count(*)`).
@@ -917,7 +922,8 @@ export const one = <A, S extends string = string, U extends string = string>(q: 
  * assert.deepEqual(s.run(pipe(select(users), filter(isNull(users.age)), count)), E.right(1))
  * ```
  */
-export const count = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<number> => terminal(q, 'count')
+export const count = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<number> & Needs<ParamsOf<U>> =>
+  terminal(q, 'count')
 
 /**
  * Whether the query returns any row (`SELECT EXISTS (...)`).
@@ -966,7 +972,9 @@ export const exists = <Q extends Readable<unknown>>(q: Q): Query<boolean> & Refs
  */
 export function value<V, E extends Expr<V> = Expr<V>>(
   e: E & Expr<V>
-): <A, Ts, S extends string, U extends string>(q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>) => Query<Option<V>>
+): <A, Ts, S extends string, U extends string>(
+  q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>
+) => Query<Option<V>> & Needs<ParamsOf<U | RefsOf<E>>>
 export function value<V = unknown>(): <A>(q: RawQuery<A>) => Query<Option<V>>
 export function value<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<Option<V>> => terminal(q, 'value', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
@@ -994,7 +1002,9 @@ export function value<V>(e?: Expr<V>) {
  */
 export function values<V, E extends Expr<V> = Expr<V>>(
   e: E & Expr<V>
-): <A, Ts, S extends string, U extends string>(q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>) => Query<V[]>
+): <A, Ts, S extends string, U extends string>(
+  q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>
+) => Query<V[]> & Needs<ParamsOf<U | RefsOf<E>>>
 export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
 export function values<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<V[]> => terminal(q, 'values', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])

@@ -22,6 +22,7 @@ import type {
   ExprNode,
   Field,
   InsertStatement,
+  ParamRef,
   Query,
   UpdateStatement
 } from './ast.js'
@@ -69,9 +70,9 @@ export type WriteReads<Q, R extends string> =
       ? Q
       : string extends R
         ? Q
-        : [Exclude<R, NameOf<T> | FromOf<Q>>] extends [never]
+        : [Exclude<R, NameOf<T> | FromOf<Q> | ParamRef>] extends [never]
           ? Q
-          : { readonly 'columns of tables this write does not read': Exclude<R, NameOf<T> | FromOf<Q>> }
+          : { readonly 'columns of tables this write does not read': Exclude<R, NameOf<T> | FromOf<Q> | ParamRef> }
     : Q
 
 /**

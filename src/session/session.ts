@@ -12,7 +12,7 @@ import type { ColumnKind, SqlValue } from '../schema/column.js'
 import { encodeValue } from '../schema/codec.js'
 import type { DbError } from '../errors.js'
 import { decodeError, fromSqliteThrow, isDbError, notFound, quoteSql, tooManyRows, unexpectedError, validationError } from '../errors.js'
-import type { CodecsPart, Query } from '../query/ast.js'
+import type { CodecsPart, Needs, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
 import type { Compiled, CompiledPreload, CompiledStatement } from '../query/compile.js'
 import { compile, jsonArrayOf } from '../query/compile.js'
@@ -20,7 +20,7 @@ import type { Db } from '../conn/connect.js'
 import type { Cursor, CursorEnd, Handle } from '../conn/registry.js'
 import { acquire, release, track } from '../conn/registry.js'
 import type { CachedStatement } from '../conn/statements.js'
-import type { Params } from './bind.js'
+import type { Params, ParamsFor } from './bind.js'
 import { bindParams } from './bind.js'
 import type { RowReader } from './rows.js'
 import { CODEC_THREW, CodecThrew, RowDecodeFailure, callCodec, fieldDecoder, ioTsIssues, rowReader } from './rows.js'
@@ -60,8 +60,11 @@ export type { Params } from './bind.js'
 export interface Session {
   readonly _tag: 'Session' | 'Tx'
   readonly db: Db
-  /** Runs a query value: `Right` with its result, or `Left` with what went wrong. */
-  run<A>(q: Query<A>, params?: Params): E.Either<DbError, A>
+  /**
+   * Runs a query value: `Right` with its result, or `Left` with what went wrong. A query
+   * with placeholders takes their values, typed by where each stands (`ParamsFor`).
+   */
+  run<A, P = unknown>(q: Query<A> & Needs<P>, ...params: ParamsFor<NoInfer<P>>): E.Either<DbError, A>
   /**
    * Reads rows one at a time, in constant memory (better-sqlite3's iterate). Errors
    * found before the first row are a Left; a failure after iteration has begun is
@@ -535,7 +538,7 @@ const ioIndexed = (e: RowDecodeFailure, row: number) =>
 export const session = (db: Db): Session => ({
   _tag: 'Session',
   db,
-  run: (q, params) => {
+  run: <A>(q: Query<A>, ...[params]: ReadonlyArray<Params | undefined>) => {
     // Inside a transaction callback on this thread the session joins the transaction, so it
     // is refused once that transaction has ended, like the tx's own statements (frames.ts).
     const frame = watching() ? innermost(db) : undefined

@@ -18,6 +18,7 @@ import type { Handle } from '../conn/registry.js'
 import { acquire, finishCursors } from '../conn/registry.js'
 import type { Frame } from './frames.js'
 import { endOf, endedResult, enter, inFrame, innermost, leave, refused, watching } from './frames.js'
+import type { Params } from './bind.js'
 import type { Session } from './session.js'
 import { logged, runQuery, streamQuery } from './session.js'
 
@@ -265,7 +266,8 @@ const makeTx = (db: Db, depth: number, readOnly: boolean, frame: Frame, isActive
     db,
     depth,
     readOnly,
-    run: (q, params) => (isActive() ? inFrame(frame, () => guard(() => runQuery(db, q, params))) : ended()),
+    run: <A>(q: Query<A>, ...[params]: ReadonlyArray<Params | undefined>) =>
+      isActive() ? inFrame(frame, () => guard(() => runQuery(db, q, params))) : ended(),
     stream: (q, params) => (isActive() ? inFrame(frame, () => guard(() => streamQuery(db, q, params))) : ended()),
     // The transaction owns the connection until it ends: closing it here would lose the work.
     close: () => undefined
