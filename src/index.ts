@@ -159,8 +159,9 @@ export type { SqlText } from './query/compile.js'
 export { toSQL } from './query/compile.js'
 
 // connections and sessions
-export type { ConnectOptions, Db, LogEvent } from './conn/connect.js'
+export type { ConnectOptions, Db, LogEvent, Logger } from './conn/connect.js'
 export { connect } from './conn/connect.js'
+export { consoleLog } from './conn/log.js'
 export type { Params, Session } from './session/session.js'
 export { session } from './session/session.js'
 export type { Results, TransactionBody, TransactionMode, TransactionOptions, TransactionTarget, Tx } from './session/transaction.js'

@@ -296,7 +296,7 @@ const lateFinish = (compiled: Compiled, codecs: CodecsPart | undefined): Finish 
     },
     value: (v) => {
       if (valueCodec === undefined || v === null || v === undefined) return v
-      const r = callCodec(() => valueCodec.decode(v))
+      const r: t.Validation<unknown> = callCodec(() => valueCodec.decode(v))
       if (E.isLeft(r)) throw new RowDecodeFailure(ioTsIssues(r.left))
       return r.right
     }
