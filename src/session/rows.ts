@@ -273,7 +273,7 @@ export const rowReader = (
   const decoded = fields.map((f) => (safeIntegers || f.kind !== 'integer' ? fieldDecoder(f, codecs, safeIntegers) : undefined))
   const takes = fields.map((f, i): Take => (decoded[i] !== undefined ? 'd' : checkOf(f)))
   const decoders = takes.map((take, i) => (take === 'd' || take === '' ? decoded[i] : mismatch(fields[i]!, EXPECTED[take])))
-  // Rows are otherwise read as arrays: the driver (better-sqlite3) builds row objects in C++ property by
+  // Rows are otherwise read as arrays: the driver builds row objects in C++ property by
   // property, which is slower than one generated object literal per row (measured about
   // 1.4x on wide reads, 1.7x on point lookups).
   const build = factoryFor(fields, groups, takes)(decoders)
