@@ -43,7 +43,27 @@ export interface LogEvent {
   readonly error?: string
 }
 
-/** What the `log` option takes: called once per statement, in the order they run. */
+/**
+ * What the `log` option takes: called once per statement, in the order they run (a
+ * preload after the query whose rows gave its keys; the BEGIN and COMMIT a write of
+ * several statements runs in).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { connect, createTable, insert, integer, session, table } from 'fp-lite-orm'
+ * import type { Logger } from 'fp-lite-orm'
+ *
+ * const seen: string[] = []
+ * const log: Logger = (e) => seen.push(e.sql)
+ * const t = table('t', { id: integer().primaryKey() })
+ * const s = session(connect(':memory:', { log }))
+ * s.run(createTable(t))
+ * seen.length = 0
+ * s.run(insert(t, [{}, {}]))                     // two rows of defaults: two statements, one transaction
+ * assert.deepEqual(seen, ['BEGIN IMMEDIATE', 'INSERT INTO "t" DEFAULT VALUES', 'INSERT INTO "t" DEFAULT VALUES', 'COMMIT'])
+ * ```
+ */
 export type Logger = (event: LogEvent) => void
 
 /**
