@@ -312,9 +312,11 @@ const store = (f: Fixture, strings: ReadonlyArray<string>): Stored => {
   right('insert', f.run(q))
   const expectedSql = sqlOf(insert(vals, { s: 'benign' }))
   // Several statements run as one transaction, whose BEGIN and COMMIT are logged too.
-  f.expectLog(['BEGIN IMMEDIATE', ...rows.map(() => expectedSql), 'COMMIT'], 'multi-row insert')
+  const several = rows.length > 1
+  const inserts = rows.map(() => expectedSql)
+  f.expectLog(several ? ['BEGIN IMMEDIATE', ...inserts, 'COMMIT'] : inserts, 'multi-row insert')
   f.events
-    .slice(1, -1)
+    .slice(several ? 1 : 0, several ? -1 : undefined)
     .forEach((e, i) => assert(e.params[0] === rows[i]!.s, () => `insert ${i} bound ${show(e.params)}, expected ${show(rows[i]!.s)}`))
   const back = right('read back', f.run(pipe(select(vals), orderBy(vals.id), all)))
   assert(back.length === rows.length, () => `read ${back.length} rows, stored ${rows.length}`)
