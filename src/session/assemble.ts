@@ -55,10 +55,14 @@ export interface ReadMode {
 /** Reads the rows of one statement (a preload's) in the reader's row mode: the driver's side. */
 export type Fetch = (sql: string, params: ReadonlyArray<SqlValue>, reader: RowReader) => unknown[]
 
-/** How rows and single values are finished, by `assemble` (a session) or `finishLate` (a pool). */
-interface Finish {
-  readonly rows: (rows: unknown[], indexed: boolean) => unknown[]
-  readonly value: (v: unknown) => unknown
+/**
+ * How rows and single values are finished, by `assemble` (a session) or `finishLate` (a
+ * pool), given a context `C`. The finishers are made once and take the context as an
+ * argument, so that the hot path allocates no closures.
+ */
+interface Finish<P, F> {
+  readonly rows: (rows: unknown[], indexed: boolean, plan: P, fetch: F) => unknown[]
+  readonly value: (v: unknown, plan: P) => unknown
 }
 
 // -------------------------------------------------------------------------------------
@@ -268,10 +272,10 @@ const hasFieldCodecs = (fields: ReadonlyArray<OutputField>, preloads: ReadonlyAr
   (preloads ?? []).some((p) => hasFieldCodecs(p.fields, p.nested))
 
 const identity = (v: unknown): unknown => v
-const NOTHING_LATE: Finish = { rows: (rows) => rows, value: identity }
+const NOTHING_LATE: Finish<undefined, undefined> = { rows: (rows) => rows, value: identity }
 
 /** The codecs a pool's worker could not apply (json columns' and `decode(codec)`), for the calling thread. */
-const lateFinish = (compiled: Compiled, codecs: CodecsPart | undefined): Finish => {
+const lateFinish = (compiled: Compiled, codecs: CodecsPart | undefined): Finish<undefined, undefined> => {
   const { fields, preloads } = compiled
   const c: CodecsPart = codecs ?? {}
   const decoder = c.decoder
@@ -312,19 +316,19 @@ const lateFinish = (compiled: Compiled, codecs: CodecsPart | undefined): Finish 
  * finished by `finish`: the one switch on result modes. A write's result (run, void)
  * passes through. `one` with no row or several is a Left (the caller returns it as is).
  */
-const shape = (mode: Compiled['mode'], rows: unknown, sql: string, finish: Finish): unknown => {
+const shape = <P, F>(mode: Compiled['mode'], rows: unknown, sql: string, finish: Finish<P, F>, plan: P, fetch: F): unknown => {
   switch (mode) {
     case 'all':
-      return finish.rows(rows as unknown[], true)
+      return finish.rows(rows as unknown[], true, plan, fetch)
     case 'first': {
       const rs = rows as unknown[]
-      return rs.length === 0 ? O.none : O.some(finish.rows(rs, false)[0])
+      return rs.length === 0 ? O.none : O.some(finish.rows(rs, false, plan, fetch)[0])
     }
     case 'one': {
       const rs = rows as unknown[]
       if (rs.length === 0) return E.left(notFound(sql))
       if (rs.length > 1) return E.left(tooManyRows(sql))
-      return E.right(finish.rows(rs, false)[0])
+      return E.right(finish.rows(rs, false, plan, fetch)[0])
     }
     case 'count':
       return toNumber((rows as Array<[number | bigint]>)[0]![0])
@@ -332,12 +336,12 @@ const shape = (mode: Compiled['mode'], rows: unknown, sql: string, finish: Finis
       return (rows as Array<[number]>)[0]![0] === 1
     case 'value': {
       const rs = rows as Array<[unknown]>
-      return rs.length === 0 ? O.none : O.some(finish.value(rs[0]![0]))
+      return rs.length === 0 ? O.none : O.some(finish.value(rs[0]![0], plan))
     }
     case 'values': {
       const rs = rows as Array<[unknown]>
       const out: unknown[] = new Array(rs.length)
-      for (let i = 0; i < rs.length; i++) out[i] = finish.value(rs[i]![0])
+      for (let i = 0; i < rs.length; i++) out[i] = finish.value(rs[i]![0], plan)
       return out
     }
     case 'run':
@@ -350,12 +354,12 @@ const shape = (mode: Compiled['mode'], rows: unknown, sql: string, finish: Finis
  * The result of a query from the rows of its statement (as `readModeOf(plan)` read them):
  * rows built, relations preloaded through `fetch`, codecs applied, in the mode's shape.
  */
-export const assemble = (plan: Plan, rows: unknown[], sql: string, fetch: Fetch): unknown => {
-  const single = plan.single
-  return shape(plan.compiled.mode, rows, sql, {
-    rows: (rs, indexed) => finishRows(rs, plan, indexed, fetch),
-    value: single === undefined ? identity : single
-  })
+export const assemble = (plan: Plan, rows: unknown[], sql: string, fetch: Fetch): unknown =>
+  shape(plan.compiled.mode, rows, sql, IN_SESSION, plan, fetch)
+
+const IN_SESSION: Finish<Plan, Fetch> = {
+  rows: (rows, indexed, plan, fetch) => finishRows(rows, plan, indexed, fetch),
+  value: (v, plan) => (plan.single === undefined ? v : plan.single(v))
 }
 
 /**
@@ -393,7 +397,7 @@ export const collect = (plan: Plan, rows: unknown[], sql: string, fetch: Fetch):
  */
 export const finishLate = <A>(compiled: Compiled, codecs: CodecsPart | undefined, collected: unknown): E.Either<DbError, A> => {
   try {
-    const out = shape(compiled.mode, collected, compiled.statements[0]?.sql ?? '', lateFinish(compiled, codecs))
+    const out = shape(compiled.mode, collected, compiled.statements[0]?.sql ?? '', lateFinish(compiled, codecs), undefined, undefined)
     return compiled.mode === 'one' ? (out as E.Either<DbError, A>) : E.right(out as A)
   } catch (e) {
     if (e instanceof RowDecodeFailure) return E.left(decodeError(e.issues))
