@@ -12,7 +12,7 @@ import Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { DbError } from '../src/index.js'
-import { all, connect, createTable, insert, integer, select, session, table, text } from '../src/index.js'
+import { all, connect, createTable, insert, integer, migrate, raw, select, session, sql, table, text, transaction } from '../src/index.js'
 import { acquire } from '../src/conn/registry.js'
 import type { LocalConnection } from '../src/driver/index.js'
 import { firstColumn, firstValue, localDriver, mapError, pragmaValue } from '../src/driver/index.js'
@@ -261,4 +261,77 @@ test('a session reports the same errors through the seam', (t) => {
   t.true(E.isLeft(r))
   if (E.isLeft(r)) t.like(r.left, { _tag: 'ConstraintError', kind: 'unique', table: 'users', columns: ['email'] })
   s.close()
+})
+
+// -------------------------------------------------------------------------------------
+// one transaction mechanism (session/atomic.ts)
+// -------------------------------------------------------------------------------------
+
+const countIn = (file: string, tableName: string): number => {
+  const check = new Database(file, { readonly: true })
+  try {
+    return (check.prepare(`SELECT count(*) AS n FROM "${tableName}"`).get() as { n: number }).n
+  } finally {
+    check.close()
+  }
+}
+
+const bare = table('bare', { id: integer().primaryKey(), note: text() })
+
+test('a multi-statement write inside a transaction is a savepoint of it: a failing one undoes only itself', (t) => {
+  const file = tempDbPath()
+  const s = session(connect(file))
+  unwrap(s.run(createTable(bare)))
+  // Rows of defaults are one INSERT each (several statements); the third row in the table is refused.
+  unwrap(
+    s.run(
+      raw(
+        sql`CREATE TRIGGER three_at_most BEFORE INSERT ON bare WHEN (SELECT count(*) FROM bare) >= 3 BEGIN SELECT RAISE(ABORT, 'full'); END`
+      )
+    )
+  )
+  const r = transaction(s, (tx) =>
+    pipe(
+      tx.run(insert(bare, [{}, {}])),
+      E.chainW(() => {
+        // The first statement inserts the third row, the second is refused: its savepoint rolls both back.
+        const failed = tx.run(insert(bare, [{}, {}]))
+        return E.isLeft(failed) ? E.right('went on') : E.left('expected the trigger to refuse a fourth row')
+      })
+    )
+  )
+  t.deepEqual(r, E.right('went on'))
+  t.is(countIn(file, 'bare'), 2, "the first write committed, none of the failed one's rows")
+  // And an outer rollback undoes what succeeded inside it.
+  const undone = transaction(s, (tx) =>
+    pipe(
+      tx.run(insert(bare, [{}])),
+      E.chainW(() => E.left('undo'))
+    )
+  )
+  t.deepEqual(undone, E.left('undo'))
+  t.is(countIn(file, 'bare'), 2)
+  s.close()
+})
+
+test('the migration runner begins and commits through the same mechanism (logged, BEGIN IMMEDIATE ... COMMIT)', (t) => {
+  const events: string[] = []
+  const file = tempDbPath()
+  const db = connect(file, { log: (e) => events.push(e.sql) })
+  const dir = tempDir()
+  fs.writeFileSync(path.join(dir, '0001_a.sql'), `CREATE TABLE a (id INTEGER PRIMARY KEY);\nINSERT INTO a DEFAULT VALUES;\n`)
+  const r = migrate(db, { dir })
+  t.true(E.isRight(r))
+  const begin = events.indexOf('BEGIN IMMEDIATE')
+  const commit = events.lastIndexOf('COMMIT')
+  t.true(begin >= 0 && commit > begin, events.join('\n'))
+  t.true(events.slice(begin, commit).some((e) => e.startsWith('CREATE TABLE a')))
+  t.is(countIn(file, 'a'), 1)
+  // A failing migration rolls back through it too (and the ROLLBACK is logged).
+  events.length = 0
+  fs.writeFileSync(path.join(dir, '0002_b.sql'), `INSERT INTO a DEFAULT VALUES;\nINSERT INTO nowhere DEFAULT VALUES;\n`)
+  t.true(E.isLeft(migrate(db, { dir })))
+  t.is(events.at(-1), 'ROLLBACK')
+  t.is(countIn(file, 'a'), 1)
+  session(db).close()
 })
