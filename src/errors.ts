@@ -451,13 +451,17 @@ export const isDbError = (u: unknown): u is DbError =>
 // conversions
 // -------------------------------------------------------------------------------------
 
-interface SqliteLikeError {
+/**
+ * A failure an engine reported with a SQLite result code: what every driver (local or
+ * remote) turns its own error shape into before mapping it.
+ */
+export interface SqliteFailure {
+  /** The extended result code's name: `SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_BUSY`, ... */
   readonly code: string
   readonly message: string
+  /** What the engine threw, kept on errors that carry a cause. */
+  readonly cause?: unknown
 }
-
-const isSqliteLike = (u: unknown): u is SqliteLikeError =>
-  u instanceof Error && typeof (u as { code?: unknown }).code === 'string' && (u as unknown as { code: string }).code.startsWith('SQLITE')
 
 /** `users.email, users.name` (SQLite's constraint message tail) -> table and columns. */
 const parseQualifiedColumns = (tail: string): { table?: string; columns: string[] } => {
@@ -495,26 +499,16 @@ const constraintAdvice: Record<ConstraintKind, string> = {
 }
 
 /**
- * Maps anything better-sqlite3 throws to a `DbError`, by SQLite's extended result code.
- * `context.table` names the statement's target table, for messages SQLite leaves vague
- * (foreign key failures name no table).
+ * Maps a failure the engine reported with a SQLite result code to a `DbError`, by the
+ * extended result code (the same for every driver: see src/driver). `context.table` names
+ * the statement's target table, for messages SQLite leaves vague (foreign key failures
+ * name no table).
  */
-export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly table?: string; readonly path?: string }): DbError => {
-  if (isDbError(e)) return e
-  if (!isSqliteLike(e)) {
-    if (e instanceof TypeError && /connection is busy executing a query/.test(e.message)) {
-      return validationError(
-        'This thread is still reading a stream on this database, and the connection cannot run another statement until it ends. ' +
-          `Finish (or break out of) the loop over stream(...) first.${sql === undefined ? '' : ` (in: ${quoteSql(sql)})`}`
-      )
-    }
-    if (e instanceof RangeError || e instanceof TypeError) {
-      // better-sqlite3 throws these before SQLite runs anything: values it cannot bind,
-      // wrong parameter counts, several statements in one string.
-      return validationError(`The statement was refused before it ran: ${e.message}.${sql === undefined ? '' : ` (in: ${quoteSql(sql)})`}`)
-    }
-    return unexpectedError(e, 'The SQLite driver threw')
-  }
+export const fromSqliteCode = (
+  e: SqliteFailure,
+  sql?: string,
+  context?: { readonly table?: string | undefined; readonly path?: string | undefined }
+): DbError => {
   const code = e.code
   // ON DELETE/UPDATE RESTRICT is enforced by a trigger-like action: SQLite reports it as
   // SQLITE_CONSTRAINT_TRIGGER, with the foreign key message.
@@ -543,7 +537,7 @@ export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly t
     return busyError(code, `The database is locked by another connection (${e.message}); retry later, or raise busyTimeoutMs.`, sql)
   }
   if (context?.path !== undefined && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CANTOPEN'))) {
-    return connectionError(context.path, `Cannot open ${context.path}: ${e.message}`, e)
+    return connectionError(context.path, `Cannot open ${context.path}: ${e.message}`, e.cause ?? e)
   }
   return sqliteError(code, sql === undefined ? e.message : `${e.message} (in: ${quoteSql(sql)})`, sql)
 }

@@ -173,8 +173,9 @@ export type { SqlText } from './query/compile.js'
 export { toSQL } from './query/compile.js'
 
 // connections and sessions
-export type { ConnectOptions, Db, LogEvent } from './conn/connect.js'
+export type { ConnectOptions, Db, LogEvent, Logger } from './conn/connect.js'
 export { connect } from './conn/connect.js'
+export { consoleLog } from './conn/log.js'
 export type { Params, Session } from './session/session.js'
 export type { ParamsFor } from './session/bind.js'
 export { session } from './session/session.js'

@@ -5,7 +5,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { AnyTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import type { DbError } from '../errors.js'
-import { fromSqliteThrow, migrationError } from '../errors.js'
+import { migrationError } from '../errors.js'
+import { mapError } from '../driver/index.js'
 import type { Db } from '../conn/connect.js'
 import { acquire } from '../conn/registry.js'
 import type { Plan, Rename } from './diff.js'
@@ -54,7 +55,7 @@ export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: 
   try {
     return diff(declared, liveTables(h.right.db), renames, liveViews(h.right.db))
   } catch (e) {
-    return E.left(fromSqliteThrow(e))
+    return E.left(mapError(e))
   }
 }
 

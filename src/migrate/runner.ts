@@ -5,13 +5,16 @@
  * must never fire ON DELETE CASCADE) and checked with `foreign_key_check` before COMMIT.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type Database from 'better-sqlite3'
 import type { DbError } from '../errors.js'
-import { busyError, fromSqliteThrow, isDbError, migrationError, validationError } from '../errors.js'
+import { busyError, isDbError, migrationError, validationError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
 import { acquire } from '../conn/registry.js'
-import { logged } from '../session/session.js'
+import type { LocalConnection } from '../driver/index.js'
+import { firstValue, mapError, pragmaValue } from '../driver/index.js'
+import { logged } from '../conn/log.js'
+import type { Level } from '../session/atomic.js'
+import { begin, commit, rollback } from '../session/atomic.js'
 import type { MigrationFile } from './files.js'
 import { listMigrations } from './files.js'
 import { importFile } from './load.js'
@@ -197,7 +200,7 @@ const ensureTable = (db: Db, h: Handle): void => {
 }
 
 const hasTable = (h: Handle): boolean =>
-  h.db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`).pluck().get(MIGRATIONS_TABLE) !== undefined
+  firstValue(h.db, `SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`, MIGRATIONS_TABLE) !== undefined
 
 const appliedRows = (h: Handle): AppliedMigration[] =>
   h.db
@@ -239,7 +242,7 @@ const survey = (db: Db, dir: string, create: boolean): E.Either<DbError, Survey>
     const recorded = create || hasTable(h)
     return E.right({ h, files: files.right, recorded, status: statusOf(files.right, recorded ? appliedRows(h) : []) })
   } catch (e) {
-    return E.left(fromSqliteThrow(e))
+    return E.left(mapError(e))
   }
 }
 
@@ -295,7 +298,7 @@ const refuseTransactionControl = (files: ReadonlyArray<MigrationFile>, part: 'up
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
-/** A synchronous pause that does not spin (the runner is synchronous, like better-sqlite3). */
+/** A synchronous pause that does not spin (the runner is synchronous, like the local driver). */
 const sleep = (ms: number): void => {
   if (ms > 0) Atomics.wait(sleeper, 0, 0, ms)
 }
@@ -320,18 +323,18 @@ const waitFrom = (busyWaitMs: number): Wait => ({ busyWaitMs, deadline: Date.now
  * write lock. SQLite's busy handler does the waiting within each try (its timeout set to
  * what is left of the bound); the loop covers the busy cases it does not wait on.
  */
-const beginImmediate = (db: Db, raw: Database.Database, wait: Wait): E.Either<DbError, void> => {
+const beginImmediate = (db: Db, h: Handle, wait: Wait): E.Either<DbError, Level> => {
   const { deadline, busyWaitMs } = wait
-  const timeout = raw.pragma('busy_timeout', { simple: true }) as number
+  const raw = h.db
+  const timeout = Number(pragmaValue(raw, 'busy_timeout'))
   try {
     for (;;) {
       const left = Math.max(0, deadline - Date.now())
-      raw.pragma(`busy_timeout = ${Math.ceil(left)}`)
+      raw.exec(`PRAGMA busy_timeout = ${Math.ceil(left)}`)
       try {
-        logged(db, 'BEGIN IMMEDIATE', [], () => raw.exec('BEGIN IMMEDIATE'))
-        return E.right(undefined)
+        return E.right(begin(db, h, 'immediate'))
       } catch (e) {
-        const error = fromSqliteThrow(e, 'BEGIN IMMEDIATE')
+        const error = mapError(e, 'BEGIN IMMEDIATE')
         if (error._tag !== 'BusyError') return E.left(error)
         if (Date.now() >= deadline) {
           return E.left(
@@ -347,7 +350,7 @@ const beginImmediate = (db: Db, raw: Database.Database, wait: Wait): E.Either<Db
       }
     }
   } finally {
-    raw.pragma(`busy_timeout = ${timeout}`)
+    raw.exec(`PRAGMA busy_timeout = ${timeout}`)
   }
 }
 
@@ -379,8 +382,8 @@ const firstLine = (sql: string): string => {
 }
 
 /** The Left for a transaction that ended before the runner's COMMIT: what is committed and what is not. */
-const endedEarly = (raw: Database.Database, progress: Progress, how: string): DbError => {
-  const marker = raw.prepare(`SELECT 1 FROM temp.sqlite_schema WHERE name = ?`).pluck().get(MARKER) !== undefined
+const endedEarly = (raw: LocalConnection, progress: Progress, how: string): DbError => {
+  const marker = firstValue(raw, `SELECT 1 FROM temp.sqlite_schema WHERE name = ?`, MARKER) !== undefined
   if (marker) raw.exec(`DROP TABLE temp.${quoteName(MARKER)}`)
   const cur = progress.current
   const name = cur?.name ?? '(between migrations)'
@@ -415,25 +418,31 @@ const inMigrationTransaction = <A>(
   wait: Wait,
   steps: (progress: Progress) => E.Either<DbError, A>
 ): E.Either<DbError, A> => {
-  const raw: Database.Database = h.db
+  const raw: LocalConnection = h.db
   if (raw.inTransaction)
     return E.left(
       migrationError('Migrations cannot run inside a transaction: they manage their own (foreign keys must be turned off outside it).')
     )
-  const fkWasOn = (raw.pragma('foreign_keys', { simple: true }) as number) === 1
-  raw.pragma('foreign_keys = OFF')
+  const fkWasOn = pragmaValue(raw, 'foreign_keys') === 1
+  raw.exec('PRAGMA foreign_keys = OFF')
   try {
     // Outside the transaction, so that a rollback cannot bring an old marker back.
     raw.exec(`DROP TABLE IF EXISTS temp.${quoteName(MARKER)}`)
-    const begun = beginImmediate(db, raw, wait)
+    const begun = beginImmediate(db, h, wait)
     if (E.isLeft(begun)) return begun
+    const level = begun.right
     const progress: Progress = { recorded: [], current: undefined }
     try {
       raw.exec(`CREATE TEMP TABLE ${quoteName(MARKER)} (x)`)
       const out = steps(progress)
       if (E.isLeft(out)) throw new StepFailure(out.left)
       if (!raw.inTransaction) throw new StepFailure(endedEarly(raw, progress, 'before the runner’s COMMIT'))
-      const violations = raw.pragma('foreign_key_check') as Array<{ table: string; rowid: number | null; parent: string; fkid: number }>
+      const violations = raw.prepare('PRAGMA foreign_key_check').all() as Array<{
+        table: string
+        rowid: number | null
+        parent: string
+        fkid: number
+      }>
       if (violations.length > 0) {
         const shown = violations
           .slice(0, 5)
@@ -444,10 +453,10 @@ const inMigrationTransaction = <A>(
         )
       }
       raw.exec(`DROP TABLE temp.${quoteName(MARKER)}`)
-      logged(db, 'COMMIT', [], () => raw.exec('COMMIT'))
+      commit(db, h, level)
       return out
     } catch (e) {
-      if (raw.inTransaction) raw.exec('ROLLBACK')
+      rollback(db, h, level)
       return E.left(
         e instanceof StepFailure
           ? e.error
@@ -457,12 +466,12 @@ const inMigrationTransaction = <A>(
       )
     }
   } finally {
-    if (fkWasOn) raw.pragma('foreign_keys = ON')
+    if (fkWasOn) raw.exec('PRAGMA foreign_keys = ON')
   }
 }
 
 /** Fails when the transaction is gone (a COMMIT or ROLLBACK got through): nothing more may run, in autocommit. */
-const mustBeInTransaction = (raw: Database.Database, progress: Progress, how: string): void => {
+const mustBeInTransaction = (raw: LocalConnection, progress: Progress, how: string): void => {
   if (!raw.inTransaction) throw new StepFailure(endedEarly(raw, progress, how))
 }
 

@@ -28,7 +28,7 @@ import { compile } from '../query/compile.js'
 import type { SqlValue } from '../schema/column.js'
 import type { Params, ParamsFor } from '../session/bind.js'
 import { bindParams } from '../session/bind.js'
-import { applyCodecs } from '../session/codecs.js'
+import { finishLate } from '../session/assemble.js'
 import type { Results } from '../session/transaction.js'
 import type { Reply, Request, Role, ShapeStats, WorkerSetup } from './protocol.js'
 import type { Shape } from './shapes.js'
@@ -553,16 +553,18 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
       let result = await dispatch(role === 'writer' ? writer : leastBusy(), job.right)
       // Native SQL that looked like a read but writes: the reader refused it, so the writer runs it.
       if (role === 'reader' && q.statement._tag === 'Raw' && isReadOnlyRefusal(result)) result = await dispatch(writer, job.right)
-      return E.isLeft(result) ? result : applyCodecs(q, result.right)
+      return E.isLeft(result) ? result : finishLate<A>(compiled.right, q[Codecs], result.right)
     })
 
   const batch = <const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>> =>
     admit('batch', async () => {
       if (!isArray(queries))
         return E.left(validationError(`pool.batch takes an array of query values, got ${describeValue(queries)}.`, 'queries'))
+      const compiled: Compiled[] = []
       for (const q of queries) {
         const c = compile(q)
         if (E.isLeft(c)) return c
+        compiled.push(c.right)
       }
       // A batch keeps the plain path: its queries run in one transaction in the worker, from
       // their values. (Shapes would save their clone, but batches are not the hot path.)
@@ -571,7 +573,7 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
       const values = result.right as unknown[]
       const out: unknown[] = []
       for (let i = 0; i < queries.length; i++) {
-        const decoded = applyCodecs(queries[i]!, values[i])
+        const decoded = finishLate(compiled[i]!, queries[i]![Codecs], values[i])
         if (E.isLeft(decoded)) return decoded
         out.push(decoded.right)
       }

@@ -39,7 +39,7 @@ export interface RetryOptions {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
-/** A synchronous pause that does not spin (the API is synchronous, like better-sqlite3's). */
+/** A synchronous pause that does not spin (the API is synchronous, like the local driver). */
 const sleep = (ms: number): void => {
   if (ms > 0) Atomics.wait(sleeper, 0, 0, ms)
 }

@@ -1,5 +1,5 @@
 /**
- * Transactions, synchronous as better-sqlite3 is, and honest about it in the types.
+ * Transactions, synchronous as the local driver is, and honest about it in the types.
  *
  *   transaction(db, (tx) => pipe(tx.run(ins), E.chain(() => tx.run(upd))))
  *
@@ -11,16 +11,19 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
-import { fromSqliteThrow, isDbError, unexpectedError, validationError } from '../errors.js'
+import { isDbError, unexpectedError, validationError } from '../errors.js'
 import type { Query } from '../query/ast.js'
 import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
 import { acquire, finishCursors } from '../conn/registry.js'
+import { mapError, pragmaValue } from '../driver/index.js'
+import type { Level } from './atomic.js'
+import { BEGIN, begin as beginLevel, commit as commitLevel, rollback as rollbackLevel } from './atomic.js'
 import type { Frame } from './frames.js'
 import { endOf, endedResult, enter, inFrame, innermost, leave, refused, watching } from './frames.js'
 import type { Params } from './bind.js'
 import type { Session } from './session.js'
-import { logged, runQuery, streamQuery } from './session.js'
+import { collectQuery, runQuery, streamQuery } from './session.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -202,29 +205,10 @@ export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
 // the machinery
 // -------------------------------------------------------------------------------------
 
-const MODES: Readonly<Record<TransactionMode, string>> = {
-  immediate: 'BEGIN IMMEDIATE',
-  deferred: 'BEGIN DEFERRED',
-  exclusive: 'BEGIN EXCLUSIVE'
-}
-
-/** Per handle: how deep the library's own transactions are nested, and a savepoint counter. */
+/** Per handle: how deep the library's own transactions are nested. */
 const depths = new WeakMap<Handle, number>()
-let savepoints = 0
 
 const dbOf = (on: TransactionTarget): Db => (on._tag === 'Db' ? on : on.db)
-
-/** The fixed statements (BEGIN ..., COMMIT, ROLLBACK) run prepared, from the handle's statement cache. */
-const FIXED: ReadonlySet<string> = new Set(['BEGIN IMMEDIATE', 'BEGIN DEFERRED', 'BEGIN EXCLUSIVE', 'COMMIT', 'ROLLBACK'])
-
-const exec = (db: Db, h: Handle, sql: string): void => {
-  if (FIXED.has(sql)) {
-    if (db.log === undefined) h.statements.get(sql).stmt.run()
-    else logged(db, sql, [], () => h.statements.get(sql).stmt.run())
-    return
-  }
-  logged(db, sql, [], () => h.db.exec(sql))
-}
 
 const isEither = (u: unknown): u is E.Either<unknown, unknown> =>
   typeof u === 'object' &&
@@ -282,14 +266,15 @@ const guard = <A>(f: () => E.Either<DbError, A>): E.Either<DbError, A> => {
   }
 }
 
-/** BEGIN or SAVEPOINT, and for a read transaction the snapshot and query_only. Throws what SQLite throws. */
-const begin = (db: Db, h: Handle, mode: TransactionMode, savepoint: string | undefined, readOnly: boolean): void => {
-  exec(db, h, savepoint === undefined ? (readOnly ? MODES.deferred : MODES[mode]) : `SAVEPOINT "${savepoint}"`)
+/** BEGIN or SAVEPOINT (atomic.ts), and for a read transaction the snapshot and query_only. Throws what SQLite throws. */
+const begin = (db: Db, h: Handle, mode: TransactionMode, readOnly: boolean): Level => {
+  const level = beginLevel(db, h, readOnly ? 'deferred' : mode)
   if (readOnly) {
     // Start the read now, so the snapshot is the database as of this moment.
-    if (savepoint === undefined) h.db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get()
-    h.db.pragma('query_only = 1')
+    if (level.savepoint === undefined) h.db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get()
+    h.db.exec('PRAGMA query_only = 1')
   }
+  return level
 }
 
 /**
@@ -297,7 +282,7 @@ const begin = (db: Db, h: Handle, mode: TransactionMode, savepoint: string | und
  * thread's handle) and commits or rolls back by its result.
  */
 const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode, readOnly: boolean): E.Either<E | DbError, A> => {
-  if (MODES[mode] === undefined)
+  if (!Object.hasOwn(BEGIN, mode))
     return E.left(validationError(`Unknown transaction mode ${JSON.stringify(mode)}: use immediate, deferred or exclusive.`))
   // Inside a callback whose transaction has ended, a nested one would begin afresh (on a
   // reopened handle, or in autocommit mode) and commit on its own.
@@ -308,15 +293,16 @@ const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode
   if (E.isLeft(acquired)) return acquired
   const h = acquired.right
   const nested = h.db.inTransaction
-  const savepoint = nested ? `fplite_sp_${++savepoints}` : undefined
   let wasQueryOnly = false
+  let level: Level
   try {
     // Inside the try: with a stream open on the handle every statement throws (a TypeError), pragmas too.
-    if (readOnly) wasQueryOnly = (h.db.pragma('query_only', { simple: true }) as number) === 1
-    begin(db, h, mode, savepoint, readOnly)
+    if (readOnly) wasQueryOnly = pragmaValue(h.db, 'query_only') === 1
+    level = begin(db, h, mode, readOnly)
   } catch (e) {
-    return E.left(fromSqliteThrow(e, savepoint === undefined ? MODES[mode] : 'SAVEPOINT'))
+    return E.left(mapError(e, nested ? 'SAVEPOINT' : BEGIN[readOnly ? 'deferred' : mode]))
   }
+  const savepoint = level.savepoint
 
   const depth = (depths.get(h) ?? 0) + 1
   depths.set(h, depth)
@@ -340,34 +326,29 @@ const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode
   if (end !== 'closed') finishCursors(h, 'transaction')
   if (readOnly && !wasQueryOnly && end !== 'closed') {
     try {
-      h.db.pragma('query_only = 0')
+      h.db.exec('PRAGMA query_only = 0')
     } catch {
       // the handle is broken: the rollback below reports it
     }
   }
   // Ended early: there is nothing left of this level to commit or roll back.
   if (end !== undefined) return E.isLeft(out) ? out : E.left(endedResult(end))
-  return E.isRight(out) ? commit(db, h, savepoint, out) : rollback(db, h, savepoint, out)
+  return E.isRight(out) ? commit(db, h, level, out) : rollback(db, h, level, out)
 }
 
-const commit = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
+const commit = <E, A>(db: Db, h: Handle, level: Level, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
   try {
-    exec(db, h, savepoint === undefined ? 'COMMIT' : `RELEASE "${savepoint}"`)
+    commitLevel(db, h, level)
     return out
   } catch (e) {
-    const err = fromSqliteThrow(e, savepoint === undefined ? 'COMMIT' : 'RELEASE')
-    return rollback(db, h, savepoint, E.left(err))
+    const err = mapError(e, level.savepoint === undefined ? 'COMMIT' : 'RELEASE')
+    return rollback(db, h, level, E.left(err))
   }
 }
 
-const rollback = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
-  if (!h.db.inTransaction) return out // SQLite rolled it back already (e.g. after SQLITE_FULL)
+const rollback = <E, A>(db: Db, h: Handle, level: Level, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
   try {
-    if (savepoint === undefined) exec(db, h, 'ROLLBACK')
-    else {
-      exec(db, h, `ROLLBACK TO "${savepoint}"`)
-      exec(db, h, `RELEASE "${savepoint}"`)
-    }
+    rollbackLevel(db, h, level)
   } catch {
     // A failed rollback leaves SQLite to roll back when the handle closes; the Left stands.
   }
@@ -479,3 +460,26 @@ const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbErro
  */
 export const readTransaction = <E, A>(on: TransactionTarget, body: TransactionBody<E, A>): E.Either<E | DbError, A> =>
   within(dbOf(on), body, 'deferred', true)
+
+/**
+ * A pool worker's batch: the queries in one transaction, as `transaction(db, queries)`
+ * runs them, but each read's result left collected for the calling thread to finish with
+ * the query's codecs (assemble.ts `finishLate`).
+ * @internal
+ */
+export const collectBatch = (db: Db, queries: ReadonlyArray<Query<unknown>>): E.Either<DbError, unknown[]> =>
+  within<DbError, unknown[]>(
+    db,
+    () => {
+      const frame = innermost(db)
+      const results: unknown[] = []
+      for (const q of queries) {
+        const r = frame === undefined ? guard(() => collectQuery(db, q)) : inFrame(frame, () => guard(() => collectQuery(db, q)))
+        if (E.isLeft(r)) return r
+        results.push(r.right)
+      }
+      return E.right(results)
+    },
+    'immediate',
+    false
+  )
