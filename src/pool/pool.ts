@@ -166,8 +166,11 @@ export interface Pool {
 /** Test hooks: the live workers (to terminate one and watch the pool recover), their shape caches. */
 export const PoolInternals: unique symbol = Symbol.for('fp-lite-orm/PoolInternals')
 
+/** The pool's test hooks: its live workers and their shape caches (not for applications). */
 export interface PoolInternals {
+  /** The reader threads, in order. */
   readonly readers: () => ReadonlyArray<Worker>
+  /** The writer thread. */
   readonly writer: () => Worker
   /** What each worker holds in its shape cache: the readers in order, then the writer. */
   readonly shapeStats: () => Promise<ReadonlyArray<E.Either<DbError, ShapeStats>>>
@@ -314,7 +317,8 @@ const startWorker = (setup: WorkerSetup): Worker => {
 // constructors
 // -------------------------------------------------------------------------------------
 
-type PoolWithInternals = Pool & { readonly [PoolInternals]: PoolInternals }
+/** What `workerPool` returns: a `Pool`, with its test hooks under a symbol key. */
+export type PoolWithInternals = Pool & { readonly [PoolInternals]: PoolInternals }
 
 /**
  * A pool that starts nothing and answers every query with `error` (bad options, a `:memory:`

@@ -52,6 +52,7 @@ export interface PlaceholderNode {
 /** `IS` / `IS NOT` are `=` / `<>` that treat NULL as a value (used for placeholders that may be bound to null). */
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'IS' | 'IS NOT'
 
+/** A binary comparison: `=`, `<>`, `<`, `<=`, `>`, `>=`. */
 export interface CompareNode {
   readonly _tag: 'Compare'
   readonly op: CompareOp
@@ -59,12 +60,14 @@ export interface CompareNode {
   readonly right: ExprNode
 }
 
+/** `x IS NULL` / `x IS NOT NULL`. */
 export interface IsNullNode {
   readonly _tag: 'IsNull'
   readonly expr: ExprNode
   readonly negated: boolean
 }
 
+/** `x BETWEEN low AND high` (or NOT BETWEEN). */
 export interface BetweenNode {
   readonly _tag: 'Between'
   readonly expr: ExprNode
@@ -72,6 +75,7 @@ export interface BetweenNode {
   readonly high: ExprNode
 }
 
+/** `x IN (...)` over a list of values or a subquery (or NOT IN). */
 export interface InNode {
   readonly _tag: 'In'
   readonly expr: ExprNode
@@ -80,6 +84,7 @@ export interface InNode {
   readonly negated: boolean
 }
 
+/** `x LIKE pattern` (or NOT LIKE), with an ESCAPE character. */
 export interface LikeNode {
   readonly _tag: 'Like'
   readonly expr: ExprNode
@@ -94,11 +99,13 @@ export interface LikeNode {
   readonly exact?: 'contains' | 'startsWith' | 'endsWith'
 }
 
+/** `AND` / `OR` over several conditions. */
 export interface LogicalNode {
   readonly _tag: 'And' | 'Or'
   readonly items: ReadonlyArray<ExprNode>
 }
 
+/** `NOT x`. */
 export interface NotNode {
   readonly _tag: 'Not'
   readonly expr: ExprNode
@@ -108,6 +115,7 @@ export interface NotNode {
 export type FunctionName =
   'count' | 'sum' | 'avg' | 'min' | 'max' | 'date' | 'strftime' | 'coalesce' | 'lower' | 'upper' | 'row_number' | 'rank' | 'dense_rank'
 
+/** A call of an SQL function (the names are a closed list). */
 export interface FunctionNode {
   readonly _tag: 'Function'
   readonly fn: FunctionName
@@ -117,6 +125,7 @@ export interface FunctionNode {
   readonly kind?: ColumnKind
 }
 
+/** `count(*)`. */
 export interface CountAllNode {
   readonly _tag: 'CountAll'
 }
@@ -324,8 +333,10 @@ export interface Field {
   readonly path?: ReadonlyArray<string>
 }
 
+/** The kinds of join. */
 export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross'
 
+/** One join of a select: its kind, table and ON condition. */
 export interface JoinClause {
   readonly _tag: 'Join'
   readonly kind: JoinKind
@@ -334,6 +345,7 @@ export interface JoinClause {
   readonly on?: ExprNode
 }
 
+/** One UNION / INTERSECT / EXCEPT arm of a compound select. */
 export interface CompoundPart {
   readonly op: 'UNION' | 'UNION ALL' | 'INTERSECT' | 'EXCEPT'
   readonly select: SelectStatement
@@ -347,6 +359,7 @@ export interface PreloadNode {
   readonly nested: ReadonlyArray<PreloadNode>
 }
 
+/** A SELECT, as the compiler gets it. */
 export interface SelectStatement {
   readonly _tag: 'Select'
   readonly from: TableRef
@@ -380,6 +393,7 @@ export interface Assignment {
   readonly value: ExprNode
 }
 
+/** What an INSERT does on a conflict: OR IGNORE / OR REPLACE, or an ON CONFLICT upsert. */
 export type ConflictClause =
   | { readonly _tag: 'DoNothing'; readonly target: ReadonlyArray<string> }
   | {
@@ -390,6 +404,7 @@ export type ConflictClause =
       readonly where: ReadonlyArray<ExprNode>
     }
 
+/** An INSERT. */
 export interface InsertStatement {
   readonly _tag: 'Insert'
   readonly table: TableRef
@@ -408,6 +423,7 @@ export interface InsertStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
+/** An UPDATE. */
 export interface UpdateStatement {
   readonly _tag: 'Update'
   readonly table: TableRef
@@ -427,6 +443,7 @@ export interface UpdateStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
+/** A DELETE. */
 export interface DeleteStatement {
   readonly _tag: 'Delete'
   readonly table: TableRef
@@ -445,8 +462,10 @@ export interface RawStatement {
   readonly sql: SqlNode
 }
 
+/** A column's DEFAULT in DDL: a literal or the current time. */
 export type DefaultDef = { readonly _tag: 'Literal'; readonly value: SqlValue } | { readonly _tag: 'Now' }
 
+/** One column of a CREATE TABLE. */
 export interface ColumnDef {
   readonly name: string
   readonly type: 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB'
@@ -465,12 +484,14 @@ export interface ColumnDef {
   }
 }
 
+/** A CREATE INDEX that comes with a CREATE TABLE. */
 export interface IndexStatementDef {
   readonly name: string
   readonly columns: ReadonlyArray<string>
   readonly unique: boolean
 }
 
+/** A CREATE TABLE with its indexes. */
 export interface CreateTableStatement {
   readonly _tag: 'CreateTable'
   readonly name: string

@@ -223,7 +223,8 @@ export interface JoinNeedsColumns {
   readonly 'withQuery over a join needs columns({...}): its rows nest by table': never
 }
 
-type IsUnion<T, U = T> = [T] extends [never] ? false : T extends unknown ? ([U] extends [T] ? false : true) : never
+/** `true` when `T` is a union of several types. */
+export type IsUnion<T, U = T> = [T] extends [never] ? false : T extends unknown ? ([U] extends [T] ? false : true) : never
 
 /**
  * A CTE as a table object. `definition` is what the WITH clause compiles; the

@@ -571,7 +571,7 @@ export const isNull = <E extends Expr<unknown>>(e: E): ConditionOn<RefsOf<E>> =>
 export const isNotNull = <E extends Expr<unknown>>(e: E): ConditionOn<RefsOf<E>> => ({ _tag: 'IsNull', expr: toNode(e), negated: true })
 
 /** The tables a list of `inArray` reads: its expressions', or a subquery's enclosing tables. */
-type ListRefs<X> = X extends ReadonlyArray<infer I> ? RefsOf<I> : OuterRefs<X>
+export type ListRefs<X> = X extends ReadonlyArray<infer I> ? RefsOf<I> : OuterRefs<X>
 
 const inList =
   (negated: boolean) =>
@@ -1029,17 +1029,17 @@ export function caseWhen(branches: ReadonlyArray<readonly [unknown, unknown]>, .
 }
 
 /** A branch value's type: an expression's value type, or a plain value's (widened: 'small' is a string). */
-type ValueOfOperand<V> =
+export type ValueOfOperand<V> =
   V extends Typed<infer T> ? T : V extends string ? string : V extends number ? number : V extends boolean ? boolean : V
 
 /** The value type of a CASE: its branches' values. */
-type CaseValue<B> = B extends ReadonlyArray<readonly [unknown, infer V]> ? ValueOfOperand<V> : never
+export type CaseValue<B> = B extends ReadonlyArray<readonly [unknown, infer V]> ? ValueOfOperand<V> : never
 
 /** Array.isArray without its narrowing to any[] (for a check of the caller's input). */
 const isArray = (u: unknown): boolean => Array.isArray(u)
 
 /** The tables a CASE's conditions and values read. */
-type CaseRefs<B> = B extends ReadonlyArray<readonly [infer C, infer V]> ? RefsOf<C> | RefsOf<V> : never
+export type CaseRefs<B> = B extends ReadonlyArray<readonly [infer C, infer V]> ? RefsOf<C> | RefsOf<V> : never
 
 /** How plain values decode when no branch is an expression: booleans and Dates as such. */
 const kindOfPlain = (vs: ReadonlyArray<unknown>): ColumnKind | undefined =>

@@ -353,7 +353,7 @@ export const upper = <T extends string | null, E extends Expr<T> = Expr<T>>(e: E
 // -------------------------------------------------------------------------------------
 
 /** The tables a window's PARTITION BY and ORDER BY read. */
-type WindowRefs<W> = W extends WindowSpec
+export type WindowRefs<W> = W extends WindowSpec
   ? RefsOf<NonNullable<W['partitionBy']>[number]> | RefsOf<NonNullable<W['orderBy']>[number]>
   : never
 

@@ -7,22 +7,23 @@
  */
 import type * as t from 'io-ts'
 import type { AnyRelation, Relation } from '../schema/relations.js'
-import type { Row } from '../schema/table.js'
+import type { Row, Simplify } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import type { PreloadNode, SelectQuery } from './ast.js'
 import { Codecs } from './ast.js'
 import { tableCodecs } from './select.js'
 
-type Simplify<A> = { [K in keyof A]: A[K] } & {}
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+/** The intersection of the members of a union. */
+export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
 /** What nested preloads add to each related row. */
-type NestedOf<P extends ReadonlyArray<unknown>> = P extends readonly []
+export type NestedOf<P extends ReadonlyArray<unknown>> = P extends readonly []
   ? unknown
   : UnionToIntersection<{ [K in keyof P]: Added<P[K]> }[number]>
 
-type Added<P> = P extends Preload<infer N, infer V, unknown> ? { [K in N]: V } : never
+/** The field one nested preload adds to each related row. */
+export type Added<P> = P extends Preload<infer N, infer V, unknown> ? { [K in N]: V } : never
 
 /**
  * What a relation loads: a list for hasMany, a row or null for hasOne and belongsTo.
@@ -136,10 +137,10 @@ declare const PreloadParent: unique symbol
 type ParentRow<Parent> = unknown extends Parent ? unknown : Row<Parent>
 
 /** The table a relation loads onto (the parent of hasMany/hasOne, the child of belongsTo). */
-type ParentOf<R> = R extends Relation<infer S, unknown, 'many' | 'one'> ? S : unknown
+export type ParentOf<R> = R extends Relation<infer S, unknown, 'many' | 'one'> ? S : unknown
 
 /** The table a relation loads (whose rows nested preloads load onto). */
-type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one'> ? T : unknown
+export type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one'> ? T : unknown
 
 /**
  * Loads `relation` into the field `name` of every row: `Row[]` for hasMany (`[]` when

@@ -10,7 +10,7 @@ import type * as t from 'io-ts'
 import type { Option } from 'fp-ts/lib/Option.js'
 import type { AnyColumn, Refs, RefsOf, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
-import type { AnyTable, NameOf, Row } from '../schema/table.js'
+import type { AnyTable, NameOf, Row, Simplify } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import type {
   Expr,
@@ -173,10 +173,10 @@ export type Reading<Q, R extends string> =
     : WriteReads<Q, R>
 
 /** Any select, whatever its row type. */
-type AnySelect = SelectQuery<unknown, unknown>
+export type AnySelect = SelectQuery<unknown, unknown>
 
-type Simplify<A> = { [K in keyof A]: A[K] } & {}
-type Nullable<Ts> = { [K in keyof Ts]: Ts[K] | null }
+/** Every field of `Ts` made nullable (the rows on the inner side of a RIGHT or FULL join). */
+export type Nullable<Ts> = { [K in keyof Ts]: Ts[K] | null }
 
 /**
  * The select after a join: rows nest by query name; a projected select keeps its flat row.
@@ -209,7 +209,8 @@ export type Joined<A, Ts, J, Kind extends JoinKind, S extends string = string, U
   ? SelectQuery<A, never, S | NameOf<J>, U>
   : SelectQuery<JoinedTables<Ts, J, Kind>, JoinedTables<Ts, J, Kind>, S | NameOf<J>, U>
 
-type JoinedTables<Ts, J, Kind extends JoinKind> = Simplify<
+/** The row of a join: one field per query name, the outer side's `| null`. */
+export type JoinedTables<Ts, J, Kind extends JoinKind> = Simplify<
   (Kind extends 'right' | 'full' ? Nullable<Ts> : Ts) & {
     [K in NameOf<J>]: Kind extends 'left' | 'full' ? Row<J> | null : Row<J>
   }

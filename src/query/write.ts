@@ -40,7 +40,7 @@ import { columnValue, targetColumns } from './values.js'
 declare const TargetType: unique symbol
 
 /** A write on table `T` (its schema type rides as a phantom, for `set` and `returning` to check by). */
-interface WriteOn<T> {
+export interface WriteOn<T> {
   readonly [TargetType]?: T
 }
 
@@ -131,7 +131,7 @@ export interface UpdateQuery<T, F extends string = never> extends Query<WriteRes
 declare const FromTables: unique symbol
 
 /** The tables an update reads besides its own (its FROM). */
-type FromOf<Q> = Q extends { readonly [FromTables]?: { readonly tables: infer F extends string } } ? F : never
+export type FromOf<Q> = Q extends { readonly [FromTables]?: { readonly tables: infer F extends string } } ? F : never
 
 /**
  * A delete on table `T`, made by `deleteFrom(table)`; refine it with `filter`, `allRows`, `returning`.

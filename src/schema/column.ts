@@ -144,8 +144,15 @@ export interface ReferenceOptions {
   readonly onUpdate?: ReferenceAction
 }
 
+/** A column's DEFAULT: a literal, the current time, or a function called at each insert. */
 export type ColumnDefault =
-  { readonly _tag: 'Value'; readonly value: unknown } | { readonly _tag: 'Thunk'; readonly thunk: () => unknown } | { readonly _tag: 'Now' }
+  | { readonly _tag: 'Value'; readonly value: unknown }
+  | {
+      readonly _tag: 'Thunk'
+      /** Called at each insert for the value. */
+      readonly thunk: () => unknown
+    }
+  | { readonly _tag: 'Now' }
 
 /** Everything a column builder records. */
 export interface ColumnConfig {
@@ -156,11 +163,16 @@ export interface ColumnConfig {
   readonly notNull: boolean
   readonly unique: boolean
   readonly default?: ColumnDefault
-  readonly references?: { readonly target: () => AnyColumn; readonly options: ReferenceOptions }
+  readonly references?: {
+    /** The referenced column (a thunk: tables may refer to each other). */
+    readonly target: () => AnyColumn
+    readonly options: ReferenceOptions
+  }
   /** json columns: the codec of the decoded value. */
   readonly codec?: t.Mixed
 }
 
+/** The key under which a bound column keeps its schema. */
 export const ColumnInfo: unique symbol = Symbol.for('fp-lite-orm/ColumnInfo')
 
 /** The schema part of a bound column. */
@@ -196,7 +208,10 @@ export interface Refs<R extends string> {
   // A method, so that its parameter is bivariant: an expression reading `users` still fits a
   // parameter typed `ReturnType<typeof eq>` (which reads no table), while a column of
   // `users` does not fit where a column of `posts` is required (neither name fits the other).
-  readonly [RefsKey]?: { tables(r: R): void }
+  readonly [RefsKey]?: {
+    /** Never called: its parameter carries the table names. */
+    tables(r: R): void
+  }
 }
 
 /**
@@ -214,7 +229,14 @@ export interface Refs<R extends string> {
  * void reads; void none
  * ```
  */
-export type RefsOf<X> = X extends { readonly [RefsKey]?: { tables(r: infer R extends string): void } } ? R : never
+export type RefsOf<X> = X extends {
+  readonly [RefsKey]?: {
+    /** Never called: its parameter carries the table names. */
+    tables(r: infer R extends string): void
+  }
+}
+  ? R
+  : never
 
 /**
  * A column bound to its table. `T` is its value type without null, `NotNull` whether
@@ -363,6 +385,7 @@ export interface TimestampBuilder<NotNull extends boolean, Optional extends bool
   defaultNow(): TimestampBuilder<NotNull, true>
 }
 
+/** Any column builder, whatever its value type and flags. */
 export type AnyColumnBuilder = ColumnBuilder<unknown, ColumnKind, boolean, boolean>
 
 const builder = <T, K extends ColumnKind, N extends boolean, O extends boolean>(

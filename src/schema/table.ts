@@ -88,8 +88,10 @@ export interface TableRef {
   readonly cte?: CteDef
 }
 
+/** The key under which a table keeps its schema (read it with `tableInfo(t)`). */
 export const TableInfo: unique symbol = Symbol.for('fp-lite-orm/TableInfo')
 
+/** A table's schema: its name, columns, indexes and options. */
 export interface TableInfo<Name extends string = string> {
   /** The SQL table name. */
   readonly name: Name
@@ -107,6 +109,7 @@ export interface TableInfo<Name extends string = string> {
   readonly ref: TableRef
 }
 
+/** The column builders `table(name, columns)` takes, by column name. */
 export type ColumnBuilders = Readonly<Record<string, AnyColumnBuilder>>
 
 /** The bound column for each builder; `Name` is the table's SQL name, which its columns carry in their type. */
@@ -205,7 +208,11 @@ export interface AnyTable {
   readonly [TableInfo]: TableInfo
 }
 
-type Simplify<A> = { [K in keyof A]: A[K] } & {}
+/**
+ * Flattens an intersection or a mapped type into one plain object type, so an editor's hover
+ * and an error message show `{ id: number; name: string }`, not the types that built it.
+ */
+export type Simplify<A> = { [K in keyof A]: A[K] } & {}
 
 /** The columns of a table type, without its metadata. */
 export type ColumnsOf<T> = { readonly [K in keyof T as K extends string ? K : never]: T[K] }
@@ -235,11 +242,13 @@ export type Row<T> = Simplify<{
   -readonly [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean> ? (N extends true ? V : V | null) : never
 }>
 
-type RequiredKeys<T> = {
+/** The columns an insert must give (no default, not nullable). */
+export type RequiredKeys<T> = {
   [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<unknown, true, false> ? K : never
 }[keyof ColumnsOf<T>]
 
-type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T>>
+/** The columns an insert may leave out. */
+export type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T>>
 
 /**
  * What an insert takes: nullable, defaulted and INTEGER PRIMARY KEY columns may be left out.
