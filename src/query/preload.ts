@@ -13,7 +13,6 @@ import type { PreloadNode, SelectQuery } from './ast.js'
 import { Codecs } from './ast.js'
 import { tableCodecs } from './select.js'
 
-
 /** The intersection of the members of a union. */
 export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
