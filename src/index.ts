@@ -163,7 +163,15 @@ export type { ConnectOptions, Db, LogEvent } from './conn/connect.js'
 export { connect } from './conn/connect.js'
 export type { Params, Session } from './session/session.js'
 export { session } from './session/session.js'
-export type { Results, TransactionBody, TransactionMode, TransactionOptions, TransactionTarget, Tx } from './session/transaction.js'
+export type {
+  Results,
+  SynchronousCallbackOnly,
+  TransactionBody,
+  TransactionMode,
+  TransactionOptions,
+  TransactionTarget,
+  Tx
+} from './session/transaction.js'
 export { readTransaction, transaction } from './session/transaction.js'
 export type { RetryOptions } from './session/retry.js'
 export { retryOnBusy } from './session/retry.js'

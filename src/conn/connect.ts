@@ -66,15 +66,15 @@ export interface LogEvent {
  */
 export interface ConnectOptions {
   /** Open read-only: writes fail, and the file must exist. */
-  readonly readonly?: boolean
+  readonly readonly?: boolean | undefined
   /** How long a statement waits for another connection's lock before failing with BusyError (default 5000). */
-  readonly busyTimeoutMs?: number
+  readonly busyTimeoutMs?: number | undefined
   /** Extra PRAGMAs run on every new handle, after the defaults: `{ cache_size: -64000 }`. */
-  readonly pragmas?: Readonly<Record<string, string | number>>
+  readonly pragmas?: Readonly<Record<string, string | number>> | undefined
   /** Called after every statement with its SQL, parameters and duration: the debug mode. */
   readonly log?: (event: LogEvent) => void
   /** How many prepared statements each handle keeps (least recently used go first; default 256). */
-  readonly statementCacheSize?: number
+  readonly statementCacheSize?: number | undefined
 }
 
 /**

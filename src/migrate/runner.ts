@@ -48,7 +48,7 @@ export interface MigrateOptions {
    * migrating the same database at start-up, a long write) before giving up with a Left
    * `BusyError` and nothing applied. Default 30000 (`DEFAULT_BUSY_WAIT_MS`); 0 tries once.
    */
-  readonly busyWaitMs?: number
+  readonly busyWaitMs?: number | undefined
 }
 
 /**

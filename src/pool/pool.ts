@@ -64,14 +64,14 @@ export interface PoolOptions {
    * throughput, while each costs a V8 isolate and a connection with its own page cache (tens
    * of MB); 64 covers the largest common machines and catches a unit mistake (100000).
    */
-  readonly readers?: number
+  readonly readers?: number | undefined
   /**
    * The most queries in flight at once across the pool: a whole number from 1 to 1,000,000
    * (default 10,000). Past it, a query is not queued: it is a Left `BusyError` at once, for
    * the caller to shed load. (Past a million, a backlog takes minutes to drain: the bound
    * would no longer bound anything a caller can wait for.)
    */
-  readonly maxQueue?: number
+  readonly maxQueue?: number | undefined
 }
 
 /** The largest `readers` (see PoolOptions). */

@@ -64,7 +64,7 @@ export const countAll = (): Expr<number> => ({ _tag: 'CountAll' })
  * assert.deepEqual(s.run(pipe(select(sales), value(countOf(sales.region, { distinct: true })))), E.right({ _tag: 'Some', value: 2 }))
  * ```
  */
-export const countOf = <E extends Expr<unknown>>(e: E, options: { readonly distinct?: boolean } = {}): Expr<number> & Refs<RefsOf<E>> =>
+export const countOf = <E extends Expr<unknown>>(e: E, options: { readonly distinct?: boolean | undefined } = {}): Expr<number> & Refs<RefsOf<E>> =>
   fn('count', [toNode(e)], 'integer', options.distinct === true)
 
 /**
@@ -95,7 +95,7 @@ export const countOf = <E extends Expr<unknown>>(e: E, options: { readonly disti
  */
 export const sum = <E extends Expr<number | null>>(
   e: E,
-  options: { readonly distinct?: boolean } = {}
+  options: { readonly distinct?: boolean | undefined } = {}
 ): Expr<number | null> & Refs<RefsOf<E>> => {
   const n = toNode(e)
   return fn('sum', [n], kindOf(n) === 'integer' ? 'integer' : 'real', options.distinct === true)
@@ -126,7 +126,7 @@ export const sum = <E extends Expr<number | null>>(
  */
 export const avg = <E extends Expr<number | null>>(
   e: E,
-  options: { readonly distinct?: boolean } = {}
+  options: { readonly distinct?: boolean | undefined } = {}
 ): Expr<number | null> & Refs<RefsOf<E>> => fn('avg', [toNode(e)], 'real', options.distinct === true)
 
 /**
@@ -387,8 +387,8 @@ export type WindowRefs<W> = W extends WindowSpec
  * ```
  */
 export interface WindowSpec {
-  readonly partitionBy?: ReadonlyArray<Expr<unknown>>
-  readonly orderBy?: ReadonlyArray<OrderTerm | Expr<unknown>>
+  readonly partitionBy?: ReadonlyArray<Expr<unknown>> | undefined
+  readonly orderBy?: ReadonlyArray<OrderTerm | Expr<unknown>> | undefined
 }
 
 const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'

@@ -140,8 +140,8 @@ export type ReferenceAction = 'cascade' | 'restrict' | 'set null' | 'set default
  * ```
  */
 export interface ReferenceOptions {
-  readonly onDelete?: ReferenceAction
-  readonly onUpdate?: ReferenceAction
+  readonly onDelete?: ReferenceAction | undefined
+  readonly onUpdate?: ReferenceAction | undefined
 }
 
 /** A column's DEFAULT: a literal, the current time, or a function called at each insert. */

@@ -58,11 +58,11 @@ export interface IndexDef<K extends string = string> {
  */
 export interface TableOptions<K extends string> {
   /** A composite primary key, by schema keys. */
-  readonly primaryKey?: ReadonlyArray<K>
-  readonly indexes?: ReadonlyArray<IndexDef<K>>
+  readonly primaryKey?: ReadonlyArray<K> | undefined
+  readonly indexes?: ReadonlyArray<IndexDef<K>> | undefined
   /** A STRICT table: SQLite checks every stored value against the declared type. */
-  readonly strict?: boolean
-  readonly withoutRowid?: boolean
+  readonly strict?: boolean | undefined
+  readonly withoutRowid?: boolean | undefined
 }
 
 /**

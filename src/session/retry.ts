@@ -30,11 +30,11 @@ import type { DbError } from '../errors.js'
  */
 export interface RetryOptions {
   /** How many times to run the work in all (default 5). */
-  readonly attempts?: number
+  readonly attempts?: number | undefined
   /** The first pause, doubled each time (default 20 ms). */
-  readonly baseDelayMs?: number
+  readonly baseDelayMs?: number | undefined
   /** The longest pause (default 1000 ms). */
-  readonly maxDelayMs?: number
+  readonly maxDelayMs?: number | undefined
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))

@@ -113,7 +113,7 @@ export interface TransactionOptions {
    * at once, so it cannot fail half-way for want of it; `deferred` takes it at the first
    * write; `exclusive` also keeps readers of rollback-journal databases out.
    */
-  readonly mode?: TransactionMode
+  readonly mode?: TransactionMode | undefined
 }
 
 /**
@@ -196,6 +196,17 @@ export type Results<Qs extends ReadonlyArray<Query<unknown>>> = { -readonly [K i
  * ```
  */
 export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
+
+/**
+ * What an async callback given to `transaction` is checked against, so that the type error
+ * says why: a transaction on a connection holds SQLite's write lock on the calling thread
+ * and must end before the thread awaits anything (an `await` inside it would let other
+ * work run in the middle of the transaction, or leave it open). Async work goes to
+ * `pool.transaction`, whose callback returns a TaskEither.
+ */
+export interface SynchronousCallbackOnly {
+  readonly 'the callback must be synchronous; use pool.transaction for async work': never
+}
 
 // -------------------------------------------------------------------------------------
 // the machinery
@@ -423,9 +434,15 @@ export function transaction<const Qs extends ReadonlyArray<Query<unknown>>>(
   queries: Qs,
   options?: TransactionOptions
 ): E.Either<DbError, Results<Qs>>
+/** Not a way to call it: an async callback, refused with a type error that says why ({@link SynchronousCallbackOnly}). */
+export function transaction<R>(
+  on: TransactionTarget,
+  body: (tx: Tx) => R & (R extends PromiseLike<unknown> ? SynchronousCallbackOnly : E.Either<unknown, unknown>),
+  options?: TransactionOptions
+): never
 export function transaction(
   on: TransactionTarget,
-  body: TransactionBody<unknown, unknown> | ReadonlyArray<Query<unknown>>,
+  body: ((tx: Tx) => unknown) | ReadonlyArray<Query<unknown>>,
   options: TransactionOptions = {}
 ): E.Either<unknown, unknown> {
   const mode = options.mode ?? 'immediate'
@@ -433,7 +450,8 @@ export function transaction(
   if (typeof body !== 'function') {
     return E.left(validationError('transaction takes a callback (tx) => Either, or a list of query values.'))
   }
-  return within(dbOf(on), body, mode, false)
+  // (A callback returning a Promise passes the type check only through a cast: `within` reports it.)
+  return within(dbOf(on), body as TransactionBody<unknown, unknown>, mode, false)
 }
 
 const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbError, unknown[]> => {
