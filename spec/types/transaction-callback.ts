@@ -19,12 +19,14 @@ const db = connect(':memory:')
 // -------------------------------------------------------------------------------------
 
 // @ts-expect-error an async callback
+// eslint-disable-next-line @typescript-eslint/require-await -- the point: an async callback
 export const awaited = transaction(db, async (tx) => tx.run(pipe(select(accounts), count)))
 // @ts-expect-error a callback returning a Promise
 export const promised = transaction(db, (tx) => Promise.resolve(tx.run(pipe(select(accounts), count))))
 // @ts-expect-error a callback returning a TaskEither's Promise
 export const task = transaction(db, (tx) => TE.fromEither(tx.run(pipe(select(accounts), count)))())
 // @ts-expect-error an async callback, with options
+// eslint-disable-next-line @typescript-eslint/require-await -- the point: an async callback
 export const withOptions = transaction(db, async () => E.right(1), { mode: 'deferred' })
 // @ts-expect-error a callback returning neither an Either nor a Promise
 export const plain = transaction(db, () => 1)

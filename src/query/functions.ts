@@ -64,8 +64,10 @@ export const countAll = (): Expr<number> => ({ _tag: 'CountAll' })
  * assert.deepEqual(s.run(pipe(select(sales), value(countOf(sales.region, { distinct: true })))), E.right({ _tag: 'Some', value: 2 }))
  * ```
  */
-export const countOf = <E extends Expr<unknown>>(e: E, options: { readonly distinct?: boolean | undefined } = {}): Expr<number> & Refs<RefsOf<E>> =>
-  fn('count', [toNode(e)], 'integer', options.distinct === true)
+export const countOf = <E extends Expr<unknown>>(
+  e: E,
+  options: { readonly distinct?: boolean | undefined } = {}
+): Expr<number> & Refs<RefsOf<E>> => fn('count', [toNode(e)], 'integer', options.distinct === true)
 
 /**
  * `sum(expr)`: null when there is no row.
