@@ -49,6 +49,12 @@ export interface MigrateOptions {
    * `BusyError` and nothing applied. Default 30000 (`DEFAULT_BUSY_WAIT_MS`); 0 tries once.
    */
   readonly busyWaitMs?: number | undefined
+  /**
+   * Called after each migration ran (inside the one transaction: it commits, or none does,
+   * once all ran) with its name, its place among those pending and how long it took: the
+   * CLI's progress line.
+   */
+  readonly onApplied?: ((name: string, index: number, count: number, ms: number) => void) | undefined
 }
 
 /**
@@ -552,7 +558,8 @@ const apply = (
   h: Handle,
   files: ReadonlyArray<MigrationFile>,
   modules: ReadonlyMap<string, MigrationModule>,
-  busyWaitMs: number
+  busyWaitMs: number,
+  onApplied: MigrateOptions['onApplied']
 ): E.Either<DbError, MigrateResult> => {
   const wait = waitFrom(busyWaitMs)
   // `_lite_migr` first, in a transaction of its own: it stays when the migrations fail.
@@ -572,7 +579,8 @@ const apply = (
     const lastApplied = status.applied.reduce((m, a) => (a.name > m ? a.name : m), '')
     const outOfOrder = pending.filter((f) => f.name < lastApplied).map((f) => f.name)
     const record = h.db.prepare(`INSERT INTO ${quoteName(MIGRATIONS_TABLE)} (name, checksum, applied_at) VALUES (?, ?, ?)`)
-    for (const f of pending) {
+    for (const [i, f] of pending.entries()) {
+      const started = performance.now()
       progress.current = { name: f.name, statements: [] }
       if (f.kind === 'sql') for (const sql of f.up) runStatement(db, h, progress, f.name, sql)
       else runModule(db, h, progress, f, modules.get(f.name)!, 'up')
@@ -580,6 +588,7 @@ const apply = (
       record.run(f.name, f.checksum, new Date().toISOString())
       progress.recorded.push(f.name)
       progress.current = undefined
+      onApplied?.(f.name, i, pending.length, performance.now() - started)
     }
     return E.right({ applied: pending.map((f) => f.name), outOfOrder })
   })
@@ -654,7 +663,7 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
     'up'
   )
   if (E.isLeft(control)) return control
-  return apply(db, h, files, new Map(), wait.right)
+  return apply(db, h, files, new Map(), wait.right, o.onApplied)
 }
 
 /**
@@ -701,7 +710,7 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
   // Re-acquire: the handle may have been closed while the modules loaded.
   const again = survey(db, o.dir, false)
   if (E.isLeft(again)) return again
-  return apply(db, again.right.h, again.right.files, modules.right, wait.right)
+  return apply(db, again.right.h, again.right.files, modules.right, wait.right, o.onApplied)
 }
 
 /**
