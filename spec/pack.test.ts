@@ -274,9 +274,6 @@ const setUp = async (): Promise<Packed> => {
     'exact.cts': exact,
     'async-callback.mts': asyncCallback,
     'async-callback.cts': asyncCallback,
-    // nodenext also checks the declaration files themselves (skipLibCheck off); bundler only how they resolve.
-    'tsconfig.nodenext-esm.json': tsconfig({ module: 'NodeNext', moduleResolution: 'NodeNext' }, ['typed.mts']),
-    'tsconfig.nodenext-cjs.json': tsconfig({ module: 'NodeNext', moduleResolution: 'NodeNext' }, ['typed.cts']),
     'tsconfig.bundler.json': tsconfig({ module: 'ESNext', moduleResolution: 'Bundler', skipLibCheck: true }, ['typed.ts']),
     // A new project's settings (tsc --init): declaration files emitted, exact optional properties.
     ...Object.fromEntries(
@@ -413,57 +410,60 @@ test('require from a .cjs file: a query on a temp database, and a workerPool sta
   t.is(r.stdout.trim(), 'cjs ok')
 })
 
-test('the declarations type-check under moduleResolution nodenext (an ESM and a CommonJS importer) and bundler', async (t) => {
+/** The package's declaration files a program read (tsc --listFiles), by their folder under dist/. */
+const used = (r: Result): string[] => [
+  ...new Set(
+    r.stdout
+      .split('\n')
+      .map((l) => /node_modules[\\/]fp-lite-orm[\\/](dist[\\/][^\\/]+)[\\/].*\.d\.ts$/.exec(l.trim())?.[1]?.replace('\\', '/'))
+      .filter((d): d is string => d !== undefined)
+  )
+]
+
+test('the declarations resolve under moduleResolution bundler (to the ES ones)', async (t) => {
   t.timeout(240_000)
   await packed
-  const [esm, cjs, bundler] = await Promise.all([
-    tsc('tsconfig.nodenext-esm.json'),
-    tsc('tsconfig.nodenext-cjs.json'),
-    tsc('tsconfig.bundler.json')
-  ])
-  // The consumer has no @types/better-sqlite3 and checks the declarations (skipLibCheck off
-  // under nodenext): the published types must not need the driver's.
-  /** The package's declaration files a program read, by their folder under dist/. */
-  const used = (r: Result): string[] => [
-    ...new Set(
-      r.stdout
-        .split('\n')
-        .map((l) => /node_modules[\\/]fp-lite-orm[\\/](dist[\\/][^\\/]+)[\\/].*\.d\.ts$/.exec(l.trim())?.[1]?.replace('\\', '/'))
-        .filter((d): d is string => d !== undefined)
-    )
-  ]
-  t.deepEqual(used(esm), ['dist/esm'], 'nodenext, an .mts file: the ES declarations')
-  t.deepEqual(used(cjs), ['dist/cjs'], 'nodenext, a .cts file: the CommonJS declarations')
-  t.deepEqual(used(bundler), ['dist/esm'], 'bundler: the ES declarations')
+  t.deepEqual(used(await tsc('tsconfig.bundler.json')), ['dist/esm'], 'bundler: the ES declarations')
 })
 
-test("TypeScript 5, 6 and 7 with a new project's settings (declaration files, exactOptionalPropertyTypes, skipLibCheck off), ESM and CommonJS: the one error is an async transaction callback, saying why", async (t) => {
-  t.timeout(300_000)
-  const tscs = await Promise.all(TYPESCRIPTS.map(async (v) => [v, await typescript(v)] as const))
-  await packed
-  const reason = 'the callback must be synchronous; use pool.transaction for async work'
-  for (const [version, bin] of tscs) {
-    const checks = await Promise.all(
-      (['esm', 'cjs'] as const).map(async (kind) => {
-        const r = await runAnyway(
-          process.execPath,
-          [bin, '-p', `tsconfig.strict-${kind}.json`, '--pretty', 'false', '--outDir', `out-${version}-${kind}`],
-          app
+// Serial (it runs first, alone): six full type checks of the declarations and @types/node.
+// The consumer has no @types/better-sqlite3 and checks the declarations (skipLibCheck off):
+// the published types must not need the driver's.
+test.serial(
+  "TypeScript 5, 6 and 7 with a new project's settings (declaration files, exactOptionalPropertyTypes, skipLibCheck off), nodenext ESM and CommonJS: the right declarations, and the one error is an async transaction callback, saying why",
+  async (t) => {
+    t.timeout(600_000)
+    const tscs = await Promise.all(TYPESCRIPTS.map(async (v) => [v, await typescript(v)] as const))
+    await packed
+    const reason = 'the callback must be synchronous; use pool.transaction for async work'
+    for (const [version, bin] of tscs) {
+      const checks = await Promise.all(
+        (['esm', 'cjs'] as const).map(async (kind) => {
+          const r = await runAnyway(
+            process.execPath,
+            [bin, '-p', `tsconfig.strict-${kind}.json`, '--pretty', 'false', '--listFiles', '--outDir', `out-${version}-${kind}`],
+            app
+          )
+          return [kind, r] as const
+        })
+      )
+      for (const [kind, r] of checks) {
+        const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l))
+        t.is(errors.length, 1, `TypeScript ${version}, ${kind}: one error (exit ${r.code})\n${r.stdout}${r.stderr}`)
+        t.regex(errors[0] ?? '', /^async-callback\.[mc]ts\(4,\d+\): error TS2769/, `TypeScript ${version}, ${kind}`)
+        t.true(r.stdout.includes(reason), `TypeScript ${version}, ${kind}: the error says why\n${r.stdout}`)
+        t.deepEqual(
+          used(r),
+          [`dist/${kind}`],
+          `TypeScript ${version}: an .${kind === 'esm' ? 'mts' : 'cts'} file reads the ${kind} declarations`
         )
-        return [kind, r] as const
-      })
-    )
-    for (const [kind, r] of checks) {
-      const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l))
-      t.is(errors.length, 1, `TypeScript ${version}, ${kind}: one error (exit ${r.code})\n${r.stdout}${r.stderr}`)
-      t.regex(errors[0] ?? '', /^async-callback\.[mc]ts\(4,\d+\): error TS2769/, `TypeScript ${version}, ${kind}`)
-      t.true(r.stdout.includes(reason), `TypeScript ${version}, ${kind}: the error says why\n${r.stdout}`)
-      // The declarations were written, naming the package's types through its entry point.
-      const dts = fs.readFileSync(path.join(app, `out-${version}-${kind}`, `exact.d.${kind === 'esm' ? 'mts' : 'cts'}`), 'utf8')
-      t.regex(dts, /import\("fp-lite-orm"\)\.BoundColumns/, `TypeScript ${version}, ${kind}`)
+        // The declarations were written, naming the package's types through its entry point.
+        const dts = fs.readFileSync(path.join(app, `out-${version}-${kind}`, `exact.d.${kind === 'esm' ? 'mts' : 'cts'}`), 'utf8')
+        t.regex(dts, /import\("fp-lite-orm"\)\.BoundColumns/, `TypeScript ${version}, ${kind}`)
+      }
     }
   }
-})
+)
 
 test('npx fp-lite-orm: --help, and the demo (its migrations ship with the build)', async (t) => {
   t.timeout(240_000)

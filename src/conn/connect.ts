@@ -32,6 +32,8 @@ import type { SqlValue } from '../schema/column.js'
  * assert.deepEqual(last.params, [])
  * assert.ok(last.durationMs >= 0 && last.error === undefined)
  * ```
+ *
+ * @category Sessions
  */
 export interface LogEvent {
   readonly sql: string
@@ -63,6 +65,8 @@ export interface LogEvent {
  * assert.deepEqual(s.run(pipe(raw(sql`PRAGMA cache_size`), all)), E.right([{ cache_size: -64000 }]))
  * s.close()
  * ```
+ *
+ * @category Sessions
  */
 export interface ConnectOptions {
   /** Open read-only: writes fail, and the file must exist. */
@@ -93,6 +97,8 @@ export interface ConnectOptions {
  * assert.equal(db.busyTimeoutMs, 100)
  * assert.deepEqual(structuredClone(db), db)            // plain data (without a log function)
  * ```
+ *
+ * @category Sessions
  */
 export interface Db {
   readonly _tag: 'Db'
@@ -151,6 +157,8 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * assert.ok(E.isLeft(session(memory).run(pipe(select(t), count))))   // no such table there
  * s.close()
  * ```
+ *
+ * @category Sessions
  */
 export const connect = (file: string, options: ConnectOptions = {}): Db => {
   const memory = file === ':memory:'

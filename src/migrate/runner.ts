@@ -39,6 +39,8 @@ import { scanStatements, transactionControl } from './sqltext.js'
  * fs.mkdirSync(options.dir)
  * assert.deepEqual(migrate(connect('app.db'), options), E.right({ applied: [], outOfOrder: [] }))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrateOptions {
   /** The migrations folder. */
@@ -76,6 +78,8 @@ export interface MigrateOptions {
  * const result: E.Either<unknown, MigrateResult> = migrate(db, 'migrations')
  * assert.deepEqual(result, E.right({ applied: ['0001_a'], outOfOrder: ['0001_a'] }))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrateResult {
   /** Names applied now, in order (without their extension). */
@@ -105,6 +109,8 @@ export interface MigrateResult {
  * assert.match(applied[0]!.checksum, /^[0-9a-f]{64}$/)     // SHA-256 of the file
  * assert.ok(!Number.isNaN(Date.parse(applied[0]!.appliedAt)))
  * ```
+ *
+ * @category Migrations
  */
 export interface AppliedMigration {
   readonly name: string
@@ -134,6 +140,8 @@ export interface AppliedMigration {
  * const status: E.Either<unknown, MigrationStatus> = migrationStatus(db, { dir: 'migrations' })
  * assert.deepEqual(pipe(status, E.map((s) => [s.pending, s.edited, s.missing])), E.right([['0002_more'], ['0001_init'], []]))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrationStatus {
   readonly applied: ReadonlyArray<AppliedMigration>
@@ -164,6 +172,8 @@ export interface MigrationStatus {
  * fs.writeFileSync('migrations/0001_flags.mjs', `export const up = ${example.up.toString()}\nexport const down = ${example.down!.toString()}\n`)
  * assert.deepEqual(await migrateAsync(connect('app.db'), { dir: 'migrations' }), E.right({ applied: ['0001_flags'], outOfOrder: [] }))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrationModule {
   /**
@@ -190,6 +200,8 @@ export const MIGRATIONS_TABLE = '_lite_migr'
  *
  * assert.equal(DEFAULT_BUSY_WAIT_MS, 30_000)
  * ```
+ *
+ * @category Migrations
  */
 export const DEFAULT_BUSY_WAIT_MS = 30_000
 
@@ -268,6 +280,8 @@ const survey = (db: Db, dir: string, create: boolean): E.Either<DbError, Survey>
  * const after = migrationStatus(db, { dir: 'migrations' })
  * assert.ok(E.isRight(after) && after.right.applied[0]!.name === '0001_init' && after.right.pending.length === 0)
  * ```
+ *
+ * @category Migrations
  */
 export const migrationStatus = (db: Db, options: MigrateOptions): E.Either<DbError, MigrationStatus> =>
   E.map((p: Survey) => p.status)(survey(db, options.dir, true))
@@ -645,6 +659,8 @@ const upToDate = (s: Survey): boolean => s.recorded && s.status.pending.length =
  * const missing = migrate(db, { dir: 'nowhere' })
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'MigrationError')
  * ```
+ *
+ * @category Migrations
  */
 export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbError, MigrateResult> => {
   const o = optionsOf(options)
@@ -689,6 +705,8 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
  * assert.ok(E.isLeft(sync) && /migrateAsync/.test(sync.left.message))   // modules load asynchronously
  * assert.deepEqual(await migrateAsync(db, { dir: 'migrations' }), E.right({ applied: ['0001_init', '0002_seed'], outOfOrder: [] }))
  * ```
+ *
+ * @category Migrations
  */
 export const migrateAsync = async (db: Db, options: MigrateOptions | string): Promise<E.Either<DbError, MigrateResult>> => {
   const o = optionsOf(options)
@@ -732,6 +750,8 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
  * const status = migrationStatus(db, { dir: 'migrations' })
  * assert.ok(E.isRight(status) && status.right.pending[0] === '0001_init')
  * ```
+ *
+ * @category Migrations
  */
 export const migrateDown = async (
   db: Db,

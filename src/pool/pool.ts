@@ -56,6 +56,8 @@ import { recall, remember, shapeOf } from './shapes.js'
  * const startPool = (file: string) => workerPool(connect(file), options)
  * assert.equal(typeof startPool, 'function')
  * ```
+ *
+ * @category Pool
  */
 export interface PoolOptions {
   /**
@@ -153,6 +155,8 @@ export const checkPoolOptions = (options: unknown): E.Either<DbError, { readonly
  * }
  * assert.deepEqual(await record(fake)(), E.right(1))
  * ```
+ *
+ * @category Pool
  */
 export interface Pool {
   /** Runs a query on a reader (reads) or the writer (writes). Never rejects. */
@@ -163,10 +167,18 @@ export interface Pool {
   close(): Promise<void>
 }
 
-/** Test hooks: the live workers (to terminate one and watch the pool recover), their shape caches. */
+/**
+ * Test hooks: the live workers (to terminate one and watch the pool recover), their shape caches.
+ *
+ * @category Pool
+ */
 export const PoolInternals: unique symbol = Symbol.for('fp-lite-orm/PoolInternals')
 
-/** The pool's test hooks: its live workers and their shape caches (not for applications). */
+/**
+ * The pool's test hooks: its live workers and their shape caches (not for applications).
+ *
+ * @category Pool
+ */
 export interface PoolInternals {
   /** The reader threads, in order. */
   readonly readers: () => ReadonlyArray<Worker>
@@ -317,7 +329,11 @@ const startWorker = (setup: WorkerSetup): Worker => {
 // constructors
 // -------------------------------------------------------------------------------------
 
-/** What `workerPool` returns: a `Pool`, with its test hooks under a symbol key. */
+/**
+ * What `workerPool` returns: a `Pool`, with its test hooks under a symbol key.
+ *
+ * @category Pool
+ */
 export type PoolWithInternals = Pool & { readonly [PoolInternals]: PoolInternals }
 
 /**
@@ -659,6 +675,8 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'ValidationError' && refused.left.message.includes('readers'))
  * await bad.close()                                                        // resolves at once
  * ```
+ *
+ * @category Pool
  */
 export const workerPool = (db: Db, options?: PoolOptions): PoolWithInternals => {
   try {

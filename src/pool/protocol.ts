@@ -28,7 +28,11 @@ export interface ShapeDef {
   readonly compiled: Compiled
 }
 
-/** What a worker reports of its shape cache (a test hook). */
+/**
+ * What a worker reports of its shape cache (a test hook).
+ *
+ * @category Pool
+ */
 export interface ShapeStats {
   readonly held: number
   readonly capacity: number

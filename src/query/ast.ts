@@ -16,13 +16,21 @@ import type { EncodeMode } from '../schema/codec.js'
 // expressions
 // -------------------------------------------------------------------------------------
 
-/** A bound parameter holding an already encoded value. */
+/**
+ * A bound parameter holding an already encoded value.
+ *
+ * @category Queries
+ */
 export interface ValueNode {
   readonly _tag: 'Value'
   readonly value: SqlValue
 }
 
-/** How a placeholder's value is encoded and checked when it is bound. */
+/**
+ * How a placeholder's value is encoded and checked when it is bound.
+ *
+ * @category Queries
+ */
 export interface Encoding {
   readonly kind: ColumnKind
   readonly mode: EncodeMode
@@ -42,17 +50,29 @@ export interface Encoding {
   readonly loose?: boolean
 }
 
-/** A named parameter, bound when the query runs: `s.run(q, { id: 1 })`. */
+/**
+ * A named parameter, bound when the query runs: `s.run(q, { id: 1 })`.
+ *
+ * @category Queries
+ */
 export interface PlaceholderNode {
   readonly _tag: 'Placeholder'
   readonly name: string
   readonly encoding?: Encoding
 }
 
-/** `IS` / `IS NOT` are `=` / `<>` that treat NULL as a value (used for placeholders that may be bound to null). */
+/**
+ * `IS` / `IS NOT` are `=` / `<>` that treat NULL as a value (used for placeholders that may be bound to null).
+ *
+ * @category Queries
+ */
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'IS' | 'IS NOT'
 
-/** A binary comparison: `=`, `<>`, `<`, `<=`, `>`, `>=`. */
+/**
+ * A binary comparison: `=`, `<>`, `<`, `<=`, `>`, `>=`.
+ *
+ * @category Queries
+ */
 export interface CompareNode {
   readonly _tag: 'Compare'
   readonly op: CompareOp
@@ -60,14 +80,22 @@ export interface CompareNode {
   readonly right: ExprNode
 }
 
-/** `x IS NULL` / `x IS NOT NULL`. */
+/**
+ * `x IS NULL` / `x IS NOT NULL`.
+ *
+ * @category Queries
+ */
 export interface IsNullNode {
   readonly _tag: 'IsNull'
   readonly expr: ExprNode
   readonly negated: boolean
 }
 
-/** `x BETWEEN low AND high` (or NOT BETWEEN). */
+/**
+ * `x BETWEEN low AND high` (or NOT BETWEEN).
+ *
+ * @category Queries
+ */
 export interface BetweenNode {
   readonly _tag: 'Between'
   readonly expr: ExprNode
@@ -75,7 +103,11 @@ export interface BetweenNode {
   readonly high: ExprNode
 }
 
-/** `x IN (...)` over a list of values or a subquery (or NOT IN). */
+/**
+ * `x IN (...)` over a list of values or a subquery (or NOT IN).
+ *
+ * @category Queries
+ */
 export interface InNode {
   readonly _tag: 'In'
   readonly expr: ExprNode
@@ -84,7 +116,11 @@ export interface InNode {
   readonly negated: boolean
 }
 
-/** `x LIKE pattern` (or NOT LIKE), with an ESCAPE character. */
+/**
+ * `x LIKE pattern` (or NOT LIKE), with an ESCAPE character.
+ *
+ * @category Queries
+ */
 export interface LikeNode {
   readonly _tag: 'Like'
   readonly expr: ExprNode
@@ -99,23 +135,39 @@ export interface LikeNode {
   readonly exact?: 'contains' | 'startsWith' | 'endsWith'
 }
 
-/** `AND` / `OR` over several conditions. */
+/**
+ * `AND` / `OR` over several conditions.
+ *
+ * @category Queries
+ */
 export interface LogicalNode {
   readonly _tag: 'And' | 'Or'
   readonly items: ReadonlyArray<ExprNode>
 }
 
-/** `NOT x`. */
+/**
+ * `NOT x`.
+ *
+ * @category Queries
+ */
 export interface NotNode {
   readonly _tag: 'Not'
   readonly expr: ExprNode
 }
 
-/** The SQL functions the DSL knows; any other function goes through `sql`. */
+/**
+ * The SQL functions the DSL knows; any other function goes through `sql`.
+ *
+ * @category Queries
+ */
 export type FunctionName =
   'count' | 'sum' | 'avg' | 'min' | 'max' | 'date' | 'strftime' | 'coalesce' | 'lower' | 'upper' | 'row_number' | 'rank' | 'dense_rank'
 
-/** A call of an SQL function (the names are a closed list). */
+/**
+ * A call of an SQL function (the names are a closed list).
+ *
+ * @category Queries
+ */
 export interface FunctionNode {
   readonly _tag: 'Function'
   readonly fn: FunctionName
@@ -125,12 +177,20 @@ export interface FunctionNode {
   readonly kind?: ColumnKind
 }
 
-/** `count(*)`. */
+/**
+ * `count(*)`.
+ *
+ * @category Queries
+ */
 export interface CountAllNode {
   readonly _tag: 'CountAll'
 }
 
-/** A `sql` template: text between the interpolations, and the interpolations as nodes. */
+/**
+ * A `sql` template: text between the interpolations, and the interpolations as nodes.
+ *
+ * @category Queries
+ */
 export interface SqlNode {
   readonly _tag: 'Sql'
   readonly strings: ReadonlyArray<string>
@@ -138,13 +198,21 @@ export interface SqlNode {
   readonly kind?: ColumnKind
 }
 
-/** `sql.identifier(name)`: validated and quoted when compiled. */
+/**
+ * `sql.identifier(name)`: validated and quoted when compiled.
+ *
+ * @category Queries
+ */
 export interface IdentifierNode {
   readonly _tag: 'Identifier'
   readonly name: string
 }
 
-/** A select used as a value (in a `sql` template, `inArray`, `scalar`): compiled in parentheses. */
+/**
+ * A select used as a value (in a `sql` template, `inArray`, `scalar`): compiled in parentheses.
+ *
+ * @category Queries
+ */
 export interface SubqueryNode {
   readonly _tag: 'Subquery'
   readonly select: SelectStatement
@@ -152,14 +220,22 @@ export interface SubqueryNode {
   readonly kind?: ColumnKind
 }
 
-/** `EXISTS (select)` / `NOT EXISTS (select)`. */
+/**
+ * `EXISTS (select)` / `NOT EXISTS (select)`.
+ *
+ * @category Queries
+ */
 export interface ExistsNode {
   readonly _tag: 'Exists'
   readonly select: SelectStatement
   readonly negated: boolean
 }
 
-/** A window function: `fn OVER (PARTITION BY ... ORDER BY ...)`. */
+/**
+ * A window function: `fn OVER (PARTITION BY ... ORDER BY ...)`.
+ *
+ * @category Queries
+ */
 export interface WindowNode {
   readonly _tag: 'Window'
   readonly fn: ExprNode
@@ -168,7 +244,11 @@ export interface WindowNode {
   readonly kind?: ColumnKind
 }
 
-/** `CASE WHEN c1 THEN v1 ... ELSE otherwise END` (no ELSE: NULL when no branch holds). */
+/**
+ * `CASE WHEN c1 THEN v1 ... ELSE otherwise END` (no ELSE: NULL when no branch holds).
+ *
+ * @category Queries
+ */
 export interface CaseNode {
   readonly _tag: 'Case'
   readonly branches: ReadonlyArray<{ readonly when: ExprNode; readonly then: ExprNode }>
@@ -176,13 +256,21 @@ export interface CaseNode {
   readonly kind?: ColumnKind
 }
 
-/** A row value `(a, b, ...)`: compared, or looked up `IN` a list of rows, item by item. */
+/**
+ * A row value `(a, b, ...)`: compared, or looked up `IN` a list of rows, item by item.
+ *
+ * @category Queries
+ */
 export interface RowValueNode {
   readonly _tag: 'RowValue'
   readonly items: ReadonlyArray<ExprNode>
 }
 
-/** The time of the statement, as a timestamp column stores it (`defaultNow()`). */
+/**
+ * The time of the statement, as a timestamp column stores it (`defaultNow()`).
+ *
+ * @category Queries
+ */
 export interface NowNode {
   readonly _tag: 'Now'
 }
@@ -191,6 +279,8 @@ export interface NowNode {
  * Input that could not be turned into SQL (a value of the wrong type, an invalid
  * identifier). Constructors never throw: they leave this node, and the query
  * returns it as a Left `ValidationError` when it is compiled.
+ *
+ * @category Queries
  */
 export interface InvalidNode {
   readonly _tag: 'Invalid'
@@ -218,6 +308,8 @@ export interface InvalidNode {
  *   right: { _tag: 'Value', value: 1 }
  * })
  * ```
+ *
+ * @category Queries
  */
 export type ExprNode =
   | ColumnRef
@@ -262,6 +354,8 @@ export type ExprNode =
  * s.run(insert(users, { name: 'Ann' }))
  * assert.deepEqual(s.run(pipe(select(users), values(shout(lower(users.name))))), E.right(['ANN!']))
  * ```
+ *
+ * @category Queries
  */
 export type Expr<T> = ExprNode & Typed<T>
 
@@ -314,6 +408,8 @@ export const isExprNode = (u: unknown): u is ExprNode =>
  * const newestFirst: OrderTerm = desc(t.n, { nulls: 'last' })
  * assert.deepEqual([newestFirst.direction, newestFirst.nulls], ['desc', 'last'])
  * ```
+ *
+ * @category Queries
  */
 export interface OrderTerm {
   readonly _tag: 'Order'
@@ -322,7 +418,11 @@ export interface OrderTerm {
   readonly nulls?: 'first' | 'last'
 }
 
-/** One output field of a projection: `key` is its name in the row. */
+/**
+ * One output field of a projection: `key` is its name in the row.
+ *
+ * @category Queries
+ */
 export interface Field {
   readonly key: string
   readonly expr: ExprNode
@@ -333,10 +433,18 @@ export interface Field {
   readonly path?: ReadonlyArray<string>
 }
 
-/** The kinds of join. */
+/**
+ * The kinds of join.
+ *
+ * @category Queries
+ */
 export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross'
 
-/** One join of a select: its kind, table and ON condition. */
+/**
+ * One join of a select: its kind, table and ON condition.
+ *
+ * @category Queries
+ */
 export interface JoinClause {
   readonly _tag: 'Join'
   readonly kind: JoinKind
@@ -345,13 +453,21 @@ export interface JoinClause {
   readonly on?: ExprNode
 }
 
-/** One UNION / INTERSECT / EXCEPT arm of a compound select. */
+/**
+ * One UNION / INTERSECT / EXCEPT arm of a compound select.
+ *
+ * @category Queries
+ */
 export interface CompoundPart {
   readonly op: 'UNION' | 'UNION ALL' | 'INTERSECT' | 'EXCEPT'
   readonly select: SelectStatement
 }
 
-/** `preload(name, relation, ...nested)`. */
+/**
+ * `preload(name, relation, ...nested)`.
+ *
+ * @category Queries
+ */
 export interface PreloadNode {
   readonly _tag: 'Preload'
   readonly name: string
@@ -359,7 +475,11 @@ export interface PreloadNode {
   readonly nested: ReadonlyArray<PreloadNode>
 }
 
-/** A SELECT, as the compiler gets it. */
+/**
+ * A SELECT, as the compiler gets it.
+ *
+ * @category Queries
+ */
 export interface SelectStatement {
   readonly _tag: 'Select'
   readonly from: TableRef
@@ -386,14 +506,22 @@ export interface SelectStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
-/** `column = value` in UPDATE ... SET and ON CONFLICT ... DO UPDATE SET. */
+/**
+ * `column = value` in UPDATE ... SET and ON CONFLICT ... DO UPDATE SET.
+ *
+ * @category Queries
+ */
 export interface Assignment {
   /** The SQL column name. */
   readonly column: string
   readonly value: ExprNode
 }
 
-/** What an INSERT does on a conflict: OR IGNORE / OR REPLACE, or an ON CONFLICT upsert. */
+/**
+ * What an INSERT does on a conflict: OR IGNORE / OR REPLACE, or an ON CONFLICT upsert.
+ *
+ * @category Queries
+ */
 export type ConflictClause =
   | { readonly _tag: 'DoNothing'; readonly target: ReadonlyArray<string> }
   | {
@@ -404,7 +532,11 @@ export type ConflictClause =
       readonly where: ReadonlyArray<ExprNode>
     }
 
-/** An INSERT. */
+/**
+ * An INSERT.
+ *
+ * @category Queries
+ */
 export interface InsertStatement {
   readonly _tag: 'Insert'
   readonly table: TableRef
@@ -423,7 +555,11 @@ export interface InsertStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
-/** An UPDATE. */
+/**
+ * An UPDATE.
+ *
+ * @category Queries
+ */
 export interface UpdateStatement {
   readonly _tag: 'Update'
   readonly table: TableRef
@@ -443,7 +579,11 @@ export interface UpdateStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
-/** A DELETE. */
+/**
+ * A DELETE.
+ *
+ * @category Queries
+ */
 export interface DeleteStatement {
   readonly _tag: 'Delete'
   readonly table: TableRef
@@ -456,16 +596,28 @@ export interface DeleteStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
-/** Native SQL: one statement, its values bound. */
+/**
+ * Native SQL: one statement, its values bound.
+ *
+ * @category Queries
+ */
 export interface RawStatement {
   readonly _tag: 'Raw'
   readonly sql: SqlNode
 }
 
-/** A column's DEFAULT in DDL: a literal or the current time. */
+/**
+ * A column's DEFAULT in DDL: a literal or the current time.
+ *
+ * @category Queries
+ */
 export type DefaultDef = { readonly _tag: 'Literal'; readonly value: SqlValue } | { readonly _tag: 'Now' }
 
-/** One column of a CREATE TABLE. */
+/**
+ * One column of a CREATE TABLE.
+ *
+ * @category Queries
+ */
 export interface ColumnDef {
   readonly name: string
   readonly type: 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB'
@@ -484,14 +636,22 @@ export interface ColumnDef {
   }
 }
 
-/** A CREATE INDEX that comes with a CREATE TABLE. */
+/**
+ * A CREATE INDEX that comes with a CREATE TABLE.
+ *
+ * @category Queries
+ */
 export interface IndexStatementDef {
   readonly name: string
   readonly columns: ReadonlyArray<string>
   readonly unique: boolean
 }
 
-/** A CREATE TABLE with its indexes. */
+/**
+ * A CREATE TABLE with its indexes.
+ *
+ * @category Queries
+ */
 export interface CreateTableStatement {
   readonly _tag: 'CreateTable'
   readonly name: string
@@ -525,6 +685,8 @@ export interface CreateTableStatement {
  * ]
  * assert.deepEqual(statements.map((s) => s._tag), ['Select', 'Insert', 'Update', 'Delete', 'Raw', 'CreateTable'])
  * ```
+ *
+ * @category Queries
  */
 export type Statement = SelectStatement | InsertStatement | UpdateStatement | DeleteStatement | RawStatement | CreateTableStatement
 
@@ -547,12 +709,18 @@ export type Statement = SelectStatement | InsertStatement | UpdateStatement | De
  * const modes: ResultMode[] = [pipe(select(t), all).mode, pipe(select(t), first).mode, pipe(select(t), count).mode, insert(t, {}).mode, createTable(t).mode]
  * assert.deepEqual(modes, ['all', 'first', 'count', 'run', 'void'])
  * ```
+ *
+ * @category Queries
  */
 export type ResultMode = 'all' | 'first' | 'one' | 'count' | 'exists' | 'value' | 'values' | 'run' | 'void'
 
 export const Codecs: unique symbol = Symbol.for('fp-lite-orm/Codecs')
 
-/** The functions riding beside a query value; skipped by `structuredClone` and workers. */
+/**
+ * The functions riding beside a query value; skipped by `structuredClone` and workers.
+ *
+ * @category Queries
+ */
 export interface CodecsPart {
   /** json column codecs, keyed by `table\u0000column` (table or alias, SQL column name). */
   readonly columns?: Readonly<Record<string, t.Mixed>>
@@ -584,6 +752,8 @@ declare const ResultType: unique symbol
  * assert.deepEqual(s.run(above(10)), E.right(1))
  * assert.deepEqual(structuredClone(above(10)), above(10))   // plain data
  * ```
+ *
+ * @category Queries
  */
 export interface Query<A> {
   readonly _tag: 'Query'
@@ -618,6 +788,8 @@ declare const TablesType: unique symbol
  * assert.deepEqual(s.run(pipe(ofTeam('red'), count)), E.right(2))
  * assert.ok(E.isRight(s.run(pipe(ofTeam('blue'), all))))
  * ```
+ *
+ * @category Queries
  */
 export interface SelectQuery<A, Ts = unknown, S extends string = string, U extends string = string> extends SelectStatement {
   readonly [Codecs]?: CodecsPart
@@ -647,6 +819,8 @@ declare const ScopeType: unique symbol
  * const outer: OuterRefs<typeof ofUser> = 'users'
  * void outer
  * ```
+ *
+ * @category Queries
  */
 export type OuterRefs<Q> =
   Q extends SelectQuery<unknown, unknown, infer S extends string, infer U extends string>
@@ -668,6 +842,8 @@ export type OuterRefs<Q> =
  * const wrong: InScope<'users', 'posts'> = { 'columns of tables this query does not read (join them first)': 'posts' }
  * void fine; void wrong
  * ```
+ *
+ * @category Queries
  */
 export type InScope<S extends string, U extends string> = string extends U
   ? unknown

@@ -13,15 +13,27 @@ import type { PreloadNode, SelectQuery } from './ast.js'
 import { Codecs } from './ast.js'
 import { tableCodecs } from './select.js'
 
-/** The intersection of the members of a union. */
+/**
+ * The intersection of the members of a union.
+ *
+ * @category Queries
+ */
 export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
-/** What nested preloads add to each related row. */
+/**
+ * What nested preloads add to each related row.
+ *
+ * @category Queries
+ */
 export type NestedOf<P extends ReadonlyArray<unknown>> = P extends readonly []
   ? unknown
   : UnionToIntersection<{ [K in keyof P]: Added<P[K]> }[number]>
 
-/** The field one nested preload adds to each related row. */
+/**
+ * The field one nested preload adds to each related row.
+ *
+ * @category Queries
+ */
 export type Added<P> = P extends Preload<infer N, infer V, unknown> ? { [K in N]: V } : never
 
 /**
@@ -52,6 +64,8 @@ export type Added<P> = P extends Preload<infer N, infer V, unknown> ? { [K in N]
  * const loaded: PostsLoaded = E.isRight(ann) ? ann.right.posts : []
  * assert.equal(loaded[0]!.comments.length, 2)
  * ```
+ *
+ * @category Queries
  */
 export type Loaded<R, Nested> =
   R extends Relation<unknown, infer T, infer C>
@@ -87,6 +101,8 @@ export type Loaded<R, Nested> =
  * const rows = s.run(pipe(select(users), withPosts, all))
  * assert.ok(E.isRight(rows) && rows.right[0]!.posts[0]!.title === 'Hello')
  * ```
+ *
+ * @category Queries
  */
 export interface Preload<N extends string, V, Parent = unknown> {
   <A extends ParentRow<Parent>, Ts, S extends string, U extends string>(
@@ -127,6 +143,8 @@ export interface Preload<N extends string, V, Parent = unknown> {
  * const q = loads.reduce((acc, p) => p(acc), select(users))
  * assert.ok(E.isRight(s.run(pipe(q, first))))
  * ```
+ *
+ * @category Queries
  */
 export type AnyPreload = Preload<string, unknown, unknown>
 
@@ -135,10 +153,18 @@ declare const PreloadParent: unique symbol
 /** The rows a preload may load onto: those of its relation's parent table (any row when the parent is not known to the types). */
 type ParentRow<Parent> = unknown extends Parent ? unknown : Row<Parent>
 
-/** The table a relation loads onto (the parent of hasMany/hasOne, the child of belongsTo). */
+/**
+ * The table a relation loads onto (the parent of hasMany/hasOne, the child of belongsTo).
+ *
+ * @category Queries
+ */
 export type ParentOf<R> = R extends Relation<infer S, unknown, 'many' | 'one'> ? S : unknown
 
-/** The table a relation loads (whose rows nested preloads load onto). */
+/**
+ * The table a relation loads (whose rows nested preloads load onto).
+ *
+ * @category Queries
+ */
 export type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one'> ? T : unknown
 
 /**
@@ -169,6 +195,8 @@ export type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one'> ?
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((u) => [u.name, u.posts.map((p) => p.comments.length)]), [['Ann', [2]], ['Bob', []]])
  * ```
+ *
+ * @category Queries
  */
 export const preload = <N extends string, R extends AnyRelation, const P extends ReadonlyArray<Preload<string, unknown, TargetOf<R>>>>(
   name: N,

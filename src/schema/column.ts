@@ -30,6 +30,8 @@ import type * as t from 'io-ts'
  * const kinds: ColumnKind[] = [events.name.kind, events.done.kind, events.at.kind, events.data.kind]
  * assert.deepEqual(kinds, ['text', 'boolean', 'timestamp', 'json'])
  * ```
+ *
+ * @category Schema
  */
 export type ColumnKind = 'integer' | 'bigint' | 'real' | 'text' | 'blob' | 'boolean' | 'json' | 'timestamp' | 'any'
 
@@ -52,6 +54,8 @@ export type ColumnKind = 'integer' | 'bigint' | 'real' | 'text' | 'blob' | 'bool
  * )
  * assert.deepEqual(params, E.right([1]))
  * ```
+ *
+ * @category Schema
  */
 export type SqlValue = number | string | bigint | Uint8Array | null
 
@@ -74,6 +78,8 @@ declare const TypeOf: unique symbol
  * const c: ValueOf<ReturnType<typeof countAll>> = 3          // number
  * assert.deepEqual([n, c], [null, 3])
  * ```
+ *
+ * @category Schema
  */
 export interface Typed<T> {
   readonly [TypeOf]?: T
@@ -93,6 +99,8 @@ export interface Typed<T> {
  * assert.deepEqual([_tag, tableName, name, key, kind], ['Column', 'users', 'created_at', 'createdAt', 'timestamp'])
  * assert.deepEqual(JSON.parse(JSON.stringify(users.createdAt)), { _tag, table: tableName, name, key, kind })   // plain data
  * ```
+ *
+ * @category Schema
  */
 export interface ColumnRef {
   readonly _tag: 'Column'
@@ -119,6 +127,8 @@ export interface ColumnRef {
  * const children = table('children', { parentId: integer().references(() => parents.id, { onDelete }) })
  * assert.equal(children.parentId.kind, 'integer')
  * ```
+ *
+ * @category Schema
  */
 export type ReferenceAction = 'cascade' | 'restrict' | 'set null' | 'set default' | 'no action'
 
@@ -138,13 +148,19 @@ export type ReferenceAction = 'cascade' | 'restrict' | 'set null' | 'set default
  * const posts = table('posts', { userId: integer('user_id').notNull().references(() => users.id, cascade) })
  * assert.ok(pipe(toSQL(createTable(posts)), E.exists((q) => q.sql.includes('REFERENCES "users" ("id") ON DELETE CASCADE ON UPDATE CASCADE'))))
  * ```
+ *
+ * @category Schema
  */
 export interface ReferenceOptions {
   readonly onDelete?: ReferenceAction | undefined
   readonly onUpdate?: ReferenceAction | undefined
 }
 
-/** A column's DEFAULT: a literal, the current time, or a function called at each insert. */
+/**
+ * A column's DEFAULT: a literal, the current time, or a function called at each insert.
+ *
+ * @category Schema
+ */
 export type ColumnDefault =
   | { readonly _tag: 'Value'; readonly value: unknown }
   | {
@@ -154,7 +170,11 @@ export type ColumnDefault =
     }
   | { readonly _tag: 'Now' }
 
-/** Everything a column builder records. */
+/**
+ * Everything a column builder records.
+ *
+ * @category Schema
+ */
 export interface ColumnConfig {
   readonly kind: ColumnKind
   /** The SQL name when it differs from the key: `timestamp('created_at')`. */
@@ -172,10 +192,18 @@ export interface ColumnConfig {
   readonly codec?: t.Mixed
 }
 
-/** The key under which a bound column keeps its schema. */
+/**
+ * The key under which a bound column keeps its schema.
+ *
+ * @category Schema
+ */
 export const ColumnInfo: unique symbol = Symbol.for('fp-lite-orm/ColumnInfo')
 
-/** The schema part of a bound column. */
+/**
+ * The schema part of a bound column.
+ *
+ * @category Schema
+ */
 export interface ColumnInfo extends ColumnConfig {
   /** The SQL name of the table that owns the column (not an alias). */
   readonly sourceTable: string
@@ -203,6 +231,8 @@ declare const RefsKey: unique symbol
  * const columnReads: Refs<'users'> = users.id
  * void reads; void columnReads
  * ```
+ *
+ * @category Schema
  */
 export interface Refs<R extends string> {
   // A method, so that its parameter is bivariant: an expression reading `users` still fits a
@@ -228,6 +258,8 @@ export interface Refs<R extends string> {
  * const none: RefsOf<number> = undefined as never   // a plain value reads no table
  * void reads; void none
  * ```
+ *
+ * @category Schema
  */
 export type RefsOf<X> = X extends {
   readonly [RefsKey]?: {
@@ -254,6 +286,8 @@ export type RefsOf<X> = X extends {
  * const bio: Column<string, false> = users.bio      // string | null
  * assert.deepEqual([name.key, bio.key], ['name', 'bio'])
  * ```
+ *
+ * @category Schema
  */
 export interface Column<T, NotNull extends boolean = boolean, Optional extends boolean = boolean, TableName extends string = string>
   extends ColumnRef, Typed<NotNull extends true ? T : T | null>, Refs<TableName> {
@@ -274,6 +308,8 @@ export interface Column<T, NotNull extends boolean = boolean, Optional extends b
  * const sqlNames = (cols: ReadonlyArray<AnyColumn>): string[] => cols.map((c) => c.name)
  * assert.deepEqual(sqlNames(tableInfo(users).columns), ['id', 'full_name'])
  * ```
+ *
+ * @category Schema
  */
 export type AnyColumn = Column<unknown, boolean, boolean>
 
@@ -291,6 +327,8 @@ export type AnyColumn = Column<unknown, boolean, boolean>
  * const name: ColumnValue<typeof users.name> = 'Ann'    // string
  * assert.deepEqual([age, name], [null, 'Ann'])
  * ```
+ *
+ * @category Schema
  */
 export type ColumnValue<C> = C extends Column<infer T, infer N, boolean> ? (N extends true ? T : T | null) : never
 
@@ -301,7 +339,11 @@ export type ColumnValue<C> = C extends Column<infer T, infer N, boolean> ? (N ex
 /** The key of the phantom below (a type only: no such value exists at run time). */
 declare const _builderTypes: unique symbol
 
-/** The type parameters of a builder, for `table()` to read (a phantom: never set). */
+/**
+ * The type parameters of a builder, for `table()` to read (a phantom: never set).
+ *
+ * @category Schema
+ */
 export interface BuilderTypes<T, NotNull extends boolean, Optional extends boolean> {
   readonly [_builderTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
 }
@@ -323,6 +365,8 @@ export interface BuilderTypes<T, NotNull extends boolean, Optional extends boole
  * assert.equal(users.email.key, 'email')
  * assert.equal(posts.title.table, 'posts')
  * ```
+ *
+ * @category Schema
  */
 export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean, Optional extends boolean> extends BuilderTypes<
   T,
@@ -363,6 +407,8 @@ export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean,
  * const events = table('events', { createdAt, updatedAt: timestamp('updated_at') })
  * assert.equal(events.createdAt.name, 'created_at')
  * ```
+ *
+ * @category Schema
  */
 export interface TimestampBuilder<NotNull extends boolean, Optional extends boolean> extends ColumnBuilder<
   Date,
@@ -385,7 +431,11 @@ export interface TimestampBuilder<NotNull extends boolean, Optional extends bool
   defaultNow(): TimestampBuilder<NotNull, true>
 }
 
-/** Any column builder, whatever its value type and flags. */
+/**
+ * Any column builder, whatever its value type and flags.
+ *
+ * @category Schema
+ */
 export type AnyColumnBuilder = ColumnBuilder<unknown, ColumnKind, boolean, boolean>
 
 const builder = <T, K extends ColumnKind, N extends boolean, O extends boolean>(
@@ -439,6 +489,8 @@ const base = (kind: ColumnKind, sqlName?: string, codec?: t.Mixed): ColumnConfig
  * const fraction = s.run(insert(counters, { hits: 1.5 }))
  * assert.ok(E.isLeft(fraction) && fraction.left._tag === 'ValidationError')
  * ```
+ *
+ * @category Schema
  */
 export function integer(sqlName?: string, options?: IntegerOptions<'number'>): ColumnBuilder<number, 'integer', false, false>
 export function integer(options: IntegerOptions<'number'>): ColumnBuilder<number, 'integer', false, false>
@@ -467,6 +519,8 @@ export function integer(
  * const ledger = table('ledger', { cents: integer({ mode }) })
  * void ledger
  * ```
+ *
+ * @category Schema
  */
 export type IntegerMode = 'number' | 'bigint'
 
@@ -489,6 +543,8 @@ export type IntegerMode = 'number' | 'bigint'
  * s.run(insert(ledger, { cents: 9007199254740993n }))
  * assert.deepEqual(s.run(pipe(select(ledger), values(ledger.cents))), E.right([9007199254740993n]))
  * ```
+ *
+ * @category Schema
  */
 export interface IntegerOptions<M extends IntegerMode> {
   readonly mode: M
@@ -511,6 +567,8 @@ export interface IntegerOptions<M extends IntegerMode> {
  * assert.deepEqual(s.run(pipe(select(readings), values(readings.celsius))), E.right([21.5, -3]))
  * assert.ok(E.isLeft(s.run(insert(readings, { celsius: Number.NaN }))))   // NaN and Infinity are refused
  * ```
+ *
+ * @category Schema
  */
 export const real = (sqlName?: string): ColumnBuilder<number, 'real', false, false> => builder(base('real', sqlName))
 
@@ -530,6 +588,8 @@ export const real = (sqlName?: string): ColumnBuilder<number, 'real', false, fal
  * s.run(insert(notes, { body: 'hello' }))
  * assert.deepEqual(s.run(pipe(select(notes), values(notes.body))), E.right(['hello']))
  * ```
+ *
+ * @category Schema
  */
 export const text = (sqlName?: string): ColumnBuilder<string, 'text', false, false> => builder(base('text', sqlName))
 
@@ -550,6 +610,8 @@ export const text = (sqlName?: string): ColumnBuilder<string, 'text', false, fal
  * const read = s.run(pipe(select(files), values(files.bytes)))
  * assert.ok(E.isRight(read) && Buffer.from(read.right[0]!).equals(Buffer.from([1, 2, 3])))
  * ```
+ *
+ * @category Schema
  */
 export const blob = (sqlName?: string): ColumnBuilder<Uint8Array, 'blob', false, false> => builder(base('blob', sqlName))
 
@@ -570,6 +632,8 @@ export const blob = (sqlName?: string): ColumnBuilder<Uint8Array, 'blob', false,
  * assert.deepEqual(s.run(pipe(select(tasks), values(tasks.done))), E.right([false, true]))
  * assert.deepEqual(s.run(pipe(select(tasks), filter(eq(tasks.done, true)), values(tasks.id))), E.right([2]))
  * ```
+ *
+ * @category Schema
  */
 export const boolean = (sqlName?: string): ColumnBuilder<boolean, 'boolean', false, false> => builder(base('boolean', sqlName))
 
@@ -595,6 +659,8 @@ export const boolean = (sqlName?: string): ColumnBuilder<boolean, 'boolean', fal
  * const wrong = s.run(insert(users, { prefs: { theme: 'blue' } as unknown as t.TypeOf<typeof Prefs> }))
  * assert.ok(E.isLeft(wrong) && wrong.left._tag === 'ValidationError')   // checked with the codec
  * ```
+ *
+ * @category Schema
  */
 export const json = <C extends t.Mixed>(codec: C, sqlName?: string): ColumnBuilder<t.TypeOf<C>, 'json', false, false> =>
   builder(base('json', sqlName, codec))
@@ -617,6 +683,8 @@ export const json = <C extends t.Mixed>(codec: C, sqlName?: string): ColumnBuild
  * const recent = s.run(pipe(select(events), filter(gt(events.at, new Date('2024-01-01T00:00:00Z'))), values(events.at)))
  * assert.deepEqual(recent, E.right([new Date('2024-05-01T12:00:00.000Z')]))
  * ```
+ *
+ * @category Schema
  */
 export const timestamp = (sqlName?: string): TimestampBuilder<false, false> => builder(base('timestamp', sqlName))
 

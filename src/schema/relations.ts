@@ -29,12 +29,16 @@ import { tableInfo } from './table.js'
  * const kinds: RelationKind[] = [hasMany(users, posts, posts.userId).node.kind, belongsTo(posts, users, posts.userId).node.kind]
  * assert.deepEqual(kinds, ['hasMany', 'belongsTo'])
  * ```
+ *
+ * @category Schema
  */
 export type RelationKind = 'hasMany' | 'hasOne' | 'belongsTo'
 
 /**
  * The plain part of a relation: rows of `target` whose `targetKey` equals the loaded
  * row's `sourceKey`.
+ *
+ * @category Schema
  */
 export interface RelationNode {
   readonly _tag: 'Relation'
@@ -69,6 +73,8 @@ declare const RelationTypes: unique symbol
  * assert.equal(userPosts.node.targetKey.name, 'user_id')
  * assert.deepEqual(JSON.parse(JSON.stringify(userPosts.node)), userPosts.node)   // plain data
  * ```
+ *
+ * @category Schema
  */
 export interface Relation<Source, Target, Card extends 'many' | 'one'> {
   readonly _tag: 'Relation'
@@ -92,6 +98,8 @@ export interface Relation<Source, Target, Card extends 'many' | 'one'> {
  * const relations: AnyRelation[] = [hasMany(users, posts, posts.userId), belongsTo(posts, users, posts.userId)]
  * assert.deepEqual(relations.map((r) => r.node.target.name), ['posts', 'users'])
  * ```
+ *
+ * @category Schema
  */
 export type AnyRelation = Relation<unknown, unknown, 'many' | 'one'>
 
@@ -112,6 +120,8 @@ export type AnyRelation = Relation<unknown, unknown, 'many' | 'one'>
  * const wrong: ColumnOf<typeof posts> = users.id
  * hasMany(users, posts, fk)
  * ```
+ *
+ * @category Schema
  */
 export type ColumnOf<T> = [keyof ColumnsOf<T>] extends [never] ? AnyColumn : ColumnsOf<T>[keyof ColumnsOf<T>] & AnyColumn
 
@@ -203,6 +213,8 @@ const relation = <S, T, C extends 'many' | 'one'>(
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((u) => [u.name, u.posts.map((p) => p.title)]), [['Ann', ['a', 'b']], ['Bob', []]])
  * ```
+ *
+ * @category Schema
  */
 export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: ColumnOf<C>): Relation<P, C, 'many'> => {
   const problems: string[] = []
@@ -233,6 +245,8 @@ export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((u) => u.profile?.bio ?? null), [null, 'hi'])
  * ```
+ *
+ * @category Schema
  */
 export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: ColumnOf<C>): Relation<P, C, 'one'> => {
   const problems: string[] = []
@@ -262,6 +276,8 @@ export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child:
  * const post = s.run(pipe(select(posts), preload('author', postAuthor), first))
  * assert.ok(E.isRight(post) && post.right._tag === 'Some' && post.right.value.author?.name === 'Ann')
  * ```
+ *
+ * @category Schema
  */
 export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, parent: P, fk: ColumnOf<C>): Relation<C, P, 'one'> => {
   const problems: string[] = []

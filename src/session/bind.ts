@@ -33,6 +33,8 @@ import { LIKE_PATTERN_LIMIT, escapeLike, likeCanTake } from '../query/expr.js'
  * const params: Params = { since: new Date('2024-03-01T00:00:00Z') }   // encoded like a literal: ISO text
  * assert.deepEqual(s.run(since, params), E.right(1))
  * ```
+ *
+ * @category Sessions
  */
 export type Params = Readonly<Record<string, unknown>>
 

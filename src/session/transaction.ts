@@ -52,6 +52,8 @@ import { logged, runQuery, streamQuery } from './session.js'
  * assert.deepEqual(depths, [1, 2])            // the second call ran in a savepoint
  * assert.deepEqual(s.run(pipe(select(accounts), count)), E.right(4))
  * ```
+ *
+ * @category Transactions
  */
 export interface Tx extends Session {
   readonly _tag: 'Tx'
@@ -82,6 +84,8 @@ export interface Tx extends Session {
  * const mode: TransactionMode = 'deferred'     // take the write lock at the first write, not at BEGIN
  * assert.deepEqual(transaction(db, (tx) => tx.run(pipe(select(accounts), count)), { mode }), E.right(2))
  * ```
+ *
+ * @category Transactions
  */
 export type TransactionMode = 'immediate' | 'deferred' | 'exclusive'
 
@@ -106,6 +110,8 @@ export type TransactionMode = 'immediate' | 'deferred' | 'exclusive'
  * const options: TransactionOptions = { mode: 'exclusive' }
  * assert.deepEqual(transaction(db, (tx) => tx.run(pipe(select(accounts), count)), options), E.right(2))
  * ```
+ *
+ * @category Transactions
  */
 export interface TransactionOptions {
   /**
@@ -138,6 +144,8 @@ export interface TransactionOptions {
  * assert.deepEqual([countIn(db), countIn(s)], [E.right(2), E.right(2)])
  * transaction(db, (tx) => countIn(tx))                 // inside a transaction: a savepoint
  * ```
+ *
+ * @category Transactions
  */
 export type TransactionTarget = Db | Session | Tx
 
@@ -163,6 +171,8 @@ export type TransactionTarget = Db | Session | Tx
  * const out: E.Either<unknown, Results<typeof queries>> = transaction(db, queries)   // [WriteResult, number]
  * assert.ok(E.isRight(out) && out.right[1] === 3)
  * ```
+ *
+ * @category Transactions
  */
 export type Results<Qs extends ReadonlyArray<Query<unknown>>> = { -readonly [K in keyof Qs]: Qs[K] extends Query<infer A> ? A : never }
 
@@ -194,6 +204,8 @@ export type Results<Qs extends ReadonlyArray<Query<unknown>>> = { -readonly [K i
  * assert.deepEqual(transaction(db, withdraw(30)), E.right(70))
  * assert.deepEqual(transaction(db, withdraw(500)), E.left('insufficient funds'))
  * ```
+ *
+ * @category Transactions
  */
 export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
 
@@ -203,6 +215,8 @@ export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
  * and must end before the thread awaits anything (an `await` inside it would let other
  * work run in the middle of the transaction, or leave it open). Async work goes to
  * `pool.transaction`, whose callback returns a TaskEither.
+ *
+ * @category Transactions
  */
 export interface SynchronousCallbackOnly {
   readonly 'the callback must be synchronous; use pool.transaction for async work': never
@@ -423,6 +437,8 @@ const rollback = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E
  * const both = transaction(db, [insert(accounts, { balance: 1 }), pipe(select(accounts), one)] as const)
  * assert.ok(E.isLeft(both) && both.left._tag === 'TooManyRows')   // the insert was rolled back too
  * ```
+ *
+ * @category Transactions
  */
 export function transaction<E, A>(
   on: TransactionTarget,
@@ -492,6 +508,8 @@ const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbErro
  * const write = readTransaction(db, (tx) => tx.run(insert(accounts, { balance: 1 })))
  * assert.ok(E.isLeft(write) && write.left._tag === 'SqliteError')   // SQLITE_READONLY
  * ```
+ *
+ * @category Transactions
  */
 export const readTransaction = <E, A>(on: TransactionTarget, body: TransactionBody<E, A>): E.Either<E | DbError, A> =>
   within(dbOf(on), body, 'deferred', true)
