@@ -170,6 +170,14 @@ export interface Pool {
 /**
  * Test hooks: the live workers (to terminate one and watch the pool recover), their shape caches.
  *
+ * @example
+ * ```ts
+ * import type { PoolInternals } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PoolInternals
+ * ```
+ *
  * @category Pool
  */
 export const PoolInternals: unique symbol = Symbol.for('fp-lite-orm/PoolInternals')
@@ -331,6 +339,14 @@ const startWorker = (setup: WorkerSetup): Worker => {
 
 /**
  * What `workerPool` returns: a `Pool`, with its test hooks under a symbol key.
+ *
+ * @example
+ * ```ts
+ * import type { PoolWithInternals } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PoolWithInternals
+ * ```
  *
  * @category Pool
  */

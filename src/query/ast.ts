@@ -19,6 +19,14 @@ import type { EncodeMode } from '../schema/codec.js'
 /**
  * A bound parameter holding an already encoded value.
  *
+ * @example
+ * ```ts
+ * import type { ValueNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ValueNode
+ * ```
+ *
  * @category Queries
  */
 export interface ValueNode {
@@ -28,6 +36,14 @@ export interface ValueNode {
 
 /**
  * How a placeholder's value is encoded and checked when it is bound.
+ *
+ * @example
+ * ```ts
+ * import type { Encoding } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = Encoding
+ * ```
  *
  * @category Queries
  */
@@ -53,6 +69,14 @@ export interface Encoding {
 /**
  * A named parameter, bound when the query runs: `s.run(q, { id: 1 })`.
  *
+ * @example
+ * ```ts
+ * import type { PlaceholderNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PlaceholderNode
+ * ```
+ *
  * @category Queries
  */
 export interface PlaceholderNode {
@@ -64,12 +88,28 @@ export interface PlaceholderNode {
 /**
  * `IS` / `IS NOT` are `=` / `<>` that treat NULL as a value (used for placeholders that may be bound to null).
  *
+ * @example
+ * ```ts
+ * import type { CompareOp } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CompareOp
+ * ```
+ *
  * @category Queries
  */
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'IS' | 'IS NOT'
 
 /**
  * A binary comparison: `=`, `<>`, `<`, `<=`, `>`, `>=`.
+ *
+ * @example
+ * ```ts
+ * import type { CompareNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CompareNode
+ * ```
  *
  * @category Queries
  */
@@ -83,6 +123,14 @@ export interface CompareNode {
 /**
  * `x IS NULL` / `x IS NOT NULL`.
  *
+ * @example
+ * ```ts
+ * import type { IsNullNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = IsNullNode
+ * ```
+ *
  * @category Queries
  */
 export interface IsNullNode {
@@ -93,6 +141,14 @@ export interface IsNullNode {
 
 /**
  * `x BETWEEN low AND high` (or NOT BETWEEN).
+ *
+ * @example
+ * ```ts
+ * import type { BetweenNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = BetweenNode
+ * ```
  *
  * @category Queries
  */
@@ -106,6 +162,14 @@ export interface BetweenNode {
 /**
  * `x IN (...)` over a list of values or a subquery (or NOT IN).
  *
+ * @example
+ * ```ts
+ * import type { InNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = InNode
+ * ```
+ *
  * @category Queries
  */
 export interface InNode {
@@ -118,6 +182,14 @@ export interface InNode {
 
 /**
  * `x LIKE pattern` (or NOT LIKE), with an ESCAPE character.
+ *
+ * @example
+ * ```ts
+ * import type { LikeNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = LikeNode
+ * ```
  *
  * @category Queries
  */
@@ -138,6 +210,14 @@ export interface LikeNode {
 /**
  * `AND` / `OR` over several conditions.
  *
+ * @example
+ * ```ts
+ * import type { LogicalNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = LogicalNode
+ * ```
+ *
  * @category Queries
  */
 export interface LogicalNode {
@@ -147,6 +227,14 @@ export interface LogicalNode {
 
 /**
  * `NOT x`.
+ *
+ * @example
+ * ```ts
+ * import type { NotNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = NotNode
+ * ```
  *
  * @category Queries
  */
@@ -158,6 +246,14 @@ export interface NotNode {
 /**
  * The SQL functions the DSL knows; any other function goes through `sql`.
  *
+ * @example
+ * ```ts
+ * import type { FunctionName } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = FunctionName
+ * ```
+ *
  * @category Queries
  */
 export type FunctionName =
@@ -165,6 +261,14 @@ export type FunctionName =
 
 /**
  * A call of an SQL function (the names are a closed list).
+ *
+ * @example
+ * ```ts
+ * import type { FunctionNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = FunctionNode
+ * ```
  *
  * @category Queries
  */
@@ -180,6 +284,14 @@ export interface FunctionNode {
 /**
  * `count(*)`.
  *
+ * @example
+ * ```ts
+ * import type { CountAllNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CountAllNode
+ * ```
+ *
  * @category Queries
  */
 export interface CountAllNode {
@@ -188,6 +300,14 @@ export interface CountAllNode {
 
 /**
  * A `sql` template: text between the interpolations, and the interpolations as nodes.
+ *
+ * @example
+ * ```ts
+ * import type { SqlNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SqlNode
+ * ```
  *
  * @category Queries
  */
@@ -201,6 +321,14 @@ export interface SqlNode {
 /**
  * `sql.identifier(name)`: validated and quoted when compiled.
  *
+ * @example
+ * ```ts
+ * import type { IdentifierNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = IdentifierNode
+ * ```
+ *
  * @category Queries
  */
 export interface IdentifierNode {
@@ -210,6 +338,14 @@ export interface IdentifierNode {
 
 /**
  * A select used as a value (in a `sql` template, `inArray`, `scalar`): compiled in parentheses.
+ *
+ * @example
+ * ```ts
+ * import type { SubqueryNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SubqueryNode
+ * ```
  *
  * @category Queries
  */
@@ -223,6 +359,14 @@ export interface SubqueryNode {
 /**
  * `EXISTS (select)` / `NOT EXISTS (select)`.
  *
+ * @example
+ * ```ts
+ * import type { ExistsNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ExistsNode
+ * ```
+ *
  * @category Queries
  */
 export interface ExistsNode {
@@ -233,6 +377,14 @@ export interface ExistsNode {
 
 /**
  * A window function: `fn OVER (PARTITION BY ... ORDER BY ...)`.
+ *
+ * @example
+ * ```ts
+ * import type { WindowNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = WindowNode
+ * ```
  *
  * @category Queries
  */
@@ -247,6 +399,14 @@ export interface WindowNode {
 /**
  * `CASE WHEN c1 THEN v1 ... ELSE otherwise END` (no ELSE: NULL when no branch holds).
  *
+ * @example
+ * ```ts
+ * import type { CaseNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CaseNode
+ * ```
+ *
  * @category Queries
  */
 export interface CaseNode {
@@ -259,6 +419,14 @@ export interface CaseNode {
 /**
  * A row value `(a, b, ...)`: compared, or looked up `IN` a list of rows, item by item.
  *
+ * @example
+ * ```ts
+ * import type { RowValueNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = RowValueNode
+ * ```
+ *
  * @category Queries
  */
 export interface RowValueNode {
@@ -268,6 +436,14 @@ export interface RowValueNode {
 
 /**
  * The time of the statement, as a timestamp column stores it (`defaultNow()`).
+ *
+ * @example
+ * ```ts
+ * import type { NowNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = NowNode
+ * ```
  *
  * @category Queries
  */
@@ -279,6 +455,14 @@ export interface NowNode {
  * Input that could not be turned into SQL (a value of the wrong type, an invalid
  * identifier). Constructors never throw: they leave this node, and the query
  * returns it as a Left `ValidationError` when it is compiled.
+ *
+ * @example
+ * ```ts
+ * import type { InvalidNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = InvalidNode
+ * ```
  *
  * @category Queries
  */
@@ -421,6 +605,14 @@ export interface OrderTerm {
 /**
  * One output field of a projection: `key` is its name in the row.
  *
+ * @example
+ * ```ts
+ * import type { Field } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = Field
+ * ```
+ *
  * @category Queries
  */
 export interface Field {
@@ -436,12 +628,28 @@ export interface Field {
 /**
  * The kinds of join.
  *
+ * @example
+ * ```ts
+ * import type { JoinKind } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = JoinKind
+ * ```
+ *
  * @category Queries
  */
 export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross'
 
 /**
  * One join of a select: its kind, table and ON condition.
+ *
+ * @example
+ * ```ts
+ * import type { JoinClause } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = JoinClause
+ * ```
  *
  * @category Queries
  */
@@ -456,6 +664,14 @@ export interface JoinClause {
 /**
  * One UNION / INTERSECT / EXCEPT arm of a compound select.
  *
+ * @example
+ * ```ts
+ * import type { CompoundPart } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CompoundPart
+ * ```
+ *
  * @category Queries
  */
 export interface CompoundPart {
@@ -465,6 +681,14 @@ export interface CompoundPart {
 
 /**
  * `preload(name, relation, ...nested)`.
+ *
+ * @example
+ * ```ts
+ * import type { PreloadNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PreloadNode
+ * ```
  *
  * @category Queries
  */
@@ -477,6 +701,14 @@ export interface PreloadNode {
 
 /**
  * A SELECT, as the compiler gets it.
+ *
+ * @example
+ * ```ts
+ * import type { SelectStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SelectStatement
+ * ```
  *
  * @category Queries
  */
@@ -509,6 +741,14 @@ export interface SelectStatement {
 /**
  * `column = value` in UPDATE ... SET and ON CONFLICT ... DO UPDATE SET.
  *
+ * @example
+ * ```ts
+ * import type { Assignment } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = Assignment
+ * ```
+ *
  * @category Queries
  */
 export interface Assignment {
@@ -519,6 +759,14 @@ export interface Assignment {
 
 /**
  * What an INSERT does on a conflict: OR IGNORE / OR REPLACE, or an ON CONFLICT upsert.
+ *
+ * @example
+ * ```ts
+ * import type { ConflictClause } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ConflictClause
+ * ```
  *
  * @category Queries
  */
@@ -534,6 +782,14 @@ export type ConflictClause =
 
 /**
  * An INSERT.
+ *
+ * @example
+ * ```ts
+ * import type { InsertStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = InsertStatement
+ * ```
  *
  * @category Queries
  */
@@ -557,6 +813,14 @@ export interface InsertStatement {
 
 /**
  * An UPDATE.
+ *
+ * @example
+ * ```ts
+ * import type { UpdateStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = UpdateStatement
+ * ```
  *
  * @category Queries
  */
@@ -582,6 +846,14 @@ export interface UpdateStatement {
 /**
  * A DELETE.
  *
+ * @example
+ * ```ts
+ * import type { DeleteStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = DeleteStatement
+ * ```
+ *
  * @category Queries
  */
 export interface DeleteStatement {
@@ -599,6 +871,14 @@ export interface DeleteStatement {
 /**
  * Native SQL: one statement, its values bound.
  *
+ * @example
+ * ```ts
+ * import type { RawStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = RawStatement
+ * ```
+ *
  * @category Queries
  */
 export interface RawStatement {
@@ -609,12 +889,28 @@ export interface RawStatement {
 /**
  * A column's DEFAULT in DDL: a literal or the current time.
  *
+ * @example
+ * ```ts
+ * import type { DefaultDef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = DefaultDef
+ * ```
+ *
  * @category Queries
  */
 export type DefaultDef = { readonly _tag: 'Literal'; readonly value: SqlValue } | { readonly _tag: 'Now' }
 
 /**
  * One column of a CREATE TABLE.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnDef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnDef
+ * ```
  *
  * @category Queries
  */
@@ -639,6 +935,14 @@ export interface ColumnDef {
 /**
  * A CREATE INDEX that comes with a CREATE TABLE.
  *
+ * @example
+ * ```ts
+ * import type { IndexStatementDef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = IndexStatementDef
+ * ```
+ *
  * @category Queries
  */
 export interface IndexStatementDef {
@@ -649,6 +953,14 @@ export interface IndexStatementDef {
 
 /**
  * A CREATE TABLE with its indexes.
+ *
+ * @example
+ * ```ts
+ * import type { CreateTableStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CreateTableStatement
+ * ```
  *
  * @category Queries
  */
@@ -718,6 +1030,14 @@ export const Codecs: unique symbol = Symbol.for('fp-lite-orm/Codecs')
 
 /**
  * The functions riding beside a query value; skipped by `structuredClone` and workers.
+ *
+ * @example
+ * ```ts
+ * import type { CodecsPart } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CodecsPart
+ * ```
  *
  * @category Queries
  */

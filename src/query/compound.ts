@@ -240,6 +240,14 @@ export interface JoinNeedsColumns {
 /**
  * `true` when `T` is a union of several types.
  *
+ * @example
+ * ```ts
+ * import type { IsUnion } from 'fp-lite-orm'
+ *
+ * export const yes: IsUnion<'a' | 'b'> = true
+ * export const no: IsUnion<'a'> = false
+ * ```
+ *
  * @category Queries
  */
 export type IsUnion<T, U = T> = [T] extends [never] ? false : T extends unknown ? ([U] extends [T] ? false : true) : never

@@ -603,6 +603,13 @@ export const isNotNull = <E extends Expr<unknown>>(e: E): ConditionOn<RefsOf<E>>
 /**
  * The tables a list of `inArray` reads: its expressions', or a subquery's enclosing tables.
  *
+ * @example
+ * ```ts
+ * import type { ListRefs } from 'fp-lite-orm'
+ *
+ * export type None = ListRefs<ReadonlyArray<number>>   // a list of plain values reads no table
+ * ```
+ *
  * @category Expressions
  */
 export type ListRefs<X> = X extends ReadonlyArray<infer I> ? RefsOf<I> : OuterRefs<X>
@@ -1095,6 +1102,13 @@ export function caseWhen(branches: ReadonlyArray<readonly [unknown, unknown]>, .
 /**
  * A branch value's type: an expression's value type, or a plain value's (widened: 'small' is a string).
  *
+ * @example
+ * ```ts
+ * import type { ValueOfOperand } from 'fp-lite-orm'
+ *
+ * export const n: ValueOfOperand<3> = 4   // widened to number
+ * ```
+ *
  * @category Expressions
  */
 export type ValueOfOperand<V> =
@@ -1102,6 +1116,13 @@ export type ValueOfOperand<V> =
 
 /**
  * The value type of a CASE: its branches' values.
+ *
+ * @example
+ * ```ts
+ * import type { CaseValue } from 'fp-lite-orm'
+ *
+ * export const label: CaseValue<ReadonlyArray<readonly [unknown, 'small']>> = 'any string'   // widened
+ * ```
  *
  * @category Expressions
  */
@@ -1112,6 +1133,14 @@ const isArray = (u: unknown): boolean => Array.isArray(u)
 
 /**
  * The tables a CASE's conditions and values read.
+ *
+ * @example
+ * ```ts
+ * import type { CaseRefs } from 'fp-lite-orm'
+ *
+ * // Plain values read no table.
+ * export type None = CaseRefs<ReadonlyArray<readonly [1, 'a']>>
+ * ```
  *
  * @category Expressions
  */

@@ -381,6 +381,13 @@ export const upper = <T extends string | null, E extends Expr<T> = Expr<T>>(e: E
 /**
  * The tables a window's PARTITION BY and ORDER BY read.
  *
+ * @example
+ * ```ts
+ * import type { WindowRefs, WindowSpec } from 'fp-lite-orm'
+ *
+ * export type Read = WindowRefs<WindowSpec>
+ * ```
+ *
  * @category Functions
  */
 export type WindowRefs<W> = W extends WindowSpec

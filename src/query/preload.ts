@@ -16,12 +16,26 @@ import { tableCodecs } from './select.js'
 /**
  * The intersection of the members of a union.
  *
+ * @example
+ * ```ts
+ * import type { UnionToIntersection } from 'fp-lite-orm'
+ *
+ * export const both: UnionToIntersection<{ a: 1 } | { b: 2 }> = { a: 1, b: 2 }
+ * ```
+ *
  * @category Queries
  */
 export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
 /**
  * What nested preloads add to each related row.
+ *
+ * @example
+ * ```ts
+ * import type { NestedOf } from 'fp-lite-orm'
+ *
+ * export type NoneNested = NestedOf<[]>
+ * ```
  *
  * @category Queries
  */
@@ -31,6 +45,13 @@ export type NestedOf<P extends ReadonlyArray<unknown>> = P extends readonly []
 
 /**
  * The field one nested preload adds to each related row.
+ *
+ * @example
+ * ```ts
+ * import type { Added } from 'fp-lite-orm'
+ *
+ * export type Nothing = Added<unknown>   // not a preload: adds nothing
+ * ```
  *
  * @category Queries
  */
@@ -156,12 +177,34 @@ type ParentRow<Parent> = unknown extends Parent ? unknown : Row<Parent>
 /**
  * The table a relation loads onto (the parent of hasMany/hasOne, the child of belongsTo).
  *
+ * @example
+ * ```ts
+ * import { hasMany, integer, table, text } from 'fp-lite-orm'
+ * import type { ParentOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer().notNull(), title: text().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ * export const parent: ParentOf<typeof userPosts> = users
+ * ```
+ *
  * @category Queries
  */
 export type ParentOf<R> = R extends Relation<infer S, unknown, 'many' | 'one'> ? S : unknown
 
 /**
  * The table a relation loads (whose rows nested preloads load onto).
+ *
+ * @example
+ * ```ts
+ * import { hasMany, integer, table, text } from 'fp-lite-orm'
+ * import type { TargetOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer().notNull(), title: text().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ * export const target: TargetOf<typeof userPosts> = posts
+ * ```
  *
  * @category Queries
  */

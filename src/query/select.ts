@@ -183,12 +183,27 @@ export type Reading<Q, R extends string> =
 /**
  * Any select, whatever its row type.
  *
+ * @example
+ * ```ts
+ * import type { AnySelect } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = AnySelect
+ * ```
+ *
  * @category Queries
  */
 export type AnySelect = SelectQuery<unknown, unknown>
 
 /**
  * Every field of `Ts` made nullable (the rows on the inner side of a RIGHT or FULL join).
+ *
+ * @example
+ * ```ts
+ * import type { Nullable } from 'fp-lite-orm'
+ *
+ * export const row: Nullable<{ id: number }> = { id: null }
+ * ```
  *
  * @category Queries
  */
@@ -229,6 +244,16 @@ export type Joined<A, Ts, J, Kind extends JoinKind, S extends string = string, U
 
 /**
  * The row of a join: one field per query name, the outer side's `| null`.
+ *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { JoinedTables } from 'fp-lite-orm'
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer().notNull(), title: text().notNull() })
+ * type Users = { users: { id: number; name: string } }
+ * export const row: JoinedTables<Users, typeof posts, 'left'> = { users: { id: 1, name: 'Ada' }, posts: null }
+ * ```
  *
  * @category Queries
  */

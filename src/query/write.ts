@@ -42,6 +42,15 @@ declare const TargetType: unique symbol
 /**
  * A write on table `T` (its schema type rides as a phantom, for `set` and `returning` to check by).
  *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { WriteOn } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * export type OnUsers = WriteOn<typeof users>
+ * ```
+ *
  * @category Writes
  */
 export interface WriteOn<T> {
@@ -142,6 +151,13 @@ declare const FromTables: unique symbol
 
 /**
  * The tables an update reads besides its own (its FROM).
+ *
+ * @example
+ * ```ts
+ * import type { FromOf } from 'fp-lite-orm'
+ *
+ * export type NoFrom = FromOf<unknown>   // an update without from(...) reads no other table
+ * ```
  *
  * @category Writes
  */

@@ -24,6 +24,14 @@ import { tableInfo } from './table.js'
  * non-integer number may be compared with an integer column); `'store'` is for values
  * written into it (inserts, `set`).
  *
+ * @example
+ * ```ts
+ * import type { EncodeMode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = EncodeMode
+ * ```
+ *
  * @category Schema
  */
 export type EncodeMode = 'compare' | 'store'

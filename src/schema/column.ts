@@ -159,6 +159,14 @@ export interface ReferenceOptions {
 /**
  * A column's DEFAULT: a literal, the current time, or a function called at each insert.
  *
+ * @example
+ * ```ts
+ * import type { ColumnDefault } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnDefault
+ * ```
+ *
  * @category Schema
  */
 export type ColumnDefault =
@@ -172,6 +180,14 @@ export type ColumnDefault =
 
 /**
  * Everything a column builder records.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnConfig } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnConfig
+ * ```
  *
  * @category Schema
  */
@@ -194,6 +210,14 @@ export interface ColumnConfig {
 
 /**
  * The key under which a bound column keeps its schema.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnInfo } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnInfo
+ * ```
  *
  * @category Schema
  */
@@ -342,6 +366,14 @@ declare const _builderTypes: unique symbol
 /**
  * The type parameters of a builder, for `table()` to read (a phantom: never set).
  *
+ * @example
+ * ```ts
+ * import type { BuilderTypes } from 'fp-lite-orm'
+ *
+ * // A NOT NULL integer column an insert must give.
+ * export type IdTypes = BuilderTypes<number, true, false>
+ * ```
+ *
  * @category Schema
  */
 export interface BuilderTypes<T, NotNull extends boolean, Optional extends boolean> {
@@ -433,6 +465,14 @@ export interface TimestampBuilder<NotNull extends boolean, Optional extends bool
 
 /**
  * Any column builder, whatever its value type and flags.
+ *
+ * @example
+ * ```ts
+ * import type { AnyColumnBuilder } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = AnyColumnBuilder
+ * ```
  *
  * @category Schema
  */

@@ -38,6 +38,14 @@ export type RelationKind = 'hasMany' | 'hasOne' | 'belongsTo'
  * The plain part of a relation: rows of `target` whose `targetKey` equals the loaded
  * row's `sourceKey`.
  *
+ * @example
+ * ```ts
+ * import type { RelationNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = RelationNode
+ * ```
+ *
  * @category Schema
  */
 export interface RelationNode {

@@ -73,6 +73,14 @@ export interface TableOptions<K extends string> {
  * A common table expression's definition, as plain data: the query's AST (a select
  * statement) kept opaque here, since the schema layer knows nothing of queries.
  *
+ * @example
+ * ```ts
+ * import type { CteDef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CteDef
+ * ```
+ *
  * @category Schema
  */
 export interface CteDef {
@@ -87,6 +95,14 @@ export interface CteDef {
 /**
  * The plain reference to a table in a query value: its name, alias and columns.
  *
+ * @example
+ * ```ts
+ * import type { TableRef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = TableRef
+ * ```
+ *
  * @category Schema
  */
 export interface TableRef {
@@ -100,6 +116,14 @@ export interface TableRef {
 
 /**
  * The key under which a table keeps its schema (read it with `tableInfo(t)`).
+ *
+ * @example
+ * ```ts
+ * import type { TableInfo } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = TableInfo
+ * ```
  *
  * @category Schema
  */
@@ -130,12 +154,28 @@ export interface TableInfo<Name extends string = string> {
 /**
  * The column builders `table(name, columns)` takes, by column name.
  *
+ * @example
+ * ```ts
+ * import type { ColumnBuilders } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnBuilders
+ * ```
+ *
  * @category Schema
  */
 export type ColumnBuilders = Readonly<Record<string, AnyColumnBuilder>>
 
 /**
  * The bound column for each builder; `Name` is the table's SQL name, which its columns carry in their type.
+ *
+ * @example
+ * ```ts
+ * import type { BoundColumns, ColumnBuilder } from 'fp-lite-orm'
+ *
+ * // What `table('users', { id: integer().primaryKey() })` binds its builders to.
+ * export type UserColumns = BoundColumns<{ id: ColumnBuilder<number, 'integer', true, true> }, 'users'>
+ * ```
  *
  * @category Schema
  */
@@ -148,6 +188,13 @@ declare const QueryName: unique symbol
 /**
  * The name a table goes by in a query: its own name, or its alias. A phantom (never
  * set), read by the types of joins, which nest rows under this name.
+ *
+ * @example
+ * ```ts
+ * import type { Named } from 'fp-lite-orm'
+ *
+ * export type UsersName = Named<'users'>
+ * ```
  *
  * @category Schema
  */
@@ -248,12 +295,29 @@ export interface AnyTable {
  * Flattens an intersection or a mapped type into one plain object type, so an editor's hover
  * and an error message show `{ id: number; name: string }`, not the types that built it.
  *
+ * @example
+ * ```ts
+ * import type { Simplify } from 'fp-lite-orm'
+ *
+ * // Shown in a hover as { id: number; name: string }, not as the intersection.
+ * export const row: Simplify<{ id: number } & { name: string }> = { id: 1, name: 'Ada' }
+ * ```
+ *
  * @category Schema
  */
 export type Simplify<A> = { [K in keyof A]: A[K] } & {}
 
 /**
  * The columns of a table type, without its metadata.
+ *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { ColumnsOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * export const keys: ReadonlyArray<keyof ColumnsOf<typeof users>> = ['id', 'name']
+ * ```
  *
  * @category Schema
  */
@@ -289,6 +353,15 @@ export type Row<T> = Simplify<{
 /**
  * The columns an insert must give (no default, not nullable).
  *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { RequiredKeys } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * export const required: RequiredKeys<typeof users> = 'name'   // id may be left out: SQLite fills it in
+ * ```
+ *
  * @category Schema
  */
 export type RequiredKeys<T> = {
@@ -297,6 +370,15 @@ export type RequiredKeys<T> = {
 
 /**
  * The columns an insert may leave out.
+ *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { OptionalKeys } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * export const optional: OptionalKeys<typeof users> = 'id'
+ * ```
  *
  * @category Schema
  */

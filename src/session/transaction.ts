@@ -216,6 +216,14 @@ export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
  * work run in the middle of the transaction, or leave it open). Async work goes to
  * `pool.transaction`, whose callback returns a TaskEither.
  *
+ * @example
+ * ```ts
+ * import type { SynchronousCallbackOnly } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SynchronousCallbackOnly
+ * ```
+ *
  * @category Transactions
  */
 export interface SynchronousCallbackOnly {
