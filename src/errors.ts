@@ -26,6 +26,8 @@
  * assert.equal(r.left.code, 'SQLITE_ERROR')
  * assert.match(r.left.message, /no such table: ghosts/)
  * ```
+ *
+ * @category Errors
  */
 export interface SqliteError {
   readonly _tag: 'SqliteError'
@@ -52,6 +54,8 @@ export interface SqliteError {
  * }
  * assert.equal(advice.foreignKey, 'insert the parent row first')
  * ```
+ *
+ * @category Errors
  */
 export type ConstraintKind = 'unique' | 'primaryKey' | 'foreignKey' | 'notNull' | 'check'
 
@@ -73,6 +77,8 @@ export type ConstraintKind = 'unique' | 'primaryKey' | 'foreignKey' | 'notNull' 
  * assert.ok(E.isLeft(again) && again.left._tag === 'ConstraintError')
  * assert.deepEqual([again.left.kind, again.left.table, again.left.columns], ['unique', 'users', ['email']])
  * ```
+ *
+ * @category Errors
  */
 export interface ConstraintError {
   readonly _tag: 'ConstraintError'
@@ -106,6 +112,8 @@ export interface ConstraintError {
  * )
  * assert.ok(E.isLeft(r) && r.left._tag === 'BusyError')
  * ```
+ *
+ * @category Errors
  */
 export interface BusyError {
   readonly _tag: 'BusyError'
@@ -129,6 +137,8 @@ export interface BusyError {
  * assert.ok(E.isLeft(r) && r.left._tag === 'ConnectionError')
  * assert.equal(r.left.path, 'no-such-folder/app.db')
  * ```
+ *
+ * @category Errors
  */
 export interface ConnectionError {
   readonly _tag: 'ConnectionError'
@@ -157,6 +167,8 @@ export interface ConnectionError {
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'ValidationError')
  * assert.equal(missing.left.path, 'params.id')
  * ```
+ *
+ * @category Errors
  */
 export interface ValidationError {
   readonly _tag: 'ValidationError'
@@ -181,6 +193,8 @@ export interface ValidationError {
  * const issues: ReadonlyArray<DecodeIssue> = E.isLeft(r) && r.left._tag === 'DecodeError' ? r.left.issues : []
  * assert.deepEqual(issues.map((i) => [i.path, i.actual]), [['[1].n', 'two']])
  * ```
+ *
+ * @category Errors
  */
 export interface DecodeIssue {
   /** The path to the bad field, e.g. `[3].prefs.theme`. */
@@ -210,6 +224,8 @@ export interface DecodeIssue {
  * assert.ok(E.isLeft(r) && r.left._tag === 'DecodeError')
  * assert.deepEqual(r.left.issues.map((i) => i.path), ['age'])
  * ```
+ *
+ * @category Errors
  */
 export interface DecodeError {
   readonly _tag: 'DecodeError'
@@ -234,6 +250,8 @@ export interface DecodeError {
  * const r = s.run(pipe(select(t), filter(eq(t.id, 1)), one))
  * assert.ok(E.isLeft(r) && r.left._tag === 'NotFound')
  * ```
+ *
+ * @category Errors
  */
 export interface NotFound {
   readonly _tag: 'NotFound'
@@ -258,6 +276,8 @@ export interface NotFound {
  * const r = s.run(pipe(select(t), one))
  * assert.ok(E.isLeft(r) && r.left._tag === 'TooManyRows')
  * ```
+ *
+ * @category Errors
  */
 export interface TooManyRows {
   readonly _tag: 'TooManyRows'
@@ -278,6 +298,8 @@ export interface TooManyRows {
  * assert.ok(E.isLeft(r) && r.left._tag === 'MigrationError')
  * assert.match(r.left.message, /does not exist/)
  * ```
+ *
+ * @category Errors
  */
 export interface MigrationError {
   readonly _tag: 'MigrationError'
@@ -301,6 +323,8 @@ export interface MigrationError {
  * assert.ok(E.isLeft(r) && r.left._tag === 'UnexpectedError')
  * assert.ok(r.left.cause instanceof Error && r.left.cause.message === 'a bug')
  * ```
+ *
+ * @category Errors
  */
 export interface UnexpectedError {
   readonly _tag: 'UnexpectedError'
@@ -344,6 +368,8 @@ export interface UnexpectedError {
  * )
  * assert.deepEqual(pipe(r, E.mapLeft(httpStatus)), E.left(409))
  * ```
+ *
+ * @category Errors
  */
 export type DbError =
   | SqliteError
@@ -443,6 +469,8 @@ const TAGS: ReadonlySet<string> = new Set<DbError['_tag']>([
  * const handle = (e: unknown): string => (isDbError(e) ? `${e._tag}: ${e.message}` : 'not from the database')
  * assert.equal(handle({ _tag: 'BusyError', code: 'SQLITE_BUSY', message: 'locked' }), 'BusyError: locked')
  * ```
+ *
+ * @category Errors
  */
 export const isDbError = (u: unknown): u is DbError =>
   typeof u === 'object' && u !== null && TAGS.has((u as { _tag?: unknown })._tag as string)

@@ -33,6 +33,8 @@ import { consoleLog } from './log.js'
  * assert.deepEqual(last.params, [])
  * assert.ok(last.durationMs >= 0 && last.error === undefined)
  * ```
+ *
+ * @category Sessions
  */
 export interface LogEvent {
   readonly sql: string
@@ -87,6 +89,8 @@ export type Logger = (event: LogEvent) => void
  * assert.deepEqual(s.run(pipe(raw(sql`PRAGMA cache_size`), all)), E.right([{ cache_size: -64000 }]))
  * s.close()
  * ```
+ *
+ * @category Sessions
  */
 export interface ConnectOptions {
   /** Open read-only: writes fail, and the file must exist. */
@@ -120,6 +124,8 @@ export interface ConnectOptions {
  * assert.equal(db.busyTimeoutMs, 100)
  * assert.deepEqual(structuredClone(db), db)            // plain data (without a log function)
  * ```
+ *
+ * @category Sessions
  */
 export interface Db {
   readonly _tag: 'Db'
@@ -178,6 +184,8 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * assert.ok(E.isLeft(session(memory).run(pipe(select(t), count))))   // no such table there
  * s.close()
  * ```
+ *
+ * @category Sessions
  */
 export const connect = (file: string, options: ConnectOptions = {}): Db => {
   const memory = file === ':memory:'

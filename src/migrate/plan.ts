@@ -39,6 +39,8 @@ import { declaredTable, liveTables, liveViews } from './model.js'
  * const again = planMigration(db, [users])
  * assert.ok(E.isRight(again) && again.right.operations.length === 0)   // in sync
  * ```
+ *
+ * @category Migrations
  */
 export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
   const declared: DeclaredTable[] = []

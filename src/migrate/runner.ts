@@ -42,6 +42,8 @@ import { scanStatements, transactionControl } from './sqltext.js'
  * fs.mkdirSync(options.dir)
  * assert.deepEqual(migrate(connect('app.db'), options), E.right({ applied: [], outOfOrder: [] }))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrateOptions {
   /** The migrations folder. */
@@ -51,7 +53,13 @@ export interface MigrateOptions {
    * migrating the same database at start-up, a long write) before giving up with a Left
    * `BusyError` and nothing applied. Default 30000 (`DEFAULT_BUSY_WAIT_MS`); 0 tries once.
    */
-  readonly busyWaitMs?: number
+  readonly busyWaitMs?: number | undefined
+  /**
+   * Called after each migration ran (inside the one transaction: it commits, or none does,
+   * once all ran) with its name, its place among those pending and how long it took: the
+   * CLI's progress line.
+   */
+  readonly onApplied?: ((name: string, index: number, count: number, ms: number) => void) | undefined
 }
 
 /**
@@ -73,6 +81,8 @@ export interface MigrateOptions {
  * const result: E.Either<unknown, MigrateResult> = migrate(db, 'migrations')
  * assert.deepEqual(result, E.right({ applied: ['0001_a'], outOfOrder: ['0001_a'] }))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrateResult {
   /** Names applied now, in order (without their extension). */
@@ -102,6 +112,8 @@ export interface MigrateResult {
  * assert.match(applied[0]!.checksum, /^[0-9a-f]{64}$/)     // SHA-256 of the file
  * assert.ok(!Number.isNaN(Date.parse(applied[0]!.appliedAt)))
  * ```
+ *
+ * @category Migrations
  */
 export interface AppliedMigration {
   readonly name: string
@@ -131,6 +143,8 @@ export interface AppliedMigration {
  * const status: E.Either<unknown, MigrationStatus> = migrationStatus(db, { dir: 'migrations' })
  * assert.deepEqual(pipe(status, E.map((s) => [s.pending, s.edited, s.missing])), E.right([['0002_more'], ['0001_init'], []]))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrationStatus {
   readonly applied: ReadonlyArray<AppliedMigration>
@@ -161,6 +175,8 @@ export interface MigrationStatus {
  * fs.writeFileSync('migrations/0001_flags.mjs', `export const up = ${example.up.toString()}\nexport const down = ${example.down!.toString()}\n`)
  * assert.deepEqual(await migrateAsync(connect('app.db'), { dir: 'migrations' }), E.right({ applied: ['0001_flags'], outOfOrder: [] }))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrationModule {
   /**
@@ -187,6 +203,8 @@ export const MIGRATIONS_TABLE = '_lite_migr'
  *
  * assert.equal(DEFAULT_BUSY_WAIT_MS, 30_000)
  * ```
+ *
+ * @category Migrations
  */
 export const DEFAULT_BUSY_WAIT_MS = 30_000
 
@@ -265,6 +283,8 @@ const survey = (db: Db, dir: string, create: boolean): E.Either<DbError, Survey>
  * const after = migrationStatus(db, { dir: 'migrations' })
  * assert.ok(E.isRight(after) && after.right.applied[0]!.name === '0001_init' && after.right.pending.length === 0)
  * ```
+ *
+ * @category Migrations
  */
 export const migrationStatus = (db: Db, options: MigrateOptions): E.Either<DbError, MigrationStatus> =>
   E.map((p: Survey) => p.status)(survey(db, options.dir, true))
@@ -561,7 +581,8 @@ const apply = (
   h: Handle,
   files: ReadonlyArray<MigrationFile>,
   modules: ReadonlyMap<string, MigrationModule>,
-  busyWaitMs: number
+  busyWaitMs: number,
+  onApplied: MigrateOptions['onApplied']
 ): E.Either<DbError, MigrateResult> => {
   const wait = waitFrom(busyWaitMs)
   // `_lite_migr` first, in a transaction of its own: it stays when the migrations fail.
@@ -581,7 +602,8 @@ const apply = (
     const lastApplied = status.applied.reduce((m, a) => (a.name > m ? a.name : m), '')
     const outOfOrder = pending.filter((f) => f.name < lastApplied).map((f) => f.name)
     const record = h.db.prepare(`INSERT INTO ${quoteName(MIGRATIONS_TABLE)} (name, checksum, applied_at) VALUES (?, ?, ?)`)
-    for (const f of pending) {
+    for (const [i, f] of pending.entries()) {
+      const started = performance.now()
       progress.current = { name: f.name, statements: [] }
       if (f.kind === 'sql') for (const sql of f.up) runStatement(db, h, progress, f.name, sql)
       else runModule(db, h, progress, f, modules.get(f.name)!, 'up')
@@ -589,6 +611,7 @@ const apply = (
       record.run(f.name, f.checksum, new Date().toISOString())
       progress.recorded.push(f.name)
       progress.current = undefined
+      onApplied?.(f.name, i, pending.length, performance.now() - started)
     }
     return E.right({ applied: pending.map((f) => f.name), outOfOrder })
   })
@@ -645,6 +668,8 @@ const upToDate = (s: Survey): boolean => s.recorded && s.status.pending.length =
  * const missing = migrate(db, { dir: 'nowhere' })
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'MigrationError')
  * ```
+ *
+ * @category Migrations
  */
 export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbError, MigrateResult> => {
   const o = optionsOf(options)
@@ -663,7 +688,7 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
     'up'
   )
   if (E.isLeft(control)) return control
-  return apply(db, h, files, new Map(), wait.right)
+  return apply(db, h, files, new Map(), wait.right, o.onApplied)
 }
 
 /**
@@ -689,6 +714,8 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
  * assert.ok(E.isLeft(sync) && /migrateAsync/.test(sync.left.message))   // modules load asynchronously
  * assert.deepEqual(await migrateAsync(db, { dir: 'migrations' }), E.right({ applied: ['0001_init', '0002_seed'], outOfOrder: [] }))
  * ```
+ *
+ * @category Migrations
  */
 export const migrateAsync = async (db: Db, options: MigrateOptions | string): Promise<E.Either<DbError, MigrateResult>> => {
   const o = optionsOf(options)
@@ -710,7 +737,7 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
   // Re-acquire: the handle may have been closed while the modules loaded.
   const again = survey(db, o.dir, false)
   if (E.isLeft(again)) return again
-  return apply(db, again.right.h, again.right.files, modules.right, wait.right)
+  return apply(db, again.right.h, again.right.files, modules.right, wait.right, o.onApplied)
 }
 
 /**
@@ -732,6 +759,8 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
  * const status = migrationStatus(db, { dir: 'migrations' })
  * assert.ok(E.isRight(status) && status.right.pending[0] === '0001_init')
  * ```
+ *
+ * @category Migrations
  */
 export const migrateDown = async (
   db: Db,

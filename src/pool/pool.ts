@@ -56,6 +56,8 @@ import { recall, remember, shapeOf } from './shapes.js'
  * const startPool = (file: string) => workerPool(connect(file), options)
  * assert.equal(typeof startPool, 'function')
  * ```
+ *
+ * @category Pool
  */
 export interface PoolOptions {
   /**
@@ -64,14 +66,14 @@ export interface PoolOptions {
    * throughput, while each costs a V8 isolate and a connection with its own page cache (tens
    * of MB); 64 covers the largest common machines and catches a unit mistake (100000).
    */
-  readonly readers?: number
+  readonly readers?: number | undefined
   /**
    * The most queries in flight at once across the pool: a whole number from 1 to 1,000,000
    * (default 10,000). Past it, a query is not queued: it is a Left `BusyError` at once, for
    * the caller to shed load. (Past a million, a backlog takes minutes to drain: the bound
    * would no longer bound anything a caller can wait for.)
    */
-  readonly maxQueue?: number
+  readonly maxQueue?: number | undefined
 }
 
 /** The largest `readers` (see PoolOptions). */
@@ -153,6 +155,8 @@ export const checkPoolOptions = (options: unknown): E.Either<DbError, { readonly
  * }
  * assert.deepEqual(await record(fake)(), E.right(1))
  * ```
+ *
+ * @category Pool
  */
 export interface Pool {
   /** Runs a query on a reader (reads) or the writer (writes). Never rejects. */
@@ -163,11 +167,30 @@ export interface Pool {
   close(): Promise<void>
 }
 
-/** Test hooks: the live workers (to terminate one and watch the pool recover), their shape caches. */
+/**
+ * Test hooks: the live workers (to terminate one and watch the pool recover), their shape caches.
+ *
+ * @example
+ * ```ts
+ * import type { PoolInternals } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PoolInternals
+ * ```
+ *
+ * @category Pool
+ */
 export const PoolInternals: unique symbol = Symbol.for('fp-lite-orm/PoolInternals')
 
+/**
+ * The pool's test hooks: its live workers and their shape caches (not for applications).
+ *
+ * @category Pool
+ */
 export interface PoolInternals {
+  /** The reader threads, in order. */
   readonly readers: () => ReadonlyArray<Worker>
+  /** The writer thread. */
   readonly writer: () => Worker
   /** What each worker holds in its shape cache: the readers in order, then the writer. */
   readonly shapeStats: () => Promise<ReadonlyArray<E.Either<DbError, ShapeStats>>>
@@ -314,7 +337,20 @@ const startWorker = (setup: WorkerSetup): Worker => {
 // constructors
 // -------------------------------------------------------------------------------------
 
-type PoolWithInternals = Pool & { readonly [PoolInternals]: PoolInternals }
+/**
+ * What `workerPool` returns: a `Pool`, with its test hooks under a symbol key.
+ *
+ * @example
+ * ```ts
+ * import type { PoolWithInternals } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PoolWithInternals
+ * ```
+ *
+ * @category Pool
+ */
+export type PoolWithInternals = Pool & { readonly [PoolInternals]: PoolInternals }
 
 /**
  * A pool that starts nothing and answers every query with `error` (bad options, a `:memory:`
@@ -657,6 +693,8 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'ValidationError' && refused.left.message.includes('readers'))
  * await bad.close()                                                        // resolves at once
  * ```
+ *
+ * @category Pool
  */
 export const workerPool = (db: Db, options?: PoolOptions): PoolWithInternals => {
   try {

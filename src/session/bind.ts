@@ -34,6 +34,8 @@ import { LIKE_PATTERN_LIMIT, escapeLike, likeCanTake } from '../query/expr.js'
  * assert.deepEqual(s.run(since, { since: new Date('2024-03-01T00:00:00Z') }), E.right(1))
  * assert.deepEqual(s.run(since as Query<number>, params), E.right(1))   // a query whose placeholders the types do not know
  * ```
+ *
+ * @category Sessions
  */
 export type Params = Readonly<Record<string, unknown>>
 

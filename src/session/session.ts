@@ -58,6 +58,8 @@ export type { Params } from './bind.js'
  * assert.deepEqual(ids, [1, 2, 3])
  * s.close()                                                                // this thread's handle
  * ```
+ *
+ * @category Sessions
  */
 export interface Session {
   readonly _tag: 'Session' | 'Tx'
@@ -380,6 +382,8 @@ const streamEnded = (why: CursorEnd, sql: string): DbError =>
  * a.run(insert(t, {}))
  * assert.deepEqual(b.run(pipe(select(t), count)), E.right(1))
  * ```
+ *
+ * @category Sessions
  */
 export const session = (db: Db): Session => ({
   _tag: 'Session',

@@ -56,6 +56,8 @@ import { collectQuery, runQuery, streamQuery } from './session.js'
  * assert.deepEqual(depths, [1, 2])            // the second call ran in a savepoint
  * assert.deepEqual(s.run(pipe(select(accounts), count)), E.right(4))
  * ```
+ *
+ * @category Transactions
  */
 export interface Tx extends Session {
   readonly _tag: 'Tx'
@@ -86,6 +88,8 @@ export interface Tx extends Session {
  * const mode: TransactionMode = 'deferred'     // take the write lock at the first write, not at BEGIN
  * assert.deepEqual(transaction(db, (tx) => tx.run(pipe(select(accounts), count)), { mode }), E.right(2))
  * ```
+ *
+ * @category Transactions
  */
 export type TransactionMode = 'immediate' | 'deferred' | 'exclusive'
 
@@ -110,6 +114,8 @@ export type TransactionMode = 'immediate' | 'deferred' | 'exclusive'
  * const options: TransactionOptions = { mode: 'exclusive' }
  * assert.deepEqual(transaction(db, (tx) => tx.run(pipe(select(accounts), count)), options), E.right(2))
  * ```
+ *
+ * @category Transactions
  */
 export interface TransactionOptions {
   /**
@@ -117,7 +123,7 @@ export interface TransactionOptions {
    * at once, so it cannot fail half-way for want of it; `deferred` takes it at the first
    * write; `exclusive` also keeps readers of rollback-journal databases out.
    */
-  readonly mode?: TransactionMode
+  readonly mode?: TransactionMode | undefined
 }
 
 /**
@@ -142,6 +148,8 @@ export interface TransactionOptions {
  * assert.deepEqual([countIn(db), countIn(s)], [E.right(2), E.right(2)])
  * transaction(db, (tx) => countIn(tx))                 // inside a transaction: a savepoint
  * ```
+ *
+ * @category Transactions
  */
 export type TransactionTarget = Db | Session | Tx
 
@@ -167,6 +175,8 @@ export type TransactionTarget = Db | Session | Tx
  * const out: E.Either<unknown, Results<typeof queries>> = transaction(db, queries)   // [WriteResult, number]
  * assert.ok(E.isRight(out) && out.right[1] === 3)
  * ```
+ *
+ * @category Transactions
  */
 export type Results<Qs extends ReadonlyArray<Query<unknown>>> = { -readonly [K in keyof Qs]: Qs[K] extends Query<infer A> ? A : never }
 
@@ -198,8 +208,31 @@ export type Results<Qs extends ReadonlyArray<Query<unknown>>> = { -readonly [K i
  * assert.deepEqual(transaction(db, withdraw(30)), E.right(70))
  * assert.deepEqual(transaction(db, withdraw(500)), E.left('insufficient funds'))
  * ```
+ *
+ * @category Transactions
  */
 export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
+
+/**
+ * What an async callback given to `transaction` is checked against, so that the type error
+ * says why: a transaction on a connection holds SQLite's write lock on the calling thread
+ * and must end before the thread awaits anything (an `await` inside it would let other
+ * work run in the middle of the transaction, or leave it open). Async work goes to
+ * `pool.transaction`, whose callback returns a TaskEither.
+ *
+ * @example
+ * ```ts
+ * import type { SynchronousCallbackOnly } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SynchronousCallbackOnly
+ * ```
+ *
+ * @category Transactions
+ */
+export interface SynchronousCallbackOnly {
+  readonly 'the callback must be synchronous; use pool.transaction for async work': never
+}
 
 // -------------------------------------------------------------------------------------
 // the machinery
@@ -395,6 +428,8 @@ const rollback = <E, A>(db: Db, h: Handle, level: Level, out: E.Either<E | DbErr
  * const both = transaction(db, [insert(accounts, { balance: 1 }), pipe(select(accounts), one)] as const)
  * assert.ok(E.isLeft(both) && both.left._tag === 'TooManyRows')   // the insert was rolled back too
  * ```
+ *
+ * @category Transactions
  */
 export function transaction<E, A>(
   on: TransactionTarget,
@@ -406,9 +441,15 @@ export function transaction<const Qs extends ReadonlyArray<Query<unknown>>>(
   queries: Qs,
   options?: TransactionOptions
 ): E.Either<DbError, Results<Qs>>
+/** Not a way to call it: an async callback, refused with a type error that says why ({@link SynchronousCallbackOnly}). */
+export function transaction<R>(
+  on: TransactionTarget,
+  body: (tx: Tx) => R & (R extends PromiseLike<unknown> ? SynchronousCallbackOnly : E.Either<unknown, unknown>),
+  options?: TransactionOptions
+): never
 export function transaction(
   on: TransactionTarget,
-  body: TransactionBody<unknown, unknown> | ReadonlyArray<Query<unknown>>,
+  body: ((tx: Tx) => unknown) | ReadonlyArray<Query<unknown>>,
   options: TransactionOptions = {}
 ): E.Either<unknown, unknown> {
   const mode = options.mode ?? 'immediate'
@@ -416,7 +457,8 @@ export function transaction(
   if (typeof body !== 'function') {
     return E.left(validationError('transaction takes a callback (tx) => Either, or a list of query values.'))
   }
-  return within(dbOf(on), body, mode, false)
+  // (A callback returning a Promise passes the type check only through a cast: `within` reports it.)
+  return within(dbOf(on), body as TransactionBody<unknown, unknown>, mode, false)
 }
 
 const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbError, unknown[]> => {
@@ -457,6 +499,8 @@ const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbErro
  * const write = readTransaction(db, (tx) => tx.run(insert(accounts, { balance: 1 })))
  * assert.ok(E.isLeft(write) && write.left._tag === 'SqliteError')   // SQLITE_READONLY
  * ```
+ *
+ * @category Transactions
  */
 export const readTransaction = <E, A>(on: TransactionTarget, body: TransactionBody<E, A>): E.Either<E | DbError, A> =>
   within(dbOf(on), body, 'deferred', true)
