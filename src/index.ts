@@ -178,3 +178,7 @@ export type { MigrationOps } from './migrate/ops.js'
 export type { AppliedMigration, MigrateOptions, MigrateResult, MigrationModule, MigrationStatus } from './migrate/runner.js'
 export { DEFAULT_BUSY_WAIT_MS, migrate, migrateAsync, migrateDown, migrationStatus } from './migrate/runner.js'
 export { planMigration } from './migrate/plan.js'
+
+// studio
+export type { Studio, StudioOptions } from './studio/server.js'
+export { studio } from './studio/server.js'

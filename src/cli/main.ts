@@ -58,6 +58,8 @@ const main = async (argv: ReadonlyArray<string>, out: Out, err: Out): Promise<nu
     }
     case 'migrate':
       return runMigrate(rest, process.cwd(), out, err)
+    case 'studio':
+      return (await import('./studio.js')).runStudio(rest, process.cwd(), out, err)
     default:
       return usageError(err, `unknown command ${JSON.stringify(command)}.`)
   }
