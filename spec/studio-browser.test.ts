@@ -1,0 +1,166 @@
+/**
+ * The studio's page in a real browser: headless Chromium (Debian's `chromium`, driven by
+ * puppeteer-core, which downloads nothing) opens the studio on the demo database, finds
+ * every table in the diagram, pages through a table, runs a query, sees the read-only
+ * refusal of a write, and keeps screenshots under .tmp/artifacts/ (git-ignored).
+ * Without Chromium the test skips with one line saying so.
+ */
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import test from 'ava'
+import Database from 'better-sqlite3'
+import * as E from 'fp-ts/lib/Either.js'
+import { DEMO_MIGRATIONS, demoTables, runDemo } from '../src/cli/demo.js'
+import { studio } from '../src/index.js'
+import { tempDbPath, unwrap } from './helpers/db.js'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const ARTIFACTS = path.join(root, '.tmp', 'artifacts')
+
+const chromium = (() => {
+  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (fs.existsSync(p)) return p
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined
+  } catch {
+    return undefined
+  }
+})()
+
+/** Evaluates an expression in the page (a string: the spec is compiled without the DOM's types). */
+const js = <A = unknown>(page: import('puppeteer-core').Page, expression: string): Promise<A> => page.evaluate(expression) as Promise<A>
+
+const browserTest = chromium === undefined ? test.skip : test.serial
+if (chromium === undefined)
+  console.log('studio-browser: skipped, no chromium on this machine (apt-get install -y chromium; .ci/run installs it as root)')
+
+browserTest('the studio page on the demo database: diagram, paging, a query, a refused write, screenshots', async (t) => {
+  t.timeout(120_000)
+  const file = tempDbPath('demo.db')
+  unwrap(runDemo(file, () => undefined))
+  // The reference: the demo's tables and rows, read directly.
+  const direct = new Database(file, { readonly: true })
+  const tables = direct
+    .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_lite_migr' ORDER BY name`)
+    .pluck()
+    .all() as string[]
+  const orderIds = direct.prepare('SELECT id FROM orders ORDER BY id').pluck().all() as number[]
+  const expensive = direct.prepare('SELECT name FROM products WHERE price > 9 ORDER BY name').pluck().all() as string[]
+  const ordersBefore = direct.prepare('SELECT count(*) FROM orders').pluck().get()
+  direct.close()
+
+  const s = await studio({ db: file, migrations: DEMO_MIGRATIONS, schema: demoTables })
+  if (E.isLeft(s)) return t.fail(s.left.message)
+  const { default: puppeteer } = await import('puppeteer-core')
+  const browser = await puppeteer.launch({ executablePath: chromium!, args: ['--no-sandbox', '--headless=new'] })
+  fs.mkdirSync(ARTIFACTS, { recursive: true })
+  const shot = (page: import('puppeteer-core').Page, name: string) =>
+    page.screenshot({ path: path.join(ARTIFACTS, `studio-${name}.png`), fullPage: true })
+  try {
+    const page = await browser.newPage()
+    await page.setViewport({ width: 1280, height: 900 })
+    const external: string[] = []
+    const problems: string[] = []
+    page.on('request', (r) => {
+      if (!r.url().startsWith(`http://127.0.0.1:${s.right.port}/`) && !r.url().startsWith('data:')) external.push(r.url())
+    })
+    page.on('pageerror', (e) => problems.push(String(e)))
+    page.on('console', (m) => {
+      // The refused write is a 400 answer, which Chromium logs as a failed resource.
+      if (m.type() === 'error' && !m.text().includes('status of 400')) problems.push(m.text())
+    })
+    await page.goto(s.right.url, { waitUntil: 'networkidle0' })
+    await page.waitForSelector('body[data-ready="true"]')
+
+    // Schema: every table of the database is a box of the diagram, the foreign keys are arrows.
+    const boxes = await js<string[]>(page, `[...document.querySelectorAll('#diagram g.tbl')].map((g) => g.getAttribute('data-table'))`)
+    t.deepEqual([...boxes].sort(), tables)
+    const arrows = await js<string[]>(
+      page,
+      `[...document.querySelectorAll('#diagram path.fk')].map((p) => p.getAttribute('data-from') + '->' + p.getAttribute('data-to'))`
+    )
+    t.deepEqual(arrows.sort(), ['orders->customers', 'orders->products'])
+    t.truthy(await page.$('#in-sync'), 'the demo database is in sync with its schema module')
+    await shot(page, '1-schema')
+
+    // Data: orders, 5 rows a page, walked forward to the end and back.
+    await page.click('#tab-data')
+    await page.select('#data-table', 'orders')
+    const info = () => js<string>(page, `document.querySelector('#page-info').textContent`)
+    const waitInfo = (prefix: string) =>
+      page.waitForFunction(`document.querySelector('#page-info').textContent.startsWith(${JSON.stringify(prefix)})`)
+    const idsShown = () =>
+      js<number[]>(page, `[...document.querySelectorAll('#rows-table tr')].slice(1).map((tr) => Number(tr.children[0].textContent))`)
+    await waitInfo('Rows')
+    // 5 rows a page: a size the select does not offer, chosen as the select would choose it.
+    await js(
+      page,
+      `(() => { const sel = document.querySelector('#page-size'); sel.appendChild(new Option('5', '5')); sel.value = '5'; sel.dispatchEvent(new Event('change')) })()`
+    )
+    await waitInfo('Rows 1–5 of')
+    const seen: number[] = [...(await idsShown())]
+    let pages = 1
+    while (!(await js<boolean>(page, `document.querySelector('#next').disabled`)) && pages < 20) {
+      const before = await info()
+      await page.click('#next')
+      await page.waitForFunction(`document.querySelector('#page-info').textContent !== ${JSON.stringify(before)}`)
+      seen.push(...(await idsShown()))
+      pages++
+    }
+    t.deepEqual(seen, orderIds, 'paging walks every order once, in key order')
+    t.is(pages, Math.ceil(orderIds.length / 5))
+    t.regex(await info(), /paged by keyset/)
+    await page.click('#prev')
+    await waitInfo(`Rows ${(pages - 2) * 5 + 1}–`)
+    t.deepEqual(await idsShown(), orderIds.slice((pages - 2) * 5, (pages - 1) * 5))
+    // Cells by kind: the json details pretty-printed, a foreign key a link to its row.
+    t.true((await page.$$('#rows-table pre.json')).length > 0)
+    await shot(page, '2-data')
+    const link = await page.$('#rows-table a.fk-link')
+    t.truthy(link)
+    const target = await js<string>(page, `document.querySelector('#rows-table a.fk-link').textContent`)
+    await link!.click()
+    await page.waitForFunction(`document.querySelector('#data-table').value !== 'orders'`)
+    await waitInfo('Rows 1–1 of 1')
+    t.deepEqual(await idsShown(), [Number(target)])
+
+    // Query: a read, with its plan.
+    await page.click('#tab-query')
+    await js(page, `document.querySelector('#sql').value = ''`)
+    await page.type('#sql', 'SELECT name FROM products WHERE price > 9 ORDER BY name')
+    await page.click('#run')
+    await page.waitForSelector('#query-table')
+    const names = await js<string[]>(page, `[...document.querySelectorAll('#query-table tr')].slice(1).map((tr) => tr.textContent)`)
+    t.deepEqual(names, expensive)
+    t.regex(await js<string>(page, `document.querySelector('#query-status').textContent`), /row\(s\) in [\d.]+ ms/)
+    t.truthy(await page.$('#plan li'))
+    await shot(page, '3-query')
+
+    // A write is refused, and nothing changed.
+    await js(page, `document.querySelector('#sql').value = 'DELETE FROM orders'`)
+    await page.click('#run')
+    await page.waitForSelector('#query-error')
+    t.regex(await js<string>(page, `document.querySelector('#query-error').textContent`), /read-only/)
+    await shot(page, '4-refused')
+
+    await page.click('#tab-migrations')
+    await page.waitForSelector('#migrations details.migration')
+    const migrations = await js<string[]>(
+      page,
+      `[...document.querySelectorAll('#migrations details.migration')].map((d) => d.getAttribute('data-name'))`
+    )
+    const files = fs.readdirSync(DEMO_MIGRATIONS).filter((f) => f.endsWith('.sql'))
+    t.deepEqual(migrations, files.map((f) => f.replace(/\.sql$/, '')).sort())
+    await shot(page, '5-migrations')
+
+    t.deepEqual(external, [], 'the page fetches nothing from the network')
+    t.deepEqual(problems, [], 'no script errors')
+  } finally {
+    await browser.close()
+    await s.right.close()
+  }
+  const after = new Database(file, { readonly: true })
+  t.is(after.prepare('SELECT count(*) FROM orders').pluck().get(), ordersBefore)
+  after.close()
+})
