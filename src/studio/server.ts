@@ -42,7 +42,28 @@ import { readRows } from './rows.js'
 // model
 // -------------------------------------------------------------------------------------
 
-/** What `studio` serves. */
+/**
+ * What `studio` serves: a database file, and optionally the schema module's tables and the
+ * migrations folder (for the drift and the migrations view), a port, and `write`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, integer, session, studio, table, text } from 'fp-lite-orm'
+ * import type { StudioOptions } from 'fp-lite-orm'
+ *
+ * const notes = table('notes', { id: integer().primaryKey(), body: text().notNull(), author: text() })
+ * session(connect('app.db')).run(createTable(table('notes', { id: integer().primaryKey(), body: text().notNull() })))
+ * const options: StudioOptions = { db: 'app.db', schema: [notes] }   // the schema module has one column more
+ * const s = await studio(options)
+ * assert.ok(E.isRight(s))
+ * const schema = await fetch(`http://127.0.0.1:${s.right.port}/api/schema`, { headers: { 'x-studio-token': s.right.token } })
+ * const { drift } = (await schema.json()) as { drift: Array<{ text: string }> }
+ * assert.deepEqual(drift.map((d) => d.text), ['the schema needs: add column notes.author'])
+ * await s.right.close()
+ * ```
+ */
 export interface StudioOptions {
   /** The database file (it must exist). */
   readonly db: string
@@ -56,7 +77,25 @@ export interface StudioOptions {
   readonly write?: boolean
 }
 
-/** A running studio. */
+/**
+ * A running studio: its URL (token included), port, token, and `close`.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { connect, createTable, integer, session, studio, table } from 'fp-lite-orm'
+ * import type { Studio } from 'fp-lite-orm'
+ *
+ * session(connect('app.db')).run(createTable(table('t', { id: integer().primaryKey() })))
+ * const started = await studio({ db: 'app.db' })
+ * assert.ok(E.isRight(started))
+ * const s: Studio = started.right
+ * assert.equal((await fetch(s.url)).status, 200)                                  // the page
+ * assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/schema`)).status, 403) // no token
+ * await s.close()
+ * ```
+ */
 export interface Studio {
   /** The page's address, token included: `http://127.0.0.1:PORT/?token=...`. */
   readonly url: string
@@ -290,15 +329,24 @@ const loadDeclared = async (schema: StudioOptions['schema']): Promise<Context['d
  *
  * @example
  * ```ts
+ * import assert from 'node:assert/strict'
  * import * as E from 'fp-ts/lib/Either.js'
- * import { connect, integer, session, sql, raw, studio } from 'fp-lite-orm'
+ * import { connect, insert, integer, session, createTable, studio, table, text } from 'fp-lite-orm'
  *
- * session(connect('app.db')).run(raw(sql`CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT)`))
- * const s = await studio({ db: 'app.db' })
- * if (E.isRight(s)) {
- *   console.log(s.right.url)   // http://127.0.0.1:PORT/?token=...
- *   await s.right.close()
- * }
+ * const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
+ * const s = session(connect('app.db'))
+ * s.run(createTable(notes))
+ * s.run(insert(notes, [{ body: 'one' }, { body: 'two' }, { body: 'three' }]))
+ *
+ * const started = await studio({ db: 'app.db' })      // read-only; { write: true } allows edits
+ * assert.ok(E.isRight(started))
+ * const { url, port, token, close } = started.right
+ * assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=/)
+ * const page = await fetch(`http://127.0.0.1:${port}/api/rows?table=notes&size=2&token=${token}`)
+ * const rows = (await page.json()) as { rows: unknown[][]; next: unknown }
+ * assert.deepEqual(rows.rows, [[1, 'one'], [2, 'two']])
+ * assert.deepEqual(rows.next, { after: [2] })          // keyset: the next page starts after id 2
+ * await close()
  * ```
  */
 export const studio = async (options: StudioOptions): Promise<E.Either<DbError, Studio>> => {
