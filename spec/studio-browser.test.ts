@@ -164,3 +164,42 @@ browserTest('the studio page on the demo database: diagram, paging, a query, a r
   t.is(after.prepare('SELECT count(*) FROM orders').pluck().get(), ordersBefore)
   after.close()
 })
+
+browserTest('names and cells holding markup show as text: nothing from the database runs in the page', async (t) => {
+  t.timeout(120_000)
+  const file = tempDbPath('hostile.db')
+  const hostile = '<img src=x onerror="window.__owned = 1">'
+  const d = new Database(file)
+  d.exec(`CREATE TABLE "${hostile.replace(/"/g, '""')}" (id INTEGER PRIMARY KEY, "<b>col</b>" TEXT, data JSON)`)
+  d.prepare(`INSERT INTO "${hostile.replace(/"/g, '""')}" VALUES (1, ?, ?)`).run(
+    '<script>window.__owned = 2</script>',
+    JSON.stringify({ html: '<img src=y onerror="window.__owned = 3">' })
+  )
+  d.close()
+  const s = await studio({ db: file })
+  if (E.isLeft(s)) return t.fail(s.left.message)
+  const { default: puppeteer } = await import('puppeteer-core')
+  const browser = await puppeteer.launch({ executablePath: chromium!, args: ['--no-sandbox', '--headless=new'] })
+  try {
+    const page = await browser.newPage()
+    await page.goto(s.right.url, { waitUntil: 'networkidle0' })
+    await page.waitForSelector('body[data-ready="true"]')
+    await page.click('#tab-data')
+    await page.waitForSelector('#rows-table')
+    await js(page, `document.querySelectorAll('#rows-table details').forEach((x) => x.setAttribute('open', ''))`)
+    fs.mkdirSync(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: path.join(ARTIFACTS, 'studio-6-markup-as-text.png'), fullPage: true })
+    t.is(await js(page, 'window.__owned'), undefined)
+    t.is(await js(page, `document.querySelectorAll('img, script:not([nonce]), b').length`), 0)
+    t.deepEqual(await js<string[]>(page, `[...document.querySelectorAll('#diagram g.tbl')].map((g) => g.getAttribute('data-table'))`), [
+      hostile
+    ])
+    t.is(
+      await js<string>(page, `document.querySelectorAll('#rows-table tr')[1].children[1].textContent`),
+      '<script>window.__owned = 2</script>'
+    )
+  } finally {
+    await browser.close()
+    await s.right.close()
+  }
+})

@@ -56,6 +56,7 @@ a { color: var(--accent); cursor: pointer; }
 const SCRIPT = String.raw`
 'use strict';
 var token = new URLSearchParams(location.search).get('token') || '';
+var QUERY_PAGE = 200; // rows a page of the query view
 var state = { schema: null, table: null, sort: null, dir: 'asc', size: 50, filters: [], starts: [], start: null, page: null, query: { offset: 0 } };
 
 function el(tag, attrs, children) {
@@ -380,7 +381,7 @@ function runQuery(offset) {
   var out = clear($('query-result'));
   var status = clear($('query-status'));
   status.textContent = 'Running…';
-  return api('/api/query', { sql: $('sql').value, offset: state.query.offset }).then(function (r) {
+  return api('/api/query', { sql: $('sql').value, offset: state.query.offset, size: QUERY_PAGE }).then(function (r) {
     status.textContent = r.rows.length + ' row(s)' + (r.more ? ' (more follow)' : '') + ' in ' + r.durationMs.toFixed(2) + ' ms';
     var t = el('table', { class: 'grid', id: 'query-table' }, [el('tr', {}, r.columns.map(function (c) { return el('th', { text: c }); }))]);
     r.rows.forEach(function (row) { t.appendChild(el('tr', {}, row.map(function (v) { return renderCell(v, null); }))); });
@@ -427,7 +428,7 @@ document.addEventListener('DOMContentLoaded', function () {
   $('prev').addEventListener('click', prevPage);
   $('run').addEventListener('click', function () { runQuery(0); });
   $('query-next').addEventListener('click', function () { runQuery(state.query.offset + state.query.size); });
-  $('query-prev').addEventListener('click', function () { runQuery(Math.max(0, state.query.offset - 200)); });
+  $('query-prev').addEventListener('click', function () { runQuery(Math.max(0, state.query.offset - QUERY_PAGE)); });
   $('sql').addEventListener('keydown', function (e) { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) runQuery(0); });
   loadSchema().then(function (s) {
     document.body.setAttribute('data-ready', 'true');
