@@ -20,6 +20,7 @@ import Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Studio, StudioOptions } from '../src/index.js'
 import { connect, integer, migrate, planMigration, studio, table, text } from '../src/index.js'
+import { runStudio } from '../src/cli/studio.js'
 import { describe } from '../src/migrate/diff.js'
 import { tempDbPath, tempDir, unwrap } from './helpers/db.js'
 
@@ -759,6 +760,61 @@ test('fp-lite-orm studio prints its URL, serves, and stops cleanly on SIGINT and
   bad.stdout.resume()
   bad.stderr.resume()
   t.is(await new Promise<number | null>((resolve) => bad.on('close', resolve)), 2)
+})
+
+test('with a config file: the .ts schema module and the migrations folder it names are read as migrate reads them', async (t) => {
+  const dir = tempDir()
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n')
+  fs.mkdirSync(path.join(dir, 'node_modules'))
+  fs.symlinkSync(root, path.join(dir, 'node_modules', 'fp-lite-orm'), 'dir')
+  fs.mkdirSync(path.join(dir, 'src'))
+  fs.mkdirSync(path.join(dir, 'db'))
+  fs.writeFileSync(path.join(dir, 'studio.config.json'), JSON.stringify({ db: 'data.db', migrations: './db', schema: './src/schema.ts' }))
+  fs.writeFileSync(
+    path.join(dir, 'src', 'schema.ts'),
+    "import { boolean, integer, table, text } from 'fp-lite-orm'\nexport const flags = table('flags', { id: integer().primaryKey(), name: text().notNull(), on: boolean().notNull() })\n"
+  )
+  fs.writeFileSync(
+    path.join(dir, 'db', '0001_flags.sql'),
+    'CREATE TABLE flags (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "on" INTEGER NOT NULL);\n'
+  )
+  unwrap(migrate(connect(path.join(dir, 'data.db')), { dir: path.join(dir, 'db') }))
+  const lines: string[] = []
+  let stop!: () => void
+  const stopped = new Promise<void>((resolve) => (stop = resolve))
+  const done = runStudio(
+    ['--config', 'studio.config.json'],
+    dir,
+    (l) => lines.push(l),
+    (l) => lines.push(l),
+    stopped
+  )
+  for (let i = 0; i < 200 && !lines.some((l) => l.includes('token=')); i++) await new Promise((r) => setTimeout(r, 50))
+  const url = /http:\/\/\S+/.exec(lines.join('\n'))?.[0]
+  try {
+    t.truthy(url, lines.join('\n'))
+    const schema = (await (await fetch(url!.replace('/?', '/api/schema?'))).json()) as any
+    t.is(schema.declaredProblem, undefined)
+    t.deepEqual(
+      schema.declared[0].columns.map((c: { name: string; kind: string }) => [c.name, c.kind]),
+      [
+        ['id', 'integer'],
+        ['name', 'text'],
+        ['on', 'boolean']
+      ]
+    )
+    // The live column is a plain INTEGER; the schema module says boolean, and the page shows it so.
+    t.is(schema.tables[0].columns[2].kind, 'boolean')
+    const migrations = (await (await fetch(url!.replace('/?', '/api/migrations?'))).json()) as any
+    t.deepEqual(
+      migrations.migrations.map((m: { name: string; state: string }) => [m.name, m.state]),
+      [['0001_flags', 'applied']]
+    )
+  } finally {
+    stop()
+  }
+  t.is(await done, 0)
+  t.regex(lines.join('\n'), /Stopped \(stop\)/)
 })
 
 test('studio() refuses what it cannot serve with a Left: a missing file, a bad port, a port in use', async (t) => {
