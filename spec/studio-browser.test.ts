@@ -203,3 +203,84 @@ browserTest('names and cells holding markup show as text: nothing from the datab
     await s.right.close()
   }
 })
+
+browserTest(
+  'with write: the row editor updates, inserts and deletes through the page, and shows a constraint error as the library reports it',
+  async (t) => {
+    t.timeout(120_000)
+    const file = tempDbPath('demo-write.db')
+    unwrap(runDemo(file, () => undefined))
+    const s = await studio({ db: file, schema: demoTables, write: true })
+    if (E.isLeft(s)) return t.fail(s.left.message)
+    const read = <A>(sql: string, ...params: unknown[]): A => {
+      const d = new Database(file, { readonly: true })
+      try {
+        return d
+          .prepare(sql)
+          .pluck()
+          .get(...params) as A
+      } finally {
+        d.close()
+      }
+    }
+    const { default: puppeteer } = await import('puppeteer-core')
+    const browser = await puppeteer.launch({ executablePath: chromium!, args: ['--no-sandbox', '--headless=new'] })
+    try {
+      const page = await browser.newPage()
+      await page.setViewport({ width: 1280, height: 900 })
+      page.on('dialog', (d) => void d.accept())
+      await page.goto(s.right.url, { waitUntil: 'networkidle0' })
+      await page.waitForSelector('body[data-ready="true"]')
+      await page.click('#tab-data')
+      await page.select('#data-table', 'customers')
+      await page.waitForFunction(`document.querySelector('#page-info').textContent.startsWith('Rows 1–')`)
+      const message = () => js<string>(page, `document.querySelector('#edit-message').textContent`)
+      const waitMessage = async (before: string) => {
+        await page
+          .waitForFunction(`document.querySelector('#edit-message').textContent !== ${JSON.stringify(before)}`, { timeout: 15_000 })
+          .catch(() => undefined)
+        return message()
+      }
+      /** The editor's input for a column. */
+      const input = (column: string) =>
+        `[...document.querySelectorAll('#editor label')].find((l) => l.firstChild.textContent === ${JSON.stringify(column)}).querySelector('input')`
+
+      // Update: the first row's city.
+      await js(page, `document.querySelectorAll('#rows-table tr')[1].querySelector('button').click()`)
+      await page.waitForSelector('#editor .editor')
+      await js(page, `(() => { const i = ${input('city')}; i.value = 'Paris' })()`)
+      let before = await message()
+      await js(page, `[...document.querySelectorAll('#editor button')].find((b) => b.textContent === 'save').click()`)
+      t.regex(await waitMessage(before), /1 row\(s\) changed/)
+      t.is(read('SELECT city FROM customers WHERE id = 1'), 'Paris')
+
+      // Insert: a duplicate email is the library's ConstraintError, shown as it is.
+      await page.click('#insert')
+      await page.waitForSelector('#editor .editor')
+      await js(page, `(() => { ${input('name')}.value = 'Ann New'; ${input('email')}.value = 'ada@example.com' })()`)
+      before = await message()
+      await js(page, `[...document.querySelectorAll('#editor button')].find((b) => b.textContent === 'insert').click()`)
+      t.regex(await waitMessage(before), /^ConstraintError: .*UNIQUE|^ConstraintError: .*unique/i)
+      await page.screenshot({ path: path.join(ARTIFACTS, 'studio-7-constraint.png'), fullPage: true })
+      await js(page, `${input('email')}.value = 'new.customer@example.com'`)
+      before = await message()
+      await js(page, `[...document.querySelectorAll('#editor button')].find((b) => b.textContent === 'insert').click()`)
+      t.regex(await waitMessage(before), /1 row\(s\) changed/)
+      const id = read<number>(`SELECT id FROM customers WHERE email = 'new.customer@example.com'`)
+      t.is(read(`SELECT name FROM customers WHERE id = ?`, id), 'Ann New')
+
+      // Delete: the new row (the last one by key), after the confirm dialog.
+      await page.waitForFunction(`document.querySelector('#editor').childElementCount === 0`)
+      await js(page, `document.querySelector('#edit-message').textContent = ''`)
+      await js(
+        page,
+        `[...document.querySelectorAll('#rows-table tr')].find((tr) => tr.children[0].textContent === ${JSON.stringify(String(id))}).querySelectorAll('button')[1].click()`
+      )
+      t.regex(await waitMessage(''), /1 row\(s\) changed/)
+      t.is(read(`SELECT count(*) FROM customers WHERE id = ?`, id), 0)
+    } finally {
+      await browser.close()
+      await s.right.close()
+    }
+  }
+)
