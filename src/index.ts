@@ -268,3 +268,7 @@ export type { AnySelect, JoinedTables, Nullable } from './query/select.js'
 export type { FromOf, WriteOn } from './query/write.js'
 export type { PoolInternals, PoolWithInternals } from './pool/pool.js'
 export type { ShapeStats } from './pool/protocol.js'
+
+// studio
+export type { Studio, StudioOptions } from './studio/server.js'
+export { studio } from './studio/server.js'

@@ -64,10 +64,21 @@ const migrate: Command = {
   run: (args, out, err) => runMigrate(args, process.cwd(), out, err)
 }
 
+const studio: Command = {
+  help: [
+    '  fp-lite-orm studio        Look at the database in a browser: a local page on 127.0.0.1',
+    '                            (schema diagram, rows, read-only SQL, migrations; --write to edit).',
+    '                            fp-lite-orm studio --help for its options.'
+  ],
+  // Loaded on demand: the page and its server are not needed by the other commands.
+  run: async (args, out, err) => (await import('./studio.js')).runStudio(args, process.cwd(), out, err)
+}
+
 /** The commands, by name. */
 const COMMANDS: Readonly<Record<string, Command>> = {
   demo,
-  migrate
+  migrate,
+  studio
 }
 
 const HELP = [

@@ -27,6 +27,10 @@ export interface LocalRunResult {
 export interface LocalStatement {
   /** Whether the statement returns rows (only those can switch to array rows). */
   readonly reader: boolean
+  /** Whether running it leaves the database unchanged (`sqlite3_stmt_readonly`): the studio's query view refuses the others. */
+  readonly readonly: boolean
+  /** The names of its result columns (a statement that returns rows). */
+  columns(): ReadonlyArray<{ readonly name: string }>
   run(...params: ReadonlyArray<unknown>): LocalRunResult
   /** The first row, or undefined when there is none. */
   get(...params: ReadonlyArray<unknown>): unknown
@@ -40,6 +44,8 @@ export interface LocalStatement {
 /** An open connection to one database file (or `:memory:`). */
 export interface LocalConnection {
   readonly open: boolean
+  /** Whether it was opened read-only. */
+  readonly readonly: boolean
   /** Whether a transaction is open (BEGIN without COMMIT or ROLLBACK yet). */
   readonly inTransaction: boolean
   /** Prepares one statement; throws what the engine throws (a syntax error, a missing table). */
