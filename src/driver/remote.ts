@@ -1,0 +1,75 @@
+/**
+ * The remote driver contract: an engine reached over the network runs compiled statements
+ * (SQL text and positional params, bound by the calling thread) and lists of them as one
+ * transaction, asynchronously, and reports failures as DbErrors built from SQLite result
+ * codes (codes.ts). `remotePool(driver)` (src/pool/remote.ts) turns any such driver into a
+ * `Pool`. The contract knows no query value and no wire protocol: dqlite/ is one
+ * implementation; another engine (a Hrana server) would be another.
+ */
+import type { Either } from 'fp-ts/lib/Either.js'
+import type { DbError } from '../errors.js'
+import type { SqlValue } from '../schema/column.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/** One compiled statement to run remotely. */
+export interface RemoteStatement {
+  readonly sql: string
+  readonly params: ReadonlyArray<SqlValue>
+  /** Read rows back (a SELECT, a write with RETURNING), or only the changes of a write. */
+  readonly rows: boolean
+  /**
+   * Whether it may write. A write is retried only when it is known not to have run; a read
+   * is retried after any connection failure. A write that reads rows (RETURNING) runs in a
+   * transaction where the engine needs it (dqlite: see dqlite/driver.ts).
+   */
+  readonly write: boolean
+  /** Integers as bigints (a bigint column is read): otherwise as numbers, as better-sqlite3 reads them. */
+  readonly safeIntegers?: boolean
+}
+
+/** Rows as arrays, with the column names (as better-sqlite3's raw mode and `columns()` give them). */
+export interface RemoteRows {
+  readonly _tag: 'Rows'
+  readonly columns: ReadonlyArray<string>
+  readonly rows: ReadonlyArray<ReadonlyArray<unknown>>
+}
+
+/** What a write without rows did. */
+export interface RemoteChanges {
+  readonly _tag: 'Changes'
+  readonly changes: number
+  readonly lastInsertRowid: number
+}
+
+export type RemoteResult = RemoteRows | RemoteChanges
+
+/** Runs statements inside a transaction the driver holds open (see `RemoteDriver.transaction`). */
+export interface RemoteTx {
+  run(s: RemoteStatement): Promise<Either<DbError, RemoteResult>>
+}
+
+/**
+ * An engine reached over the network. Every method resolves, never rejects: a failure is a
+ * Left DbError. A Left whose outcome is unknown (a write sent, then the connection or the
+ * leadership lost) says so in its message; it is never retried silently.
+ */
+export interface RemoteDriver {
+  /** The engine and where it is, for messages: `dqlite 127.0.0.1:9001,...`. */
+  readonly name: string
+  /** Runs one statement in autocommit. */
+  run(s: RemoteStatement): Promise<Either<DbError, RemoteResult>>
+  /** Runs the statements in order in one transaction: all committed, or none. */
+  batch(list: ReadonlyArray<RemoteStatement>): Promise<Either<DbError, ReadonlyArray<RemoteResult>>>
+  /**
+   * An interactive transaction: BEGIN IMMEDIATE, then `f` runs statements on the connection
+   * held for it (nothing else runs there meanwhile); Right commits, Left rolls back. Past
+   * `timeoutMs` the transaction is rolled back and the result is a Left BusyError, whatever
+   * `f` does after.
+   */
+  transaction<A>(f: (tx: RemoteTx) => Promise<Either<DbError, A>>, timeoutMs: number): Promise<Either<DbError, A>>
+  /** Ends the connections; runs after it are Lefts. Resolves, never rejects. */
+  close(): Promise<void>
+}
