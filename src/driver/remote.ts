@@ -28,6 +28,8 @@ export interface RemoteStatement {
   readonly write: boolean
   /** Integers as bigints (a bigint column is read): otherwise as numbers, as better-sqlite3 reads them. */
   readonly safeIntegers?: boolean
+  /** The table written to, to name it in a constraint error SQLite leaves vague (as the session does). */
+  readonly table?: string
 }
 
 /** Rows as arrays, with the column names (as better-sqlite3's raw mode and `columns()` give them). */
@@ -67,9 +69,10 @@ export interface RemoteDriver {
    * An interactive transaction: BEGIN IMMEDIATE, then `f` runs statements on the connection
    * held for it (nothing else runs there meanwhile); Right commits, Left rolls back. Past
    * `timeoutMs` the transaction is rolled back and the result is a Left BusyError, whatever
-   * `f` does after.
+   * `f` does after. With `replay`, `f` has no effect but its statements (a fixed list), and is
+   * run again when the transaction was lost before COMMIT (a leader change).
    */
-  transaction<A>(f: (tx: RemoteTx) => Promise<Either<DbError, A>>, timeoutMs: number): Promise<Either<DbError, A>>
+  transaction<A>(f: (tx: RemoteTx) => Promise<Either<DbError, A>>, timeoutMs: number, replay?: boolean): Promise<Either<DbError, A>>
   /** Ends the connections; runs after it are Lefts. Resolves, never rejects. */
   close(): Promise<void>
 }

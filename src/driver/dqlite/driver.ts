@@ -87,6 +87,8 @@ type Attempt =
 /** Whether a statement reads rows through a write that must run inside a transaction on dqlite. */
 const RETURNING = /\bRETURNING\b/i
 
+const context = (s: RemoteStatement): { readonly table?: string } | undefined => (s.table === undefined ? undefined : { table: s.table })
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 // -------------------------------------------------------------------------------------
@@ -267,7 +269,7 @@ export const dqlite = (options: DqliteOptions): DqliteDriver => {
         case 'Done':
           return E.right(a.result)
         case 'Failed':
-          if (!isBusy(a.failure.code)) return E.left(remoteError(a.failure.code, a.failure.message, s.sql))
+          if (!isBusy(a.failure.code)) return E.left(remoteError(a.failure.code, a.failure.message, s.sql, context(s)))
           why = a.failure.message
           await sleep(Math.min(pause, Math.max(0, deadline - Date.now())))
           pause = Math.min(pause * 2, 200)
@@ -336,7 +338,7 @@ export const dqlite = (options: DqliteOptions): DqliteDriver => {
           case 'Done':
             return E.right(a.result)
           case 'Failed':
-            return E.left(remoteError(a.failure.code, a.failure.message, s.sql))
+            return E.left(remoteError(a.failure.code, a.failure.message, s.sql, context(s)))
           case 'Moved':
           case 'Lost':
             // No COMMIT was sent: the server rolls the transaction back with the connection.
@@ -465,10 +467,14 @@ export const dqlite = (options: DqliteOptions): DqliteDriver => {
     )
   }
 
-  const transaction = <A>(f: (tx: RemoteTx) => Promise<E.Either<DbError, A>>, limitMs: number): Promise<E.Either<DbError, A>> => {
+  const transaction = <A>(
+    f: (tx: RemoteTx) => Promise<E.Either<DbError, A>>,
+    limitMs: number,
+    replay = false
+  ): Promise<E.Either<DbError, A>> => {
     if (closed) return Promise.resolve(closedLeft())
-    // A callback is user code with its own effects: it is not run twice.
-    return exclusive(() => txRetrying(f, false, limitMs))
+    // A callback is user code with its own effects: it is run twice only when it says it may be.
+    return exclusive(() => txRetrying(f, replay, limitMs))
   }
 
   let closing: Promise<void> | undefined
