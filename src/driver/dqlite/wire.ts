@@ -267,9 +267,8 @@ export class Reader {
   blob(): Uint8Array {
     const n = Number(this.u64())
     this.need(n)
-    // A copy: the message buffer is reused by nothing, but a row value must not pin it whole.
-    const out = new Uint8Array(n)
-    this.buf.copy(out, 0, this.off, this.off + n)
+    // A copy (a row value must not pin the whole message), and a Buffer, as better-sqlite3 reads a blob.
+    const out = Buffer.from(this.buf.subarray(this.off, this.off + n))
     this.off += padded(n)
     return out
   }
