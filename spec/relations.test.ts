@@ -489,7 +489,7 @@ test('a preload binds the keys as one JSON array, without duplicates', (t) => {
   t.deepEqual(JSON.parse(load.params[0] as string), [1, 2])
   t.is(
     load.sql,
-    'SELECT "users"."id", "users"."name", "users"."email" FROM "users" WHERE "users"."id" IN (SELECT value FROM json_each(?)) ORDER BY "users"."id"'
+    'SELECT "users"."id", "users"."name", "users"."email" FROM "users" WHERE "users"."id" IN (SELECT value FROM json_each(?)) ORDER BY "users"."id" ASC'
   )
   const nullable = traced(pipe(select(tasks), preload('assignee', taskAssignee), all))
   const nullableLoad = nullable.statements.find((e) => e.sql.includes('json_each'))!

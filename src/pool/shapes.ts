@@ -66,7 +66,11 @@ const fieldsKey = (fields: ReadonlyArray<OutputField>): string => {
   return k
 }
 
-/** Everything of a one-statement Compiled that a worker's run depends on, but its parameters. */
+/** A preload option's values in a signature: a bigint or a blob written so that no other value reads the same. */
+const plainValues = (_key: string, v: unknown): unknown =>
+  typeof v === 'bigint' ? { bigint: v.toString() } : v instanceof Uint8Array ? { blob: Buffer.from(v).toString('base64') } : v
+
+/** Everything of a one-statement Compiled that a worker's run depends on, but its parameters (a preload's options are part of it). */
 const signatureOf = (c: Compiled): string =>
   [
     c.mode,
@@ -75,7 +79,7 @@ const signatureOf = (c: Compiled): string =>
     c.statements[0]?.sql ?? '',
     fieldsKey(c.fields),
     c.groups === undefined ? '' : JSON.stringify(c.groups),
-    c.preloads === undefined ? '' : JSON.stringify(c.preloads)
+    c.preloads === undefined ? '' : JSON.stringify(c.preloads, plainValues)
   ].join('\u0000')
 
 // -------------------------------------------------------------------------------------

@@ -339,12 +339,20 @@ export interface CompoundPart {
   readonly select: SelectStatement
 }
 
-/** `preload(name, relation, ...nested)`. */
+/** `preload(name, relation, options?, ...nested)`. */
 export interface PreloadNode {
   readonly _tag: 'Preload'
   readonly name: string
   readonly relation: RelationNode
   readonly nested: ReadonlyArray<PreloadNode>
+  /** Only the related rows that meet these conditions. */
+  readonly where?: ReadonlyArray<ExprNode>
+  /** The order of each row's related rows (before the target's primary key). */
+  readonly orderBy?: ReadonlyArray<OrderTerm>
+  /** At most this many related rows per loaded row (a many relation only). */
+  readonly limit?: number
+  /** Only these columns of the related rows, by schema key. */
+  readonly columns?: ReadonlyArray<string>
 }
 
 export interface SelectStatement {

@@ -1,17 +1,23 @@
 /**
- * `preload(name, relation, ...nested)`: loads related rows onto each row of a select,
- * with one extra query per relation (never one per row), and nested preloads on the
- * related rows in turn.
+ * `preload(name, relation, options?, ...nested)`: loads related rows onto each row of a
+ * select, with one extra query per relation (never one per row), and nested preloads on
+ * the related rows in turn. Options pick which related rows (`filter`), their order
+ * (`orderBy`), how many per row (`limit`, in the same one statement: a window over the
+ * foreign key) and which of their columns (`columns`).
  *
  *   pipe(select(orders), preload('lines', orderLines, preload('product', lineProduct)), all)
+ *   pipe(select(users), preload('latest', userPosts, { orderBy: desc(posts.id), limit: 5 }), all)
  */
 import type * as t from 'io-ts'
+import type { RefsOf } from '../schema/column.js'
 import type { AnyRelation, Relation } from '../schema/relations.js'
-import type { Row } from '../schema/table.js'
+import type { NameOf, Row } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
-import type { PreloadNode, SelectQuery } from './ast.js'
+import type { Expr, ExprNode, InScope, OrderTerm, PreloadNode, SelectQuery } from './ast.js'
 import { Codecs } from './ast.js'
-import { tableCodecs } from './select.js'
+import type { Condition } from './expr.js'
+import { conditionNode, invalid } from './expr.js'
+import { asc, tableCodecs } from './select.js'
 
 type Simplify<A> = { [K in keyof A]: A[K] } & {}
 
@@ -53,12 +59,68 @@ type Added<P> = P extends Preload<infer N, infer V, unknown> ? { [K in N]: V } :
  * assert.equal(loaded[0]!.comments.length, 2)
  * ```
  */
-export type Loaded<R, Nested> =
-  R extends Relation<unknown, infer T, infer C>
+export type Loaded<R, Nested, Options = unknown> =
+  R extends Relation<unknown, infer T, infer C, unknown>
     ? C extends 'many'
-      ? Array<Simplify<Row<T> & Nested>>
-      : Simplify<Row<T> & Nested> | null
+      ? Array<Simplify<Picked<T, Options> & Nested>>
+      : Simplify<Picked<T, Options> & Nested> | null
     : never
+
+/** The related row's fields: all its columns, or those named by the `columns` option. */
+type Picked<T, Options> = Options extends { readonly columns: ReadonlyArray<infer K> } ? Pick<Row<T>, K & keyof Row<T>> : Row<T>
+
+/**
+ * Which related rows a preload loads, and how: only those meeting `filter`, in `orderBy`'s
+ * order (then the target's primary key), at most `limit` per loaded row (many relations
+ * only), with only the `columns` named (by schema key). Conditions and order terms may
+ * read the related table (and a many-to-many relation's junction table) only.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, connect, createTable, desc, gt, hasMany, insert, integer, orderBy, preload, select, session, table, text } from 'fp-lite-orm'
+ * import type { PreloadOptions } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id), title: text().notNull(), likes: integer().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users)); s.run(createTable(posts))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(posts, [1, 2, 3, 4].map((i) => ({ userId: 1 + (i % 2), title: `p${i}`, likes: i * 10 }))))
+ *
+ * const popular: PreloadOptions<'title'> = { filter: gt(posts.likes, 15), orderBy: desc(posts.likes), limit: 1, columns: ['title'] }
+ * const rows = s.run(pipe(select(users), preload('top', userPosts, { filter: gt(posts.likes, 15), orderBy: desc(posts.likes), limit: 1, columns: ['title'] }), orderBy(users.id), all))
+ * assert.ok(E.isRight(rows))
+ * assert.deepEqual(rows.right.map((u) => [u.name, u.top]), [['Ann', [{ title: 'p4' }]], ['Bob', [{ title: 'p3' }]]])
+ * void popular
+ * ```
+ */
+export interface PreloadOptions<K extends string = string> {
+  readonly filter?: Condition
+  readonly orderBy?: OrderTerm | Expr<unknown> | ReadonlyArray<OrderTerm | Expr<unknown>>
+  readonly limit?: number
+  readonly columns?: ReadonlyArray<K>
+}
+
+/** The options a relation's preload takes: no `limit` for a relation that loads one row. */
+type OptionsFor<R> =
+  R extends Relation<unknown, infer T, infer C, unknown>
+    ? C extends 'many'
+      ? PreloadOptions<keyof Row<T> & string>
+      : Omit<PreloadOptions<keyof Row<T> & string>, 'limit'> & { readonly limit?: never }
+    : never
+
+/** The tables a relation's preload options may read: its target, and a many-to-many's junction. */
+type OptionScope<R> = R extends Relation<unknown, infer T, 'many' | 'one', infer V> ? NameOf<T> | NameOf<V> : never
+
+type TermRefs<X> = X extends ReadonlyArray<infer I> ? RefsOf<I> : RefsOf<X>
+
+/** The tables options read, for the scope check. */
+type OptionRefs<O> =
+  (O extends { readonly filter: infer F } ? RefsOf<F> : never) | (O extends { readonly orderBy: infer B } ? TermRefs<B> : never)
 
 /**
  * A preload: a combinator on selects, which also carries its plain description (for nesting).
@@ -136,15 +198,17 @@ declare const PreloadParent: unique symbol
 type ParentRow<Parent> = unknown extends Parent ? unknown : Row<Parent>
 
 /** The table a relation loads onto (the parent of hasMany/hasOne, the child of belongsTo). */
-type ParentOf<R> = R extends Relation<infer S, unknown, 'many' | 'one'> ? S : unknown
+type ParentOf<R> = R extends Relation<infer S, unknown, 'many' | 'one', unknown> ? S : unknown
 
 /** The table a relation loads (whose rows nested preloads load onto). */
-type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one'> ? T : unknown
+type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one', unknown> ? T : unknown
 
 /**
- * Loads `relation` into the field `name` of every row: `Row[]` for hasMany (`[]` when
- * none), `Row | null` for hasOne and belongsTo. `nested` preloads apply to the related
- * rows. Works on `select(table)` rows read with `all`, `first` or `one`.
+ * Loads `relation` into the field `name` of every row: `Row[]` for hasMany and
+ * manyToMany (`[]` when none), `Row | null` for hasOne and belongsTo. `options`
+ * (`PreloadOptions`: filter, orderBy, limit per row, columns) choose the related rows;
+ * `nested` preloads apply to the related rows. Works on `select(table)` rows read with
+ * `all`, `first` or `one`.
  *
  * @example
  * ```ts
@@ -170,12 +234,39 @@ type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one'> ? T : un
  * assert.deepEqual(rows.right.map((u) => [u.name, u.posts.map((p) => p.comments.length)]), [['Ann', [2]], ['Bob', []]])
  * ```
  */
-export const preload = <N extends string, R extends AnyRelation, const P extends ReadonlyArray<Preload<string, unknown, TargetOf<R>>>>(
+export function preload<N extends string, R extends AnyRelation, const P extends ReadonlyArray<Preload<string, unknown, TargetOf<R>>>>(
   name: N,
   relation: R,
   ...nested: P
-): Preload<N, Loaded<R, NestedOf<P>>, ParentOf<R>> => {
-  const node: PreloadNode = { _tag: 'Preload', name, relation: relation.node, nested: nested.map((p) => p.node) }
+): Preload<N, Loaded<R, NestedOf<P>>, ParentOf<R>>
+export function preload<
+  N extends string,
+  R extends AnyRelation,
+  const O extends OptionsFor<R>,
+  const P extends ReadonlyArray<Preload<string, unknown, TargetOf<R>>>
+>(
+  name: N,
+  relation: R,
+  options: O & InScope<OptionScope<R>, OptionRefs<O>>,
+  ...nested: P
+): Preload<N, Loaded<R, NestedOf<P>, O>, ParentOf<R>>
+export function preload(name: string, relation: AnyRelation, ...rest: ReadonlyArray<unknown>): AnyPreload {
+  const [first, ...others] = rest
+  const options = first === undefined || typeof first === 'function' ? undefined : first
+  const args = (options === undefined ? rest : others) as ReadonlyArray<AnyPreload>
+  const nested = args.filter((p) => typeof p === 'function' && p.node !== undefined)
+  const given = options === undefined ? {} : optionsNode(name, options)
+  const strays: ExprNode[] =
+    nested.length === args.length ? [] : [invalid(`preload ${name}: after the options, every argument must be a nested preload(...)`)]
+  const where = [...(given.where ?? []), ...strays]
+  const node: PreloadNode = {
+    _tag: 'Preload',
+    name,
+    relation: relation.node,
+    nested: nested.map((p) => p.node),
+    ...given,
+    ...(where.length > 0 ? { where } : {})
+  }
   const codecs = Object.assign({}, tableCodecs(tableInfo(relation.target).columns), ...nested.map((p) => p.codecs)) as Record<
     string,
     t.Mixed
@@ -189,4 +280,28 @@ export const preload = <N extends string, R extends AnyRelation, const P extends
     ) as never
   }
   return Object.assign(apply, { node, codecs })
+}
+
+const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
+
+/** The plain part of the options: conditions and terms as nodes, checked where they can be now. */
+const optionsNode = (name: string, options: unknown): Partial<PreloadNode> => {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    return { where: [invalid(`preload ${name}: options must be an object { filter?, orderBy?, limit?, columns? }`)] }
+  }
+  const o = options as Record<string, unknown>
+  const unknownKeys = Object.keys(o).filter((k) => !['filter', 'orderBy', 'limit', 'columns'].includes(k))
+  const where: ExprNode[] = []
+  if (unknownKeys.length > 0) {
+    where.push(invalid(`preload ${name}: unknown option ${unknownKeys.join(', ')} (options are filter, orderBy, limit and columns)`))
+  }
+  if (Object.hasOwn(o, 'filter') && o.filter !== undefined) where.push(conditionNode(`preload ${name}'s filter`, o.filter))
+  const terms = o.orderBy === undefined ? [] : Array.isArray(o.orderBy) ? (o.orderBy as unknown[]) : [o.orderBy]
+  const orderBy = terms.map((x) => (isOrderTerm(x) ? x : asc(x as Expr<unknown>)))
+  return {
+    ...(where.length > 0 ? { where } : {}),
+    ...(orderBy.length > 0 ? { orderBy } : {}),
+    ...(o.limit === undefined ? {} : { limit: o.limit as number }),
+    ...(o.columns === undefined ? {} : { columns: o.columns as ReadonlyArray<string> })
+  }
 }

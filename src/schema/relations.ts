@@ -30,11 +30,23 @@ import { tableInfo } from './table.js'
  * assert.deepEqual(kinds, ['hasMany', 'belongsTo'])
  * ```
  */
-export type RelationKind = 'hasMany' | 'hasOne' | 'belongsTo'
+export type RelationKind = 'hasMany' | 'hasOne' | 'belongsTo' | 'manyToMany'
 
 /**
  * The plain part of a relation: rows of `target` whose `targetKey` equals the loaded
- * row's `sourceKey`.
+ * row's `sourceKey` (through a junction table's row for manyToMany).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { hasMany, integer, table } from 'fp-lite-orm'
+ * import type { RelationNode } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer('user_id').notNull().references(() => users.id) })
+ * const node: RelationNode = hasMany(users, posts, posts.userId).node
+ * assert.deepEqual([node.kind, node.source, node.sourceKey.name, node.targetKey.name], ['hasMany', 'users', 'id', 'user_id'])
+ * ```
  */
 export interface RelationNode {
   readonly _tag: 'Relation'
@@ -50,6 +62,32 @@ export interface RelationNode {
   readonly targetOrder: ReadonlyArray<ColumnRef>
   /** Definition mistakes (a key on the wrong table), reported when a preload compiles. */
   readonly problems?: ReadonlyArray<string>
+  /** manyToMany: the junction table, and its columns matching `sourceKey` (`from`) and `targetKey` (`to`). */
+  readonly through?: RelationThrough
+}
+
+/**
+ * The junction table of a many-to-many relation: a row per (source, target) pair.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { integer, manyToMany, table } from 'fp-lite-orm'
+ * import type { RelationThrough } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const groups = table('groups', { id: integer().primaryKey() })
+ * const members = table('members', { userId: integer('user_id').notNull(), groupId: integer('group_id').notNull() })
+ * const via: RelationThrough | undefined = manyToMany(users, groups, { through: members, from: members.userId, to: members.groupId }).node.through
+ * assert.deepEqual([via?.table.name, via?.from.name, via?.to.name], ['members', 'user_id', 'group_id'])
+ * ```
+ */
+export interface RelationThrough {
+  readonly table: TableRef
+  /** Its column that equals the loaded row's `sourceKey`. */
+  readonly from: ColumnRef
+  /** Its column that equals the target's `targetKey`. */
+  readonly to: ColumnRef
 }
 
 declare const RelationTypes: unique symbol
@@ -70,12 +108,12 @@ declare const RelationTypes: unique symbol
  * assert.deepEqual(JSON.parse(JSON.stringify(userPosts.node)), userPosts.node)   // plain data
  * ```
  */
-export interface Relation<Source, Target, Card extends 'many' | 'one'> {
+export interface Relation<Source, Target, Card extends 'many' | 'one', Via = never> {
   readonly _tag: 'Relation'
   readonly node: RelationNode
   /** The related table's schema object (its json codecs decode the related rows). */
   readonly target: AnyTable
-  readonly [RelationTypes]?: { readonly source: Source; readonly target: Target; readonly card: Card }
+  readonly [RelationTypes]?: { readonly source: Source; readonly target: Target; readonly card: Card; readonly via: Via }
 }
 
 /**
@@ -93,7 +131,7 @@ export interface Relation<Source, Target, Card extends 'many' | 'one'> {
  * assert.deepEqual(relations.map((r) => r.node.target.name), ['posts', 'users'])
  * ```
  */
-export type AnyRelation = Relation<unknown, unknown, 'many' | 'one'>
+export type AnyRelation = Relation<unknown, unknown, 'many' | 'one', unknown>
 
 /**
  * A column of table `T`: a relation's foreign key must be one (its type carries its table's
@@ -157,14 +195,15 @@ const orderOf = (t: AnyTable): ColumnRef[] => {
   return info.primaryKey.flatMap((k) => info.columns.filter((c) => c.key === k).map((c) => c[ColumnInfo].ref))
 }
 
-const relation = <S, T, C extends 'many' | 'one'>(
+const relation = <S, T, C extends 'many' | 'one', V = never>(
   kind: RelationKind,
   source: AnyTable,
   target: AnyTable,
   sourceKey: ColumnRef,
   targetKey: ColumnRef,
-  problems: string[]
-): Relation<S, T, C> =>
+  problems: string[],
+  through?: RelationThrough
+): Relation<S, T, C, V> =>
   Object.freeze({
     _tag: 'Relation' as const,
     target,
@@ -176,7 +215,8 @@ const relation = <S, T, C extends 'many' | 'one'>(
       sourceKey,
       targetKey,
       targetOrder: orderOf(target),
-      ...(problems.length > 0 ? { problems } : {})
+      ...(problems.length > 0 ? { problems } : {}),
+      ...(through === undefined ? {} : { through: Object.freeze(through) })
     })
   })
 
@@ -267,4 +307,57 @@ export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, pare
   const problems: string[] = []
   belongs(fk, child, "belongsTo's foreign key", problems)
   return relation('belongsTo', child, parent, fk[ColumnInfo].ref, referenced(fk, parent, problems), problems)
+}
+
+/**
+ * Rows of `source` to rows of `target` through a junction table (`through`), whose column
+ * `from` refers to the source and `to` to the target: loads `Row<Target>[]` (`[]` when
+ * none), in one statement that joins the junction, like `hasMany`. `from` and `to` match
+ * the columns their `references` name, else each table's single primary key. A preload of
+ * it may filter and order by the junction's columns too.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, connect, createTable, insert, integer, manyToMany, orderBy, preload, select, session, table, text } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const groups = table('groups', { id: integer().primaryKey(), title: text().notNull() })
+ * const members = table('members', {
+ *   userId: integer('user_id').notNull().references(() => users.id),
+ *   groupId: integer('group_id').notNull().references(() => groups.id)
+ * }, { primaryKey: ['userId', 'groupId'] })
+ * const userGroups = manyToMany(users, groups, { through: members, from: members.userId, to: members.groupId })
+ *
+ * const s = session(connect(':memory:'))
+ * for (const t of [users, groups, members]) s.run(createTable(t))
+ * s.run(insert(users, [{ name: 'Ann' }, { name: 'Bob' }]))
+ * s.run(insert(groups, [{ title: 'admins' }, { title: 'staff' }]))
+ * s.run(insert(members, [{ userId: 1, groupId: 1 }, { userId: 1, groupId: 2 }, { userId: 2, groupId: 2 }]))
+ *
+ * const rows = s.run(pipe(select(users), preload('groups', userGroups), orderBy(users.id), all))
+ * assert.ok(E.isRight(rows))
+ * assert.deepEqual(rows.right.map((u) => [u.name, u.groups.map((g) => g.title)]), [['Ann', ['admins', 'staff']], ['Bob', ['staff']]])
+ * ```
+ */
+export const manyToMany = <S extends AnyTable, T extends AnyTable, J extends AnyTable>(
+  source: S,
+  target: T,
+  options: { readonly through: J; readonly from: ColumnOf<J>; readonly to: ColumnOf<J> }
+): Relation<S, T, 'many', J> => {
+  const problems: string[] = []
+  const { through, from, to } = options
+  belongs(from, through, "manyToMany's from", problems)
+  belongs(to, through, "manyToMany's to", problems)
+  const via = tableInfo(through)
+  if (via.name === tableInfo(target).name || via.name === tableInfo(source).name) {
+    problems.push(`manyToMany's junction table must be a third table, got ${via.name}`)
+  }
+  return relation('manyToMany', source, target, referenced(from, source, problems), referenced(to, target, problems), problems, {
+    table: via.ref,
+    from: from[ColumnInfo].ref,
+    to: to[ColumnInfo].ref
+  })
 }

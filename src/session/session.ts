@@ -227,9 +227,9 @@ const loadPreloads = (
         reader = rowReader(pl.fields, undefined, plan.codecs)
         preloadReaders.set(pl, reader)
       }
-      const param = jsonArrayOf([...keys])
+      const params = withKeys(pl, jsonArrayOf([...keys]))
       const r = reader
-      related = logged(db, pl.sql, [param], () => statementFor(h, pl.sql, r.raw, r.safeIntegers).stmt.all(param)) as Array<
+      related = logged(db, pl.sql, params, () => statementFor(h, pl.sql, r.raw, r.safeIntegers).stmt.all(...params)) as Array<
         Record<string, unknown>
       >
       buildRows(related, reader, false)
@@ -248,7 +248,16 @@ const loadPreloads = (
       const list = k === undefined ? undefined : byKey.get(k)
       row[pl.name] = pl.many ? (list ?? []) : (list?.[0] ?? null)
     }
+    // Keys read only to match (left out by the `columns` option) leave once matched.
+    if (pl.strip !== undefined) for (const r of related) for (const k of pl.strip) delete r[k]
   }
+}
+
+/** A preload's parameters with the JSON array of keys in its place. */
+const withKeys = (pl: CompiledPreload, keys: string): SqlValue[] => {
+  const params = pl.params.slice()
+  params[pl.keysAt] = keys
+  return params
 }
 
 const toNumber = (n: number | bigint): number => (typeof n === 'bigint' ? Number(n) : n)
