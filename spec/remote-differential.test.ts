@@ -236,6 +236,15 @@ const corpus: ReadonlyArray<Step> = [
   ),
   // preloads
   step('preload hasMany', pipe(select(users), orderBy(users.id), preload('posts', userPosts), all)),
+  step(
+    'preload with options (filter, orderBy, per-row limit, columns)',
+    pipe(
+      select(users),
+      orderBy(users.id),
+      preload('top', userPosts, { filter: gt(posts.likes, 1), orderBy: desc(posts.likes), limit: 1, columns: ['title', 'likes'] }),
+      all
+    )
+  ),
   step('preload belongsTo', pipe(select(posts), filter(eq(posts.title, 'Joins')), preload('author', postAuthor), one)),
   // CTEs
   step(

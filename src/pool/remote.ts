@@ -163,9 +163,11 @@ const loadPreloads = async (
         reader = rowReader(pl.fields, undefined, plan.codecs)
         preloadReaders.set(pl, reader)
       }
+      const params = pl.params.slice()
+      params[pl.keysAt] = jsonArrayOf([...keys])
       const fetched = await exec.one({
         sql: pl.sql,
-        params: [jsonArrayOf([...keys])],
+        params,
         rows: true,
         write: false,
         safeIntegers: reader.safeIntegers
@@ -190,6 +192,8 @@ const loadPreloads = async (
       const list = k === undefined ? undefined : byKey.get(k)
       row[pl.name] = pl.many ? (list ?? []) : (list?.[0] ?? null)
     }
+    // Keys read only to match (left out by the `columns` option) leave once matched.
+    if (pl.strip !== undefined) for (const r of related) for (const k of pl.strip) delete r[k]
   }
   return undefined
 }
