@@ -3,15 +3,17 @@
 #
 #   scripts/dqlite-cluster.sh start    # nodes on 127.0.0.1:9001-9003 (API 9011-9013), waits until all vote
 #   scripts/dqlite-cluster.sh status   # one line per node: pid, address, alive or not
-#   scripts/dqlite-cluster.sh stop     # kills exactly the PIDs it started (.tmp/dqlite/*.pid)
+#   scripts/dqlite-cluster.sh stop     # kills exactly the PIDs it started (.tmp/dqlite-9000/n*.pid)
 #   scripts/dqlite-cluster.sh restart-node N   # starts node N again (after a spec killed it)
 #
-# Ports: DQLITE_PORT_BASE (default 9000: nodes 9001..9003). Every wait is bounded.
+# Ports: DQLITE_PORT_BASE (default 9000: nodes 9001..9003, API 9011..9013); each base has its own
+# folder, so a spec can run a private cluster (spec/remote-failover.test.ts kills its nodes).
+# Every wait is bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BASE="${DQLITE_PORT_BASE:-9000}"
-DIR="$PWD/.tmp/dqlite"
+DIR="$PWD/.tmp/dqlite-$BASE"
 NODES=(1 2 3)
 
 db_addr() { echo "127.0.0.1:$((BASE + $1))"; }
@@ -55,7 +57,7 @@ start_node() {
 
 # Waits (bounded) until `dqlite .cluster` lists three voters.
 wait_voters() {
-  local deadline=$((SECONDS + ${1:-30})) out
+  local deadline=$((SECONDS + ${1:-30})) out n
   while ((SECONDS < deadline)); do
     for n in "${NODES[@]}"; do
       out="$(timeout 3 dqlite -s "$(db_addr "$n")" demo .cluster 2>/dev/null || true)"
@@ -67,7 +69,7 @@ wait_voters() {
 }
 
 wait_port() {
-  local deadline=$((SECONDS + 20))
+  local deadline=$((SECONDS + ${2:-20}))
   while ((SECONDS < deadline)); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$((BASE + $1))") 2>/dev/null; then return 0; fi
     sleep 0.2
@@ -95,25 +97,37 @@ cmd_start() {
 cmd_restart_node() {
   local n="$1"
   ensure_installed
-  start_node "$n"
-  wait_port "$n" || { echo "node $n did not listen; see $DIR/n$n.log" >&2; exit 1; }
+  mkdir -p "$DIR"
+  # A node killed while it led sometimes never listens when started again at once (seen with
+  # go-dqlite 1.11.5): it is stopped (its own PID) and started again, at most three times.
+  local try
+  for try in 1 2 3; do
+    start_node "$n"
+    if wait_port "$n" 20; then break; fi
+    stop_node "$n"
+    if [[ "$try" == 3 ]]; then echo "node $n did not listen after 3 starts; see $DIR/n$n.log" >&2; exit 1; fi
+  done
+  wait_voters 30 || { echo "node $n listens, but the cluster has not three voters within 30 s" >&2; exit 1; }
   echo "node $n up: $(db_addr "$n")"
 }
 
+# Stops node N: exactly the PID in its PID file (TERM, then KILL after 5 s).
+stop_node() {
+  local f pid
+  f="$(pid_file "$1")"
+  [[ -f "$f" ]] || return 0
+  pid="$(cat "$f")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$f"
+}
+
 cmd_stop() {
-  local n pid
-  for n in "${NODES[@]}"; do
-    local f
-    f="$(pid_file "$n")"
-    [[ -f "$f" ]] || continue
-    pid="$(cat "$f")"
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$f"
-  done
+  local n
+  for n in "${NODES[@]}"; do stop_node "$n"; done
   echo "dqlite cluster stopped"
 }
 
