@@ -51,16 +51,6 @@ if (!up) {
     script('stop')
   })
 
-  /** Writes `w0`, `w1`, ... one after another until `stop()` says so (or `max` writes); records each outcome. */
-  const writeLoop = async (write: (tag: string) => Promise<E.Either<DbError, unknown>>, max: number, stop: () => boolean) => {
-    const outcomes: Array<{ tag: string; r: E.Either<DbError, unknown> }> = []
-    for (let i = 0; i < max && !stop(); i++) {
-      const tag = `w${i}`
-      outcomes.push({ tag, r: await write(tag) })
-    }
-    return outcomes
-  }
-
   /** Starts again every node that is down (restart-node leaves a live one alone). */
   const reviveAll = (): void => {
     for (const n of [1, 2, 3]) script('restart-node', String(n))
