@@ -260,6 +260,8 @@ export const dqlite = (options: DqliteOptions): DqliteDriver => {
   const runAlone = async (s: RemoteStatement, deadline: number): Promise<E.Either<DbError, RemoteResult>> => {
     let pause = 5
     let why = 'no attempt'
+    /** The last answer when it was BUSY: past the deadline that is the Left (a BusyError), not a timeout. */
+    let busy: Failure | undefined
     while (Date.now() < deadline) {
       if (closed) return closedLeft()
       const c = await connect(deadline)
@@ -271,21 +273,24 @@ export const dqlite = (options: DqliteOptions): DqliteDriver => {
         case 'Failed':
           if (!isBusy(a.failure.code)) return E.left(remoteError(a.failure.code, a.failure.message, s.sql, context(s)))
           why = a.failure.message
+          busy = a.failure
           await sleep(Math.min(pause, Math.max(0, deadline - Date.now())))
           pause = Math.min(pause * 2, 200)
           continue
         case 'Moved':
           drop()
           why = a.why
+          busy = undefined
           continue
         case 'Lost':
           drop()
           if (s.write) return unknownLeft(a.why, s.sql)
           why = a.why
+          busy = undefined
           continue
       }
     }
-    return timeoutLeft(why)
+    return busy !== undefined ? E.left(remoteError(busy.code, busy.message, s.sql, context(s))) : timeoutLeft(why)
   }
 
   /** The outcome of one transaction attempt; `retry` when it failed before COMMIT for a reason that may pass. */

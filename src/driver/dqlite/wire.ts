@@ -352,6 +352,8 @@ export const decodeRows = (
         case Type.UnixTime:
         case Type.Boolean: {
           // A BOOLEAN or DATETIME column's integer: better-sqlite3 reads it as the integer it is.
+          // (dqlite sends a NULL in a column declared BOOLEAN as 0: the library declares its
+          // boolean columns INTEGER, where NULL stays NULL; docs/scaling.md.)
           const v = r.i64()
           row[i] = safeIntegers ? v : Number(v)
           break
@@ -360,10 +362,14 @@ export const decodeRows = (
           row[i] = r.f64()
           break
         case Type.Text:
-        case Type.Iso8601:
-          // A DATETIME column's text comes as ISO8601: the text as stored, as read locally.
           row[i] = r.string()
           break
+        case Type.Iso8601: {
+          // A DATETIME column's text, as stored; its NULL comes as '' (as go-dqlite reads it: NULL).
+          const v = r.string()
+          row[i] = v === '' ? null : v
+          break
+        }
         case Type.Blob:
           row[i] = r.blob()
           break
