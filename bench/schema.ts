@@ -293,6 +293,7 @@ export const orderDetails = table(
 )
 
 export const orderLines = hasMany(orders, orderDetails, orderDetails.orderId)
+export const customerOrders = hasMany(customers, orders, orders.customerId)
 export const lineProduct = belongsTo(orderDetails, products, orderDetails.productId)
 
 // -------------------------------------------------------------------------------------
