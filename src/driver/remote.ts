@@ -14,7 +14,18 @@ import type { SqlValue } from '../schema/column.js'
 // model
 // -------------------------------------------------------------------------------------
 
-/** One compiled statement to run remotely. */
+/**
+ * One compiled statement to run remotely: SQL text and its positional params, bound already.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import type { RemoteStatement } from 'fp-lite-orm'
+ *
+ * const s: RemoteStatement = { sql: 'SELECT name FROM users WHERE id = ?', params: [1], rows: true, write: false }
+ * assert.equal(s.params.length, 1)
+ * ```
+ */
 export interface RemoteStatement {
   readonly sql: string
   readonly params: ReadonlyArray<SqlValue>
@@ -32,23 +43,71 @@ export interface RemoteStatement {
   readonly table?: string
 }
 
-/** Rows as arrays, with the column names (as better-sqlite3's raw mode and `columns()` give them). */
+/**
+ * Rows as arrays, with the column names (as better-sqlite3's raw mode and `columns()` give them).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import type { RemoteRows } from 'fp-lite-orm'
+ *
+ * const r: RemoteRows = { _tag: 'Rows', columns: ['id', 'name'], rows: [[1, 'Ann']] }
+ * assert.equal(r.rows[0]?.[1], 'Ann')
+ * ```
+ */
 export interface RemoteRows {
   readonly _tag: 'Rows'
   readonly columns: ReadonlyArray<string>
   readonly rows: ReadonlyArray<ReadonlyArray<unknown>>
 }
 
-/** What a write without rows did. */
+/**
+ * What a write without rows did.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import type { RemoteChanges } from 'fp-lite-orm'
+ *
+ * const c: RemoteChanges = { _tag: 'Changes', changes: 1, lastInsertRowid: 7 }
+ * assert.equal(c.lastInsertRowid, 7)
+ * ```
+ */
 export interface RemoteChanges {
   readonly _tag: 'Changes'
   readonly changes: number
   readonly lastInsertRowid: number
 }
 
+/**
+ * What a remote statement gave: rows, or the changes of a write.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import type { RemoteResult } from 'fp-lite-orm'
+ *
+ * const count = (r: RemoteResult): number => (r._tag === 'Rows' ? r.rows.length : r.changes)
+ * assert.equal(count({ _tag: 'Changes', changes: 2, lastInsertRowid: 0 }), 2)
+ * ```
+ */
 export type RemoteResult = RemoteRows | RemoteChanges
 
-/** Runs statements inside a transaction the driver holds open (see `RemoteDriver.transaction`). */
+/**
+ * Runs statements inside a transaction the driver holds open (see `RemoteDriver.transaction`).
+ *
+ * @example
+ * ```ts
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import type { DbError, RemoteResult, RemoteTx } from 'fp-lite-orm'
+ *
+ * // Two statements in one transaction: the second runs only when the first was Right.
+ * const moveOne = async (tx: RemoteTx): Promise<E.Either<DbError, RemoteResult>> => {
+ *   const a = await tx.run({ sql: 'UPDATE stock SET n = n - 1 WHERE id = ?', params: [1], rows: false, write: true })
+ *   return E.isLeft(a) ? a : tx.run({ sql: 'UPDATE stock SET n = n + 1 WHERE id = ?', params: [2], rows: false, write: true })
+ * }
+ * ```
+ */
 export interface RemoteTx {
   run(s: RemoteStatement): Promise<Either<DbError, RemoteResult>>
 }
@@ -57,6 +116,33 @@ export interface RemoteTx {
  * An engine reached over the network. Every method resolves, never rejects: a failure is a
  * Left DbError. A Left whose outcome is unknown (a write sent, then the connection or the
  * leadership lost) says so in its message; it is never retried silently.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { count, integer, remotePool, select, table } from 'fp-lite-orm'
+ * import type { RemoteDriver } from 'fp-lite-orm'
+ *
+ * // A stand-in engine that holds three rows: enough to test code written against a Pool.
+ * const sent: string[] = []
+ * const stub: RemoteDriver = {
+ *   name: 'stub',
+ *   run: async (s) => {
+ *     sent.push(s.sql)
+ *     return E.right({ _tag: 'Rows', columns: ['n'], rows: [[3]] })
+ *   },
+ *   batch: async () => E.right([]),
+ *   transaction: async (f) => f({ run: async () => E.right({ _tag: 'Changes', changes: 0, lastInsertRowid: 0 }) }),
+ *   close: async () => undefined
+ * }
+ * const t = table('t', { id: integer().primaryKey() })
+ * const pool = remotePool(stub)
+ * assert.deepEqual(await pool.run(pipe(select(t), count))(), E.right(3))
+ * assert.match(sent[0] ?? '', /count/i)   // compiled here, sent as SQL with bound params
+ * await pool.close()
+ * ```
  */
 export interface RemoteDriver {
   /** The engine and where it is, for messages: `dqlite 127.0.0.1:9001,...`. */

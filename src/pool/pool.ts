@@ -195,7 +195,16 @@ export interface PoolTx {
   run<A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A>
 }
 
-/** The options of `pool.transaction(f, options)`. */
+/**
+ * The options of `pool.transaction(f, options)`.
+ *
+ * @example
+ * ```ts
+ * import type { PoolTransactionOptions } from 'fp-lite-orm'
+ *
+ * const quick: PoolTransactionOptions = { timeoutMs: 2_000 }   // a stuck callback holds the writer 2 s at most
+ * ```
+ */
 export interface PoolTransactionOptions {
   /** Past this many milliseconds (a whole number from 1 to 600,000; default 30,000) the transaction is rolled back with a BusyError. */
   readonly timeoutMs?: number

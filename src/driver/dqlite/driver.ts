@@ -63,7 +63,20 @@ export interface DqliteOptions {
   readonly timeoutMs?: number
 }
 
-/** A dqlite driver: a RemoteDriver, plus the leader it is connected to now (for tests and logs). */
+/**
+ * A dqlite driver: a RemoteDriver, plus the leader it is connected to now (for tests and logs).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { dqlite } from 'fp-lite-orm'
+ * import type { DqliteDriver } from 'fp-lite-orm'
+ *
+ * const d: DqliteDriver = dqlite({ servers: ['127.0.0.1:9001'], database: 'app' })
+ * assert.equal(d.leader(), undefined)   // it connects on first use
+ * await d.close()
+ * ```
+ */
 export interface DqliteDriver extends RemoteDriver {
   readonly leader: () => string | undefined
 }
