@@ -31,7 +31,8 @@ const reachable = (address: string, ms: number): Promise<boolean> =>
 export const clusterUp = async (): Promise<boolean> => (await Promise.all(SERVERS.map((s) => reachable(s, 500)))).some((x) => x)
 
 /** A database name no earlier run used (the cluster keeps its databases across runs). */
-export const freshDatabase = (prefix: string): string => `${prefix}_${process.pid}_${Date.now().toString(36)}`
+let made = 0
+export const freshDatabase = (prefix: string): string => `${prefix}_${process.pid}_${Date.now().toString(36)}_${++made}`
 
 /** scripts/dqlite-cluster.sh with its arguments (status, restart-node N), from the project root. */
 export const clusterScript = (...args: string[]): string =>
