@@ -141,7 +141,7 @@ test('a callback past timeoutMs is rolled back with BusyError; its later runs ar
         ),
       { timeoutMs: 100 }
     )()
-    t.true(E.isLeft(r) && (r.left)._tag === 'BusyError', JSON.stringify(r))
+    t.true(E.isLeft(r) && r.left._tag === 'BusyError', JSON.stringify(r))
     await new Promise((resolve) => setTimeout(resolve, 400))
     t.true(late !== undefined && E.isLeft(late), 'the run after the timeout is a Left')
     t.deepEqual(stored(file), [
