@@ -5,13 +5,22 @@
  *   npm run example:server                 # 127.0.0.1:3000, ./example.db
  *   PORT=8080 DB=/tmp/app.db npm run example:server
  *
- *   GET    /users?limit=&offset=   list
- *   GET    /users/:id              one user
- *   POST   /users                  create   { name, email, age? }
- *   PATCH  /users/:id              update   { name?, email?, age? }
- *   DELETE /users/:id              delete (its posts go with it)
- *   GET    /users/:id/posts        the user's posts
- *   POST   /users/:id/posts        create a post   { title, body? }
+ * In production, start it with node itself, not through `npm run` (npm does not pass a
+ * SIGTERM on to its child, so a process manager stopping npm orphans the server):
+ *
+ *   node --import tsx examples/server.ts   # an installed fp-lite-orm (this repository: add
+ *                                          # --conditions=fp-lite-orm-source, or build first)
+ *
+ * On SIGTERM or SIGINT it stops taking connections, finishes the requests in flight,
+ * ends the pool's threads (closing the database cleanly) and exits 0.
+ *
+ *   GET    /users?limit=&offset=         list (limit at most 100, the default)
+ *   GET    /users/:id                    one user
+ *   POST   /users                        create   { name, email, age? }
+ *   PATCH  /users/:id                    update   { name?, email?, age? }
+ *   DELETE /users/:id                    delete (its posts go with it)
+ *   GET    /users/:id/posts?limit=&offset=   the user's posts, a page at a time (limit at most 100)
+ *   POST   /users/:id/posts              create a post   { title, body? }
  *
  * Errors are the library's `DbError`s, mapped to HTTP statuses (`httpStatus`) with a
  * JSON body `{ error: tag, message }`. Request bodies are checked by the library
@@ -24,7 +33,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type * as io from 'io-ts'
-import type { DbError, NotFound, Pool, SetValues, ValidationError } from '../src/index.js'
+import type { DbError, NotFound, Pool, SetValues, ValidationError } from 'fp-lite-orm'
 import {
   all,
   connect,
@@ -33,7 +42,6 @@ import {
   eq,
   exists,
   filter,
-  hasMany,
   index,
   insert,
   insertCodec,
@@ -43,7 +51,6 @@ import {
   one,
   orderBy,
   placeholder,
-  preload,
   returning,
   select,
   set,
@@ -52,7 +59,7 @@ import {
   timestamp,
   update,
   workerPool
-} from '../src/index.js'
+} from 'fp-lite-orm'
 
 // -------------------------------------------------------------------------------------
 // schema
@@ -80,8 +87,6 @@ export const posts = table(
   { indexes: [index('posts_user_id_idx', ['userId'])] }
 )
 
-const userPosts = hasMany(users, posts, posts.userId)
-
 // -------------------------------------------------------------------------------------
 // queries: plain values, built once; the per-request values are bound as params
 // -------------------------------------------------------------------------------------
@@ -91,7 +96,15 @@ const byId = eq(users.id, placeholder('id'))
 const listUsers = pipe(select(users), orderBy(users.id), limit(placeholder('limit')), offset(placeholder('offset')), all)
 const userById = pipe(select(users), filter(byId), one)
 const userExists = pipe(select(users), filter(byId), exists)
-const userWithPosts = pipe(select(users), filter(byId), preload('posts', userPosts), one)
+/** A page of a user's posts, oldest first. */
+const postsOfUser = pipe(
+  select(posts),
+  filter(eq(posts.userId, placeholder('id'))),
+  orderBy(posts.id),
+  limit(placeholder('limit')),
+  offset(placeholder('offset')),
+  all
+)
 const deleteUser = pipe(deleteFrom(users), filter(byId))
 
 // -------------------------------------------------------------------------------------
@@ -142,8 +155,19 @@ const sendResult = <A>(reply: FastifyReply, result: E.Either<DbError, A>, status
  * A path or query value for an integer placeholder: digits become a number, anything
  * else is passed as it is, for the library to refuse (a Left ValidationError).
  */
-const intParam = (s: string | undefined, fallback: number): number | string =>
-  s === undefined ? fallback : /^-?\d{1,15}$/.test(s) ? Number(s) : s
+// Typed as the number the placeholder asks for; text that is not a whole number goes on as it
+// came, and the library answers a ValidationError that quotes it.
+const intParam = (s: string | undefined, fallback: number): number =>
+  s === undefined ? fallback : /^-?\d{1,15}$/.test(s) ? Number(s) : (s as unknown as number)
+
+/** The most rows one request reads: a client asking for more gets this many (and pages on). */
+export const MAX_PAGE = 100
+
+/** A `limit` query value: at most MAX_PAGE (the default); anything not a whole number is left for the library to refuse. */
+const pageSize = (s: string | undefined): number | string => {
+  const n = intParam(s, MAX_PAGE)
+  return typeof n === 'number' && n > MAX_PAGE ? MAX_PAGE : n
+}
 
 /** The body as an object holding only the fields a client may write; the rest are the server's. */
 const clientFields = (body: unknown, serverFields: ReadonlyArray<string>): E.Either<DbError, Record<string, unknown>> => {
@@ -223,7 +247,7 @@ export const buildServer = async (dbPath: string, options: ServerOptions = {}): 
   )
 
   app.get<{ Querystring: { limit?: string; offset?: string } }>('/users', async (request, reply) =>
-    sendResult(reply, await pool.run(listUsers, { limit: intParam(request.query.limit, 100), offset: intParam(request.query.offset, 0) })())
+    sendResult(reply, await pool.run(listUsers, { limit: pageSize(request.query.limit), offset: intParam(request.query.offset, 0) })())
   )
 
   app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
@@ -273,16 +297,14 @@ export const buildServer = async (dbPath: string, options: ServerOptions = {}): 
     return reply.code(204).send()
   })
 
-  app.get<{ Params: { id: string } }>('/users/:id/posts', async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { limit?: string; offset?: string } }>('/users/:id/posts', async (request, reply) => {
     const id = request.params.id
-    const user = await pool.run(userWithPosts, { id: intParam(id, 0) })()
-    return sendResult(
-      reply,
-      pipe(
-        user,
-        E.bimap(noUser(id), (u) => u.posts)
-      )
-    )
+    // The user first: no posts for a missing user is a 404, not an empty page.
+    const found = await pool.run(userExists, { id: intParam(id, 0) })()
+    if (E.isLeft(found)) return sendResult(reply, found)
+    if (!found.right) return sendResult(reply, E.left(notFound(`No user ${id}.`)))
+    const page = { id: intParam(id, 0), limit: pageSize(request.query.limit), offset: intParam(request.query.offset, 0) }
+    return sendResult(reply, await pool.run(postsOfUser, page)())
   })
 
   app.post<{ Params: { id: string } }>('/users/:id/posts', async (request, reply) => {

@@ -865,7 +865,7 @@ const CASES: ReadonlyArray<Case> = [
     path: 'params.qty',
     advice: 'Bind a value of the kind of what the placeholder stands for.',
     noSql: true,
-    run: ({ s }) => s.run(qtyParam, { qty: '3' })
+    run: ({ s }) => s.run(qtyParam, { qty: '3' } as never)
   },
   {
     input: 'params: a placeholder left unbound',
@@ -875,7 +875,7 @@ const CASES: ReadonlyArray<Case> = [
     path: 'params.qty',
     advice: 'Pass every placeholder: s.run(q, { qty: ... }).',
     noSql: true,
-    run: ({ s }) => s.run(qtyParam, {})
+    run: ({ s }) => s.run(qtyParam, {} as never)
   },
   {
     input: 'params: an object where a string is expected',
@@ -885,7 +885,7 @@ const CASES: ReadonlyArray<Case> = [
     path: 'params.name',
     advice: 'Bind a string.',
     noSql: true,
-    run: ({ s }) => s.run(pipe(select(items), filter(eq(items.name, placeholder('name'))), all), { name: {} })
+    run: ({ s }) => s.run(pipe(select(items), filter(eq(items.name, placeholder('name'))), all), { name: {} } as never)
   },
   {
     input: 'params: a string instead of an object',
@@ -970,7 +970,7 @@ const CASES: ReadonlyArray<Case> = [
     path: 'params.qty',
     advice: 'Placeholder encodings survive the clone: bind values of the right kind.',
     noSql: true,
-    run: ({ s }) => s.run(structuredClone(qtyParam), { qty: '3' })
+    run: ({ s }) => s.run(structuredClone(qtyParam), { qty: '3' } as never)
   },
   {
     input: 'a JSON round trip of an update with no filter',
@@ -1263,7 +1263,7 @@ const CASES: ReadonlyArray<Case> = [
     run: async ({ db }) => {
       const pool = workerPool(db, { readers: 1 })
       try {
-        return await pool.run(qtyParam, { qty: () => 3 })()
+        return await pool.run(qtyParam, { qty: () => 3 } as never)()
       } finally {
         await pool.close()
       }

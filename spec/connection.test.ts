@@ -21,6 +21,7 @@ import {
   text
 } from '../src/index.js'
 import * as registry from '../src/conn/registry.js'
+import { pragmaValue } from '../src/driver/index.js'
 import { openHandleCount } from '../src/conn/registry.js'
 import { tempDb, tempDbPath, tempDir, unwrap, unwrapLeft } from './helpers/db.js'
 
@@ -64,11 +65,11 @@ test('pragmas apply per handle: foreign_keys on, busy_timeout, synchronous, and 
   unwrap(s.run(createTable(notes)))
   // Read the settings of this thread's handle through the library's own registry.
   const h = unwrap(registry.acquire(db))
-  t.is(h.db.pragma('foreign_keys', { simple: true }), 1)
-  t.is(h.db.pragma('busy_timeout', { simple: true }), 1234)
-  t.is(h.db.pragma('synchronous', { simple: true }), 1) // NORMAL
-  t.is(h.db.pragma('cache_size', { simple: true }), -4000)
-  t.is(h.db.pragma('journal_mode', { simple: true }), 'wal')
+  t.is(pragmaValue(h.db, 'foreign_keys'), 1)
+  t.is(pragmaValue(h.db, 'busy_timeout'), 1234)
+  t.is(pragmaValue(h.db, 'synchronous'), 1) // NORMAL
+  t.is(pragmaValue(h.db, 'cache_size'), -4000)
+  t.is(pragmaValue(h.db, 'journal_mode'), 'wal')
   s.close()
 })
 

@@ -1,10 +1,13 @@
 /**
- * The published package, as a user gets it: `npm pack` (which builds through `prepare`)
- * in a copy of the repository, the tarball installed into a fresh project, and there:
+ * The published package, as a user gets it: `npm pack` (which builds through `prepack`,
+ * and packs a manifest without `prepare`) in a copy of the repository, the tarball
+ * installed into a fresh project, and there:
  * `import` from an .mjs file and `require` from a .cjs file (a real query on a temp
  * database and a workerPool, whose thread starts from the built worker), a type check
  * against the installed declarations under `moduleResolution: nodenext` (ESM and CJS)
- * and `bundler`, and `npx fp-lite-orm` (--help, the demo, which reads the migrations
+ * and `bundler`; the same with TypeScript 5, 6 and 7 as a new project has them
+ * (`declaration: true`, `exactOptionalPropertyTypes`, `skipLibCheck: false`), where an async
+ * transaction callback must be the one error, saying why; and `npx fp-lite-orm` (--help, the demo, which reads the migrations
  * the build copies, and `migrate init / create / upgrade / check` with a `.ts` schema
  * module and a `.ts` migration, in a CommonJS and an ES module project). The tarball's file list must hold the build and no tests,
  * benchmarks, sources or databases.
@@ -12,7 +15,8 @@
  * Offline and quick: the copy and the project use this repository's node_modules (the
  * project's better-sqlite3, fp-ts and io-ts are links to them, so nothing is fetched and
  * better-sqlite3 is not rebuilt). The build runs in the copy, so this repository's dist/
- * is neither needed nor touched.
+ * is neither needed nor touched. The three TypeScript versions come from the registry the
+ * first time and are kept in .tmp/typescript/ (git-ignored) for the next runs.
  */
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -65,6 +69,37 @@ const tsc = (project: string): Promise<Result> =>
     app,
     180_000
   )
+
+/** The TypeScript versions a consumer may have today: the last 5.x, the last 6.x, and 7 (the registry's `latest` since 7.0). */
+const TYPESCRIPTS = ['5.9.3', '6.0.3', '7.0.2'] as const
+
+/** `typescript@version`, installed once into .tmp/typescript/VERSION (kept between runs); returns its tsc. */
+const typescript = async (version: string): Promise<string> => {
+  const dir = path.join(root, '.tmp', 'typescript', version)
+  const bin = path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc')
+  if (!fs.existsSync(bin)) {
+    fs.mkdirSync(dir, { recursive: true })
+    write(dir, { 'package.json': '{ "name": "typescript-cache", "private": true }\n' })
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `typescript@${version}`], dir, 180_000)
+  }
+  return bin
+}
+
+/** Runs a command to completion whatever its exit code (a type check expected to fail). */
+const runAnyway = (command: string, args: ReadonlyArray<string>, cwd: string): Promise<Result & { readonly code: number | null }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ stdout, stderr, code })
+    })
+  })
 
 /** The repository's files as git sees them (tracked, and new files not ignored); without git, a walk skipping what .gitignore names. */
 const repositoryFiles = (): string[] => {
@@ -151,6 +186,35 @@ const typed = [
   ''
 ].join('\n')
 
+/**
+ * What `exactOptionalPropertyTypes` (in `tsc --init`'s defaults) must accept: an option left
+ * `undefined` on purpose, and a table whose type a declaration file must name (TS2883 under
+ * `declaration: true` when a type it refers to is not exported).
+ */
+const exact = [
+  "import { pipe } from 'fp-ts/lib/function.js'",
+  "import { all, connect, countOf, integer, over, retryOnBusy, select, session, sum, table, text, transaction, workerPool, columns } from 'fp-lite-orm'",
+  '',
+  'const maybe = (n: number): number | undefined => (n > 0 ? n : undefined)',
+  "export const db = connect('app.db', { busyTimeoutMs: maybe(1), readonly: undefined, pragmas: undefined, statementCacheSize: maybe(0) })",
+  "export const users = table('users', { id: integer().primaryKey(), name: text().notNull() })",
+  "export const posts = table('posts', { id: integer().primaryKey(), userId: integer().notNull().references(() => users.id, { onDelete: undefined }), title: text() }, { strict: undefined, withoutRowid: undefined, indexes: undefined })",
+  'export const pool = workerPool(db, { readers: maybe(2), maxQueue: undefined })',
+  'export const counted = transaction(db, (tx) => tx.run(pipe(select(posts), all)), { mode: undefined })',
+  'export const retried = retryOnBusy(() => session(db).run(pipe(select(posts), all)), { attempts: maybe(3), baseDelayMs: undefined, maxDelayMs: undefined })',
+  'export const windowed = pipe(select(posts), columns({ id: posts.id, n: countOf(posts.id, { distinct: undefined }), total: over(sum(posts.id), { partitionBy: undefined, orderBy: [posts.id] }) }), all)',
+  ''
+].join('\n')
+
+/** The one error the strict projects must report, with its reason (the rest of the program compiles). */
+const asyncCallback = [
+  "import { pipe } from 'fp-ts/lib/function.js'",
+  "import { connect, count, integer, select, table, transaction } from 'fp-lite-orm'",
+  "const accounts = table('accounts', { id: integer().primaryKey() })",
+  "export const wrong = transaction(connect('app.db'), async (tx) => tx.run(pipe(select(accounts), count)))",
+  ''
+].join('\n')
+
 const tsconfig = (options: Record<string, unknown>, files: ReadonlyArray<string>): string =>
   `${JSON.stringify({ compilerOptions: { target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], ...options }, files }, null, 2)}\n`
 
@@ -206,10 +270,39 @@ const setUp = async (): Promise<Packed> => {
     'typed.mts': typed,
     'typed.cts': typed,
     'typed.ts': typed,
-    // nodenext also checks the declaration files themselves (skipLibCheck off); bundler only how they resolve.
-    'tsconfig.nodenext-esm.json': tsconfig({ module: 'NodeNext', moduleResolution: 'NodeNext' }, ['typed.mts']),
-    'tsconfig.nodenext-cjs.json': tsconfig({ module: 'NodeNext', moduleResolution: 'NodeNext' }, ['typed.cts']),
-    'tsconfig.bundler.json': tsconfig({ module: 'ESNext', moduleResolution: 'Bundler', skipLibCheck: true }, ['typed.ts'])
+    'exact.mts': exact,
+    'exact.cts': exact,
+    'async-callback.mts': asyncCallback,
+    'async-callback.cts': asyncCallback,
+    'tsconfig.bundler.json': tsconfig({ module: 'ESNext', moduleResolution: 'Bundler', skipLibCheck: true }, ['typed.ts']),
+    // A new project's settings (tsc --init): declaration files emitted, exact optional properties.
+    ...Object.fromEntries(
+      (['esm', 'cjs'] as const).map((kind) => {
+        const ext = kind === 'esm' ? 'mts' : 'cts'
+        return [
+          `tsconfig.strict-${kind}.json`,
+          `${JSON.stringify(
+            {
+              compilerOptions: {
+                target: 'ES2022',
+                module: 'NodeNext',
+                moduleResolution: 'NodeNext',
+                strict: true,
+                declaration: true,
+                emitDeclarationOnly: true,
+                exactOptionalPropertyTypes: true,
+                noUncheckedIndexedAccess: true,
+                skipLibCheck: false,
+                types: ['node']
+              },
+              files: [`typed.${ext}`, `exact.${ext}`, `async-callback.${ext}`]
+            },
+            null,
+            2
+          )}\n`
+        ]
+      })
+    )
   })
   return { files: report[0]!.files.map((f) => f.path), seconds: { pack: (t1 - t0) / 1000, install: (t2 - t1) / 1000 } }
 }
@@ -260,9 +353,26 @@ test('the tarball holds both builds, their types, the workers, the CLI with its 
   )
   t.deepEqual(unwanted, [])
   const installed = path.join(app, 'node_modules', 'fp-lite-orm')
-  const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { dependencies: object }
-  t.deepEqual(Object.keys(manifest.dependencies).sort(), ['better-sqlite3', 'fp-ts', 'io-ts'])
-  // The builds import only their own modules (relative paths), Node built-ins, the three
+  const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>
+    peerDependencies: Record<string, string>
+    peerDependenciesMeta: Record<string, { optional?: boolean }>
+    scripts: Record<string, string>
+  }
+  t.deepEqual(Object.keys(manifest.dependencies).sort(), ['better-sqlite3'])
+  // fp-ts and io-ts: the application's own copies (it imports them too: one copy of each).
+  const own = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }
+  t.deepEqual(manifest.peerDependencies, { 'fp-ts': own.devDependencies['fp-ts'], 'io-ts': own.devDependencies['io-ts'], tsx: '>=4' })
+  t.deepEqual(manifest.peerDependenciesMeta, { tsx: { optional: true } })
+  // No script an install would run (npm asks the user to approve each), and no build at install time.
+  t.deepEqual(
+    Object.keys(manifest.scripts).filter((s) => /^(preinstall|install|postinstall|prepare)$/.test(s)),
+    [],
+    'no install-time script in the published manifest'
+  )
+  t.false('allowScripts' in manifest, "the repository's own script policy is not published")
+  // The builds import only their own modules (relative paths, or the package by name: the
+  // scaffold `migrate create --ts` writes imports it), Node built-ins, the three
   // dependencies, or tsx (optional: loaded for TypeScript migrations and configs).
   const code = files.filter((f) => /^dist\/.*\.js$/.test(f))
   t.true(code.length > 40, 'both builds have their modules')
@@ -279,7 +389,7 @@ test('the tarball holds both builds, their types, the workers, the CLI with its 
         .map((p) => p.replace(/^(@[^/]+\/[^/]+|[^/]+).*$/, '$1'))
     )
     t.deepEqual(
-      [...imported].filter((p) => !/^(node:.*|better-sqlite3|fp-ts|io-ts|tsx)$/.test(p)),
+      [...imported].filter((p) => !/^(node:.*|better-sqlite3|fp-ts|io-ts|tsx|fp-lite-orm)$/.test(p)),
       [],
       `${f} imports only its dependencies`
     )
@@ -300,29 +410,60 @@ test('require from a .cjs file: a query on a temp database, and a workerPool sta
   t.is(r.stdout.trim(), 'cjs ok')
 })
 
-test('the declarations type-check under moduleResolution nodenext (an ESM and a CommonJS importer) and bundler', async (t) => {
+/** The package's declaration files a program read (tsc --listFiles), by their folder under dist/. */
+const used = (r: Result): string[] => [
+  ...new Set(
+    r.stdout
+      .split('\n')
+      .map((l) => /node_modules[\\/]fp-lite-orm[\\/](dist[\\/][^\\/]+)[\\/].*\.d\.ts$/.exec(l.trim())?.[1]?.replace('\\', '/'))
+      .filter((d): d is string => d !== undefined)
+  )
+]
+
+test('the declarations resolve under moduleResolution bundler (to the ES ones)', async (t) => {
   t.timeout(240_000)
   await packed
-  const [esm, cjs, bundler] = await Promise.all([
-    tsc('tsconfig.nodenext-esm.json'),
-    tsc('tsconfig.nodenext-cjs.json'),
-    tsc('tsconfig.bundler.json')
-  ])
-  // The consumer has no @types/better-sqlite3 and checks the declarations (skipLibCheck off
-  // under nodenext): the published types must not need the driver's.
-  /** The package's declaration files a program read, by their folder under dist/. */
-  const used = (r: Result): string[] => [
-    ...new Set(
-      r.stdout
-        .split('\n')
-        .map((l) => /node_modules[\\/]fp-lite-orm[\\/](dist[\\/][^\\/]+)[\\/].*\.d\.ts$/.exec(l.trim())?.[1]?.replace('\\', '/'))
-        .filter((d): d is string => d !== undefined)
-    )
-  ]
-  t.deepEqual(used(esm), ['dist/esm'], 'nodenext, an .mts file: the ES declarations')
-  t.deepEqual(used(cjs), ['dist/cjs'], 'nodenext, a .cts file: the CommonJS declarations')
-  t.deepEqual(used(bundler), ['dist/esm'], 'bundler: the ES declarations')
+  t.deepEqual(used(await tsc('tsconfig.bundler.json')), ['dist/esm'], 'bundler: the ES declarations')
 })
+
+// Serial (it runs first, alone): six full type checks of the declarations and @types/node.
+// The consumer has no @types/better-sqlite3 and checks the declarations (skipLibCheck off):
+// the published types must not need the driver's.
+test.serial(
+  "TypeScript 5, 6 and 7 with a new project's settings (declaration files, exactOptionalPropertyTypes, skipLibCheck off), nodenext ESM and CommonJS: the right declarations, and the one error is an async transaction callback, saying why",
+  async (t) => {
+    t.timeout(600_000)
+    const tscs = await Promise.all(TYPESCRIPTS.map(async (v) => [v, await typescript(v)] as const))
+    await packed
+    const reason = 'the callback must be synchronous; use pool.transaction for async work'
+    for (const [version, bin] of tscs) {
+      const checks = await Promise.all(
+        (['esm', 'cjs'] as const).map(async (kind) => {
+          const r = await runAnyway(
+            process.execPath,
+            [bin, '-p', `tsconfig.strict-${kind}.json`, '--pretty', 'false', '--listFiles', '--outDir', `out-${version}-${kind}`],
+            app
+          )
+          return [kind, r] as const
+        })
+      )
+      for (const [kind, r] of checks) {
+        const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l))
+        t.is(errors.length, 1, `TypeScript ${version}, ${kind}: one error (exit ${r.code})\n${r.stdout}${r.stderr}`)
+        t.regex(errors[0] ?? '', /^async-callback\.[mc]ts\(4,\d+\): error TS2769/, `TypeScript ${version}, ${kind}`)
+        t.true(r.stdout.includes(reason), `TypeScript ${version}, ${kind}: the error says why\n${r.stdout}`)
+        t.deepEqual(
+          used(r),
+          [`dist/${kind}`],
+          `TypeScript ${version}: an .${kind === 'esm' ? 'mts' : 'cts'} file reads the ${kind} declarations`
+        )
+        // The declarations were written, naming the package's types through its entry point.
+        const dts = fs.readFileSync(path.join(app, `out-${version}-${kind}`, `exact.d.${kind === 'esm' ? 'mts' : 'cts'}`), 'utf8')
+        t.regex(dts, /import\("fp-lite-orm"\)\.BoundColumns/, `TypeScript ${version}, ${kind}`)
+      }
+    }
+  }
+)
 
 test('npx fp-lite-orm: --help, and the demo (its migrations ship with the build)', async (t) => {
   t.timeout(240_000)

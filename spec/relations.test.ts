@@ -416,7 +416,8 @@ test('preload with first and one', (t) => {
   // first over many rows loads the relation of that row only
   const { result, statements } = traced(pipe(select(users), orderBy(desc(users.id)), preload('posts', userPosts), first))
   t.deepEqual(result, O.some({ ...user(3), posts: [] }))
-  t.deepEqual(statements[0]!.params, ['[3]'])
+  // logged in the order they ran: the query, then the preload its row led to
+  t.deepEqual(statements[1]!.params, ['[3]'])
   // no row: no preload statement
   const none = traced(pipe(select(users), filter(eq(users.id, 99)), preload('posts', userPosts), first))
   t.deepEqual(none.result, O.none)

@@ -1,16 +1,22 @@
 /**
  * The example HTTP server (examples/server.ts), started on a random loopback port over a
- * temp database file and driven with real HTTP requests.
+ * temp database file and driven with real HTTP requests; and once as its own process,
+ * started by node directly and stopped with SIGTERM, after which the process has exited
+ * and the database file passes SQLite's integrity check.
  */
+import { spawn } from 'node:child_process'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import type { ExecutionContext } from 'ava'
+import Database from 'better-sqlite3'
 import type { AddressInfo } from 'node:net'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { DbError } from '../src/index.js'
-import { connect, count, eq, filter, select, session } from '../src/index.js'
+import { connect, count, eq, filter, insert, select, session } from '../src/index.js'
 import type { Server } from '../examples/server.js'
-import { buildServer, httpStatus, posts } from '../examples/server.js'
+import { buildServer, httpStatus, MAX_PAGE, posts } from '../examples/server.js'
 import { tempDbPath, tempDir } from './helpers/db.js'
 
 const dbPath = tempDbPath('server.db')
@@ -234,6 +240,39 @@ test('POST and GET /users/:id/posts, with 404 for a missing user and 400 for bad
   t.is(((await call('GET', `/users/${id}/posts`)).body as Json[]).length, 2, 'nothing refused was written')
 })
 
+test('GET /users/:id/posts pages with limit and offset; every limit is capped at MAX_PAGE', async (t) => {
+  const user = await create(t)
+  const id = user.id as number
+  // More posts than a page holds, written straight to the file (the server's pool sees them).
+  const s = session(connect(dbPath))
+  const titles = Array.from({ length: MAX_PAGE + 5 }, (_, i) => `post ${i}`)
+  t.true(
+    E.isRight(
+      s.run(
+        insert(
+          posts,
+          titles.map((title) => ({ userId: id, title }))
+        )
+      )
+    )
+  )
+  const expected = new Database(dbPath, { readonly: true })
+  const ids = (expected.prepare('SELECT id FROM posts WHERE "userId" = ? ORDER BY id').all(id) as Array<{ id: number }>).map((r) => r.id)
+  expected.close()
+  const idsOf = (res: Res): number[] => (res.body as Json[]).map((p) => p.id as number)
+
+  const first = await call('GET', `/users/${id}/posts?limit=2`)
+  t.is(first.status, 200)
+  t.deepEqual(idsOf(first), ids.slice(0, 2))
+  t.deepEqual(idsOf(await call('GET', `/users/${id}/posts?limit=2&offset=2`)), ids.slice(2, 4))
+  t.deepEqual(idsOf(await call('GET', `/users/${id}/posts`)), ids.slice(0, MAX_PAGE), 'the default page is MAX_PAGE')
+  t.deepEqual(idsOf(await call('GET', `/users/${id}/posts?limit=100000`)), ids.slice(0, MAX_PAGE), 'a larger limit is capped')
+  t.deepEqual(idsOf(await call('GET', `/users/${id}/posts?offset=${MAX_PAGE}&limit=100000`)), ids.slice(MAX_PAGE))
+  t.true(((await call('GET', '/users?limit=100000')).body as Json[]).length <= MAX_PAGE, '/users caps its limit too')
+  isError(t, await call('GET', `/users/${id}/posts?limit=abc`), 400, 'ValidationError', /limit/)
+  isError(t, await call('GET', `/users/${id}/posts?offset=-1`), 400, 'ValidationError', /offset/)
+})
+
 // -------------------------------------------------------------------------------------
 // the rest
 // -------------------------------------------------------------------------------------
@@ -277,4 +316,62 @@ test('buildServer over a path that cannot be a database rejects, saying why', as
   const err = await t.throwsAsync(buildServer(folder, { readers: 1 }))
   t.regex(err?.message ?? '', /Cannot set up the database/)
   t.regex(err?.message ?? '', /folder/)
+})
+
+test('started by node directly, the server stops on SIGTERM: the process exits 0 and the database passes integrity_check', async (t) => {
+  t.timeout(120_000)
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+  const file = tempDbPath('signal.db')
+  // What a process manager runs: node itself (no npm in between to swallow the signal).
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=fp-lite-orm-source', path.join(root, 'examples', 'server.ts')], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', DB: file, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (code, signal) => resolve([code, signal]))
+  )
+  const address = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d
+      const m = /listening on (http:\/\/\S+)/.exec(stdout)
+      if (m !== null) resolve(m[1]!)
+    })
+    void exited.then(() => reject(new Error(`the server exited before listening\n${stdout}\n${stderr}`)))
+  })
+  // Some writes, one still in flight when the signal comes.
+  for (let i = 0; i < 5; i++) {
+    const res = await fetch(`${address}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `U${i}`, email: `u${i}@x.io` })
+    })
+    t.is(res.status, 201)
+  }
+  const inFlight = fetch(`${address}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Last', email: 'last@x.io' })
+  }).then(
+    (r) => r.status,
+    () => 'refused'
+  )
+  child.kill('SIGTERM')
+  const [code, signal] = await exited
+  t.is(code, 0, stderr)
+  t.is(signal, null)
+  t.regex(stdout, /SIGTERM: closing the server and the pool/)
+  const last = await inFlight
+  const db = new Database(file, { readonly: true })
+  try {
+    t.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }])
+    const names = (db.prepare('SELECT name FROM users ORDER BY id').all() as Array<{ name: string }>).map((r) => r.name)
+    // The in-flight write either finished before the server closed (201, and it is there) or never started.
+    t.deepEqual(names, last === 201 ? ['U0', 'U1', 'U2', 'U3', 'U4', 'Last'] : ['U0', 'U1', 'U2', 'U3', 'U4'])
+  } finally {
+    db.close()
+  }
 })

@@ -26,6 +26,8 @@
  * assert.equal(r.left.code, 'SQLITE_ERROR')
  * assert.match(r.left.message, /no such table: ghosts/)
  * ```
+ *
+ * @category Errors
  */
 export interface SqliteError {
   readonly _tag: 'SqliteError'
@@ -52,6 +54,8 @@ export interface SqliteError {
  * }
  * assert.equal(advice.foreignKey, 'insert the parent row first')
  * ```
+ *
+ * @category Errors
  */
 export type ConstraintKind = 'unique' | 'primaryKey' | 'foreignKey' | 'notNull' | 'check'
 
@@ -73,6 +77,8 @@ export type ConstraintKind = 'unique' | 'primaryKey' | 'foreignKey' | 'notNull' 
  * assert.ok(E.isLeft(again) && again.left._tag === 'ConstraintError')
  * assert.deepEqual([again.left.kind, again.left.table, again.left.columns], ['unique', 'users', ['email']])
  * ```
+ *
+ * @category Errors
  */
 export interface ConstraintError {
   readonly _tag: 'ConstraintError'
@@ -106,6 +112,8 @@ export interface ConstraintError {
  * )
  * assert.ok(E.isLeft(r) && r.left._tag === 'BusyError')
  * ```
+ *
+ * @category Errors
  */
 export interface BusyError {
   readonly _tag: 'BusyError'
@@ -129,6 +137,8 @@ export interface BusyError {
  * assert.ok(E.isLeft(r) && r.left._tag === 'ConnectionError')
  * assert.equal(r.left.path, 'no-such-folder/app.db')
  * ```
+ *
+ * @category Errors
  */
 export interface ConnectionError {
   readonly _tag: 'ConnectionError'
@@ -146,15 +156,19 @@ export interface ConnectionError {
  * import { pipe } from 'fp-ts/lib/function.js'
  * import * as E from 'fp-ts/lib/Either.js'
  * import { connect, createTable, eq, filter, first, integer, placeholder, select, session, table } from 'fp-lite-orm'
+ * import type { Query } from 'fp-lite-orm'
  *
  * const t = table('t', { id: integer().primaryKey() })
  * const s = session(connect(':memory:'))
  * s.run(createTable(t))
  *
- * const missing = s.run(pipe(select(t), filter(eq(t.id, placeholder('id'))), first))   // no params given
+ * const byId: Query<unknown> = pipe(select(t), filter(eq(t.id, placeholder('id'))), first)   // its params typed as unknown
+ * const missing = s.run(byId)                                                                 // so none given: a Left
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'ValidationError')
  * assert.equal(missing.left.path, 'params.id')
  * ```
+ *
+ * @category Errors
  */
 export interface ValidationError {
   readonly _tag: 'ValidationError'
@@ -179,6 +193,8 @@ export interface ValidationError {
  * const issues: ReadonlyArray<DecodeIssue> = E.isLeft(r) && r.left._tag === 'DecodeError' ? r.left.issues : []
  * assert.deepEqual(issues.map((i) => [i.path, i.actual]), [['[1].n', 'two']])
  * ```
+ *
+ * @category Errors
  */
 export interface DecodeIssue {
   /** The path to the bad field, e.g. `[3].prefs.theme`. */
@@ -208,6 +224,8 @@ export interface DecodeIssue {
  * assert.ok(E.isLeft(r) && r.left._tag === 'DecodeError')
  * assert.deepEqual(r.left.issues.map((i) => i.path), ['age'])
  * ```
+ *
+ * @category Errors
  */
 export interface DecodeError {
   readonly _tag: 'DecodeError'
@@ -232,6 +250,8 @@ export interface DecodeError {
  * const r = s.run(pipe(select(t), filter(eq(t.id, 1)), one))
  * assert.ok(E.isLeft(r) && r.left._tag === 'NotFound')
  * ```
+ *
+ * @category Errors
  */
 export interface NotFound {
   readonly _tag: 'NotFound'
@@ -256,6 +276,8 @@ export interface NotFound {
  * const r = s.run(pipe(select(t), one))
  * assert.ok(E.isLeft(r) && r.left._tag === 'TooManyRows')
  * ```
+ *
+ * @category Errors
  */
 export interface TooManyRows {
   readonly _tag: 'TooManyRows'
@@ -276,6 +298,8 @@ export interface TooManyRows {
  * assert.ok(E.isLeft(r) && r.left._tag === 'MigrationError')
  * assert.match(r.left.message, /does not exist/)
  * ```
+ *
+ * @category Errors
  */
 export interface MigrationError {
   readonly _tag: 'MigrationError'
@@ -299,6 +323,8 @@ export interface MigrationError {
  * assert.ok(E.isLeft(r) && r.left._tag === 'UnexpectedError')
  * assert.ok(r.left.cause instanceof Error && r.left.cause.message === 'a bug')
  * ```
+ *
+ * @category Errors
  */
 export interface UnexpectedError {
   readonly _tag: 'UnexpectedError'
@@ -342,6 +368,8 @@ export interface UnexpectedError {
  * )
  * assert.deepEqual(pipe(r, E.mapLeft(httpStatus)), E.left(409))
  * ```
+ *
+ * @category Errors
  */
 export type DbError =
   | SqliteError
@@ -441,6 +469,8 @@ const TAGS: ReadonlySet<string> = new Set<DbError['_tag']>([
  * const handle = (e: unknown): string => (isDbError(e) ? `${e._tag}: ${e.message}` : 'not from the database')
  * assert.equal(handle({ _tag: 'BusyError', code: 'SQLITE_BUSY', message: 'locked' }), 'BusyError: locked')
  * ```
+ *
+ * @category Errors
  */
 export const isDbError = (u: unknown): u is DbError =>
   typeof u === 'object' && u !== null && TAGS.has((u as { _tag?: unknown })._tag as string)
@@ -449,13 +479,17 @@ export const isDbError = (u: unknown): u is DbError =>
 // conversions
 // -------------------------------------------------------------------------------------
 
-interface SqliteLikeError {
+/**
+ * A failure an engine reported with a SQLite result code: what every driver (local or
+ * remote) turns its own error shape into before mapping it.
+ */
+export interface SqliteFailure {
+  /** The extended result code's name: `SQLITE_CONSTRAINT_UNIQUE`, `SQLITE_BUSY`, ... */
   readonly code: string
   readonly message: string
+  /** What the engine threw, kept on errors that carry a cause. */
+  readonly cause?: unknown
 }
-
-const isSqliteLike = (u: unknown): u is SqliteLikeError =>
-  u instanceof Error && typeof (u as { code?: unknown }).code === 'string' && (u as unknown as { code: string }).code.startsWith('SQLITE')
 
 /** `users.email, users.name` (SQLite's constraint message tail) -> table and columns. */
 const parseQualifiedColumns = (tail: string): { table?: string; columns: string[] } => {
@@ -493,26 +527,16 @@ const constraintAdvice: Record<ConstraintKind, string> = {
 }
 
 /**
- * Maps anything better-sqlite3 throws to a `DbError`, by SQLite's extended result code.
- * `context.table` names the statement's target table, for messages SQLite leaves vague
- * (foreign key failures name no table).
+ * Maps a failure the engine reported with a SQLite result code to a `DbError`, by the
+ * extended result code (the same for every driver: see src/driver). `context.table` names
+ * the statement's target table, for messages SQLite leaves vague (foreign key failures
+ * name no table).
  */
-export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly table?: string; readonly path?: string }): DbError => {
-  if (isDbError(e)) return e
-  if (!isSqliteLike(e)) {
-    if (e instanceof TypeError && /connection is busy executing a query/.test(e.message)) {
-      return validationError(
-        'This thread is still reading a stream on this database, and the connection cannot run another statement until it ends. ' +
-          `Finish (or break out of) the loop over stream(...) first.${sql === undefined ? '' : ` (in: ${quoteSql(sql)})`}`
-      )
-    }
-    if (e instanceof RangeError || e instanceof TypeError) {
-      // better-sqlite3 throws these before SQLite runs anything: values it cannot bind,
-      // wrong parameter counts, several statements in one string.
-      return validationError(`The statement was refused before it ran: ${e.message}.${sql === undefined ? '' : ` (in: ${quoteSql(sql)})`}`)
-    }
-    return unexpectedError(e, 'The SQLite driver threw')
-  }
+export const fromSqliteCode = (
+  e: SqliteFailure,
+  sql?: string,
+  context?: { readonly table?: string | undefined; readonly path?: string | undefined }
+): DbError => {
   const code = e.code
   // ON DELETE/UPDATE RESTRICT is enforced by a trigger-like action: SQLite reports it as
   // SQLITE_CONSTRAINT_TRIGGER, with the foreign key message.
@@ -541,7 +565,7 @@ export const fromSqliteThrow = (e: unknown, sql?: string, context?: { readonly t
     return busyError(code, `The database is locked by another connection (${e.message}); retry later, or raise busyTimeoutMs.`, sql)
   }
   if (context?.path !== undefined && (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CANTOPEN'))) {
-    return connectionError(context.path, `Cannot open ${context.path}: ${e.message}`, e)
+    return connectionError(context.path, `Cannot open ${context.path}: ${e.message}`, e.cause ?? e)
   }
   return sqliteError(code, sql === undefined ? e.message : `${e.message} (in: ${quoteSql(sql)})`, sql)
 }

@@ -47,11 +47,25 @@ export type { Aliased, AnyTable, IndexDef, Insert, NameOf, Row, Table, TableOpti
 export { alias, index, table, tableInfo, uniqueIndex } from './schema/table.js'
 export type { AnyRelation, ColumnOf, Relation, RelationKind, RelationNode, RelationThrough } from './schema/relations.js'
 export { belongsTo, hasMany, hasOne, manyToMany } from './schema/relations.js'
-export type { StoredRow } from './schema/codec.js'
+export type { EncodeMode, StoredRow } from './schema/codec.js'
 export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
 
 // queries
-export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode, OrderTerm, InScope, OuterRefs } from './query/ast.js'
+export type {
+  Expr,
+  Query,
+  SelectQuery,
+  ExprNode,
+  Statement,
+  ResultMode,
+  OrderTerm,
+  InScope,
+  OuterRefs,
+  KindTag,
+  Needs,
+  ParamRef,
+  ParamsOf
+} from './query/ast.js'
 export type { Comparison, Condition, ConditionOn, Operand, Placeholder, TupleOperand, ValuesOf } from './query/expr.js'
 export {
   and,
@@ -159,11 +173,21 @@ export type { SqlText } from './query/compile.js'
 export { toSQL } from './query/compile.js'
 
 // connections and sessions
-export type { ConnectOptions, Db, LogEvent } from './conn/connect.js'
+export type { ConnectOptions, Db, LogEvent, Logger } from './conn/connect.js'
 export { connect } from './conn/connect.js'
+export { consoleLog } from './conn/log.js'
 export type { Params, Session } from './session/session.js'
+export type { ParamsFor } from './session/bind.js'
 export { session } from './session/session.js'
-export type { Results, TransactionBody, TransactionMode, TransactionOptions, TransactionTarget, Tx } from './session/transaction.js'
+export type {
+  Results,
+  SynchronousCallbackOnly,
+  TransactionBody,
+  TransactionMode,
+  TransactionOptions,
+  TransactionTarget,
+  Tx
+} from './session/transaction.js'
 export { readTransaction, transaction } from './session/transaction.js'
 export type { RetryOptions } from './session/retry.js'
 export { retryOnBusy } from './session/retry.js'
@@ -185,3 +209,69 @@ export type { MigrationOps } from './migrate/ops.js'
 export type { AppliedMigration, MigrateOptions, MigrateResult, MigrationModule, MigrationStatus } from './migrate/runner.js'
 export { DEFAULT_BUSY_WAIT_MS, migrate, migrateAsync, migrateDown, migrationStatus } from './migrate/runner.js'
 export { planMigration } from './migrate/plan.js'
+
+// the types the signatures above refer to (exported so that a consumer's declaration emit
+// can name them: TypeScript's `declaration: true` writes `import('fp-lite-orm').BoundColumns`)
+export type {
+  Simplify,
+  BoundColumns,
+  ColumnBuilders,
+  ColumnsOf,
+  CteDef,
+  Named,
+  OptionalKeys,
+  RequiredKeys,
+  TableInfo,
+  TableRef
+} from './schema/table.js'
+export type { AnyColumnBuilder, BuilderTypes, ColumnConfig, ColumnDefault, ColumnInfo } from './schema/column.js'
+export type {
+  Assignment,
+  BetweenNode,
+  CaseNode,
+  CodecsPart,
+  ColumnDef,
+  CompareNode,
+  CompareOp,
+  CompoundPart,
+  ConflictClause,
+  CountAllNode,
+  CreateTableStatement,
+  DefaultDef,
+  DeleteStatement,
+  Encoding,
+  ExistsNode,
+  Field,
+  FunctionName,
+  FunctionNode,
+  IdentifierNode,
+  IndexStatementDef,
+  InNode,
+  InsertStatement,
+  InvalidNode,
+  IsNullNode,
+  JoinClause,
+  JoinKind,
+  LikeNode,
+  LogicalNode,
+  NotNode,
+  NowNode,
+  PlaceholderNode,
+  PreloadNode,
+  RawStatement,
+  RowValueNode,
+  SelectStatement,
+  SqlNode,
+  SubqueryNode,
+  UpdateStatement,
+  ValueNode,
+  WindowNode
+} from './query/ast.js'
+export type { CaseRefs, CaseValue, ListRefs, ValueOfOperand } from './query/expr.js'
+export type { WindowRefs } from './query/functions.js'
+export type { IsUnion } from './query/compound.js'
+export type { Added, NestedOf, ParentOf, TargetOf, UnionToIntersection } from './query/preload.js'
+export type { AnySelect, JoinedTables, Nullable } from './query/select.js'
+export type { FromOf, WriteOn } from './query/write.js'
+export type { PoolInternals, PoolWithInternals } from './pool/pool.js'
+export type { ShapeStats } from './pool/protocol.js'

@@ -199,20 +199,20 @@ export const fpLitePlaceholderAdapter = (file: string, w: Workload): Adapter => 
   }
   const ops: Record<QueryName, Op> = {
     'all-customers': () => ok(s.run(q.allCustomers)),
-    'customer-by-id': (i) => opt(ok(s.run(q.customerById, { id: w.customerIds[i & MASK] }))),
-    'customers-by-prefix': (i) => ok(s.run(q.customersByPrefix, { prefix: w.prefixes[i & MASK] })),
+    'customer-by-id': (i) => opt(ok(s.run(q.customerById, { id: w.customerIds[i & MASK]! }))),
+    'customers-by-prefix': (i) => ok(s.run(q.customersByPrefix, { prefix: w.prefixes[i & MASK]! })),
     'all-employees': () => ok(s.run(q.allEmployees)),
-    'employee-with-manager': (i) => opt(ok(s.run(q.employeeWithManager, { id: w.employeeIds[i & MASK] }))),
+    'employee-with-manager': (i) => opt(ok(s.run(q.employeeWithManager, { id: w.employeeIds[i & MASK]! }))),
     'all-suppliers': () => ok(s.run(q.allSuppliers)),
-    'supplier-by-id': (i) => opt(ok(s.run(q.supplierById, { id: w.supplierIds[i & MASK] }))),
+    'supplier-by-id': (i) => opt(ok(s.run(q.supplierById, { id: w.supplierIds[i & MASK]! }))),
     'all-products': () => ok(s.run(q.allProducts)),
-    'product-with-supplier': (i) => opt(ok(s.run(q.productWithSupplier, { id: w.productIds[i & MASK] }))),
-    'products-search': (i) => ok(s.run(q.productsSearch, { text: w.searches[i & MASK] })),
+    'product-with-supplier': (i) => opt(ok(s.run(q.productWithSupplier, { id: w.productIds[i & MASK]! }))),
+    'products-search': (i) => ok(s.run(q.productsSearch, { text: w.searches[i & MASK]! })),
     'orders-aggregate': (i) => {
       const from = w.orderStarts[i & MASK]!
       return ok(s.run(q.ordersAggregate, { from, to: from + 99 }))
     },
-    'order-with-lines': (i) => opt(ok(s.run(q.orderWithLines, { id: w.orderIds[i & MASK] }))),
+    'order-with-lines': (i) => opt(ok(s.run(q.orderWithLines, { id: w.orderIds[i & MASK]! }))),
     'insert-1000': (): InsertOutcome => {
       const inserted = ok(
         transaction(db, (tx) => {

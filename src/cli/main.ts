@@ -1,31 +1,27 @@
 /**
  * The `fp-lite-orm` command. Loading this module runs it with `process.argv`, sets
  * `process.exitCode` and returns: 0 on success, 1 when the command failed (a Left),
- * 2 for a usage error (an unknown command, unexpected arguments).
+ * 2 for a usage error (an unknown command or option, unexpected arguments).
  *
  * bin/fp-lite-orm.js loads it (compiled, or through tsx); `npm run demo` runs it with tsx.
+ *
+ * Each command is one entry of COMMANDS (a line to add for a new one): its help line and
+ * its runner, which parses its own arguments (node:util parseArgs, strict: an unknown
+ * option is a usage error) and answers `--help` / `-h` itself.
  */
+import * as fs from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
+import { flag, parse } from './args.js'
 import { DEFAULT_DEMO_PATH, runDemo } from './demo.js'
 import { runMigrate } from './migrate.js'
 
 type Out = (line: string) => void
 
-const HELP = [
-  'fp-lite-orm: a functional query DSL for SQLite (better-sqlite3, fp-ts, io-ts)',
-  '',
-  'Usage:',
-  '  fp-lite-orm demo [path]   Create a small shop database at path (default ./demo.db),',
-  '                            fill it with sample rows the first time, and run example',
-  '                            queries, printing each with the code that built it.',
-  '                            Running it again keeps the data and prints the same results.',
-  '  fp-lite-orm help          Show this help (also --help, -h).',
-  '',
-  '  fp-lite-orm migrate ...   Schema migrations: init, create NAME, upgrade, down, status,',
-  '                            check, sql (fp-lite-orm migrate help for details).',
-  '',
-  'Exit codes: 0 success, 1 the command failed, 2 unknown command or bad arguments.'
-]
+/** A subcommand: its lines in the help, and what runs it (with the arguments after its name). */
+interface Command {
+  readonly help: ReadonlyArray<string>
+  readonly run: (args: ReadonlyArray<string>, out: Out, err: Out) => number | Promise<number>
+}
 
 const usageError = (err: Out, message: string): number => {
   err(`fp-lite-orm: ${message}`)
@@ -33,34 +29,88 @@ const usageError = (err: Out, message: string): number => {
   return 2
 }
 
-/** Runs one command line; returns the exit code. */
-const main = async (argv: ReadonlyArray<string>, out: Out, err: Out): Promise<number> => {
-  const [command, ...rest] = argv
-  switch (command) {
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      HELP.forEach((l) => out(l))
-      return 0
-    case 'demo': {
-      if (rest.includes('--help') || rest.includes('-h')) {
-        out('Usage: fp-lite-orm demo [path]   (the database file; default ./demo.db)')
-        return 0
-      }
-      if (rest.length > 1) return usageError(err, `demo takes at most one argument (the database path), got ${rest.length}`)
-      const r = runDemo(rest[0] ?? DEFAULT_DEMO_PATH, out)
-      if (E.isLeft(r)) {
-        err(`fp-lite-orm demo failed: ${r.left._tag}: ${r.left.message}`)
-        return 1
-      }
+const DEMO_USAGE = 'Usage: fp-lite-orm demo [path]   (the database file; default ./demo.db)'
+
+const demo: Command = {
+  help: [
+    '  fp-lite-orm demo [path]   Create a small shop database at path (default ./demo.db),',
+    '                            fill it with sample rows the first time, and run example',
+    '                            queries, printing each with the code that built it.',
+    '                            Running it again keeps the data and prints the same results.'
+  ],
+  run: (args, out, err) => {
+    const parsed = parse(args, { help: { type: 'boolean', short: 'h' } })
+    if (E.isLeft(parsed)) return usageError(err, `demo: ${parsed.left}`)
+    const { positionals } = parsed.right
+    if (flag(parsed.right, 'help')) {
+      out(DEMO_USAGE)
       return 0
     }
-    case 'migrate':
-      return runMigrate(rest, process.cwd(), out, err)
-    default:
-      return usageError(err, `unknown command ${JSON.stringify(command)}.`)
+    if (positionals.length > 1) return usageError(err, `demo takes at most one argument (the database path), got ${positionals.length}`)
+    const r = runDemo(positionals[0] ?? DEFAULT_DEMO_PATH, out)
+    if (E.isLeft(r)) {
+      err(`fp-lite-orm demo failed: ${r.left._tag}: ${r.left.message}`)
+      return 1
+    }
+    return 0
   }
+}
+
+const migrate: Command = {
+  help: [
+    '  fp-lite-orm migrate ...   Schema migrations: init, create NAME, upgrade, down, status,',
+    '                            check, sql, push (fp-lite-orm migrate --help for details).'
+  ],
+  run: (args, out, err) => runMigrate(args, process.cwd(), out, err)
+}
+
+/** The commands, by name. */
+const COMMANDS: Readonly<Record<string, Command>> = {
+  demo,
+  migrate
+}
+
+const HELP = [
+  'fp-lite-orm: a functional query DSL for SQLite (better-sqlite3, fp-ts, io-ts)',
+  '',
+  'Usage:',
+  ...COMMANDS.demo!.help,
+  '  fp-lite-orm help          Show this help (also --help, -h).',
+  '  fp-lite-orm --version     Print the version.',
+  '',
+  ...Object.entries(COMMANDS)
+    .filter(([name]) => name !== 'demo')
+    .flatMap(([, c]) => [...c.help, '']),
+  'Each command takes --help (-h). Exit codes: 0 success, 1 the command failed, 2 unknown command or bad arguments.'
+]
+
+/** The version in this package's package.json (found upwards from this module: src/cli or dist/esm/cli). */
+const version = (): string => {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    const file = new URL('package.json', dir)
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'fp-lite-orm') return pkg.version ?? 'unknown'
+    }
+    if (dir.pathname === '/' || new URL('..', dir).href === dir.href) return 'unknown'
+  }
+}
+
+/** Runs one command line; returns the exit code. */
+const main = async (argv: ReadonlyArray<string>, out: Out, err: Out): Promise<number> => {
+  const [first, ...rest] = argv
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    HELP.forEach((l) => out(l))
+    return 0
+  }
+  if (first === '--version' || first === '-v') {
+    out(version())
+    return 0
+  }
+  if (first.startsWith('-')) return usageError(err, `unknown option ${JSON.stringify(first)}.`)
+  const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined
+  if (command === undefined) return usageError(err, `unknown command ${JSON.stringify(first)}.`)
+  return command.run(rest, out, err)
 }
 
 // A reader that stops early (`fp-lite-orm demo | head`) closes the pipe: stop quietly.

@@ -1,12 +1,13 @@
 /**
  * `connect(path, options)`: a small plain descriptor of a database. It opens nothing;
- * the real better-sqlite3 handle is opened lazily, once per thread (see registry.ts).
+ * the real connection (the local driver's, src/driver) is opened lazily, once per thread (see registry.ts).
  * A descriptor is cloneable (it can be posted to a worker) but for its `log` function,
  * which stays with the thread that made it.
  */
 import { randomUUID } from 'node:crypto'
 import * as path from 'node:path'
 import type { SqlValue } from '../schema/column.js'
+import { consoleLog } from './log.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -32,6 +33,8 @@ import type { SqlValue } from '../schema/column.js'
  * assert.deepEqual(last.params, [])
  * assert.ok(last.durationMs >= 0 && last.error === undefined)
  * ```
+ *
+ * @category Sessions
  */
 export interface LogEvent {
   readonly sql: string
@@ -41,6 +44,29 @@ export interface LogEvent {
   /** Set when the statement failed. */
   readonly error?: string
 }
+
+/**
+ * What the `log` option takes: called once per statement, in the order they run (a
+ * preload after the query whose rows gave its keys; the BEGIN and COMMIT a write of
+ * several statements runs in).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { connect, createTable, insert, integer, session, table } from 'fp-lite-orm'
+ * import type { Logger } from 'fp-lite-orm'
+ *
+ * const seen: string[] = []
+ * const log: Logger = (e) => seen.push(e.sql)
+ * const t = table('t', { id: integer().primaryKey() })
+ * const s = session(connect(':memory:', { log }))
+ * s.run(createTable(t))
+ * seen.length = 0
+ * s.run(insert(t, [{}, {}]))                     // two rows of defaults: two statements, one transaction
+ * assert.deepEqual(seen, ['BEGIN IMMEDIATE', 'INSERT INTO "t" DEFAULT VALUES', 'INSERT INTO "t" DEFAULT VALUES', 'COMMIT'])
+ * ```
+ */
+export type Logger = (event: LogEvent) => void
 
 /**
  * The options of `connect(path, options)`. `readonly` opens the database read-only (the file must exist).
@@ -63,18 +89,23 @@ export interface LogEvent {
  * assert.deepEqual(s.run(pipe(raw(sql`PRAGMA cache_size`), all)), E.right([{ cache_size: -64000 }]))
  * s.close()
  * ```
+ *
+ * @category Sessions
  */
 export interface ConnectOptions {
   /** Open read-only: writes fail, and the file must exist. */
-  readonly readonly?: boolean
+  readonly readonly?: boolean | undefined
   /** How long a statement waits for another connection's lock before failing with BusyError (default 5000). */
-  readonly busyTimeoutMs?: number
+  readonly busyTimeoutMs?: number | undefined
   /** Extra PRAGMAs run on every new handle, after the defaults: `{ cache_size: -64000 }`. */
-  readonly pragmas?: Readonly<Record<string, string | number>>
-  /** Called after every statement with its SQL, parameters and duration: the debug mode. */
-  readonly log?: (event: LogEvent) => void
+  readonly pragmas?: Readonly<Record<string, string | number>> | undefined
+  /**
+   * Called after every statement with its SQL, parameters and duration, in the order the
+   * statements run: the debug mode. `'console'` prints them (`consoleLog`).
+   */
+  readonly log?: Logger | 'console' | undefined
   /** How many prepared statements each handle keeps (least recently used go first; default 256). */
-  readonly statementCacheSize?: number
+  readonly statementCacheSize?: number | undefined
 }
 
 /**
@@ -93,6 +124,8 @@ export interface ConnectOptions {
  * assert.equal(db.busyTimeoutMs, 100)
  * assert.deepEqual(structuredClone(db), db)            // plain data (without a log function)
  * ```
+ *
+ * @category Sessions
  */
 export interface Db {
   readonly _tag: 'Db'
@@ -151,6 +184,8 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * assert.ok(E.isLeft(session(memory).run(pipe(select(t), count))))   // no such table there
  * s.close()
  * ```
+ *
+ * @category Sessions
  */
 export const connect = (file: string, options: ConnectOptions = {}): Db => {
   const memory = file === ':memory:'
@@ -173,6 +208,6 @@ export const connect = (file: string, options: ConnectOptions = {}): Db => {
     busyTimeoutMs,
     pragmas,
     statementCacheSize,
-    ...(options.log === undefined ? {} : { log: options.log })
+    ...(options.log === undefined ? {} : { log: options.log === 'console' ? consoleLog : options.log })
   })
 }

@@ -1,7 +1,7 @@
 /**
  * The per-thread handle registry (pylite-orm's thread-local DbConn). Module state is
  * per thread in Node (each worker loads its own copy of this module), so a plain Map
- * here holds exactly the calling thread's handles: one better-sqlite3 handle per
+ * here holds exactly the calling thread's handles: one driver connection per
  * database and handle-changing options (`Db.key`) per thread, opened on first use and
  * reused until closed.
  *
@@ -13,10 +13,11 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { busyError, connectionError, validationError } from '../errors.js'
+import type { LocalConnection } from '../driver/index.js'
+import { localDriver } from '../driver/index.js'
 import type { Db } from './connect.js'
 import { StatementCache } from './statements.js'
 
@@ -35,7 +36,7 @@ export type CursorEnd = 'transaction' | 'close'
 
 export interface Handle {
   readonly key: string
-  readonly db: Database.Database
+  readonly db: LocalConnection
   readonly statements: StatementCache
   /** `:memory:` handles are never closed to make room: their data lives in them. */
   readonly memory: boolean
@@ -111,17 +112,18 @@ const open = (d: Db): E.Either<DbError, Handle> => {
   if (pathProblem !== undefined) return E.left(pathProblem)
   const pragmaProblem = checkPragmas(d.pragmas)
   if (pragmaProblem !== undefined) return E.left(pragmaProblem)
-  let raw: Database.Database | undefined
+  let raw: LocalConnection | undefined
   try {
-    raw = new Database(d.file, { readonly: d.readonly, fileMustExist: d.readonly, timeout: d.busyTimeoutMs })
+    raw = localDriver.open(d.file, { readonly: d.readonly, busyTimeoutMs: d.busyTimeoutMs })
     // Reading the schema fails at once on a file that is not a SQLite database.
     raw.prepare('SELECT count(*) FROM sqlite_schema').get()
     if (d.file !== ':memory:' && !d.readonly) {
-      raw.pragma('journal_mode = WAL')
-      raw.pragma('synchronous = NORMAL')
+      raw.exec('PRAGMA journal_mode = WAL')
+      raw.exec('PRAGMA synchronous = NORMAL')
     }
-    raw.pragma('foreign_keys = ON')
-    for (const [name, value] of Object.entries(d.pragmas)) raw.pragma(`${name} = ${value}`)
+    raw.exec('PRAGMA foreign_keys = ON')
+    // Names and values were checked above (checkPragmas): PRAGMAs take no bound parameters.
+    for (const [name, value] of Object.entries(d.pragmas)) raw.exec(`PRAGMA ${name} = ${value}`)
   } catch (e) {
     try {
       raw?.close()
@@ -129,7 +131,7 @@ const open = (d: Db): E.Either<DbError, Handle> => {
       // the open failed; closing is best effort
     }
     const reason = e instanceof Error ? e.message : String(e)
-    const code = (e as { code?: unknown }).code
+    const code = localDriver.codeOf(e)
     if (isBusyCode(code)) {
       // Opening a file not yet in WAL mode switches it (an exclusive lock), and a file in
       // rollback-journal mode being written cannot even be read: both wait busyTimeoutMs for
@@ -237,7 +239,7 @@ export const track = (h: Handle, cursor: Cursor): (() => void) => {
 }
 
 /**
- * Finishes every stream still reading on the handle. better-sqlite3 refuses every other
+ * Finishes every stream still reading on the handle. The driver refuses every other
  * statement (COMMIT and ROLLBACK too) and close() while one reads, so a stream left
  * half-read would otherwise keep a transaction, its lock, and the handle itself open.
  */

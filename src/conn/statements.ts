@@ -3,26 +3,26 @@
  * recently used evicted first. Every repeated query thereby runs as a prepared
  * statement without the user asking.
  */
-import type { Database, Statement } from 'better-sqlite3'
+import type { LocalConnection, LocalStatement } from '../driver/index.js'
 
 export interface CachedStatement {
-  readonly stmt: Statement
+  readonly stmt: LocalStatement
   /** Whether the statement returns rows (only those can switch to array mode). */
   readonly reader: boolean
-  /** The row mode the statement is currently in (better-sqlite3 keeps it per statement). */
+  /** The row mode the statement is currently in (the driver keeps it per statement). */
   raw: boolean
-  /** Whether it reads integers as bigints (better-sqlite3's safeIntegers, also per statement). */
+  /** Whether it reads integers as bigints (the driver's safeIntegers, also per statement). */
   safeIntegers: boolean
 }
 
 export class StatementCache {
-  readonly #db: Database
+  readonly #db: LocalConnection
   readonly #capacity: number
   readonly #entries = new Map<string, CachedStatement>()
   #lastSql: string | undefined
   #last: CachedStatement | undefined
 
-  constructor(db: Database, capacity: number) {
+  constructor(db: LocalConnection, capacity: number) {
     this.#db = db
     this.#capacity = Math.max(1, capacity)
   }

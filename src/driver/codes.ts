@@ -1,11 +1,11 @@
 /**
  * SQLite result codes as numbers (what a remote engine reports) and their names (what
- * better-sqlite3 reports and `fromSqliteThrow` in errors.ts maps to a DbError). Turning a
- * remote failure into a DbError is then the same mapping as a local throw: one place decides
+ * better-sqlite3 reports and `fromSqliteCode` in errors.ts maps to a DbError). Turning a
+ * remote failure into a DbError is then the same mapping as a local one: one place decides
  * which code is a ConstraintError, a BusyError or a SqliteError.
  */
 import type { DbError } from '../errors.js'
-import { fromSqliteThrow } from '../errors.js'
+import { fromSqliteCode } from '../errors.js'
 
 /** Primary result codes (the low byte of an extended code). */
 const PRIMARY: Readonly<Record<number, string>> = {
@@ -66,19 +66,9 @@ const EXTENDED: Readonly<Record<number, string>> = {
 export const codeName = (code: number): string =>
   EXTENDED[code] ?? (code === 0 ? 'SQLITE_ERROR' : (PRIMARY[code & 0xff] ?? `SQLITE_ERROR_${code}`))
 
-/** The stand-in of a thrown SQLite error that `fromSqliteThrow` reads (an Error with a `code` name). */
-class RemoteSqliteError extends Error {
-  constructor(
-    readonly code: string,
-    message: string
-  ) {
-    super(message)
-  }
-}
-
 /**
  * A failure a remote engine reported (a result code and its message) as the DbError a local
  * run of the same statement gives: the mapping is errors.ts's, by the code's name.
  */
 export const remoteError = (code: number, message: string, sql?: string, context?: { readonly table?: string }): DbError =>
-  fromSqliteThrow(new RemoteSqliteError(codeName(code), message), sql, context)
+  fromSqliteCode({ code: codeName(code), message }, sql, context)

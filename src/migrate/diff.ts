@@ -32,6 +32,8 @@ import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable
  * const ops: ReadonlyArray<Operation> = E.isRight(plan) ? plan.right.operations : []
  * assert.deepEqual(ops, [{ _tag: 'CreateTable', table: 'users' }])
  * ```
+ *
+ * @category Migrations
  */
 export type Operation =
   | { readonly _tag: 'CreateTable'; readonly table: string }
@@ -68,6 +70,8 @@ export type Operation =
  * const plan = planMigration(db, [users], renames)
  * assert.deepEqual(pipe(plan, E.map((p) => p.up)), E.right(['ALTER TABLE "users" RENAME COLUMN "name" TO "full_name"']))
  * ```
+ *
+ * @category Migrations
  */
 export interface Rename {
   readonly table: string
@@ -99,6 +103,8 @@ export interface Rename {
  * assert.ok(plan.right.up.length > 0 && plan.right.down.length > 0)
  * assert.match(plan.right.warnings[0]!, /drops column posts.title/)
  * ```
+ *
+ * @category Migrations
  */
 export interface Plan {
   readonly operations: ReadonlyArray<Operation>

@@ -3,7 +3,6 @@
  * says) and from a live database through PRAGMAs (what the file holds). The diff
  * compares the two. Plain data throughout.
  */
-import type Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
 import type { AnyTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
@@ -12,6 +11,8 @@ import { migrationError } from '../errors.js'
 import type { ColumnDef, CreateTableStatement } from '../query/ast.js'
 import { NOW_SQL, sqlLiteral } from '../query/compile.js'
 import { createTable } from '../query/ddl.js'
+import type { LocalConnection } from '../driver/index.js'
+import { firstColumn, firstValue } from '../driver/index.js'
 import { quoteName } from './names.js'
 
 // -------------------------------------------------------------------------------------
@@ -81,7 +82,7 @@ export interface LiveView {
  * The views of the live database.
  * @internal (not in the published declarations, which must not need the driver's types)
  */
-export const liveViews = (db: Database.Database): LiveView[] =>
+export const liveViews = (db: LocalConnection): LiveView[] =>
   db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql IS NOT NULL ORDER BY name`).all() as LiveView[]
 
 // -------------------------------------------------------------------------------------
@@ -187,10 +188,10 @@ interface ForeignKeyRow {
 export const isInternalTable = (name: string): boolean => name.startsWith('sqlite_') || name === '_lite_migr'
 
 // PRAGMAs as table-valued functions take the name as a bound value: no name in SQL text.
-const tableXInfo = (db: Database.Database, table: string): XInfo[] =>
+const tableXInfo = (db: LocalConnection, table: string): XInfo[] =>
   db.prepare(`SELECT * FROM pragma_table_xinfo(?, 'main')`).all(table) as XInfo[]
 
-const primaryKeyOf = (db: Database.Database, table: string): string[] =>
+const primaryKeyOf = (db: LocalConnection, table: string): string[] =>
   tableXInfo(db, table)
     .filter((c) => c.pk > 0)
     .sort((a, b) => a.pk - b.pk)
@@ -200,9 +201,15 @@ const primaryKeyOf = (db: Database.Database, table: string): string[] =>
  * Every user table of the live database, read through PRAGMAs.
  * @internal (not in the published declarations, which must not need the driver's types)
  */
-export const liveTables = (db: Database.Database): LiveTable[] => {
-  const list = db.pragma('table_list') as Array<{ schema: string; name: string; type: string; wr: number; strict: number }>
-  const sqlOf = db.prepare(`SELECT sql FROM sqlite_schema WHERE type = ? AND name = ?`).pluck()
+export const liveTables = (db: LocalConnection): LiveTable[] => {
+  const list = db.prepare(`SELECT * FROM pragma_table_list`).all() as Array<{
+    schema: string
+    name: string
+    type: string
+    wr: number
+    strict: number
+  }>
+  const sqlOf = (type: string, name: string) => firstValue(db, `SELECT sql FROM sqlite_schema WHERE type = ? AND name = ?`, type, name)
   return list
     .filter((t) => t.schema === 'main' && t.type === 'table' && !isInternalTable(t.name))
     .sort((a, b) => a.name.localeCompare(b.name))
@@ -242,11 +249,7 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
         .map((i) => ({ name: i.name, columns: columnsOf(i.name), unique: i.unique === 1 }))
         .sort((a, b) => a.name.localeCompare(b.name))
       const uniques = indexList.filter((i) => i.origin === 'u').map((i) => columnsOf(i.name))
-      const rows =
-        (db
-          .prepare(`SELECT count(*) FROM ${quoteName(t.name)}`)
-          .pluck()
-          .get() as number) ?? 0
+      const rows = (firstValue(db, `SELECT count(*) FROM ${quoteName(t.name)}`) as number | undefined) ?? 0
       return {
         name: t.name,
         columns,
@@ -255,12 +258,13 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
         uniques,
         strict: t.strict === 1,
         withoutRowid: t.wr === 1,
-        sql: (sqlOf.get('table', t.name) as string | undefined) ?? '',
-        indexSql: indexes.map((i) => (sqlOf.get('index', i.name) as string | undefined) ?? '').filter((s) => s !== ''),
-        triggers: db
-          .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`)
-          .pluck()
-          .all(t.name) as string[],
+        sql: (sqlOf('table', t.name) as string | undefined) ?? '',
+        indexSql: indexes.map((i) => (sqlOf('index', i.name) as string | undefined) ?? '').filter((s) => s !== ''),
+        triggers: firstColumn(
+          db,
+          `SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name`,
+          t.name
+        ) as string[],
         rows
       }
     })

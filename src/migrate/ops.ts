@@ -50,6 +50,8 @@ import { declaredTable, liveTables, liveViews } from './model.js'
  * const up = (op: MigrationOps): void => op.execute('SELECT 1')
  * assert.equal(typeof up, 'function')
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrationOps {
   /** CREATE TABLE (and its indexes) from a schema object. */

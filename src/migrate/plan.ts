@@ -5,7 +5,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { AnyTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import type { DbError } from '../errors.js'
-import { fromSqliteThrow, migrationError } from '../errors.js'
+import { migrationError } from '../errors.js'
+import { mapError } from '../driver/index.js'
 import type { Db } from '../conn/connect.js'
 import { acquire } from '../conn/registry.js'
 import type { Plan, Rename } from './diff.js'
@@ -38,6 +39,8 @@ import { declaredTable, liveTables, liveViews } from './model.js'
  * const again = planMigration(db, [users])
  * assert.ok(E.isRight(again) && again.right.operations.length === 0)   // in sync
  * ```
+ *
+ * @category Migrations
  */
 export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
   const declared: DeclaredTable[] = []
@@ -54,7 +57,7 @@ export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: 
   try {
     return diff(declared, liveTables(h.right.db), renames, liveViews(h.right.db))
   } catch (e) {
-    return E.left(fromSqliteThrow(e))
+    return E.left(mapError(e))
   }
 }
 

@@ -5,13 +5,16 @@
  * must never fire ON DELETE CASCADE) and checked with `foreign_key_check` before COMMIT.
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type Database from 'better-sqlite3'
 import type { DbError } from '../errors.js'
-import { busyError, fromSqliteThrow, isDbError, migrationError, validationError } from '../errors.js'
+import { busyError, isDbError, migrationError, validationError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
 import { acquire } from '../conn/registry.js'
-import { logged } from '../session/session.js'
+import type { LocalConnection } from '../driver/index.js'
+import { firstValue, mapError, pragmaValue } from '../driver/index.js'
+import { logged } from '../conn/log.js'
+import type { Level } from '../session/atomic.js'
+import { begin, commit, rollback } from '../session/atomic.js'
 import type { MigrationFile } from './files.js'
 import { listMigrations } from './files.js'
 import { importFile } from './load.js'
@@ -39,6 +42,8 @@ import { scanStatements, transactionControl } from './sqltext.js'
  * fs.mkdirSync(options.dir)
  * assert.deepEqual(migrate(connect('app.db'), options), E.right({ applied: [], outOfOrder: [] }))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrateOptions {
   /** The migrations folder. */
@@ -48,7 +53,13 @@ export interface MigrateOptions {
    * migrating the same database at start-up, a long write) before giving up with a Left
    * `BusyError` and nothing applied. Default 30000 (`DEFAULT_BUSY_WAIT_MS`); 0 tries once.
    */
-  readonly busyWaitMs?: number
+  readonly busyWaitMs?: number | undefined
+  /**
+   * Called after each migration ran (inside the one transaction: it commits, or none does,
+   * once all ran) with its name, its place among those pending and how long it took: the
+   * CLI's progress line.
+   */
+  readonly onApplied?: ((name: string, index: number, count: number, ms: number) => void) | undefined
 }
 
 /**
@@ -70,6 +81,8 @@ export interface MigrateOptions {
  * const result: E.Either<unknown, MigrateResult> = migrate(db, 'migrations')
  * assert.deepEqual(result, E.right({ applied: ['0001_a'], outOfOrder: ['0001_a'] }))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrateResult {
   /** Names applied now, in order (without their extension). */
@@ -99,6 +112,8 @@ export interface MigrateResult {
  * assert.match(applied[0]!.checksum, /^[0-9a-f]{64}$/)     // SHA-256 of the file
  * assert.ok(!Number.isNaN(Date.parse(applied[0]!.appliedAt)))
  * ```
+ *
+ * @category Migrations
  */
 export interface AppliedMigration {
   readonly name: string
@@ -128,6 +143,8 @@ export interface AppliedMigration {
  * const status: E.Either<unknown, MigrationStatus> = migrationStatus(db, { dir: 'migrations' })
  * assert.deepEqual(pipe(status, E.map((s) => [s.pending, s.edited, s.missing])), E.right([['0002_more'], ['0001_init'], []]))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrationStatus {
   readonly applied: ReadonlyArray<AppliedMigration>
@@ -158,6 +175,8 @@ export interface MigrationStatus {
  * fs.writeFileSync('migrations/0001_flags.mjs', `export const up = ${example.up.toString()}\nexport const down = ${example.down!.toString()}\n`)
  * assert.deepEqual(await migrateAsync(connect('app.db'), { dir: 'migrations' }), E.right({ applied: ['0001_flags'], outOfOrder: [] }))
  * ```
+ *
+ * @category Migrations
  */
 export interface MigrationModule {
   /**
@@ -184,6 +203,8 @@ export const MIGRATIONS_TABLE = '_lite_migr'
  *
  * assert.equal(DEFAULT_BUSY_WAIT_MS, 30_000)
  * ```
+ *
+ * @category Migrations
  */
 export const DEFAULT_BUSY_WAIT_MS = 30_000
 
@@ -197,7 +218,7 @@ const ensureTable = (db: Db, h: Handle): void => {
 }
 
 const hasTable = (h: Handle): boolean =>
-  h.db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`).pluck().get(MIGRATIONS_TABLE) !== undefined
+  firstValue(h.db, `SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`, MIGRATIONS_TABLE) !== undefined
 
 const appliedRows = (h: Handle): AppliedMigration[] =>
   h.db
@@ -239,7 +260,7 @@ const survey = (db: Db, dir: string, create: boolean): E.Either<DbError, Survey>
     const recorded = create || hasTable(h)
     return E.right({ h, files: files.right, recorded, status: statusOf(files.right, recorded ? appliedRows(h) : []) })
   } catch (e) {
-    return E.left(fromSqliteThrow(e))
+    return E.left(mapError(e))
   }
 }
 
@@ -262,6 +283,8 @@ const survey = (db: Db, dir: string, create: boolean): E.Either<DbError, Survey>
  * const after = migrationStatus(db, { dir: 'migrations' })
  * assert.ok(E.isRight(after) && after.right.applied[0]!.name === '0001_init' && after.right.pending.length === 0)
  * ```
+ *
+ * @category Migrations
  */
 export const migrationStatus = (db: Db, options: MigrateOptions): E.Either<DbError, MigrationStatus> =>
   E.map((p: Survey) => p.status)(survey(db, options.dir, true))
@@ -295,7 +318,7 @@ const refuseTransactionControl = (files: ReadonlyArray<MigrationFile>, part: 'up
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
-/** A synchronous pause that does not spin (the runner is synchronous, like better-sqlite3). */
+/** A synchronous pause that does not spin (the runner is synchronous, like the local driver). */
 const sleep = (ms: number): void => {
   if (ms > 0) Atomics.wait(sleeper, 0, 0, ms)
 }
@@ -320,18 +343,18 @@ const waitFrom = (busyWaitMs: number): Wait => ({ busyWaitMs, deadline: Date.now
  * write lock. SQLite's busy handler does the waiting within each try (its timeout set to
  * what is left of the bound); the loop covers the busy cases it does not wait on.
  */
-const beginImmediate = (db: Db, raw: Database.Database, wait: Wait): E.Either<DbError, void> => {
+const beginImmediate = (db: Db, h: Handle, wait: Wait): E.Either<DbError, Level> => {
   const { deadline, busyWaitMs } = wait
-  const timeout = raw.pragma('busy_timeout', { simple: true }) as number
+  const raw = h.db
+  const timeout = Number(pragmaValue(raw, 'busy_timeout'))
   try {
     for (;;) {
       const left = Math.max(0, deadline - Date.now())
-      raw.pragma(`busy_timeout = ${Math.ceil(left)}`)
+      raw.exec(`PRAGMA busy_timeout = ${Math.ceil(left)}`)
       try {
-        logged(db, 'BEGIN IMMEDIATE', [], () => raw.exec('BEGIN IMMEDIATE'))
-        return E.right(undefined)
+        return E.right(begin(db, h, 'immediate'))
       } catch (e) {
-        const error = fromSqliteThrow(e, 'BEGIN IMMEDIATE')
+        const error = mapError(e, 'BEGIN IMMEDIATE')
         if (error._tag !== 'BusyError') return E.left(error)
         if (Date.now() >= deadline) {
           return E.left(
@@ -347,7 +370,7 @@ const beginImmediate = (db: Db, raw: Database.Database, wait: Wait): E.Either<Db
       }
     }
   } finally {
-    raw.pragma(`busy_timeout = ${timeout}`)
+    raw.exec(`PRAGMA busy_timeout = ${timeout}`)
   }
 }
 
@@ -379,8 +402,8 @@ const firstLine = (sql: string): string => {
 }
 
 /** The Left for a transaction that ended before the runner's COMMIT: what is committed and what is not. */
-const endedEarly = (raw: Database.Database, progress: Progress, how: string): DbError => {
-  const marker = raw.prepare(`SELECT 1 FROM temp.sqlite_schema WHERE name = ?`).pluck().get(MARKER) !== undefined
+const endedEarly = (raw: LocalConnection, progress: Progress, how: string): DbError => {
+  const marker = firstValue(raw, `SELECT 1 FROM temp.sqlite_schema WHERE name = ?`, MARKER) !== undefined
   if (marker) raw.exec(`DROP TABLE temp.${quoteName(MARKER)}`)
   const cur = progress.current
   const name = cur?.name ?? '(between migrations)'
@@ -415,25 +438,31 @@ const inMigrationTransaction = <A>(
   wait: Wait,
   steps: (progress: Progress) => E.Either<DbError, A>
 ): E.Either<DbError, A> => {
-  const raw: Database.Database = h.db
+  const raw: LocalConnection = h.db
   if (raw.inTransaction)
     return E.left(
       migrationError('Migrations cannot run inside a transaction: they manage their own (foreign keys must be turned off outside it).')
     )
-  const fkWasOn = (raw.pragma('foreign_keys', { simple: true }) as number) === 1
-  raw.pragma('foreign_keys = OFF')
+  const fkWasOn = pragmaValue(raw, 'foreign_keys') === 1
+  raw.exec('PRAGMA foreign_keys = OFF')
   try {
     // Outside the transaction, so that a rollback cannot bring an old marker back.
     raw.exec(`DROP TABLE IF EXISTS temp.${quoteName(MARKER)}`)
-    const begun = beginImmediate(db, raw, wait)
+    const begun = beginImmediate(db, h, wait)
     if (E.isLeft(begun)) return begun
+    const level = begun.right
     const progress: Progress = { recorded: [], current: undefined }
     try {
       raw.exec(`CREATE TEMP TABLE ${quoteName(MARKER)} (x)`)
       const out = steps(progress)
       if (E.isLeft(out)) throw new StepFailure(out.left)
       if (!raw.inTransaction) throw new StepFailure(endedEarly(raw, progress, 'before the runner’s COMMIT'))
-      const violations = raw.pragma('foreign_key_check') as Array<{ table: string; rowid: number | null; parent: string; fkid: number }>
+      const violations = raw.prepare('PRAGMA foreign_key_check').all() as Array<{
+        table: string
+        rowid: number | null
+        parent: string
+        fkid: number
+      }>
       if (violations.length > 0) {
         const shown = violations
           .slice(0, 5)
@@ -444,10 +473,10 @@ const inMigrationTransaction = <A>(
         )
       }
       raw.exec(`DROP TABLE temp.${quoteName(MARKER)}`)
-      logged(db, 'COMMIT', [], () => raw.exec('COMMIT'))
+      commit(db, h, level)
       return out
     } catch (e) {
-      if (raw.inTransaction) raw.exec('ROLLBACK')
+      rollback(db, h, level)
       return E.left(
         e instanceof StepFailure
           ? e.error
@@ -457,12 +486,12 @@ const inMigrationTransaction = <A>(
       )
     }
   } finally {
-    if (fkWasOn) raw.pragma('foreign_keys = ON')
+    if (fkWasOn) raw.exec('PRAGMA foreign_keys = ON')
   }
 }
 
 /** Fails when the transaction is gone (a COMMIT or ROLLBACK got through): nothing more may run, in autocommit. */
-const mustBeInTransaction = (raw: Database.Database, progress: Progress, how: string): void => {
+const mustBeInTransaction = (raw: LocalConnection, progress: Progress, how: string): void => {
   if (!raw.inTransaction) throw new StepFailure(endedEarly(raw, progress, how))
 }
 
@@ -552,7 +581,8 @@ const apply = (
   h: Handle,
   files: ReadonlyArray<MigrationFile>,
   modules: ReadonlyMap<string, MigrationModule>,
-  busyWaitMs: number
+  busyWaitMs: number,
+  onApplied: MigrateOptions['onApplied']
 ): E.Either<DbError, MigrateResult> => {
   const wait = waitFrom(busyWaitMs)
   // `_lite_migr` first, in a transaction of its own: it stays when the migrations fail.
@@ -572,7 +602,8 @@ const apply = (
     const lastApplied = status.applied.reduce((m, a) => (a.name > m ? a.name : m), '')
     const outOfOrder = pending.filter((f) => f.name < lastApplied).map((f) => f.name)
     const record = h.db.prepare(`INSERT INTO ${quoteName(MIGRATIONS_TABLE)} (name, checksum, applied_at) VALUES (?, ?, ?)`)
-    for (const f of pending) {
+    for (const [i, f] of pending.entries()) {
+      const started = performance.now()
       progress.current = { name: f.name, statements: [] }
       if (f.kind === 'sql') for (const sql of f.up) runStatement(db, h, progress, f.name, sql)
       else runModule(db, h, progress, f, modules.get(f.name)!, 'up')
@@ -580,6 +611,7 @@ const apply = (
       record.run(f.name, f.checksum, new Date().toISOString())
       progress.recorded.push(f.name)
       progress.current = undefined
+      onApplied?.(f.name, i, pending.length, performance.now() - started)
     }
     return E.right({ applied: pending.map((f) => f.name), outOfOrder })
   })
@@ -636,6 +668,8 @@ const upToDate = (s: Survey): boolean => s.recorded && s.status.pending.length =
  * const missing = migrate(db, { dir: 'nowhere' })
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'MigrationError')
  * ```
+ *
+ * @category Migrations
  */
 export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbError, MigrateResult> => {
   const o = optionsOf(options)
@@ -654,7 +688,7 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
     'up'
   )
   if (E.isLeft(control)) return control
-  return apply(db, h, files, new Map(), wait.right)
+  return apply(db, h, files, new Map(), wait.right, o.onApplied)
 }
 
 /**
@@ -680,6 +714,8 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
  * assert.ok(E.isLeft(sync) && /migrateAsync/.test(sync.left.message))   // modules load asynchronously
  * assert.deepEqual(await migrateAsync(db, { dir: 'migrations' }), E.right({ applied: ['0001_init', '0002_seed'], outOfOrder: [] }))
  * ```
+ *
+ * @category Migrations
  */
 export const migrateAsync = async (db: Db, options: MigrateOptions | string): Promise<E.Either<DbError, MigrateResult>> => {
   const o = optionsOf(options)
@@ -701,7 +737,7 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
   // Re-acquire: the handle may have been closed while the modules loaded.
   const again = survey(db, o.dir, false)
   if (E.isLeft(again)) return again
-  return apply(db, again.right.h, again.right.files, modules.right, wait.right)
+  return apply(db, again.right.h, again.right.files, modules.right, wait.right, o.onApplied)
 }
 
 /**
@@ -723,6 +759,8 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
  * const status = migrationStatus(db, { dir: 'migrations' })
  * assert.ok(E.isRight(status) && status.right.pending[0] === '0001_init')
  * ```
+ *
+ * @category Migrations
  */
 export const migrateDown = async (
   db: Db,

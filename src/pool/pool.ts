@@ -21,14 +21,14 @@ import type { DbError } from '../errors.js'
 import { busyError, connectionError, describeValue, unexpectedError, validationError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import { connect } from '../conn/connect.js'
-import type { Query } from '../query/ast.js'
+import type { Needs, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
 import type { Compiled } from '../query/compile.js'
 import { compile } from '../query/compile.js'
 import type { SqlValue } from '../schema/column.js'
-import type { Params } from '../session/bind.js'
+import type { Params, ParamsFor } from '../session/bind.js'
 import { bindParams } from '../session/bind.js'
-import { applyCodecs } from '../session/codecs.js'
+import { finishLate } from '../session/assemble.js'
 import type { Results } from '../session/transaction.js'
 import type { Reply, Request, Role, ShapeStats, WorkerSetup } from './protocol.js'
 import type { Shape } from './shapes.js'
@@ -56,6 +56,8 @@ import { recall, remember, shapeOf } from './shapes.js'
  * const startPool = (file: string) => workerPool(connect(file), options)
  * assert.equal(typeof startPool, 'function')
  * ```
+ *
+ * @category Pool
  */
 export interface PoolOptions {
   /**
@@ -64,14 +66,14 @@ export interface PoolOptions {
    * throughput, while each costs a V8 isolate and a connection with its own page cache (tens
    * of MB); 64 covers the largest common machines and catches a unit mistake (100000).
    */
-  readonly readers?: number
+  readonly readers?: number | undefined
   /**
    * The most queries in flight at once across the pool: a whole number from 1 to 1,000,000
    * (default 10,000). Past it, a query is not queued: it is a Left `BusyError` at once, for
    * the caller to shed load. (Past a million, a backlog takes minutes to drain: the bound
    * would no longer bound anything a caller can wait for.)
    */
-  readonly maxQueue?: number
+  readonly maxQueue?: number | undefined
 }
 
 /** The largest `readers` (see PoolOptions). */
@@ -147,17 +149,19 @@ export const checkPoolOptions = (options: unknown): E.Either<DbError, { readonly
  * // ...is easy to test with a stand-in: a Pool is four functions.
  * let rows = 0
  * const fake: Pool = {
- *   run: <A>(q: Query<A>) => TE.right((q.mode === 'count' ? rows : { changes: 1, lastInsertRowid: ++rows }) as A),
+ *   run: <A>(q: Query<A>, ..._params: ReadonlyArray<unknown>) => TE.right((q.mode === 'count' ? rows : { changes: 1, lastInsertRowid: ++rows }) as A),
  *   batch: () => TE.left<DbError>({ _tag: 'ValidationError', message: 'not used here' }),
  *   transaction: () => TE.left<DbError>({ _tag: 'ValidationError', message: 'not used here' }),
  *   close: async () => undefined
  * }
  * assert.deepEqual(await record(fake)(), E.right(1))
  * ```
+ *
+ * @category Pool
  */
 export interface Pool {
   /** Runs a query on a reader (reads) or the writer (writes). Never rejects. */
-  run<A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A>
+  run<A, P = unknown>(q: Query<A> & Needs<P>, ...params: ParamsFor<NoInfer<P>>): TE.TaskEither<DbError, A>
   /** Runs the queries in order, all or nothing, in one transaction on the writer. */
   batch<const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>>
   /**
@@ -244,11 +248,30 @@ export const checkTxOptions = (options: unknown): E.Either<DbError, number> => {
   }
 }
 
-/** Test hooks: the live workers (to terminate one and watch the pool recover), their shape caches. */
+/**
+ * Test hooks: the live workers (to terminate one and watch the pool recover), their shape caches.
+ *
+ * @example
+ * ```ts
+ * import type { PoolInternals } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PoolInternals
+ * ```
+ *
+ * @category Pool
+ */
 export const PoolInternals: unique symbol = Symbol.for('fp-lite-orm/PoolInternals')
 
+/**
+ * The pool's test hooks: its live workers and their shape caches (not for applications).
+ *
+ * @category Pool
+ */
 export interface PoolInternals {
+  /** The reader threads, in order. */
   readonly readers: () => ReadonlyArray<Worker>
+  /** The writer thread. */
   readonly writer: () => Worker
   /** What each worker holds in its shape cache: the readers in order, then the writer. */
   readonly shapeStats: () => Promise<ReadonlyArray<E.Either<DbError, ShapeStats>>>
@@ -433,7 +456,20 @@ const startWorker = (setup: WorkerSetup): Worker => {
 // constructors
 // -------------------------------------------------------------------------------------
 
-type PoolWithInternals = Pool & { readonly [PoolInternals]: PoolInternals }
+/**
+ * What `workerPool` returns: a `Pool`, with its test hooks under a symbol key.
+ *
+ * @example
+ * ```ts
+ * import type { PoolWithInternals } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PoolWithInternals
+ * ```
+ *
+ * @category Pool
+ */
+export type PoolWithInternals = Pool & { readonly [PoolInternals]: PoolInternals }
 
 /**
  * A pool that starts nothing and answers every query with `error` (bad options, a `:memory:`
@@ -687,7 +723,7 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
       if (held !== undefined) await writerFree()
       result = await dispatch(writer, job.right)
     }
-    return E.isLeft(result) ? result : applyCodecs(q, result.right)
+    return E.isLeft(result) ? result : finishLate<A>(compiled.right, q[Codecs], result.right)
   }
 
   const run = <A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A> => admit('run', () => runOne(q, params, false))
@@ -739,9 +775,11 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
     admit('batch', async () => {
       if (!isArray(queries))
         return E.left(validationError(`pool.batch takes an array of query values, got ${describeValue(queries)}.`, 'queries'))
+      const compiled: Compiled[] = []
       for (const q of queries) {
         const c = compile(q)
         if (E.isLeft(c)) return c
+        compiled.push(c.right)
       }
       // A batch keeps the plain path: its queries run in one transaction in the worker, from
       // their values. (Shapes would save their clone, but batches are not the hot path.)
@@ -751,7 +789,7 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
       const values = result.right as unknown[]
       const out: unknown[] = []
       for (let i = 0; i < queries.length; i++) {
-        const decoded = applyCodecs(queries[i]!, values[i])
+        const decoded = finishLate(compiled[i]!, queries[i]![Codecs], values[i])
         if (E.isLeft(decoded)) return decoded
         out.push(decoded.right)
       }
@@ -836,6 +874,8 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
  * assert.ok(E.isLeft(refused) && refused.left._tag === 'ValidationError' && refused.left.message.includes('readers'))
  * await bad.close()                                                        // resolves at once
  * ```
+ *
+ * @category Pool
  */
 export const workerPool = (db: Db, options?: PoolOptions): PoolWithInternals => {
   try {

@@ -28,7 +28,19 @@ export interface ShapeDef {
   readonly compiled: Compiled
 }
 
-/** What a worker reports of its shape cache (a test hook). */
+/**
+ * What a worker reports of its shape cache (a test hook).
+ *
+ * @example
+ * ```ts
+ * import type { ShapeStats } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ShapeStats
+ * ```
+ *
+ * @category Pool
+ */
 export interface ShapeStats {
   readonly held: number
   readonly capacity: number

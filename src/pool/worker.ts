@@ -1,8 +1,9 @@
 /**
  * A pool worker: one thread, one connection (from this thread's own registry), running
  * what the pool posts and posting back the results. Every run goes through the session
- * (`runQuery`, `runBound`, `transaction`), so errors, transactions and log events are a session's.
- * Codecs do not cross threads; the pool applies them to the results in the calling thread.
+ * (`collectQuery`, `collectBound`, `collectBatch`), so errors, transactions and log events
+ * are a session's. Codecs do not cross threads: a read comes back collected (rows built,
+ * relations preloaded) and the pool finishes it in the calling thread (assemble.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
@@ -12,8 +13,8 @@ import type { Db } from '../conn/connect.js'
 import { release } from '../conn/registry.js'
 import { raw } from '../query/raw.js'
 import { sql } from '../query/sql.js'
-import { runBound, runQuery } from '../session/session.js'
-import { transaction } from '../session/transaction.js'
+import { collectBound, collectQuery, runQuery } from '../session/session.js'
+import { collectBatch } from '../session/transaction.js'
 import type { Reply, Request, ShapeDef, ShapeStats, WorkerSetup } from './protocol.js'
 import { recall, remember } from './shapes.js'
 
@@ -52,20 +53,20 @@ port.on('message', (m: Request) => {
       }
       reply(
         m.id,
-        guarded(() => runBound(db, def.compiled, undefined, m.params))
+        guarded(() => collectBound(db, def.compiled, m.params))
       )
       return
     }
     case 'Run':
       reply(
         m.id,
-        guarded(() => runQuery(db, m.query, m.params))
+        guarded(() => collectQuery(db, m.query, m.params))
       )
       return
     case 'Batch':
       reply(
         m.id,
-        guarded(() => transaction(db, m.queries))
+        guarded(() => collectBatch(db, m.queries))
       )
       return
     case 'TxBegin':

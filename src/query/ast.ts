@@ -16,13 +16,37 @@ import type { EncodeMode } from '../schema/codec.js'
 // expressions
 // -------------------------------------------------------------------------------------
 
-/** A bound parameter holding an already encoded value. */
+/**
+ * A bound parameter holding an already encoded value.
+ *
+ * @example
+ * ```ts
+ * import type { ValueNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ValueNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface ValueNode {
   readonly _tag: 'Value'
   readonly value: SqlValue
 }
 
-/** How a placeholder's value is encoded and checked when it is bound. */
+/**
+ * How a placeholder's value is encoded and checked when it is bound.
+ *
+ * @example
+ * ```ts
+ * import type { Encoding } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = Encoding
+ * ```
+ *
+ * @category Queries
+ */
 export interface Encoding {
   readonly kind: ColumnKind
   readonly mode: EncodeMode
@@ -42,16 +66,53 @@ export interface Encoding {
   readonly loose?: boolean
 }
 
-/** A named parameter, bound when the query runs: `s.run(q, { id: 1 })`. */
+/**
+ * A named parameter, bound when the query runs: `s.run(q, { id: 1 })`.
+ *
+ * @example
+ * ```ts
+ * import type { PlaceholderNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PlaceholderNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface PlaceholderNode {
   readonly _tag: 'Placeholder'
   readonly name: string
   readonly encoding?: Encoding
 }
 
-/** `IS` / `IS NOT` are `=` / `<>` that treat NULL as a value (used for placeholders that may be bound to null). */
+/**
+ * `IS` / `IS NOT` are `=` / `<>` that treat NULL as a value (used for placeholders that may be bound to null).
+ *
+ * @example
+ * ```ts
+ * import type { CompareOp } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CompareOp
+ * ```
+ *
+ * @category Queries
+ */
 export type CompareOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'IS' | 'IS NOT'
 
+/**
+ * A binary comparison: `=`, `<>`, `<`, `<=`, `>`, `>=`.
+ *
+ * @example
+ * ```ts
+ * import type { CompareNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CompareNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface CompareNode {
   readonly _tag: 'Compare'
   readonly op: CompareOp
@@ -59,12 +120,38 @@ export interface CompareNode {
   readonly right: ExprNode
 }
 
+/**
+ * `x IS NULL` / `x IS NOT NULL`.
+ *
+ * @example
+ * ```ts
+ * import type { IsNullNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = IsNullNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface IsNullNode {
   readonly _tag: 'IsNull'
   readonly expr: ExprNode
   readonly negated: boolean
 }
 
+/**
+ * `x BETWEEN low AND high` (or NOT BETWEEN).
+ *
+ * @example
+ * ```ts
+ * import type { BetweenNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = BetweenNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface BetweenNode {
   readonly _tag: 'Between'
   readonly expr: ExprNode
@@ -72,6 +159,19 @@ export interface BetweenNode {
   readonly high: ExprNode
 }
 
+/**
+ * `x IN (...)` over a list of values or a subquery (or NOT IN).
+ *
+ * @example
+ * ```ts
+ * import type { InNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = InNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface InNode {
   readonly _tag: 'In'
   readonly expr: ExprNode
@@ -80,6 +180,19 @@ export interface InNode {
   readonly negated: boolean
 }
 
+/**
+ * `x LIKE pattern` (or NOT LIKE), with an ESCAPE character.
+ *
+ * @example
+ * ```ts
+ * import type { LikeNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = LikeNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface LikeNode {
   readonly _tag: 'Like'
   readonly expr: ExprNode
@@ -94,20 +207,71 @@ export interface LikeNode {
   readonly exact?: 'contains' | 'startsWith' | 'endsWith'
 }
 
+/**
+ * `AND` / `OR` over several conditions.
+ *
+ * @example
+ * ```ts
+ * import type { LogicalNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = LogicalNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface LogicalNode {
   readonly _tag: 'And' | 'Or'
   readonly items: ReadonlyArray<ExprNode>
 }
 
+/**
+ * `NOT x`.
+ *
+ * @example
+ * ```ts
+ * import type { NotNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = NotNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface NotNode {
   readonly _tag: 'Not'
   readonly expr: ExprNode
 }
 
-/** The SQL functions the DSL knows; any other function goes through `sql`. */
+/**
+ * The SQL functions the DSL knows; any other function goes through `sql`.
+ *
+ * @example
+ * ```ts
+ * import type { FunctionName } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = FunctionName
+ * ```
+ *
+ * @category Queries
+ */
 export type FunctionName =
   'count' | 'sum' | 'avg' | 'min' | 'max' | 'date' | 'strftime' | 'coalesce' | 'lower' | 'upper' | 'row_number' | 'rank' | 'dense_rank'
 
+/**
+ * A call of an SQL function (the names are a closed list).
+ *
+ * @example
+ * ```ts
+ * import type { FunctionNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = FunctionNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface FunctionNode {
   readonly _tag: 'Function'
   readonly fn: FunctionName
@@ -117,11 +281,36 @@ export interface FunctionNode {
   readonly kind?: ColumnKind
 }
 
+/**
+ * `count(*)`.
+ *
+ * @example
+ * ```ts
+ * import type { CountAllNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CountAllNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface CountAllNode {
   readonly _tag: 'CountAll'
 }
 
-/** A `sql` template: text between the interpolations, and the interpolations as nodes. */
+/**
+ * A `sql` template: text between the interpolations, and the interpolations as nodes.
+ *
+ * @example
+ * ```ts
+ * import type { SqlNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SqlNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface SqlNode {
   readonly _tag: 'Sql'
   readonly strings: ReadonlyArray<string>
@@ -129,13 +318,37 @@ export interface SqlNode {
   readonly kind?: ColumnKind
 }
 
-/** `sql.identifier(name)`: validated and quoted when compiled. */
+/**
+ * `sql.identifier(name)`: validated and quoted when compiled.
+ *
+ * @example
+ * ```ts
+ * import type { IdentifierNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = IdentifierNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface IdentifierNode {
   readonly _tag: 'Identifier'
   readonly name: string
 }
 
-/** A select used as a value (in a `sql` template, `inArray`, `scalar`): compiled in parentheses. */
+/**
+ * A select used as a value (in a `sql` template, `inArray`, `scalar`): compiled in parentheses.
+ *
+ * @example
+ * ```ts
+ * import type { SubqueryNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SubqueryNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface SubqueryNode {
   readonly _tag: 'Subquery'
   readonly select: SelectStatement
@@ -143,14 +356,38 @@ export interface SubqueryNode {
   readonly kind?: ColumnKind
 }
 
-/** `EXISTS (select)` / `NOT EXISTS (select)`. */
+/**
+ * `EXISTS (select)` / `NOT EXISTS (select)`.
+ *
+ * @example
+ * ```ts
+ * import type { ExistsNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ExistsNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface ExistsNode {
   readonly _tag: 'Exists'
   readonly select: SelectStatement
   readonly negated: boolean
 }
 
-/** A window function: `fn OVER (PARTITION BY ... ORDER BY ...)`. */
+/**
+ * A window function: `fn OVER (PARTITION BY ... ORDER BY ...)`.
+ *
+ * @example
+ * ```ts
+ * import type { WindowNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = WindowNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface WindowNode {
   readonly _tag: 'Window'
   readonly fn: ExprNode
@@ -159,7 +396,19 @@ export interface WindowNode {
   readonly kind?: ColumnKind
 }
 
-/** `CASE WHEN c1 THEN v1 ... ELSE otherwise END` (no ELSE: NULL when no branch holds). */
+/**
+ * `CASE WHEN c1 THEN v1 ... ELSE otherwise END` (no ELSE: NULL when no branch holds).
+ *
+ * @example
+ * ```ts
+ * import type { CaseNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CaseNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface CaseNode {
   readonly _tag: 'Case'
   readonly branches: ReadonlyArray<{ readonly when: ExprNode; readonly then: ExprNode }>
@@ -167,13 +416,37 @@ export interface CaseNode {
   readonly kind?: ColumnKind
 }
 
-/** A row value `(a, b, ...)`: compared, or looked up `IN` a list of rows, item by item. */
+/**
+ * A row value `(a, b, ...)`: compared, or looked up `IN` a list of rows, item by item.
+ *
+ * @example
+ * ```ts
+ * import type { RowValueNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = RowValueNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface RowValueNode {
   readonly _tag: 'RowValue'
   readonly items: ReadonlyArray<ExprNode>
 }
 
-/** The time of the statement, as a timestamp column stores it (`defaultNow()`). */
+/**
+ * The time of the statement, as a timestamp column stores it (`defaultNow()`).
+ *
+ * @example
+ * ```ts
+ * import type { NowNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = NowNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface NowNode {
   readonly _tag: 'Now'
 }
@@ -182,6 +455,16 @@ export interface NowNode {
  * Input that could not be turned into SQL (a value of the wrong type, an invalid
  * identifier). Constructors never throw: they leave this node, and the query
  * returns it as a Left `ValidationError` when it is compiled.
+ *
+ * @example
+ * ```ts
+ * import type { InvalidNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = InvalidNode
+ * ```
+ *
+ * @category Queries
  */
 export interface InvalidNode {
   readonly _tag: 'Invalid'
@@ -209,6 +492,8 @@ export interface InvalidNode {
  *   right: { _tag: 'Value', value: 1 }
  * })
  * ```
+ *
+ * @category Queries
  */
 export type ExprNode =
   | ColumnRef
@@ -253,6 +538,8 @@ export type ExprNode =
  * s.run(insert(users, { name: 'Ann' }))
  * assert.deepEqual(s.run(pipe(select(users), values(shout(lower(users.name))))), E.right(['ANN!']))
  * ```
+ *
+ * @category Queries
  */
 export type Expr<T> = ExprNode & Typed<T>
 
@@ -305,6 +592,8 @@ export const isExprNode = (u: unknown): u is ExprNode =>
  * const newestFirst: OrderTerm = desc(t.n, { nulls: 'last' })
  * assert.deepEqual([newestFirst.direction, newestFirst.nulls], ['desc', 'last'])
  * ```
+ *
+ * @category Queries
  */
 export interface OrderTerm {
   readonly _tag: 'Order'
@@ -313,7 +602,19 @@ export interface OrderTerm {
   readonly nulls?: 'first' | 'last'
 }
 
-/** One output field of a projection: `key` is its name in the row. */
+/**
+ * One output field of a projection: `key` is its name in the row.
+ *
+ * @example
+ * ```ts
+ * import type { Field } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = Field
+ * ```
+ *
+ * @category Queries
+ */
 export interface Field {
   readonly key: string
   readonly expr: ExprNode
@@ -324,8 +625,34 @@ export interface Field {
   readonly path?: ReadonlyArray<string>
 }
 
+/**
+ * The kinds of join.
+ *
+ * @example
+ * ```ts
+ * import type { JoinKind } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = JoinKind
+ * ```
+ *
+ * @category Queries
+ */
 export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross'
 
+/**
+ * One join of a select: its kind, table and ON condition.
+ *
+ * @example
+ * ```ts
+ * import type { JoinClause } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = JoinClause
+ * ```
+ *
+ * @category Queries
+ */
 export interface JoinClause {
   readonly _tag: 'Join'
   readonly kind: JoinKind
@@ -334,12 +661,37 @@ export interface JoinClause {
   readonly on?: ExprNode
 }
 
+/**
+ * One UNION / INTERSECT / EXCEPT arm of a compound select.
+ *
+ * @example
+ * ```ts
+ * import type { CompoundPart } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CompoundPart
+ * ```
+ *
+ * @category Queries
+ */
 export interface CompoundPart {
   readonly op: 'UNION' | 'UNION ALL' | 'INTERSECT' | 'EXCEPT'
   readonly select: SelectStatement
 }
 
-/** `preload(name, relation, options?, ...nested)`. */
+/**
+ * `preload(name, relation, options?, ...nested)`.
+ *
+ * @example
+ * ```ts
+ * import type { PreloadNode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = PreloadNode
+ * ```
+ *
+ * @category Queries
+ */
 export interface PreloadNode {
   readonly _tag: 'Preload'
   readonly name: string
@@ -355,6 +707,19 @@ export interface PreloadNode {
   readonly columns?: ReadonlyArray<string>
 }
 
+/**
+ * A SELECT, as the compiler gets it.
+ *
+ * @example
+ * ```ts
+ * import type { SelectStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SelectStatement
+ * ```
+ *
+ * @category Queries
+ */
 export interface SelectStatement {
   readonly _tag: 'Select'
   readonly from: TableRef
@@ -381,13 +746,38 @@ export interface SelectStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
-/** `column = value` in UPDATE ... SET and ON CONFLICT ... DO UPDATE SET. */
+/**
+ * `column = value` in UPDATE ... SET and ON CONFLICT ... DO UPDATE SET.
+ *
+ * @example
+ * ```ts
+ * import type { Assignment } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = Assignment
+ * ```
+ *
+ * @category Queries
+ */
 export interface Assignment {
   /** The SQL column name. */
   readonly column: string
   readonly value: ExprNode
 }
 
+/**
+ * What an INSERT does on a conflict: OR IGNORE / OR REPLACE, or an ON CONFLICT upsert.
+ *
+ * @example
+ * ```ts
+ * import type { ConflictClause } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ConflictClause
+ * ```
+ *
+ * @category Queries
+ */
 export type ConflictClause =
   | { readonly _tag: 'DoNothing'; readonly target: ReadonlyArray<string> }
   | {
@@ -398,6 +788,19 @@ export type ConflictClause =
       readonly where: ReadonlyArray<ExprNode>
     }
 
+/**
+ * An INSERT.
+ *
+ * @example
+ * ```ts
+ * import type { InsertStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = InsertStatement
+ * ```
+ *
+ * @category Queries
+ */
 export interface InsertStatement {
   readonly _tag: 'Insert'
   readonly table: TableRef
@@ -416,6 +819,19 @@ export interface InsertStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
+/**
+ * An UPDATE.
+ *
+ * @example
+ * ```ts
+ * import type { UpdateStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = UpdateStatement
+ * ```
+ *
+ * @category Queries
+ */
 export interface UpdateStatement {
   readonly _tag: 'Update'
   readonly table: TableRef
@@ -435,6 +851,19 @@ export interface UpdateStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
+/**
+ * A DELETE.
+ *
+ * @example
+ * ```ts
+ * import type { DeleteStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = DeleteStatement
+ * ```
+ *
+ * @category Queries
+ */
 export interface DeleteStatement {
   readonly _tag: 'Delete'
   readonly table: TableRef
@@ -447,14 +876,52 @@ export interface DeleteStatement {
   readonly problems?: ReadonlyArray<string>
 }
 
-/** Native SQL: one statement, its values bound. */
+/**
+ * Native SQL: one statement, its values bound.
+ *
+ * @example
+ * ```ts
+ * import type { RawStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = RawStatement
+ * ```
+ *
+ * @category Queries
+ */
 export interface RawStatement {
   readonly _tag: 'Raw'
   readonly sql: SqlNode
 }
 
+/**
+ * A column's DEFAULT in DDL: a literal or the current time.
+ *
+ * @example
+ * ```ts
+ * import type { DefaultDef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = DefaultDef
+ * ```
+ *
+ * @category Queries
+ */
 export type DefaultDef = { readonly _tag: 'Literal'; readonly value: SqlValue } | { readonly _tag: 'Now' }
 
+/**
+ * One column of a CREATE TABLE.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnDef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnDef
+ * ```
+ *
+ * @category Queries
+ */
 export interface ColumnDef {
   readonly name: string
   readonly type: 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB'
@@ -473,12 +940,38 @@ export interface ColumnDef {
   }
 }
 
+/**
+ * A CREATE INDEX that comes with a CREATE TABLE.
+ *
+ * @example
+ * ```ts
+ * import type { IndexStatementDef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = IndexStatementDef
+ * ```
+ *
+ * @category Queries
+ */
 export interface IndexStatementDef {
   readonly name: string
   readonly columns: ReadonlyArray<string>
   readonly unique: boolean
 }
 
+/**
+ * A CREATE TABLE with its indexes.
+ *
+ * @example
+ * ```ts
+ * import type { CreateTableStatement } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CreateTableStatement
+ * ```
+ *
+ * @category Queries
+ */
 export interface CreateTableStatement {
   readonly _tag: 'CreateTable'
   readonly name: string
@@ -512,6 +1005,8 @@ export interface CreateTableStatement {
  * ]
  * assert.deepEqual(statements.map((s) => s._tag), ['Select', 'Insert', 'Update', 'Delete', 'Raw', 'CreateTable'])
  * ```
+ *
+ * @category Queries
  */
 export type Statement = SelectStatement | InsertStatement | UpdateStatement | DeleteStatement | RawStatement | CreateTableStatement
 
@@ -534,12 +1029,26 @@ export type Statement = SelectStatement | InsertStatement | UpdateStatement | De
  * const modes: ResultMode[] = [pipe(select(t), all).mode, pipe(select(t), first).mode, pipe(select(t), count).mode, insert(t, {}).mode, createTable(t).mode]
  * assert.deepEqual(modes, ['all', 'first', 'count', 'run', 'void'])
  * ```
+ *
+ * @category Queries
  */
 export type ResultMode = 'all' | 'first' | 'one' | 'count' | 'exists' | 'value' | 'values' | 'run' | 'void'
 
 export const Codecs: unique symbol = Symbol.for('fp-lite-orm/Codecs')
 
-/** The functions riding beside a query value; skipped by `structuredClone` and workers. */
+/**
+ * The functions riding beside a query value; skipped by `structuredClone` and workers.
+ *
+ * @example
+ * ```ts
+ * import type { CodecsPart } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CodecsPart
+ * ```
+ *
+ * @category Queries
+ */
 export interface CodecsPart {
   /** json column codecs, keyed by `table\u0000column` (table or alias, SQL column name). */
   readonly columns?: Readonly<Record<string, t.Mixed>>
@@ -571,6 +1080,8 @@ declare const ResultType: unique symbol
  * assert.deepEqual(s.run(above(10)), E.right(1))
  * assert.deepEqual(structuredClone(above(10)), above(10))   // plain data
  * ```
+ *
+ * @category Queries
  */
 export interface Query<A> {
   readonly _tag: 'Query'
@@ -605,6 +1116,8 @@ declare const TablesType: unique symbol
  * assert.deepEqual(s.run(pipe(ofTeam('red'), count)), E.right(2))
  * assert.ok(E.isRight(s.run(pipe(ofTeam('blue'), all))))
  * ```
+ *
+ * @category Queries
  */
 export interface SelectQuery<A, Ts = unknown, S extends string = string, U extends string = string> extends SelectStatement {
   readonly [Codecs]?: CodecsPart
@@ -634,6 +1147,8 @@ declare const ScopeType: unique symbol
  * const outer: OuterRefs<typeof ofUser> = 'users'
  * void outer
  * ```
+ *
+ * @category Queries
  */
 export type OuterRefs<Q> =
   Q extends SelectQuery<unknown, unknown, infer S extends string, infer U extends string>
@@ -655,11 +1170,139 @@ export type OuterRefs<Q> =
  * const wrong: InScope<'users', 'posts'> = { 'columns of tables this query does not read (join them first)': 'posts' }
  * void fine; void wrong
  * ```
+ *
+ * @category Queries
  */
 export type InScope<S extends string, U extends string> = string extends U
   ? unknown
-  : [Exclude<U, S>] extends [never]
+  : [Exclude<U, S | ParamRef>] extends [never]
     ? unknown
-    : { readonly 'columns of tables this query does not read (join them first)': Exclude<U, S> }
+    : { readonly 'columns of tables this query does not read (join them first)': Exclude<U, S | ParamRef> }
+
+// -------------------------------------------------------------------------------------
+// typed placeholders
+// -------------------------------------------------------------------------------------
+
+/**
+ * A placeholder's mark among the names an expression reads (see `Refs`): `?name`, or
+ * `?name=kind` once a comparison has put it beside a column of that kind. Never a table,
+ * so it never is in scope: it travels up to the terminal, which turns the marks into the
+ * parameters `run` asks for (`ParamsOf`).
+ *
+ * @example
+ * ```ts
+ * import { eq, integer, placeholder, table } from 'fp-lite-orm'
+ * import type { ParamRef, RefsOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const byId = eq(users.id, placeholder('id'))
+ * const marks: Extract<RefsOf<typeof byId>, ParamRef> = '?id=number'
+ * void marks
+ * ```
+ */
+export type ParamRef = `?${string}`
+
+/**
+ * The kind a placeholder takes where it stands: what `T` (a column's value type) is, null aside.
+ *
+ * @example
+ * ```ts
+ * import type { KindTag } from 'fp-lite-orm'
+ *
+ * const kinds: [KindTag<number | null>, KindTag<Date>, KindTag<'a' | 'b'>, KindTag<{ x: 1 }>] = ['number', 'Date', 'string', 'unknown']
+ * void kinds
+ * ```
+ */
+export type KindTag<T> = [NonNullable<T>] extends [never]
+  ? 'unknown'
+  : [NonNullable<T>] extends [boolean]
+    ? 'boolean'
+    : [NonNullable<T>] extends [number]
+      ? 'number'
+      : [NonNullable<T>] extends [bigint]
+        ? 'bigint'
+        : [NonNullable<T>] extends [string]
+          ? 'string'
+          : [NonNullable<T>] extends [Date]
+            ? 'Date'
+            : [NonNullable<T>] extends [Uint8Array]
+              ? 'blob'
+              : 'unknown'
+
+/**
+ * The values a placeholder of a kind may be bound to: null too (`eq` then reads `IS NULL`),
+ * but for the text a LIKE helper looks for (`needle`).
+ */
+type KindValue<K extends string> = K extends 'needle'
+  ? string
+  : K extends 'boolean'
+    ? boolean | null
+    : K extends 'number'
+      ? number | null
+      : K extends 'bigint'
+        ? bigint | number | null
+        : K extends 'string'
+          ? string | null
+          : K extends 'Date'
+            ? Date | null
+            : K extends 'blob'
+              ? Uint8Array | null
+              : unknown
+
+/** One placeholder's entry; none for a name the types do not know (a `Placeholder` of any name). */
+type ParamEntry<R> = R extends `?${infer N}=${infer K}`
+  ? string extends N
+    ? never
+    : { readonly [P in N]: KindValue<K> }
+  : R extends `?${infer N}`
+    ? string extends N
+      ? never
+      : { readonly [P in N]: unknown }
+    : never
+
+type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+
+/**
+ * The parameters a query's placeholders need, from the marks its expressions carry:
+ * `{ id: number | null }` for `eq(users.id, placeholder('id'))`. `unknown` when the types
+ * know of none (a placeholder in `limit`, a `sql` template or a write is checked when it
+ * runs instead).
+ *
+ * @example
+ * ```ts
+ * import type { ParamsOf } from 'fp-lite-orm'
+ *
+ * const p: ParamsOf<'users' | '?id=number' | '?q'> = { id: 1, q: 'anything' }
+ * void p
+ * ```
+ */
+export type ParamsOf<U extends string> = string extends U
+  ? unknown
+  : [Extract<U, ParamRef>] extends [never]
+    ? unknown
+    : [ParamEntry<Extract<U, ParamRef>>] extends [never]
+      ? unknown
+      : { readonly [K in keyof Intersection<ParamEntry<Extract<U, ParamRef>>>]: Intersection<ParamEntry<Extract<U, ParamRef>>>[K] }
+
+declare const ParamsType: unique symbol
+
+/**
+ * What a query's placeholders need (a phantom on the query value): `run(q, params)` asks for
+ * `P`. Other keys may come along, for placeholders the types cannot see.
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { eq, filter, first, integer, placeholder, select, table } from 'fp-lite-orm'
+ * import type { Needs, Query } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const byId: Query<unknown> & Needs<{ readonly id: number | null }> = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
+ * void byId
+ * ```
+ */
+export interface Needs<P> {
+  readonly [ParamsType]?: P
+}
 
 export const codecKey = (table: string, column: string): string => `${table}\u0000${column}`

@@ -1698,6 +1698,8 @@ export const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
  * const shown: E.Either<unknown, SqlText> = toSQL(pipe(select(t), filter(eq(t.n, placeholder('n'))), count))
  * assert.deepEqual(shown, E.right({ sql: 'SELECT count(*) AS "count" FROM "t" WHERE "t"."n" IS ?', params: [null] }))
  * ```
+ *
+ * @category Queries
  */
 export interface SqlText {
   readonly sql: string
@@ -1726,6 +1728,8 @@ export interface SqlText {
  * const bad = toSQL(pipe(select(users), limit(-1), first))   // bad input has no SQL
  * assert.ok(E.isLeft(bad) && bad.left._tag === 'ValidationError')
  * ```
+ *
+ * @category Queries
  */
 export const toSQL = (q: Query<unknown>): E.Either<DbError, SqlText> =>
   E.map((c: Compiled) =>

@@ -59,6 +59,8 @@ const compound =
  *
  * assert.deepEqual(s.run(pipe(customerEmails, union(leadEmails), orderBy(asc(customers.email)), values(customers.email))), E.right(['ann@x.io', 'bob@x.io', 'cleo@x.io']))
  * ```
+ *
+ * @category Queries
  */
 export const union = compound('UNION')
 /**
@@ -83,6 +85,8 @@ export const union = compound('UNION')
  *
  * assert.deepEqual(s.run(pipe(customerEmails, unionAll(leadEmails), count)), E.right(4))   // bob twice
  * ```
+ *
+ * @category Queries
  */
 export const unionAll = compound('UNION ALL')
 /**
@@ -107,6 +111,8 @@ export const unionAll = compound('UNION ALL')
  *
  * assert.deepEqual(s.run(pipe(customerEmails, intersect(leadEmails), values(customers.email))), E.right(['bob@x.io']))
  * ```
+ *
+ * @category Queries
  */
 export const intersect = compound('INTERSECT')
 /**
@@ -131,6 +137,8 @@ export const intersect = compound('INTERSECT')
  *
  * assert.deepEqual(s.run(pipe(leadEmails, except(customerEmails), values(leads.email))), E.right(['cleo@x.io']))
  * ```
+ *
+ * @category Queries
  */
 export const except = compound('EXCEPT')
 
@@ -157,6 +165,8 @@ export const except = compound('EXCEPT')
  * s.run(insert(orders, [{ total: 50 }, { total: 500 }]))
  * assert.deepEqual(s.run(pipe(select(big), values(big.total))), E.right([500]))
  * ```
+ *
+ * @category Queries
  */
 export type Cte<N extends string, A> = { readonly [K in keyof A & string]: Column<A[K], true, false, N> } & Named<N> & {
     readonly [TableInfo]: TableInfo
@@ -202,6 +212,8 @@ const cteProblems = (s: SelectStatement): string[] =>
  * const nested = withQuery('q', pipe(select(posts), join(users, eq(users.id, posts.userId))))
  * void fine; void nested
  * ```
+ *
+ * @category Queries
  */
 export type FlatSelect<A, Ts, S extends string = string, U extends string = string> = SelectQuery<A, Ts, S, U> &
   InScope<S, U> &
@@ -218,12 +230,27 @@ export type FlatSelect<A, Ts, S extends string = string, U extends string = stri
  * const shown: keyof JoinNeedsColumns = 'withQuery over a join needs columns({...}): its rows nest by table'
  * void shown
  * ```
+ *
+ * @category Queries
  */
 export interface JoinNeedsColumns {
   readonly 'withQuery over a join needs columns({...}): its rows nest by table': never
 }
 
-type IsUnion<T, U = T> = [T] extends [never] ? false : T extends unknown ? ([U] extends [T] ? false : true) : never
+/**
+ * `true` when `T` is a union of several types.
+ *
+ * @example
+ * ```ts
+ * import type { IsUnion } from 'fp-lite-orm'
+ *
+ * export const yes: IsUnion<'a' | 'b'> = true
+ * export const no: IsUnion<'a'> = false
+ * ```
+ *
+ * @category Queries
+ */
+export type IsUnion<T, U = T> = [T] extends [never] ? false : T extends unknown ? ([U] extends [T] ? false : true) : never
 
 /**
  * A CTE as a table object. `definition` is what the WITH clause compiles; the
@@ -278,6 +305,8 @@ const makeCte = <N extends string, A>(name: N, s: SelectStatement, definition: C
  * const rows = s.run(pipe(select(users), join(perUser, eq(perUser.userId, users.id)), columns({ name: users.name, posts: perUser.n }), all))
  * assert.deepEqual(rows, E.right([{ name: 'Ann', posts: 2 }, { name: 'Bob', posts: 1 }]))
  * ```
+ *
+ * @category Queries
  */
 export const withQuery = <N extends string, A, Ts, S extends string, U extends string>(name: N, q: FlatSelect<A, Ts, S, U>): Cte<N, A> => {
   const s = plain(q)
@@ -308,6 +337,8 @@ export const withQuery = <N extends string, A, Ts, S extends string, U extends s
  * )
  * assert.deepEqual(s.run(pipe(select(team), orderBy(team.depth), values(team.name))), E.right(['Ada', 'Bob', 'Cy']))
  * ```
+ *
+ * @category Queries
  */
 export const withRecursive = <N extends string, A>(
   name: N,
@@ -344,6 +375,8 @@ export const withRecursive = <N extends string, A>(
  * const busy = pipe(select(users), join(counts, eq(counts.userId, users.id)), filter(gt(counts.n, 1)), columns({ name: users.name, n: counts.n }), all)
  * assert.deepEqual(s.run(busy), E.right([{ name: 'Ann', n: 2 }]))
  * ```
+ *
+ * @category Queries
  */
 export const derived = <A, Ts, S extends string, U extends string, N extends string>(q: FlatSelect<A, Ts, S, U>, name: N): Cte<N, A> => {
   const s = plain(q)

@@ -30,6 +30,8 @@ import type { ColumnDef, DefaultDef, Query } from './ast.js'
  * assert.deepEqual(s.run(createTable(users)), E.right(undefined))
  * assert.deepEqual(s.run(createTable(users)), E.right(undefined))   // IF NOT EXISTS: running it again is harmless
  * ```
+ *
+ * @category Writes
  */
 export const createTable = <T extends AnyTable>(table: T): Query<void> => {
   const info = tableInfo(table)

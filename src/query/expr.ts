@@ -14,6 +14,7 @@ import type {
   Expr,
   ExprNode,
   InvalidNode,
+  KindTag,
   OuterRefs,
   PlaceholderNode,
   Query,
@@ -47,8 +48,10 @@ import { Codecs, codecKey, isExprNode } from './ast.js'
  * s.run(insert(t, [{ n: 1 }, { n: 5 }, { n: 9 }]))
  * assert.deepEqual([s.run(atLeast, { min: 5 }), s.run(atLeast, { min: 10 })], [E.right(2), E.right(0)])
  * ```
+ *
+ * @category Expressions
  */
-export type Placeholder = PlaceholderNode & Typed<never>
+export type Placeholder<N extends string = string> = PlaceholderNode & Typed<never> & Refs<`?${N}`>
 
 /**
  * What may stand on the value side of an operator on `T`: a value, an expression (which
@@ -71,6 +74,8 @@ export type Placeholder = PlaceholderNode & Typed<never>
  * assert.deepEqual(sqlOf(placeholder('x')), E.right('"t"."a" IS ?'))  // a placeholder
  * assert.deepEqual(sqlOf(null), E.right('"t"."a" IS NULL'))           // null
  * ```
+ *
+ * @category Expressions
  */
 export type Operand<T> = Expr<T | null> | T | null | TupleOperand<T>
 
@@ -85,6 +90,8 @@ export type Operand<T> = Expr<T | null> | T | null | TupleOperand<T>
  * const after: TupleOperand<[Date, number]> = [placeholder('at'), placeholder('id')]
  * void after
  * ```
+ *
+ * @category Expressions
  */
 export type TupleOperand<T> = T extends readonly unknown[]
   ? { readonly [K in keyof T]: T[K] | Expr<T[K] | null> | Placeholder | null }
@@ -117,8 +124,10 @@ export type TupleOperand<T> = T extends readonly unknown[]
  * const missing = s.run(search, { q: 'milk' })
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'ValidationError')
  * ```
+ *
+ * @category Expressions
  */
-export const placeholder = (name: string): Placeholder => Object.freeze({ _tag: 'Placeholder', name })
+export const placeholder = <const N extends string>(name: N): Placeholder<N> => Object.freeze({ _tag: 'Placeholder', name })
 
 /** A bound parameter holding any value SQLite can store (booleans and Dates are encoded). */
 export const value = (v: unknown): ExprNode => {
@@ -321,11 +330,22 @@ export const withEncoding = (
  * const c = byOp('gt')(t.n, 5)
  * void c
  * ```
+ *
+ * @category Expressions
  */
 export type Comparison = <T, L extends Expr<T> = Expr<T>, X extends Operand<NoInfer<T>> = Operand<NoInfer<T>>>(
   left: L & Expr<T>,
   right: X
-) => Expr<boolean> & Refs<RefsOf<L> | RefsOf<X>>
+) => Expr<boolean> & Refs<RefsOf<L> | OperandRefs<X, T>>
+
+/** What the right side of a comparison reads; a placeholder there takes the left side's kind (`?id=number`). */
+export type OperandRefs<X, T, Tag extends string = KindTag<T>> = [X] extends [PlaceholderNode]
+  ? RefsOf<X> extends `?${infer N}`
+    ? N extends `${string}=${string}`
+      ? RefsOf<X>
+      : `?${N}=${Tag}`
+    : RefsOf<X>
+  : RefsOf<X>
 
 /**
  * A condition reading the tables `R`.
@@ -339,6 +359,8 @@ export type Comparison = <T, L extends Expr<T> = Expr<T>, X extends Operand<NoIn
  * const first: ConditionOn<'users'> = eq(users.id, 1)
  * void first
  * ```
+ *
+ * @category Expressions
  */
 export type ConditionOn<R extends string> = Expr<boolean> & Refs<R>
 
@@ -378,6 +400,8 @@ const isPlaceholder = (u: unknown): boolean => {
  * assert.deepEqual(names(eq(products.name, 'Mug')), E.right(['Mug']))
  * assert.deepEqual(names(eq(products.stock, null)), E.right(['Kettle 100%']))   // IS NULL
  * ```
+ *
+ * @category Expressions
  */
 export const eq: Comparison = (left, right) => (right === null ? isNull(left) : compare(isPlaceholder(right) ? 'IS' : '=')(left, right))
 
@@ -402,6 +426,8 @@ export const eq: Comparison = (left, right) => (right === null ? isNull(left) : 
  * assert.deepEqual(names(ne(products.stock, null)), E.right(['Mug', 'Tea pot']))   // IS NOT NULL
  * assert.deepEqual(names(ne(products.stock, 0)), E.right(['Mug']))                 // NULL <> 0 is not true
  * ```
+ *
+ * @category Expressions
  */
 export const ne = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> =>
   right === null ? isNotNull(left) : compare(isPlaceholder(right) ? 'IS NOT' : '<>')(left, right)
@@ -425,6 +451,8 @@ export const ne = <T>(left: Expr<T>, right: Operand<NoInfer<T>>): Expr<boolean> 
  *
  * assert.deepEqual(names(gt(products.price, 30)), E.right(['Kettle 100%']))
  * ```
+ *
+ * @category Expressions
  */
 export const gt: Comparison = compare('>')
 /**
@@ -446,6 +474,8 @@ export const gt: Comparison = compare('>')
  *
  * assert.deepEqual(names(gte(products.price, 30)), E.right(['Tea pot', 'Kettle 100%']))
  * ```
+ *
+ * @category Expressions
  */
 export const gte: Comparison = compare('>=')
 /**
@@ -468,6 +498,8 @@ export const gte: Comparison = compare('>=')
  * assert.deepEqual(names(lt(products.price, 30)), E.right(['Mug']))
  * assert.deepEqual(names(lt(products.stock, products.price)), E.right(['Tea pot']))   // column against column
  * ```
+ *
+ * @category Expressions
  */
 export const lt: Comparison = compare('<')
 /**
@@ -489,6 +521,8 @@ export const lt: Comparison = compare('<')
  *
  * assert.deepEqual(names(lte(products.price, 30)), E.right(['Mug', 'Tea pot']))
  * ```
+ *
+ * @category Expressions
  */
 export const lte: Comparison = compare('<=')
 
@@ -511,6 +545,8 @@ export const lte: Comparison = compare('<=')
  *
  * assert.deepEqual(names(between(products.price, 8.5, 30)), E.right(['Mug', 'Tea pot']))
  * ```
+ *
+ * @category Expressions
  */
 export const between = <
   T,
@@ -545,6 +581,8 @@ export const between = <
  *
  * assert.deepEqual(names(isNull(products.stock)), E.right(['Kettle 100%']))
  * ```
+ *
+ * @category Expressions
  */
 export const isNull = <E extends Expr<unknown>>(e: E): ConditionOn<RefsOf<E>> => ({ _tag: 'IsNull', expr: toNode(e), negated: false })
 
@@ -567,11 +605,24 @@ export const isNull = <E extends Expr<unknown>>(e: E): ConditionOn<RefsOf<E>> =>
  *
  * assert.deepEqual(names(isNotNull(products.stock)), E.right(['Mug', 'Tea pot']))
  * ```
+ *
+ * @category Expressions
  */
 export const isNotNull = <E extends Expr<unknown>>(e: E): ConditionOn<RefsOf<E>> => ({ _tag: 'IsNull', expr: toNode(e), negated: true })
 
-/** The tables a list of `inArray` reads: its expressions', or a subquery's enclosing tables. */
-type ListRefs<X> = X extends ReadonlyArray<infer I> ? RefsOf<I> : OuterRefs<X>
+/**
+ * The tables a list of `inArray` reads: its expressions', or a subquery's enclosing tables.
+ *
+ * @example
+ * ```ts
+ * import type { ListRefs } from 'fp-lite-orm'
+ *
+ * export type None = ListRefs<ReadonlyArray<number>>   // a list of plain values reads no table
+ * ```
+ *
+ * @category Expressions
+ */
+export type ListRefs<X> = X extends ReadonlyArray<infer I> ? RefsOf<I> : OuterRefs<X>
 
 const inList =
   (negated: boolean) =>
@@ -623,6 +674,8 @@ const inList =
  * assert.deepEqual(s.run(pipe(select(products), filter(inArray(products.id, placeholder('ids'))), values(products.name)), { ids: [2] }), E.right(['Tea pot']))
  * assert.deepEqual(names(inArray(products.id, pipe(select(products), filter(eq(products.stock, 0)), columns({ id: products.id })))), E.right(['Tea pot']))
  * ```
+ *
+ * @category Expressions
  */
 export const inArray = inList(false)
 
@@ -646,6 +699,8 @@ export const inArray = inList(false)
  * assert.deepEqual(names(notInArray(products.id, [1, 3])), E.right(['Tea pot']))
  * assert.deepEqual(names(notInArray(products.id, [])), E.right(['Mug', 'Tea pot', 'Kettle 100%']))   // every row
  * ```
+ *
+ * @category Expressions
  */
 export const notInArray = inList(true)
 
@@ -686,18 +741,23 @@ export const likeCanTake = (pattern: string): boolean =>
  * assert.deepEqual(names(like(products.name, '%t%')), E.right(['Tea pot', 'Kettle 100%']))
  * assert.deepEqual(names(like(products.name, 'MUG')), E.right(['Mug']))   // ASCII letters match either case
  * ```
+ *
+ * @category Expressions
  */
 export const like = <L extends Expr<string | null>, P extends string | Placeholder | Expr<string>>(
   e: L,
   pattern: P
-): ConditionOn<RefsOf<L> | RefsOf<P>> => {
+): ConditionOn<RefsOf<L> | OperandRefs<P, string>> => {
   const n = toNode(e)
   return { _tag: 'Like', expr: n, pattern: operand(pattern, n), escaped: false }
 }
 
 const likeHelper =
   (shape: 'contains' | 'startsWith' | 'endsWith') =>
-  <L extends Expr<string | null>>(e: L, s: string | Placeholder): ConditionOn<RefsOf<L>> => {
+  <L extends Expr<string | null>, S extends string | Placeholder>(
+    e: L,
+    s: S
+  ): ConditionOn<RefsOf<L> | OperandRefs<S, string, 'needle'>> => {
     const n = toNode(e)
     if (typeof s === 'string') {
       const x = escapeLike(s)
@@ -738,6 +798,8 @@ const likeHelper =
  * assert.deepEqual(names(contains(products.name, '100%')), E.right(['Kettle 100%']))   // % matches itself
  * assert.deepEqual(names(contains(products.name, 'POT')), E.right(['Tea pot']))
  * ```
+ *
+ * @category Expressions
  */
 export const contains = likeHelper('contains')
 /**
@@ -759,6 +821,8 @@ export const contains = likeHelper('contains')
  *
  * assert.deepEqual(names(startsWith(products.name, 'Te')), E.right(['Tea pot']))
  * ```
+ *
+ * @category Expressions
  */
 export const startsWith = likeHelper('startsWith')
 /**
@@ -780,6 +844,8 @@ export const startsWith = likeHelper('startsWith')
  *
  * assert.deepEqual(names(endsWith(products.name, '0%')), E.right(['Kettle 100%']))
  * ```
+ *
+ * @category Expressions
  */
 export const endsWith = likeHelper('endsWith')
 
@@ -807,6 +873,8 @@ export const endsWith = likeHelper('endsWith')
  * assert.deepEqual(names(and(gt(products.price, 10), lt(products.price, 40))), E.right(['Tea pot']))
  * assert.deepEqual(names(and()), E.right(['Mug', 'Tea pot', 'Kettle 100%']))   // true
  * ```
+ *
+ * @category Expressions
  */
 export const and = <Cs extends ReadonlyArray<Condition>>(...items: Cs): ConditionOn<RefsOf<Cs[number]>> =>
   items.length === 1 ? toNode(items[0]) : { _tag: 'And', items: items.map(toNode) }
@@ -831,6 +899,8 @@ export const and = <Cs extends ReadonlyArray<Condition>>(...items: Cs): Conditio
  * assert.deepEqual(names(or(eq(products.stock, 0), eq(products.stock, null))), E.right(['Tea pot', 'Kettle 100%']))
  * assert.deepEqual(names(or()), E.right([]))   // false
  * ```
+ *
+ * @category Expressions
  */
 export const or = <Cs extends ReadonlyArray<Condition>>(...items: Cs): ConditionOn<RefsOf<Cs[number]>> =>
   items.length === 1 ? toNode(items[0]) : { _tag: 'Or', items: items.map(toNode) }
@@ -854,6 +924,8 @@ export const or = <Cs extends ReadonlyArray<Condition>>(...items: Cs): Condition
  *
  * assert.deepEqual(names(not(contains(products.name, 'pot'))), E.right(['Mug', 'Kettle 100%']))
  * ```
+ *
+ * @category Expressions
  */
 export const not = <C extends Condition>(e: C): ConditionOn<RefsOf<C>> => ({ _tag: 'Not', expr: toNode(e) })
 
@@ -877,6 +949,8 @@ export const not = <C extends Condition>(e: C): ConditionOn<RefsOf<C>> => ({ _ta
  * s.run(insert(users, [{}, { bossId: 1 }]))
  * assert.deepEqual(s.run(anyOf(isNull(users.bossId), hasReports)), E.right(1))
  * ```
+ *
+ * @category Expressions
  */
 export type Condition = Expr<boolean | null> | Query<boolean>
 
@@ -904,6 +978,8 @@ export type Condition = Expr<boolean | null> | Query<boolean>
  * const silent = pipe(select(users), filter(notExists(pipe(select(posts), filter(eq(posts.userId, users.id))))), values(users.name))
  * assert.deepEqual(s.run(silent), E.right(['Bob']))
  * ```
+ *
+ * @category Expressions
  */
 export const notExists = <Q extends SelectQuery<unknown, unknown> | Query<boolean>>(q: Q): ConditionOn<OuterRefs<Q> | RefsOf<Q>> => {
   const node = toNode(q)
@@ -934,6 +1010,8 @@ export const notExists = <Q extends SelectQuery<unknown, unknown> | Query<boolea
  * const rows = s.run(pipe(select(users), columns({ name: users.name, posts: postCount }), orderBy(users.id), all))
  * assert.deepEqual(rows, E.right([{ name: 'Ann', posts: 2 }, { name: 'Bob', posts: 0 }]))
  * ```
+ *
+ * @category Expressions
  */
 export const scalar = <A, Ts, S extends string, U extends string>(
   q: SelectQuery<A, Ts, S, U>
@@ -955,6 +1033,8 @@ export const scalar = <A, Ts, S extends string, U extends string>(
  * const v: ValuesOf<[typeof t.id, typeof t.name]> = [1, 'a']
  * void v
  * ```
+ *
+ * @category Expressions
  */
 export type ValuesOf<Es extends ReadonlyArray<unknown>> = { -readonly [K in keyof Es]: Es[K] extends Typed<infer V> ? V : never }
 
@@ -977,6 +1057,8 @@ export type ValuesOf<Es extends ReadonlyArray<unknown>> = { -readonly [K in keyo
  * assert.deepEqual(s.run(pipe(select(t), filter(gt(tuple(t.g, t.n), ['a', 1])), orderBy(t.id), values(t.id))), E.right([2, 3]))
  * assert.deepEqual(s.run(pipe(select(t), filter(inArray(tuple(t.g, t.n), [['a', 2], ['b', 1]])), orderBy(t.id), values(t.id))), E.right([2, 3]))
  * ```
+ *
+ * @category Expressions
  */
 export const tuple = <const Es extends ReadonlyArray<Expr<unknown>>>(...items: Es): Expr<ValuesOf<Es>> & Refs<RefsOf<Es[number]>> => ({
   _tag: 'RowValue',
@@ -1004,6 +1086,8 @@ export const tuple = <const Es extends ReadonlyArray<Expr<unknown>>>(...items: E
  * const none = caseWhen([[gt(t.n, 1000), t.n]])
  * assert.deepEqual(s.run(pipe(select(t), orderBy(t.id), values(none))), E.right([null, null, null]))
  * ```
+ *
+ * @category Expressions
  */
 export function caseWhen<B extends ReadonlyArray<readonly [Condition, unknown]>>(branches: B): Expr<CaseValue<B> | null> & Refs<CaseRefs<B>>
 export function caseWhen<B extends ReadonlyArray<readonly [Condition, unknown]>, O>(
@@ -1028,18 +1112,52 @@ export function caseWhen(branches: ReadonlyArray<readonly [unknown, unknown]>, .
   })
 }
 
-/** A branch value's type: an expression's value type, or a plain value's (widened: 'small' is a string). */
-type ValueOfOperand<V> =
+/**
+ * A branch value's type: an expression's value type, or a plain value's (widened: 'small' is a string).
+ *
+ * @example
+ * ```ts
+ * import type { ValueOfOperand } from 'fp-lite-orm'
+ *
+ * export const n: ValueOfOperand<3> = 4   // widened to number
+ * ```
+ *
+ * @category Expressions
+ */
+export type ValueOfOperand<V> =
   V extends Typed<infer T> ? T : V extends string ? string : V extends number ? number : V extends boolean ? boolean : V
 
-/** The value type of a CASE: its branches' values. */
-type CaseValue<B> = B extends ReadonlyArray<readonly [unknown, infer V]> ? ValueOfOperand<V> : never
+/**
+ * The value type of a CASE: its branches' values.
+ *
+ * @example
+ * ```ts
+ * import type { CaseValue } from 'fp-lite-orm'
+ *
+ * export const label: CaseValue<ReadonlyArray<readonly [unknown, 'small']>> = 'any string'   // widened
+ * ```
+ *
+ * @category Expressions
+ */
+export type CaseValue<B> = B extends ReadonlyArray<readonly [unknown, infer V]> ? ValueOfOperand<V> : never
 
 /** Array.isArray without its narrowing to any[] (for a check of the caller's input). */
 const isArray = (u: unknown): boolean => Array.isArray(u)
 
-/** The tables a CASE's conditions and values read. */
-type CaseRefs<B> = B extends ReadonlyArray<readonly [infer C, infer V]> ? RefsOf<C> | RefsOf<V> : never
+/**
+ * The tables a CASE's conditions and values read.
+ *
+ * @example
+ * ```ts
+ * import type { CaseRefs } from 'fp-lite-orm'
+ *
+ * // Plain values read no table.
+ * export type None = CaseRefs<ReadonlyArray<readonly [1, 'a']>>
+ * ```
+ *
+ * @category Expressions
+ */
+export type CaseRefs<B> = B extends ReadonlyArray<readonly [infer C, infer V]> ? RefsOf<C> | RefsOf<V> : never
 
 /** How plain values decode when no branch is an expression: booleans and Dates as such. */
 const kindOfPlain = (vs: ReadonlyArray<unknown>): ColumnKind | undefined =>

@@ -31,6 +31,8 @@ import type { Reading } from './select.js'
  * assert.ok(E.isRight(s.run(pipe(update(users), set({ age: 32 }), byName('Ann')))))
  * assert.ok(E.isRight(s.run(pipe(deleteFrom(users), byName('Bob')))))
  * ```
+ *
+ * @category Queries
  */
 export type Filterable = SelectQuery<unknown> | UpdateQuery<unknown, string> | DeleteQuery<unknown>
 
@@ -54,6 +56,8 @@ export type Filterable = SelectQuery<unknown> | UpdateQuery<unknown, string> | D
  * assert.ok(E.isRight(s.run(pipe(update(users), set({ age: 18 }), filter(eq(users.name, 'Bob'))))))
  * assert.deepEqual(s.run(pipe(deleteFrom(users), filter(eq(users.age, null)))), E.right({ changes: 1, lastInsertRowid: 3 }))
  * ```
+ *
+ * @category Queries
  */
 export const filter =
   <C extends Condition>(condition: C) =>
@@ -81,6 +85,8 @@ export const filter =
  *
  * assert.deepEqual(s.run(pipe(select(users), where(sql`${users.age} % 2 = ${1}`), count)), E.right(2))   // 31 and 17
  * ```
+ *
+ * @category Queries
  */
 // A sql template reads no table the types know of (its columns are not checked, see DESIGN.md).
 export const where: (condition: Expr<unknown>) => <Q extends Filterable>(q: Q) => Q = filter as never

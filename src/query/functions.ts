@@ -37,6 +37,8 @@ const fn = (name: FunctionName, args: ReadonlyArray<ExprNode>, kind: ColumnKind 
  *
  * assert.deepEqual(s.run(pipe(select(sales), columns({ region: sales.region, n: countAll() }), groupBy(sales.region), orderBy(sales.region), values(countAll()))), E.right([2, 1]))
  * ```
+ *
+ * @category Functions
  */
 export const countAll = (): Expr<number> => ({ _tag: 'CountAll' })
 
@@ -63,9 +65,13 @@ export const countAll = (): Expr<number> => ({ _tag: 'CountAll' })
  * assert.deepEqual(s.run(pipe(select(sales), value(countOf(sales.amount)))), E.right({ _tag: 'Some', value: 2 }))                       // NULLs not counted
  * assert.deepEqual(s.run(pipe(select(sales), value(countOf(sales.region, { distinct: true })))), E.right({ _tag: 'Some', value: 2 }))
  * ```
+ *
+ * @category Functions
  */
-export const countOf = <E extends Expr<unknown>>(e: E, options: { readonly distinct?: boolean } = {}): Expr<number> & Refs<RefsOf<E>> =>
-  fn('count', [toNode(e)], 'integer', options.distinct === true)
+export const countOf = <E extends Expr<unknown>>(
+  e: E,
+  options: { readonly distinct?: boolean | undefined } = {}
+): Expr<number> & Refs<RefsOf<E>> => fn('count', [toNode(e)], 'integer', options.distinct === true)
 
 /**
  * `sum(expr)`: null when there is no row.
@@ -92,10 +98,12 @@ export const countOf = <E extends Expr<unknown>>(e: E, options: { readonly disti
  *   E.right([{ region: 'north', total: 40 }, { region: 'south', total: null }])
  * )
  * ```
+ *
+ * @category Functions
  */
 export const sum = <E extends Expr<number | null>>(
   e: E,
-  options: { readonly distinct?: boolean } = {}
+  options: { readonly distinct?: boolean | undefined } = {}
 ): Expr<number | null> & Refs<RefsOf<E>> => {
   const n = toNode(e)
   return fn('sum', [n], kindOf(n) === 'integer' ? 'integer' : 'real', options.distinct === true)
@@ -123,10 +131,12 @@ export const sum = <E extends Expr<number | null>>(
  *
  * assert.deepEqual(s.run(pipe(select(sales), value(avg(sales.amount)))), E.right({ _tag: 'Some', value: 20 }))   // NULLs ignored
  * ```
+ *
+ * @category Functions
  */
 export const avg = <E extends Expr<number | null>>(
   e: E,
-  options: { readonly distinct?: boolean } = {}
+  options: { readonly distinct?: boolean | undefined } = {}
 ): Expr<number | null> & Refs<RefsOf<E>> => fn('avg', [toNode(e)], 'real', options.distinct === true)
 
 /**
@@ -150,6 +160,8 @@ export const avg = <E extends Expr<number | null>>(
  *   E.right(O.some({ customers: 2, distinctTotals: 12 }))
  * )
  * ```
+ *
+ * @category Functions
  */
 export const countDistinct = <E extends Expr<unknown>>(e: E): Expr<number> & Refs<RefsOf<E>> => fn('count', [toNode(e)], 'integer', true)
 
@@ -176,6 +188,8 @@ export const countDistinct = <E extends Expr<unknown>>(e: E): Expr<number> & Ref
  * const firstSale = s.run(pipe(select(sales), value(min(sales.at))))
  * assert.deepEqual(firstSale, E.right({ _tag: 'Some', value: new Date('2024-01-05T10:00:00.000Z') }))   // a Date, like its argument
  * ```
+ *
+ * @category Functions
  */
 export const min = <T, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T | null> & Refs<RefsOf<E>> => {
   const n = toNode(e)
@@ -204,6 +218,8 @@ export const min = <T, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T | nu
  *
  * assert.deepEqual(s.run(pipe(select(sales), value(max(sales.amount)))), E.right({ _tag: 'Some', value: 30 }))
  * ```
+ *
+ * @category Functions
  */
 export const max = <T, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T | null> & Refs<RefsOf<E>> => {
   const n = toNode(e)
@@ -232,6 +248,8 @@ export const max = <T, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T | nu
  *
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(date(sales.at)))), E.right(['2024-01-05', '2024-02-07', '2024-02-09']))
  * ```
+ *
+ * @category Functions
  */
 export const date = <E extends Expr<Date | string | null>>(e: E): Expr<string | null> & Refs<RefsOf<E>> => fn('date', [toNode(e)], 'text')
 
@@ -261,6 +279,8 @@ export const date = <E extends Expr<Date | string | null>>(e: E): Expr<string | 
  *   E.right([{ month: '2024-01', n: 1 }, { month: '2024-02', n: 2 }])
  * )
  * ```
+ *
+ * @category Functions
  */
 export const strftime = <E extends Expr<Date | string | null>>(format: string, e: E): Expr<string | null> & Refs<RefsOf<E>> =>
   fn('strftime', [valueNode(format), toNode(e)], 'text')
@@ -287,6 +307,8 @@ export const strftime = <E extends Expr<Date | string | null>>(format: string, e
  *
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(coalesce(sales.amount, 0)))), E.right([10, 30, 0]))
  * ```
+ *
+ * @category Functions
  */
 export const coalesce = <T, E extends Expr<T> = Expr<T>, F extends ReadonlyArray<Expr<T> | NonNullable<T> | Expr<NonNullable<T>>> = []>(
   e: E & Expr<T>,
@@ -318,6 +340,8 @@ export const coalesce = <T, E extends Expr<T> = Expr<T>, F extends ReadonlyArray
  *
  * assert.deepEqual(s.run(pipe(select(sales), filter(eq(lower(sales.region), 'north')), count)), E.right(2))
  * ```
+ *
+ * @category Functions
  */
 export const lower = <T extends string | null, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T> & Refs<RefsOf<E>> =>
   fn('lower', [toNode(e)], 'text')
@@ -344,6 +368,8 @@ export const lower = <T extends string | null, E extends Expr<T> = Expr<T>>(e: E
  *
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.region), distinct, values(upper(sales.region)))), E.right(['NORTH', 'SOUTH']))
  * ```
+ *
+ * @category Functions
  */
 export const upper = <T extends string | null, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T> & Refs<RefsOf<E>> =>
   fn('upper', [toNode(e)], 'text')
@@ -352,8 +378,19 @@ export const upper = <T extends string | null, E extends Expr<T> = Expr<T>>(e: E
 // window functions
 // -------------------------------------------------------------------------------------
 
-/** The tables a window's PARTITION BY and ORDER BY read. */
-type WindowRefs<W> = W extends WindowSpec
+/**
+ * The tables a window's PARTITION BY and ORDER BY read.
+ *
+ * @example
+ * ```ts
+ * import type { WindowRefs, WindowSpec } from 'fp-lite-orm'
+ *
+ * export type Read = WindowRefs<WindowSpec>
+ * ```
+ *
+ * @category Functions
+ */
+export type WindowRefs<W> = W extends WindowSpec
   ? RefsOf<NonNullable<W['partitionBy']>[number]> | RefsOf<NonNullable<W['orderBy']>[number]>
   : never
 
@@ -385,10 +422,12 @@ type WindowRefs<W> = W extends WindowSpec
  *   E.right([{ id: 1, n: 2 }, { id: 2, n: 1 }, { id: 3, n: 1 }])
  * )
  * ```
+ *
+ * @category Functions
  */
 export interface WindowSpec {
-  readonly partitionBy?: ReadonlyArray<Expr<unknown>>
-  readonly orderBy?: ReadonlyArray<OrderTerm | Expr<unknown>>
+  readonly partitionBy?: ReadonlyArray<Expr<unknown>> | undefined
+  readonly orderBy?: ReadonlyArray<OrderTerm | Expr<unknown>> | undefined
 }
 
 const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
@@ -418,6 +457,8 @@ const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !
  *   E.right([{ id: 1, regionTotal: 40, running: 10 }, { id: 2, regionTotal: 40, running: 40 }, { id: 3, regionTotal: null, running: 40 }])
  * )
  * ```
+ *
+ * @category Functions
  */
 export const over = <T, E extends Expr<T> = Expr<T>, W extends WindowSpec = WindowSpec>(
   fn: E & Expr<T>,
@@ -456,6 +497,8 @@ export const over = <T, E extends Expr<T> = Expr<T>, W extends WindowSpec = Wind
  *
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(rowNumber({ orderBy: [desc(sales.id)] })))), E.right([3, 2, 1]))
  * ```
+ *
+ * @category Functions
  */
 export const rowNumber = <W extends WindowSpec = WindowSpec>(spec: W = {} as W): Expr<number> & Refs<WindowRefs<W>> =>
   over(fn('row_number', [], 'integer') as Expr<number>, spec)
@@ -482,6 +525,8 @@ export const rowNumber = <W extends WindowSpec = WindowSpec>(spec: W = {} as W):
  *
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(rank({ orderBy: [sales.region] })))), E.right([1, 1, 3]))   // a gap after the tie
  * ```
+ *
+ * @category Functions
  */
 export const rank = <W extends WindowSpec = WindowSpec>(spec: W = {} as W): Expr<number> & Refs<WindowRefs<W>> =>
   over(fn('rank', [], 'integer') as Expr<number>, spec)
@@ -508,6 +553,8 @@ export const rank = <W extends WindowSpec = WindowSpec>(spec: W = {} as W): Expr
  *
  * assert.deepEqual(s.run(pipe(select(sales), orderBy(sales.id), values(denseRank({ orderBy: [sales.region] })))), E.right([1, 1, 2]))   // no gap
  * ```
+ *
+ * @category Functions
  */
 export const denseRank = <W extends WindowSpec = WindowSpec>(spec: W = {} as W): Expr<number> & Refs<WindowRefs<W>> =>
   over(fn('dense_rank', [], 'integer') as Expr<number>, spec)

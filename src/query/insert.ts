@@ -45,6 +45,8 @@ import { tableCodecs } from './select.js'
  * const bumped = s.run(pipe(update(users), set({ visits: 1 }), filter(eq(users.id, 1))))
  * assert.ok(E.isRight(bumped) && bumped.right.changes === 1)   // lastInsertRowid: the connection's last insert, here 3
  * ```
+ *
+ * @category Writes
  */
 export interface WriteResult {
   readonly changes: number
@@ -74,6 +76,8 @@ export interface WriteResult {
  * const bad = s.run(add, { email: 'eve@x.io', name: null })
  * assert.ok(E.isLeft(bad) && bad.left._tag === 'ValidationError')   // name is NOT NULL
  * ```
+ *
+ * @category Writes
  */
 export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placeholder | Expr<Insert<T>[K]> }
 
@@ -106,6 +110,8 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
  * assert.ok(E.isLeft(bad) && bad.left._tag === 'ValidationError')
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(5))
  * ```
+ *
+ * @category Writes
  */
 export function insert<T extends AnyTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T>
 export function insert<T extends AnyTable, P, S extends string, U extends string>(
@@ -138,6 +144,8 @@ const isSelect = (u: unknown): u is SelectQuery<unknown> => {
  * const extra: InsertFrom<typeof archive, { name: string; age: number }> = { 'the select names columns the table does not have': 'age' }
  * void fits; void extra
  * ```
+ *
+ * @category Writes
  */
 export type InsertFrom<T, P> = [Exclude<keyof P, keyof Insert<T>>] extends [never]
   ? P extends Insert<T>

@@ -11,7 +11,7 @@
 import type * as t from 'io-ts'
 import type { RefsOf } from '../schema/column.js'
 import type { AnyRelation, Relation } from '../schema/relations.js'
-import type { NameOf, Row } from '../schema/table.js'
+import type { NameOf, Row, Simplify } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import type { Expr, ExprNode, InScope, OrderTerm, PreloadNode, SelectQuery } from './ast.js'
 import { Codecs } from './ast.js'
@@ -19,16 +19,49 @@ import type { Condition } from './expr.js'
 import { conditionNode, invalid } from './expr.js'
 import { asc, tableCodecs } from './select.js'
 
-type Simplify<A> = { [K in keyof A]: A[K] } & {}
+/**
+ * The intersection of the members of a union.
+ *
+ * @example
+ * ```ts
+ * import type { UnionToIntersection } from 'fp-lite-orm'
+ *
+ * export const both: UnionToIntersection<{ a: 1 } | { b: 2 }> = { a: 1, b: 2 }
+ * ```
+ *
+ * @category Queries
+ */
+export type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
-
-/** What nested preloads add to each related row. */
-type NestedOf<P extends ReadonlyArray<unknown>> = P extends readonly []
+/**
+ * What nested preloads add to each related row.
+ *
+ * @example
+ * ```ts
+ * import type { NestedOf } from 'fp-lite-orm'
+ *
+ * export type NoneNested = NestedOf<[]>
+ * ```
+ *
+ * @category Queries
+ */
+export type NestedOf<P extends ReadonlyArray<unknown>> = P extends readonly []
   ? unknown
   : UnionToIntersection<{ [K in keyof P]: Added<P[K]> }[number]>
 
-type Added<P> = P extends Preload<infer N, infer V, unknown> ? { [K in N]: V } : never
+/**
+ * The field one nested preload adds to each related row.
+ *
+ * @example
+ * ```ts
+ * import type { Added } from 'fp-lite-orm'
+ *
+ * export type Nothing = Added<unknown>   // not a preload: adds nothing
+ * ```
+ *
+ * @category Queries
+ */
+export type Added<P> = P extends Preload<infer N, infer V, unknown> ? { [K in N]: V } : never
 
 /**
  * What a relation loads: a list for hasMany, a row or null for hasOne and belongsTo.
@@ -58,6 +91,8 @@ type Added<P> = P extends Preload<infer N, infer V, unknown> ? { [K in N]: V } :
  * const loaded: PostsLoaded = E.isRight(ann) ? ann.right.posts : []
  * assert.equal(loaded[0]!.comments.length, 2)
  * ```
+ *
+ * @category Queries
  */
 export type Loaded<R, Nested, Options = unknown> =
   R extends Relation<unknown, infer T, infer C, unknown>
@@ -149,6 +184,8 @@ type OptionRefs<O> =
  * const rows = s.run(pipe(select(users), withPosts, all))
  * assert.ok(E.isRight(rows) && rows.right[0]!.posts[0]!.title === 'Hello')
  * ```
+ *
+ * @category Queries
  */
 export interface Preload<N extends string, V, Parent = unknown> {
   <A extends ParentRow<Parent>, Ts, S extends string, U extends string>(
@@ -189,6 +226,8 @@ export interface Preload<N extends string, V, Parent = unknown> {
  * const q = loads.reduce((acc, p) => p(acc), select(users))
  * assert.ok(E.isRight(s.run(pipe(q, first))))
  * ```
+ *
+ * @category Queries
  */
 export type AnyPreload = Preload<string, unknown, unknown>
 
@@ -197,11 +236,41 @@ declare const PreloadParent: unique symbol
 /** The rows a preload may load onto: those of its relation's parent table (any row when the parent is not known to the types). */
 type ParentRow<Parent> = unknown extends Parent ? unknown : Row<Parent>
 
-/** The table a relation loads onto (the parent of hasMany/hasOne, the child of belongsTo). */
-type ParentOf<R> = R extends Relation<infer S, unknown, 'many' | 'one', unknown> ? S : unknown
+/**
+ * The table a relation loads onto (the parent of hasMany/hasOne, the child of belongsTo).
+ *
+ * @example
+ * ```ts
+ * import { hasMany, integer, table, text } from 'fp-lite-orm'
+ * import type { ParentOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer().notNull(), title: text().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ * export const parent: ParentOf<typeof userPosts> = users
+ * ```
+ *
+ * @category Queries
+ */
+export type ParentOf<R> = R extends Relation<infer S, unknown, 'many' | 'one', unknown> ? S : unknown
 
-/** The table a relation loads (whose rows nested preloads load onto). */
-type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one', unknown> ? T : unknown
+/**
+ * The table a relation loads (whose rows nested preloads load onto).
+ *
+ * @example
+ * ```ts
+ * import { hasMany, integer, table, text } from 'fp-lite-orm'
+ * import type { TargetOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer().notNull(), title: text().notNull() })
+ * const userPosts = hasMany(users, posts, posts.userId)
+ * export const target: TargetOf<typeof userPosts> = posts
+ * ```
+ *
+ * @category Queries
+ */
+export type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one', unknown> ? T : unknown
 
 /**
  * Loads `relation` into the field `name` of every row: `Row[]` for hasMany and
@@ -233,6 +302,8 @@ type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one', unknown>
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((u) => [u.name, u.posts.map((p) => p.comments.length)]), [['Ann', [2]], ['Bob', []]])
  * ```
+ *
+ * @category Queries
  */
 export function preload<N extends string, R extends AnyRelation, const P extends ReadonlyArray<Preload<string, unknown, TargetOf<R>>>>(
   name: N,

@@ -31,6 +31,8 @@ declare const RowType: unique symbol
  * const q: RawQuery<{ email: string }> = raw<{ email: string }>(sql`SELECT email FROM users ORDER BY id`)
  * assert.deepEqual(s.run(pipe(q, all)), E.right([{ email: 'ann@x.io' }, { email: 'bob@x.io' }]))
  * ```
+ *
+ * @category Queries
  */
 export interface RawQuery<R> extends Query<WriteResult> {
   readonly statement: RawStatement
@@ -62,6 +64,8 @@ export interface RawQuery<R> extends Query<WriteResult> {
  * assert.ok(E.isRight(typed) && typed.right._tag === 'Some' && typed.right.value.email === 'ann@x.io')
  * assert.deepEqual(s.run(pipe(raw(sql`SELECT count(*) FROM users`), value<number>())), E.right({ _tag: 'Some', value: 2 }))
  * ```
+ *
+ * @category Queries
  */
 export const raw = <R = Record<string, unknown>>(statement: Sql<unknown>): RawQuery<R> => {
   const ok = typeof statement === 'object' && statement !== null && (statement as { _tag?: unknown })._tag === 'Sql'

@@ -10,16 +10,18 @@ import type * as t from 'io-ts'
 import type { Option } from 'fp-ts/lib/Option.js'
 import type { AnyColumn, Refs, RefsOf, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
-import type { AnyTable, NameOf, Row } from '../schema/table.js'
+import type { AnyTable, NameOf, Row, Simplify } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import type {
   Expr,
   ExprNode,
   Field,
+  Needs,
   InScope,
   JoinKind,
   OrderTerm,
   OuterRefs,
+  ParamsOf,
   Query,
   ResultMode,
   SelectQuery,
@@ -76,6 +78,8 @@ const collectCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixe
  * const adults = pipe(select(users), filter(gte(users.age, 18)), orderBy(users.name), all)   // Query<User[]>
  * assert.deepEqual(s.run(adults), E.right([{ id: 1, name: 'Ann', age: 31 }]))
  * ```
+ *
+ * @category Queries
  */
 export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>, { [K in NameOf<T>]: Row<T> }, NameOf<T>, never> => {
   const info = tableInfo(table)
@@ -111,6 +115,8 @@ export const select = <T extends AnyTable>(table: T): SelectQuery<Row<T>, { [K i
  * const take = pipe(update(jobs), set({ state: 1 }), filter(gt(jobs.id, 0)), orderBy(desc(jobs.id)), limit(3))
  * void take
  * ```
+ *
+ * @category Queries
  */
 export type Orderable = AnySelect | UpdateQuery<unknown, string> | DeleteQuery<unknown>
 
@@ -143,6 +149,8 @@ const retype = <B, Ts = never, S extends string = string, U extends string = str
  * const missing: Outside<'users' | 'posts', 'users'> = 'posts'
  * void missing
  * ```
+ *
+ * @category Queries
  */
 export type Outside<R extends string, S extends string> = string extends R ? never : Exclude<R, S>
 
@@ -164,6 +172,8 @@ export type Outside<R extends string, S extends string> = string extends R ? nev
  * q = pipe(q, filter(eq(users.id, 1)))
  * void q
  * ```
+ *
+ * @category Queries
  */
 export type Reading<Q, R extends string> =
   Q extends SelectQuery<infer A, infer Ts, infer S extends string, infer U extends string>
@@ -172,11 +182,34 @@ export type Reading<Q, R extends string> =
       : SelectQuery<A, Ts, S, U | Outside<R, S>>
     : WriteReads<Q, R>
 
-/** Any select, whatever its row type. */
-type AnySelect = SelectQuery<unknown, unknown>
+/**
+ * Any select, whatever its row type.
+ *
+ * @example
+ * ```ts
+ * import type { AnySelect } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = AnySelect
+ * ```
+ *
+ * @category Queries
+ */
+export type AnySelect = SelectQuery<unknown, unknown>
 
-type Simplify<A> = { [K in keyof A]: A[K] } & {}
-type Nullable<Ts> = { [K in keyof Ts]: Ts[K] | null }
+/**
+ * Every field of `Ts` made nullable (the rows on the inner side of a RIGHT or FULL join).
+ *
+ * @example
+ * ```ts
+ * import type { Nullable } from 'fp-lite-orm'
+ *
+ * export const row: Nullable<{ id: number }> = { id: null }
+ * ```
+ *
+ * @category Queries
+ */
+export type Nullable<Ts> = { [K in keyof Ts]: Ts[K] | null }
 
 /**
  * The select after a join: rows nest by query name; a projected select keeps its flat row.
@@ -204,12 +237,29 @@ type Nullable<Ts> = { [K in keyof Ts]: Ts[K] | null }
  * assert.ok(E.isRight(rows) && rows.right.length === 3 && rows.right[1]!.posts === null)
  * assert.ok(E.isRight(s.run(pipe(select(users), join(posts, eq(posts.userId, users.id)), all))))
  * ```
+ *
+ * @category Queries
  */
 export type Joined<A, Ts, J, Kind extends JoinKind, S extends string = string, U extends string = string> = [Ts] extends [never]
   ? SelectQuery<A, never, S | NameOf<J>, U>
   : SelectQuery<JoinedTables<Ts, J, Kind>, JoinedTables<Ts, J, Kind>, S | NameOf<J>, U>
 
-type JoinedTables<Ts, J, Kind extends JoinKind> = Simplify<
+/**
+ * The row of a join: one field per query name, the outer side's `| null`.
+ *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { JoinedTables } from 'fp-lite-orm'
+ *
+ * const posts = table('posts', { id: integer().primaryKey(), userId: integer().notNull(), title: text().notNull() })
+ * type Users = { users: { id: number; name: string } }
+ * export const row: JoinedTables<Users, typeof posts, 'left'> = { users: { id: 1, name: 'Ada' }, posts: null }
+ * ```
+ *
+ * @category Queries
+ */
+export type JoinedTables<Ts, J, Kind extends JoinKind> = Simplify<
   (Kind extends 'right' | 'full' ? Nullable<Ts> : Ts) & {
     [K in NameOf<J>]: Kind extends 'left' | 'full' ? Row<J> | null : Row<J>
   }
@@ -261,6 +311,8 @@ const joinWith =
  *   { size: 'S', color: 'red' }, { size: 'S', color: 'blue' }, { size: 'M', color: 'red' }, { size: 'M', color: 'blue' }
  * ]))
  * ```
+ *
+ * @category Queries
  */
 export const crossJoin =
   <J extends AnyTable>(table: J) =>
@@ -291,6 +343,8 @@ export const crossJoin =
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((r) => `${r.users.name}: ${r.posts.title}`), ['Ann: Hello', 'Bob: Hi'])
  * ```
+ *
+ * @category Queries
  */
 export const join = joinWith('inner')
 /**
@@ -314,6 +368,8 @@ export const join = joinWith('inner')
  * s.run(insert(posts, { userId: 1 }))
  * assert.deepEqual(s.run(pipe(select(users), innerJoin(posts, eq(posts.userId, users.id)), count)), E.right(1))
  * ```
+ *
+ * @category Queries
  */
 export const innerJoin = join
 /**
@@ -340,6 +396,8 @@ export const innerJoin = join
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((r) => r.posts?.title ?? null), ['Hello', null, null])
  * ```
+ *
+ * @category Queries
  */
 export const leftJoin = joinWith('left')
 /**
@@ -365,6 +423,8 @@ export const leftJoin = joinWith('left')
  * const rows = s.run(pipe(select(users), rightJoin(posts, eq(posts.userId, users.id)), all))   // Array<{ users: User | null; posts: Post }>
  * assert.ok(E.isRight(rows) && rows.right[0]!.users === null && rows.right[0]!.posts.title === 'Orphan')
  * ```
+ *
+ * @category Queries
  */
 export const rightJoin = joinWith('right')
 /**
@@ -389,6 +449,8 @@ export const rightJoin = joinWith('right')
  * // 3 users (2 without posts, 1 with) and 1 post without a user.
  * assert.deepEqual(s.run(pipe(select(users), fullJoin(posts, eq(posts.userId, users.id)), count)), E.right(4))
  * ```
+ *
+ * @category Queries
  */
 export const fullJoin = joinWith('full')
 
@@ -411,6 +473,8 @@ export const fullJoin = joinWith('full')
  * assert.deepEqual(s.run(pipe(select(users), orderBy(asc(users.age)), values(users.name))), E.right(['Cleo', 'Bob', 'Ann']))              // NULL first
  * assert.deepEqual(s.run(pipe(select(users), orderBy(asc(users.age, { nulls: 'last' })), values(users.name))), E.right(['Bob', 'Ann', 'Cleo']))
  * ```
+ *
+ * @category Queries
  */
 export const asc = <E extends Expr<unknown>>(e: E, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm & Refs<RefsOf<E>> => ({
   _tag: 'Order',
@@ -437,6 +501,8 @@ export const asc = <E extends Expr<unknown>>(e: E, options: { readonly nulls?: '
  *
  * assert.deepEqual(s.run(pipe(select(users), orderBy(desc(users.age)), values(users.name))), E.right(['Ann', 'Bob', 'Cleo']))               // NULL last
  * ```
+ *
+ * @category Queries
  */
 export const desc = <E extends Expr<unknown>>(e: E, options: { readonly nulls?: 'first' | 'last' } = {}): OrderTerm & Refs<RefsOf<E>> => ({
   _tag: 'Order',
@@ -466,6 +532,8 @@ const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !
  * assert.deepEqual(s.run(pipe(select(users), orderBy(desc(users.age), asc(users.name)), values(users.name))), E.right(['Ann', 'Bob', 'Cleo']))
  * assert.deepEqual(s.run(pipe(select(users), orderBy(users.name), values(users.name))), E.right(['Ann', 'Bob', 'Cleo']))   // ascending
  * ```
+ *
+ * @category Queries
  */
 export const orderBy =
   <Terms extends ReadonlyArray<OrderTerm | Expr<unknown>>>(...terms: Terms) =>
@@ -506,6 +574,8 @@ const countNode = (n: number | Placeholder, what: string): ExprNode => {
  * const bad = s.run(pipe(select(users), limit(1.5), all))
  * assert.ok(E.isLeft(bad) && bad.left._tag === 'ValidationError')
  * ```
+ *
+ * @category Queries
  */
 export const limit =
   (n: number | Placeholder) =>
@@ -531,6 +601,8 @@ export const limit =
  * const page = (n: number) => pipe(select(users), orderBy(users.id), limit(2), offset(2 * n), values(users.name))
  * assert.deepEqual([s.run(page(0)), s.run(page(1))], [E.right(['Ann', 'Bob']), E.right(['Cleo'])])
  * ```
+ *
+ * @category Queries
  */
 export const offset =
   (n: number | Placeholder) =>
@@ -556,6 +628,8 @@ export const offset =
  * s.run(insert(users, { name: 'Ann', age: 50 }))
  * assert.deepEqual(s.run(pipe(select(users), columns({ name: users.name }), distinct, count)), E.right(3))
  * ```
+ *
+ * @category Queries
  */
 export const distinct = <Q extends AnySelect>(q: Q): Q => ({ ...q, distinct: true })
 
@@ -580,6 +654,8 @@ export const distinct = <Q extends AnySelect>(q: Q): Q => ({ ...q, distinct: tru
  * const rows: E.Either<unknown, Array<Projected<typeof fields>>> = s.run(pipe(select(users), columns(fields), all))   // { name: string; n: number }[]
  * assert.ok(E.isRight(rows))
  * ```
+ *
+ * @category Queries
  */
 export type Projected<S> = {
   -readonly [K in keyof S]: S[K] extends Typed<infer V> ? V : S[K] extends Fields ? Simplify<Projected<S[K]>> : never
@@ -598,6 +674,8 @@ export type Projected<S> = {
  * const shape: Fields = { user: { id: users.id, name: users.name }, n: countAll() }
  * void shape
  * ```
+ *
+ * @category Queries
  */
 export interface Fields {
   readonly [key: string]: Expr<unknown> | Fields
@@ -616,6 +694,8 @@ export interface Fields {
  * const reads: FieldsRefs<{ u: typeof users.id; nested: { p: typeof posts.id } }> = 'posts'
  * void reads
  * ```
+ *
+ * @category Queries
  */
 export type FieldsRefs<F> = { [K in keyof F]: F[K] extends Expr<unknown> ? RefsOf<F[K]> : FieldsRefs<F[K]> }[keyof F]
 
@@ -639,6 +719,8 @@ export type FieldsRefs<F> = { [K in keyof F]: F[K] extends Expr<unknown> ? RefsO
  * const rows = s.run(pipe(select(users), columns({ who: users.name, nextAge: sql<number>`${users.age} + 1` }), orderBy(users.id), all))
  * assert.deepEqual(rows, E.right([{ who: 'Ann', nextAge: 32 }, { who: 'Bob', nextAge: 18 }, { who: 'Cleo', nextAge: null }]))
  * ```
+ *
+ * @category Queries
  */
 export const columns =
   <F extends Fields>(fields: F) =>
@@ -698,6 +780,8 @@ const projectionOf = (fields: Readonly<Record<string, unknown>>): Field[] => {
  * const rows = s.run(pipe(select(users), columns({ band, n: countAll() }), groupBy(band), orderBy(band), all))
  * assert.deepEqual(rows, E.right([{ band: 'adult', n: 1 }, { band: 'minor', n: 1 }, { band: 'unknown', n: 1 }]))
  * ```
+ *
+ * @category Queries
  */
 export const groupBy =
   <Es extends ReadonlyArray<Expr<unknown>>>(...exprs: Es) =>
@@ -724,6 +808,8 @@ export const groupBy =
  * const repeated = pipe(select(users), columns({ name: users.name }), groupBy(users.name), having(gt(countAll(), 1)), values(users.name))
  * assert.deepEqual(s.run(repeated), E.right(['Ann']))
  * ```
+ *
+ * @category Queries
  */
 export const having =
   <C extends Condition>(condition: C) =>
@@ -757,6 +843,8 @@ export const having =
  * const everyone = s.run(pipe(select(users), columns({ name: users.name, age: users.age }), decode(Adult), all))
  * assert.ok(E.isLeft(everyone) && everyone.left._tag === 'DecodeError')   // Cleo's age is null
  * ```
+ *
+ * @category Queries
  */
 export const decode =
   <B>(codec: t.Decoder<unknown, B>) =>
@@ -791,6 +879,8 @@ export const decode =
  * assert.ok(E.isRight(rowsOf(select(users))))
  * assert.ok(E.isRight(rowsOf(raw(sql`SELECT name FROM users`))))
  * ```
+ *
+ * @category Queries
  */
 export type Readable<A> = SelectQuery<A, unknown> | RawQuery<A>
 
@@ -810,6 +900,8 @@ export type Readable<A> = SelectQuery<A, unknown> | RawQuery<A>
  * const wrong = pipe(select(users), filter(eq(posts.id, 1)), all)
  * void fine; void wrong
  * ```
+ *
+ * @category Queries
  */
 export type Finished<A, S extends string, U extends string> = (SelectQuery<A, unknown, S, U> & InScope<S, U>) | RawQuery<A>
 
@@ -845,8 +937,11 @@ const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: Readonl
  *
  * assert.deepEqual(s.run(pipe(select(users), all)), E.right([{ id: 1, name: 'Ann', age: 31 }, { id: 2, name: 'Bob', age: 17 }, { id: 3, name: 'Cleo', age: null }]))
  * ```
+ *
+ * @category Queries
  */
-export const all = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A[]> => terminal(q, 'all')
+export const all = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A[]> & Needs<ParamsOf<U>> =>
+  terminal(q, 'all')
 
 /**
  * The first row, if any (a select gets LIMIT 1 unless it has a limit).
@@ -868,9 +963,12 @@ export const all = <A, S extends string = string, U extends string = string>(q: 
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Bob')), first)), E.right(O.some({ id: 2, name: 'Bob', age: 17 })))
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Zed')), first)), E.right(O.none))
  * ```
+ *
+ * @category Queries
  */
-export const first = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<Option<A>> =>
-  terminal(q, 'first')
+export const first = <A, S extends string = string, U extends string = string>(
+  q: Finished<A, S, U>
+): Query<Option<A>> & Needs<ParamsOf<U>> => terminal(q, 'first')
 
 /**
  * Exactly one row: Left `NotFound` for none, Left `TooManyRows` for more than one.
@@ -894,8 +992,11 @@ export const first = <A, S extends string = string, U extends string = string>(q
  * const many = s.run(pipe(select(users), one))
  * assert.ok(E.isLeft(many) && many.left._tag === 'TooManyRows')
  * ```
+ *
+ * @category Queries
  */
-export const one = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A> => terminal(q, 'one')
+export const one = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<A> & Needs<ParamsOf<U>> =>
+  terminal(q, 'one')
 
 /**
  * The number of rows the query returns (`SELECT count(*)`).
@@ -916,8 +1017,11 @@ export const one = <A, S extends string = string, U extends string = string>(q: 
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
  * assert.deepEqual(s.run(pipe(select(users), filter(isNull(users.age)), count)), E.right(1))
  * ```
+ *
+ * @category Queries
  */
-export const count = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<number> => terminal(q, 'count')
+export const count = <A, S extends string = string, U extends string = string>(q: Finished<A, S, U>): Query<number> & Needs<ParamsOf<U>> =>
+  terminal(q, 'count')
 
 /**
  * Whether the query returns any row (`SELECT EXISTS (...)`).
@@ -938,6 +1042,8 @@ export const count = <A, S extends string = string, U extends string = string>(q
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Ann')), exists)), E.right(true))
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.name, 'Zed')), exists)), E.right(false))
  * ```
+ *
+ * @category Queries
  */
 export const exists = <Q extends Readable<unknown>>(q: Q): Query<boolean> & Refs<OuterRefs<Q>> => terminal(q, 'exists')
 
@@ -963,10 +1069,14 @@ export const exists = <Q extends Readable<unknown>>(q: Q): Query<boolean> & Refs
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 9)), value(users.name))), E.right(O.none))
  * assert.deepEqual(s.run(pipe(raw(sql`SELECT count(*) FROM users`), value<number>())), E.right(O.some(3)))
  * ```
+ *
+ * @category Queries
  */
 export function value<V, E extends Expr<V> = Expr<V>>(
   e: E & Expr<V>
-): <A, Ts, S extends string, U extends string>(q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>) => Query<Option<V>>
+): <A, Ts, S extends string, U extends string>(
+  q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>
+) => Query<Option<V>> & Needs<ParamsOf<U | RefsOf<E>>>
 export function value<V = unknown>(): <A>(q: RawQuery<A>) => Query<Option<V>>
 export function value<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<Option<V>> => terminal(q, 'value', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
@@ -991,10 +1101,14 @@ export function value<V>(e?: Expr<V>) {
  * assert.deepEqual(s.run(pipe(select(users), orderBy(users.id), values(users.name))), E.right(['Ann', 'Bob', 'Cleo']))
  * assert.deepEqual(s.run(pipe(raw(sql`SELECT id FROM users ORDER BY id DESC`), values<number>())), E.right([3, 2, 1]))
  * ```
+ *
+ * @category Queries
  */
 export function values<V, E extends Expr<V> = Expr<V>>(
   e: E & Expr<V>
-): <A, Ts, S extends string, U extends string>(q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>) => Query<V[]>
+): <A, Ts, S extends string, U extends string>(
+  q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>
+) => Query<V[]> & Needs<ParamsOf<U | RefsOf<E>>>
 export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
 export function values<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<V[]> => terminal(q, 'values', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
@@ -1030,6 +1144,8 @@ export function values<V>(e?: Expr<V>) {
  * assert.deepEqual(after, [7, 4])
  * assert.deepEqual(s.run(pipe(select(events), keyset({ orderBy: by, size: 2, after }), all)), E.right([{ id: 1, score: 5 }, { id: 3, score: 5 }]))
  * ```
+ *
+ * @category Queries
  */
 export const keyset =
   <Terms extends ReadonlyArray<OrderTerm | Expr<unknown>>>(options: {
@@ -1093,6 +1209,8 @@ const afterCursor = (terms: ReadonlyArray<OrderTerm>, after: ReadonlyArray<unkno
  * const row = { id: 7, at: new Date('2024-01-01T00:00:00Z') }
  * assert.deepEqual(cursorOf(row, [desc(events.at), asc(events.id)]), [row.at, 7])
  * ```
+ *
+ * @category Queries
  */
 export const cursorOf = (row: object, orderBy: ReadonlyArray<OrderTerm | Expr<unknown>>): unknown[] =>
   orderBy.map((x) => {

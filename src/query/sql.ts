@@ -30,6 +30,8 @@ import { guard, toNode, value } from './expr.js'
  * s.run(insert(items, [{ price: 3, qty: 2 }, { price: 10, qty: 1 }]))
  * assert.deepEqual(s.run(pipe(select(items), orderBy(items.id), values(lineTotal))), E.right([6, 10]))
  * ```
+ *
+ * @category Queries
  */
 export type Sql<T> = SqlNode & Expr<T>
 
@@ -111,6 +113,8 @@ const as =
  * ))
  * assert.deepEqual(rows, E.right([{ name: 'Cleo', long: true }, { name: 'Ann', long: false }]))
  * ```
+ *
+ * @category Queries
  */
 export const sql: {
   <T = unknown>(strings: TemplateStringsArray, ...values: ReadonlyArray<unknown>): Sql<T>

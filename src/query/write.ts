@@ -22,6 +22,7 @@ import type {
   ExprNode,
   Field,
   InsertStatement,
+  ParamRef,
   Query,
   UpdateStatement
 } from './ast.js'
@@ -39,8 +40,21 @@ import { columnValue, targetColumns } from './values.js'
 
 declare const TargetType: unique symbol
 
-/** A write on table `T` (its schema type rides as a phantom, for `set` and `returning` to check by). */
-interface WriteOn<T> {
+/**
+ * A write on table `T` (its schema type rides as a phantom, for `set` and `returning` to check by).
+ *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { WriteOn } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * export type OnUsers = WriteOn<typeof users>
+ * ```
+ *
+ * @category Writes
+ */
+export interface WriteOn<T> {
   readonly [TargetType]?: T
 }
 
@@ -62,6 +76,8 @@ interface WriteOn<T> {
  * const wrong: UpdateQuery<typeof users> = pipe(update(users), set({ n: 1 }), filter(eq(posts.id, 1)))
  * void fine; void wrong
  * ```
+ *
+ * @category Writes
  */
 export type WriteReads<Q, R extends string> =
   Q extends WriteOn<infer T>
@@ -69,9 +85,9 @@ export type WriteReads<Q, R extends string> =
       ? Q
       : string extends R
         ? Q
-        : [Exclude<R, NameOf<T> | FromOf<Q>>] extends [never]
+        : [Exclude<R, NameOf<T> | FromOf<Q> | ParamRef>] extends [never]
           ? Q
-          : { readonly 'columns of tables this write does not read': Exclude<R, NameOf<T> | FromOf<Q>> }
+          : { readonly 'columns of tables this write does not read': Exclude<R, NameOf<T> | FromOf<Q> | ParamRef> }
     : Q
 
 /**
@@ -95,6 +111,8 @@ export type WriteReads<Q, R extends string> =
  * assert.deepEqual(s.run(addUser('cleo@x.io', 'Cleo')), E.right({ changes: 1, lastInsertRowid: 3 }))
  * assert.ok(E.isRight(s.run(addUser('cleo@x.io', 'Cleo'))))   // skipped
  * ```
+ *
+ * @category Writes
  */
 export interface InsertQuery<T> extends Query<WriteResult>, WriteOn<T> {
   readonly statement: InsertStatement
@@ -121,6 +139,8 @@ export interface InsertQuery<T> extends Query<WriteResult>, WriteOn<T> {
  * const r = s.run(rename(1, 'Ann B.'))
  * assert.ok(E.isRight(r) && r.right.changes === 1)
  * ```
+ *
+ * @category Writes
  */
 export interface UpdateQuery<T, F extends string = never> extends Query<WriteResult>, WriteOn<T> {
   readonly statement: UpdateStatement
@@ -130,8 +150,19 @@ export interface UpdateQuery<T, F extends string = never> extends Query<WriteRes
 
 declare const FromTables: unique symbol
 
-/** The tables an update reads besides its own (its FROM). */
-type FromOf<Q> = Q extends { readonly [FromTables]?: { readonly tables: infer F extends string } } ? F : never
+/**
+ * The tables an update reads besides its own (its FROM).
+ *
+ * @example
+ * ```ts
+ * import type { FromOf } from 'fp-lite-orm'
+ *
+ * export type NoFrom = FromOf<unknown>   // an update without from(...) reads no other table
+ * ```
+ *
+ * @category Writes
+ */
+export type FromOf<Q> = Q extends { readonly [FromTables]?: { readonly tables: infer F extends string } } ? F : never
 
 /**
  * A delete on table `T`, made by `deleteFrom(table)`; refine it with `filter`, `allRows`, `returning`.
@@ -154,6 +185,8 @@ type FromOf<Q> = Q extends { readonly [FromTables]?: { readonly tables: infer F 
  * const r = s.run(remove('bob@x.io'))
  * assert.ok(E.isRight(r) && r.right.changes === 1)
  * ```
+ *
+ * @category Writes
  */
 export interface DeleteQuery<T> extends Query<WriteResult>, WriteOn<T> {
   readonly statement: DeleteStatement
@@ -182,6 +215,8 @@ export interface DeleteQuery<T> extends Query<WriteResult>, WriteOn<T> {
  * assert.deepEqual(ids(pipe(update(users), set({ visits: 1 }), filter(eq(users.name, 'Bob')))), E.right([{ id: 2 }]))
  * assert.deepEqual(ids(pipe(deleteFrom(users), filter(eq(users.id, 1)))), E.right([{ id: 1 }]))
  * ```
+ *
+ * @category Writes
  */
 export type WriteQuery<T> = InsertQuery<T> | UpdateQuery<T, string> | DeleteQuery<T>
 
@@ -206,6 +241,8 @@ export type WriteQuery<T> = InsertQuery<T> | UpdateQuery<T, string> | DeleteQuer
  * const r = s.run(pipe(update(users), set(changes), filter(eq(users.id, 1))), { name: 'Ann B.' })
  * assert.ok(E.isRight(r) && r.right.changes === 1)
  * ```
+ *
+ * @category Writes
  */
 export type SetValues<T> = {
   readonly [K in keyof ColumnsOf<T>]?: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
@@ -237,6 +274,8 @@ declare const ChangedBrand: unique symbol
  * const diff: Changed<Row<typeof users>> = changed(ann.right, { ...ann.right, name: 'Ann B.' })
  * assert.deepEqual({ ...diff }, { name: 'Ann B.' })
  * ```
+ *
+ * @category Writes
  */
 export type Changed<A> = Partial<A> & { readonly [ChangedBrand]?: true }
 
@@ -279,6 +318,8 @@ const withTarget = <Q extends Query<unknown>>(q: Q, table: AnyTable): Q => {
  * const everyone = s.run(pipe(update(users), set({ visits: 0 })))   // no filter
  * assert.ok(E.isLeft(everyone) && everyone.left._tag === 'ValidationError')
  * ```
+ *
+ * @category Writes
  */
 export const update = <T extends AnyTable>(table: T): UpdateQuery<T> => {
   const info = tableInfo(table)
@@ -320,6 +361,8 @@ export const update = <T extends AnyTable>(table: T): UpdateQuery<T> => {
  * assert.ok(E.isLeft(s.run(deleteFrom(users))))      // no filter: refused
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(1))
  * ```
+ *
+ * @category Writes
  */
 export const deleteFrom = <T extends AnyTable>(table: T): DeleteQuery<T> => {
   const info = tableInfo(table)
@@ -365,6 +408,8 @@ export const deleteFrom = <T extends AnyTable>(table: T): DeleteQuery<T> => {
  * assert.deepEqual(s.run(visit('ann@x.io')), E.right([{ visits: 1 }]))
  * assert.deepEqual(s.run(visit('ann@x.io')), E.right([{ visits: 2 }]))
  * ```
+ *
+ * @category Writes
  */
 export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[ColumnInfo].ref, table: 'excluded' })
 
@@ -390,6 +435,8 @@ export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.name))), E.right(['Ann Smith']))
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.visits))), E.right([0]))   // kept
  * ```
+ *
+ * @category Writes
  */
 export const excludedAll = <T extends AnyTable>(
   table: T,
@@ -429,6 +476,8 @@ export const excludedAll = <T extends AnyTable>(
  * const again = save(1, 'Ann B.')
  * assert.ok(E.isRight(again) && again.right.changes === 0)   // nothing changed: no SQL ran
  * ```
+ *
+ * @category Writes
  */
 export const changed = <A extends object>(before: A, after: A): Changed<A> => {
   const out: Record<string, unknown> = {}
@@ -522,6 +571,8 @@ const addProblems = <S extends { readonly problems?: ReadonlyArray<string> }>(s:
  * const wrong = s.run(pipe(update(users), set({ visits: 'three' as unknown as number }), filter(eq(users.id, 2))))
  * assert.ok(E.isLeft(wrong) && wrong.left._tag === 'ValidationError')   // checked by the column's rules
  * ```
+ *
+ * @category Writes
  */
 export const set =
   <T>(values: SetValues<T> | Changed<Row<T>>) =>
@@ -557,6 +608,8 @@ export const set =
  * const r = s.run(pipe(update(users), set({ visits: 0 }), allRows))
  * assert.ok(E.isRight(r) && r.right.changes === 2)
  * ```
+ *
+ * @category Writes
  */
 export const allRows = <Q extends UpdateQuery<unknown, string> | DeleteQuery<unknown>>(q: Q): Q => ({
   ...q,
@@ -588,6 +641,8 @@ const fieldsOf = (table: AnyTable): Field[] => tableInfo(table).ref.columns.map(
  * const renamed = s.run(pipe(update(users), set({ name: 'Bobby' }), filter(eq(users.id, 2)), returning({ id: users.id, name: users.name })))
  * assert.deepEqual(renamed, E.right([{ id: 2, name: 'Bobby' }]))
  * ```
+ *
+ * @category Writes
  */
 export function returning(): <T>(q: WriteQuery<T>) => Query<Array<Row<T>>>
 export function returning<S extends Readonly<Record<string, Expr<unknown>>>>(
@@ -632,6 +687,8 @@ const targetNames = (target: AnyColumn | ReadonlyArray<AnyColumn> | undefined): 
  * assert.ok(E.isRight(r) && r.right.changes === 1)
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
  * ```
+ *
+ * @category Writes
  */
 export const onConflictDoNothing =
   (target?: Typed<unknown> | ReadonlyArray<Typed<unknown>>) =>
@@ -666,6 +723,8 @@ export const onConflictDoNothing =
  * assert.ok(E.isRight(s.run(rename('ann@x.io', 'Ann B.'))))
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.email, 'ann@x.io')), values(users.name))), E.right(['Ann B.']))
  * ```
+ *
+ * @category Writes
  */
 export const onConflictDoUpdate =
   <T>(options: {
@@ -706,6 +765,8 @@ export const onConflictDoUpdate =
  * assert.ok(E.isRight(s.run(pipe(insert(users, { id: 1, email: 'ann@x.io', name: 'Ann (replaced)' }), orReplace))))
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.name))), E.right(['Ann (replaced)']))
  * ```
+ *
+ * @category Writes
  */
 export const orReplace = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'replace' } })
 
@@ -729,6 +790,8 @@ export const orReplace = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, stat
  * assert.ok(E.isRight(r) && r.right.changes === 1)
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
  * ```
+ *
+ * @category Writes
  */
 export const orIgnore = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'ignore' } })
 
@@ -752,6 +815,8 @@ export const orIgnore = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, state
  * s.run(pipe(update(stock), set({ qty: sql<number>`${stock.qty} + ${moves.delta}` }), from(moves), filter(eq(moves.stockId, stock.id))))
  * assert.deepEqual(s.run(pipe(select(stock), orderBy(stock.id), values(stock.qty))), E.right([7, 5]))
  * ```
+ *
+ * @category Writes
  */
 export const from =
   <O extends AnyTable>(other: O) =>

@@ -23,6 +23,16 @@ import { tableInfo } from './table.js'
  * How strictly a value is checked. `'compare'` is for values compared with a column (a
  * non-integer number may be compared with an integer column); `'store'` is for values
  * written into it (inserts, `set`).
+ *
+ * @example
+ * ```ts
+ * import type { EncodeMode } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = EncodeMode
+ * ```
+ *
+ * @category Schema
  */
 export type EncodeMode = 'compare' | 'store'
 
@@ -206,6 +216,8 @@ const typeName = (c: AnyColumn): string => {
  * assert.deepEqual(columnCodec(t.at).decode(null), E.right(null))
  * assert.equal(columnCodec(t.at).encode(new Date('2024-05-01T12:00:00Z')), '2024-05-01T12:00:00.000Z')
  * ```
+ *
+ * @category Schema
  */
 export const columnCodec = (c: AnyColumn): t.Type<unknown, SqlValue, unknown> => {
   const info = c[ColumnInfo]
@@ -249,6 +261,8 @@ export const columnCodec = (c: AnyColumn): t.Type<unknown, SqlValue, unknown> =>
  * const stored: StoredRow = rowCodec(tasks).encode({ id: 1, done: true, dueAt: new Date(0) })
  * assert.deepEqual(stored, { id: 1, done: 1, due_at: '1970-01-01T00:00:00.000Z' })
  * ```
+ *
+ * @category Schema
  */
 export type StoredRow = Readonly<Record<string, SqlValue>>
 
@@ -272,6 +286,8 @@ export type StoredRow = Readonly<Record<string, SqlValue>>
  * const rows = s.run(pipe(raw(sql`SELECT * FROM tasks ORDER BY id`), decode(rowCodec(tasks)), all))
  * assert.deepEqual(rows, E.right([{ id: 1, done: true }, { id: 2, done: false }]))
  * ```
+ *
+ * @category Schema
  */
 export const rowCodec = <T extends AnyTable>(table: T): t.Type<Row<T>, StoredRow, unknown> => {
   const info = tableInfo(table)
@@ -330,6 +346,8 @@ export const isInsertOptional = (c: AnyColumn): boolean => {
  *   'expected null or an integer'
  * ])
  * ```
+ *
+ * @category Schema
  */
 export const insertCodec = <T extends AnyTable>(table: T): t.Type<Insert<T>, Insert<T>, unknown> => {
   const info = tableInfo(table)

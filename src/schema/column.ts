@@ -30,6 +30,8 @@ import type * as t from 'io-ts'
  * const kinds: ColumnKind[] = [events.name.kind, events.done.kind, events.at.kind, events.data.kind]
  * assert.deepEqual(kinds, ['text', 'boolean', 'timestamp', 'json'])
  * ```
+ *
+ * @category Schema
  */
 export type ColumnKind = 'integer' | 'bigint' | 'real' | 'text' | 'blob' | 'boolean' | 'json' | 'timestamp' | 'any'
 
@@ -52,6 +54,8 @@ export type ColumnKind = 'integer' | 'bigint' | 'real' | 'text' | 'blob' | 'bool
  * )
  * assert.deepEqual(params, E.right([1]))
  * ```
+ *
+ * @category Schema
  */
 export type SqlValue = number | string | bigint | Uint8Array | null
 
@@ -74,6 +78,8 @@ declare const TypeOf: unique symbol
  * const c: ValueOf<ReturnType<typeof countAll>> = 3          // number
  * assert.deepEqual([n, c], [null, 3])
  * ```
+ *
+ * @category Schema
  */
 export interface Typed<T> {
   readonly [TypeOf]?: T
@@ -93,6 +99,8 @@ export interface Typed<T> {
  * assert.deepEqual([_tag, tableName, name, key, kind], ['Column', 'users', 'created_at', 'createdAt', 'timestamp'])
  * assert.deepEqual(JSON.parse(JSON.stringify(users.createdAt)), { _tag, table: tableName, name, key, kind })   // plain data
  * ```
+ *
+ * @category Schema
  */
 export interface ColumnRef {
   readonly _tag: 'Column'
@@ -119,6 +127,8 @@ export interface ColumnRef {
  * const children = table('children', { parentId: integer().references(() => parents.id, { onDelete }) })
  * assert.equal(children.parentId.kind, 'integer')
  * ```
+ *
+ * @category Schema
  */
 export type ReferenceAction = 'cascade' | 'restrict' | 'set null' | 'set default' | 'no action'
 
@@ -138,16 +148,49 @@ export type ReferenceAction = 'cascade' | 'restrict' | 'set null' | 'set default
  * const posts = table('posts', { userId: integer('user_id').notNull().references(() => users.id, cascade) })
  * assert.ok(pipe(toSQL(createTable(posts)), E.exists((q) => q.sql.includes('REFERENCES "users" ("id") ON DELETE CASCADE ON UPDATE CASCADE'))))
  * ```
+ *
+ * @category Schema
  */
 export interface ReferenceOptions {
-  readonly onDelete?: ReferenceAction
-  readonly onUpdate?: ReferenceAction
+  readonly onDelete?: ReferenceAction | undefined
+  readonly onUpdate?: ReferenceAction | undefined
 }
 
+/**
+ * A column's DEFAULT: a literal, the current time, or a function called at each insert.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnDefault } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnDefault
+ * ```
+ *
+ * @category Schema
+ */
 export type ColumnDefault =
-  { readonly _tag: 'Value'; readonly value: unknown } | { readonly _tag: 'Thunk'; readonly thunk: () => unknown } | { readonly _tag: 'Now' }
+  | { readonly _tag: 'Value'; readonly value: unknown }
+  | {
+      readonly _tag: 'Thunk'
+      /** Called at each insert for the value. */
+      readonly thunk: () => unknown
+    }
+  | { readonly _tag: 'Now' }
 
-/** Everything a column builder records. */
+/**
+ * Everything a column builder records.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnConfig } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnConfig
+ * ```
+ *
+ * @category Schema
+ */
 export interface ColumnConfig {
   readonly kind: ColumnKind
   /** The SQL name when it differs from the key: `timestamp('created_at')`. */
@@ -156,14 +199,35 @@ export interface ColumnConfig {
   readonly notNull: boolean
   readonly unique: boolean
   readonly default?: ColumnDefault
-  readonly references?: { readonly target: () => AnyColumn; readonly options: ReferenceOptions }
+  readonly references?: {
+    /** The referenced column (a thunk: tables may refer to each other). */
+    readonly target: () => AnyColumn
+    readonly options: ReferenceOptions
+  }
   /** json columns: the codec of the decoded value. */
   readonly codec?: t.Mixed
 }
 
+/**
+ * The key under which a bound column keeps its schema.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnInfo } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnInfo
+ * ```
+ *
+ * @category Schema
+ */
 export const ColumnInfo: unique symbol = Symbol.for('fp-lite-orm/ColumnInfo')
 
-/** The schema part of a bound column. */
+/**
+ * The schema part of a bound column.
+ *
+ * @category Schema
+ */
 export interface ColumnInfo extends ColumnConfig {
   /** The SQL name of the table that owns the column (not an alias). */
   readonly sourceTable: string
@@ -191,12 +255,17 @@ declare const RefsKey: unique symbol
  * const columnReads: Refs<'users'> = users.id
  * void reads; void columnReads
  * ```
+ *
+ * @category Schema
  */
 export interface Refs<R extends string> {
   // A method, so that its parameter is bivariant: an expression reading `users` still fits a
   // parameter typed `ReturnType<typeof eq>` (which reads no table), while a column of
   // `users` does not fit where a column of `posts` is required (neither name fits the other).
-  readonly [RefsKey]?: { tables(r: R): void }
+  readonly [RefsKey]?: {
+    /** Never called: its parameter carries the table names. */
+    tables(r: R): void
+  }
 }
 
 /**
@@ -213,8 +282,17 @@ export interface Refs<R extends string> {
  * const none: RefsOf<number> = undefined as never   // a plain value reads no table
  * void reads; void none
  * ```
+ *
+ * @category Schema
  */
-export type RefsOf<X> = X extends { readonly [RefsKey]?: { tables(r: infer R extends string): void } } ? R : never
+export type RefsOf<X> = X extends {
+  readonly [RefsKey]?: {
+    /** Never called: its parameter carries the table names. */
+    tables(r: infer R extends string): void
+  }
+}
+  ? R
+  : never
 
 /**
  * A column bound to its table. `T` is its value type without null, `NotNull` whether
@@ -232,6 +310,8 @@ export type RefsOf<X> = X extends { readonly [RefsKey]?: { tables(r: infer R ext
  * const bio: Column<string, false> = users.bio      // string | null
  * assert.deepEqual([name.key, bio.key], ['name', 'bio'])
  * ```
+ *
+ * @category Schema
  */
 export interface Column<T, NotNull extends boolean = boolean, Optional extends boolean = boolean, TableName extends string = string>
   extends ColumnRef, Typed<NotNull extends true ? T : T | null>, Refs<TableName> {
@@ -252,6 +332,8 @@ export interface Column<T, NotNull extends boolean = boolean, Optional extends b
  * const sqlNames = (cols: ReadonlyArray<AnyColumn>): string[] => cols.map((c) => c.name)
  * assert.deepEqual(sqlNames(tableInfo(users).columns), ['id', 'full_name'])
  * ```
+ *
+ * @category Schema
  */
 export type AnyColumn = Column<unknown, boolean, boolean>
 
@@ -269,6 +351,8 @@ export type AnyColumn = Column<unknown, boolean, boolean>
  * const name: ColumnValue<typeof users.name> = 'Ann'    // string
  * assert.deepEqual([age, name], [null, 'Ann'])
  * ```
+ *
+ * @category Schema
  */
 export type ColumnValue<C> = C extends Column<infer T, infer N, boolean> ? (N extends true ? T : T | null) : never
 
@@ -279,7 +363,19 @@ export type ColumnValue<C> = C extends Column<infer T, infer N, boolean> ? (N ex
 /** The key of the phantom below (a type only: no such value exists at run time). */
 declare const _builderTypes: unique symbol
 
-/** The type parameters of a builder, for `table()` to read (a phantom: never set). */
+/**
+ * The type parameters of a builder, for `table()` to read (a phantom: never set).
+ *
+ * @example
+ * ```ts
+ * import type { BuilderTypes } from 'fp-lite-orm'
+ *
+ * // A NOT NULL integer column an insert must give.
+ * export type IdTypes = BuilderTypes<number, true, false>
+ * ```
+ *
+ * @category Schema
+ */
 export interface BuilderTypes<T, NotNull extends boolean, Optional extends boolean> {
   readonly [_builderTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
 }
@@ -301,6 +397,8 @@ export interface BuilderTypes<T, NotNull extends boolean, Optional extends boole
  * assert.equal(users.email.key, 'email')
  * assert.equal(posts.title.table, 'posts')
  * ```
+ *
+ * @category Schema
  */
 export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean, Optional extends boolean> extends BuilderTypes<
   T,
@@ -341,6 +439,8 @@ export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean,
  * const events = table('events', { createdAt, updatedAt: timestamp('updated_at') })
  * assert.equal(events.createdAt.name, 'created_at')
  * ```
+ *
+ * @category Schema
  */
 export interface TimestampBuilder<NotNull extends boolean, Optional extends boolean> extends ColumnBuilder<
   Date,
@@ -363,6 +463,19 @@ export interface TimestampBuilder<NotNull extends boolean, Optional extends bool
   defaultNow(): TimestampBuilder<NotNull, true>
 }
 
+/**
+ * Any column builder, whatever its value type and flags.
+ *
+ * @example
+ * ```ts
+ * import type { AnyColumnBuilder } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = AnyColumnBuilder
+ * ```
+ *
+ * @category Schema
+ */
 export type AnyColumnBuilder = ColumnBuilder<unknown, ColumnKind, boolean, boolean>
 
 const builder = <T, K extends ColumnKind, N extends boolean, O extends boolean>(
@@ -416,6 +529,8 @@ const base = (kind: ColumnKind, sqlName?: string, codec?: t.Mixed): ColumnConfig
  * const fraction = s.run(insert(counters, { hits: 1.5 }))
  * assert.ok(E.isLeft(fraction) && fraction.left._tag === 'ValidationError')
  * ```
+ *
+ * @category Schema
  */
 export function integer(sqlName?: string, options?: IntegerOptions<'number'>): ColumnBuilder<number, 'integer', false, false>
 export function integer(options: IntegerOptions<'number'>): ColumnBuilder<number, 'integer', false, false>
@@ -444,6 +559,8 @@ export function integer(
  * const ledger = table('ledger', { cents: integer({ mode }) })
  * void ledger
  * ```
+ *
+ * @category Schema
  */
 export type IntegerMode = 'number' | 'bigint'
 
@@ -466,6 +583,8 @@ export type IntegerMode = 'number' | 'bigint'
  * s.run(insert(ledger, { cents: 9007199254740993n }))
  * assert.deepEqual(s.run(pipe(select(ledger), values(ledger.cents))), E.right([9007199254740993n]))
  * ```
+ *
+ * @category Schema
  */
 export interface IntegerOptions<M extends IntegerMode> {
   readonly mode: M
@@ -488,6 +607,8 @@ export interface IntegerOptions<M extends IntegerMode> {
  * assert.deepEqual(s.run(pipe(select(readings), values(readings.celsius))), E.right([21.5, -3]))
  * assert.ok(E.isLeft(s.run(insert(readings, { celsius: Number.NaN }))))   // NaN and Infinity are refused
  * ```
+ *
+ * @category Schema
  */
 export const real = (sqlName?: string): ColumnBuilder<number, 'real', false, false> => builder(base('real', sqlName))
 
@@ -507,6 +628,8 @@ export const real = (sqlName?: string): ColumnBuilder<number, 'real', false, fal
  * s.run(insert(notes, { body: 'hello' }))
  * assert.deepEqual(s.run(pipe(select(notes), values(notes.body))), E.right(['hello']))
  * ```
+ *
+ * @category Schema
  */
 export const text = (sqlName?: string): ColumnBuilder<string, 'text', false, false> => builder(base('text', sqlName))
 
@@ -527,6 +650,8 @@ export const text = (sqlName?: string): ColumnBuilder<string, 'text', false, fal
  * const read = s.run(pipe(select(files), values(files.bytes)))
  * assert.ok(E.isRight(read) && Buffer.from(read.right[0]!).equals(Buffer.from([1, 2, 3])))
  * ```
+ *
+ * @category Schema
  */
 export const blob = (sqlName?: string): ColumnBuilder<Uint8Array, 'blob', false, false> => builder(base('blob', sqlName))
 
@@ -547,6 +672,8 @@ export const blob = (sqlName?: string): ColumnBuilder<Uint8Array, 'blob', false,
  * assert.deepEqual(s.run(pipe(select(tasks), values(tasks.done))), E.right([false, true]))
  * assert.deepEqual(s.run(pipe(select(tasks), filter(eq(tasks.done, true)), values(tasks.id))), E.right([2]))
  * ```
+ *
+ * @category Schema
  */
 export const boolean = (sqlName?: string): ColumnBuilder<boolean, 'boolean', false, false> => builder(base('boolean', sqlName))
 
@@ -572,6 +699,8 @@ export const boolean = (sqlName?: string): ColumnBuilder<boolean, 'boolean', fal
  * const wrong = s.run(insert(users, { prefs: { theme: 'blue' } as unknown as t.TypeOf<typeof Prefs> }))
  * assert.ok(E.isLeft(wrong) && wrong.left._tag === 'ValidationError')   // checked with the codec
  * ```
+ *
+ * @category Schema
  */
 export const json = <C extends t.Mixed>(codec: C, sqlName?: string): ColumnBuilder<t.TypeOf<C>, 'json', false, false> =>
   builder(base('json', sqlName, codec))
@@ -594,6 +723,8 @@ export const json = <C extends t.Mixed>(codec: C, sqlName?: string): ColumnBuild
  * const recent = s.run(pipe(select(events), filter(gt(events.at, new Date('2024-01-01T00:00:00Z'))), values(events.at)))
  * assert.deepEqual(recent, E.right([new Date('2024-05-01T12:00:00.000Z')]))
  * ```
+ *
+ * @category Schema
  */
 export const timestamp = (sqlName?: string): TimestampBuilder<false, false> => builder(base('timestamp', sqlName))
 

@@ -29,6 +29,8 @@ import { tableInfo } from './table.js'
  * const kinds: RelationKind[] = [hasMany(users, posts, posts.userId).node.kind, belongsTo(posts, users, posts.userId).node.kind]
  * assert.deepEqual(kinds, ['hasMany', 'belongsTo'])
  * ```
+ *
+ * @category Schema
  */
 export type RelationKind = 'hasMany' | 'hasOne' | 'belongsTo' | 'manyToMany'
 
@@ -47,6 +49,8 @@ export type RelationKind = 'hasMany' | 'hasOne' | 'belongsTo' | 'manyToMany'
  * const node: RelationNode = hasMany(users, posts, posts.userId).node
  * assert.deepEqual([node.kind, node.source, node.sourceKey.name, node.targetKey.name], ['hasMany', 'users', 'id', 'user_id'])
  * ```
+ *
+ * @category Schema
  */
 export interface RelationNode {
   readonly _tag: 'Relation'
@@ -107,6 +111,8 @@ declare const RelationTypes: unique symbol
  * assert.equal(userPosts.node.targetKey.name, 'user_id')
  * assert.deepEqual(JSON.parse(JSON.stringify(userPosts.node)), userPosts.node)   // plain data
  * ```
+ *
+ * @category Schema
  */
 export interface Relation<Source, Target, Card extends 'many' | 'one', Via = never> {
   readonly _tag: 'Relation'
@@ -130,6 +136,8 @@ export interface Relation<Source, Target, Card extends 'many' | 'one', Via = nev
  * const relations: AnyRelation[] = [hasMany(users, posts, posts.userId), belongsTo(posts, users, posts.userId)]
  * assert.deepEqual(relations.map((r) => r.node.target.name), ['posts', 'users'])
  * ```
+ *
+ * @category Schema
  */
 export type AnyRelation = Relation<unknown, unknown, 'many' | 'one', unknown>
 
@@ -150,6 +158,8 @@ export type AnyRelation = Relation<unknown, unknown, 'many' | 'one', unknown>
  * const wrong: ColumnOf<typeof posts> = users.id
  * hasMany(users, posts, fk)
  * ```
+ *
+ * @category Schema
  */
 export type ColumnOf<T> = [keyof ColumnsOf<T>] extends [never] ? AnyColumn : ColumnsOf<T>[keyof ColumnsOf<T>] & AnyColumn
 
@@ -243,6 +253,8 @@ const relation = <S, T, C extends 'many' | 'one', V = never>(
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((u) => [u.name, u.posts.map((p) => p.title)]), [['Ann', ['a', 'b']], ['Bob', []]])
  * ```
+ *
+ * @category Schema
  */
 export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: ColumnOf<C>): Relation<P, C, 'many'> => {
   const problems: string[] = []
@@ -273,6 +285,8 @@ export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((u) => u.profile?.bio ?? null), [null, 'hi'])
  * ```
+ *
+ * @category Schema
  */
 export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child: C, fk: ColumnOf<C>): Relation<P, C, 'one'> => {
   const problems: string[] = []
@@ -302,6 +316,8 @@ export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child:
  * const post = s.run(pipe(select(posts), preload('author', postAuthor), first))
  * assert.ok(E.isRight(post) && post.right._tag === 'Some' && post.right.value.author?.name === 'Ann')
  * ```
+ *
+ * @category Schema
  */
 export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, parent: P, fk: ColumnOf<C>): Relation<C, P, 'one'> => {
   const problems: string[] = []

@@ -26,6 +26,8 @@ import { ColumnInfo } from './column.js'
  * const users = table('users', { id: integer().primaryKey(), name: text(), email: text() }, { indexes: [byName, uniqueIndex('users_email_uq', ['email'])] })
  * assert.deepEqual(tableInfo(users).indexes.map((ix) => [ix.name, ix.unique]), [['users_name_idx', false], ['users_email_uq', true]])
  * ```
+ *
+ * @category Schema
  */
 export interface IndexDef<K extends string = string> {
   readonly _tag: 'Index'
@@ -55,19 +57,31 @@ export interface IndexDef<K extends string = string> {
  * const orderLines = table('order_lines', { orderId: integer('order_id').notNull(), line: integer().notNull(), sku: text().notNull() }, options)
  * assert.ok(pipe(toSQL(createTable(orderLines)), E.exists((q) => q.sql.includes('PRIMARY KEY ("order_id", "line")') && q.sql.includes(') STRICT, WITHOUT ROWID'))))
  * ```
+ *
+ * @category Schema
  */
 export interface TableOptions<K extends string> {
   /** A composite primary key, by schema keys. */
-  readonly primaryKey?: ReadonlyArray<K>
-  readonly indexes?: ReadonlyArray<IndexDef<K>>
+  readonly primaryKey?: ReadonlyArray<K> | undefined
+  readonly indexes?: ReadonlyArray<IndexDef<K>> | undefined
   /** A STRICT table: SQLite checks every stored value against the declared type. */
-  readonly strict?: boolean
-  readonly withoutRowid?: boolean
+  readonly strict?: boolean | undefined
+  readonly withoutRowid?: boolean | undefined
 }
 
 /**
  * A common table expression's definition, as plain data: the query's AST (a select
  * statement) kept opaque here, since the schema layer knows nothing of queries.
+ *
+ * @example
+ * ```ts
+ * import type { CteDef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = CteDef
+ * ```
+ *
+ * @category Schema
  */
 export interface CteDef {
   readonly _tag: 'Cte'
@@ -78,7 +92,19 @@ export interface CteDef {
   readonly inline?: true
 }
 
-/** The plain reference to a table in a query value: its name, alias and columns. */
+/**
+ * The plain reference to a table in a query value: its name, alias and columns.
+ *
+ * @example
+ * ```ts
+ * import type { TableRef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = TableRef
+ * ```
+ *
+ * @category Schema
+ */
 export interface TableRef {
   readonly _tag: 'Table'
   readonly name: string
@@ -88,8 +114,26 @@ export interface TableRef {
   readonly cte?: CteDef
 }
 
+/**
+ * The key under which a table keeps its schema (read it with `tableInfo(t)`).
+ *
+ * @example
+ * ```ts
+ * import type { TableInfo } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = TableInfo
+ * ```
+ *
+ * @category Schema
+ */
 export const TableInfo: unique symbol = Symbol.for('fp-lite-orm/TableInfo')
 
+/**
+ * A table's schema: its name, columns, indexes and options.
+ *
+ * @category Schema
+ */
 export interface TableInfo<Name extends string = string> {
   /** The SQL table name. */
   readonly name: Name
@@ -107,9 +151,34 @@ export interface TableInfo<Name extends string = string> {
   readonly ref: TableRef
 }
 
+/**
+ * The column builders `table(name, columns)` takes, by column name.
+ *
+ * @example
+ * ```ts
+ * import type { ColumnBuilders } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ColumnBuilders
+ * ```
+ *
+ * @category Schema
+ */
 export type ColumnBuilders = Readonly<Record<string, AnyColumnBuilder>>
 
-/** The bound column for each builder; `Name` is the table's SQL name, which its columns carry in their type. */
+/**
+ * The bound column for each builder; `Name` is the table's SQL name, which its columns carry in their type.
+ *
+ * @example
+ * ```ts
+ * import type { BoundColumns, ColumnBuilder } from 'fp-lite-orm'
+ *
+ * // What `table('users', { id: integer().primaryKey() })` binds its builders to.
+ * export type UserColumns = BoundColumns<{ id: ColumnBuilder<number, 'integer', true, true> }, 'users'>
+ * ```
+ *
+ * @category Schema
+ */
 export type BoundColumns<B extends ColumnBuilders, Name extends string = string> = {
   readonly [K in keyof B]: B[K] extends BuilderTypes<infer T, infer N, infer O> ? Column<T, N, O, Name> : never
 }
@@ -119,6 +188,15 @@ declare const QueryName: unique symbol
 /**
  * The name a table goes by in a query: its own name, or its alias. A phantom (never
  * set), read by the types of joins, which nest rows under this name.
+ *
+ * @example
+ * ```ts
+ * import type { Named } from 'fp-lite-orm'
+ *
+ * export type UsersName = Named<'users'>
+ * ```
+ *
+ * @category Schema
  */
 export interface Named<N extends string> {
   readonly [QueryName]?: N
@@ -138,6 +216,8 @@ export interface Named<N extends string> {
  * const same: Table<'users', { readonly id: Column<number, true, true>; readonly name: Column<string, true, false> }> = users
  * assert.equal(same.name.table, 'users')
  * ```
+ *
+ * @category Schema
  */
 export type Table<Name extends string, Cols extends Readonly<Record<string, AnyColumn>>> = Cols &
   Named<Name> & {
@@ -158,6 +238,8 @@ export type Table<Name extends string, Cols extends Readonly<Record<string, AnyC
  * const names: [NameOf<typeof employees>, NameOf<typeof boss>] = ['employees', 'boss']
  * assert.deepEqual(names, ['employees', 'boss'])
  * ```
+ *
+ * @category Schema
  */
 export type NameOf<T> = T extends Named<infer N> ? (string extends N ? string : N) : string
 
@@ -174,6 +256,8 @@ export type NameOf<T> = T extends Named<infer N> ? (string extends N ? string : 
  * const boss: Aliased<typeof employees, 'boss'> = alias(employees, 'boss')
  * assert.equal(boss.name.table, 'boss')
  * ```
+ *
+ * @category Schema
  */
 export type Aliased<T, N extends string> = {
   readonly [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<infer V, infer NN, infer O, string>
@@ -200,14 +284,43 @@ export type Aliased<T, N extends string> = {
  * assert.ok(E.isRight(createAll(session(connect(':memory:')), [users, posts])))
  * assert.deepEqual([users, posts].map((t: AnyTable) => tableInfo(t).name), ['users', 'posts'])
  * ```
+ *
+ * @category Schema
  */
 export interface AnyTable {
   readonly [TableInfo]: TableInfo
 }
 
-type Simplify<A> = { [K in keyof A]: A[K] } & {}
+/**
+ * Flattens an intersection or a mapped type into one plain object type, so an editor's hover
+ * and an error message show `{ id: number; name: string }`, not the types that built it.
+ *
+ * @example
+ * ```ts
+ * import type { Simplify } from 'fp-lite-orm'
+ *
+ * // Shown in a hover as { id: number; name: string }, not as the intersection.
+ * export const row: Simplify<{ id: number } & { name: string }> = { id: 1, name: 'Ada' }
+ * ```
+ *
+ * @category Schema
+ */
+export type Simplify<A> = { [K in keyof A]: A[K] } & {}
 
-/** The columns of a table type, without its metadata. */
+/**
+ * The columns of a table type, without its metadata.
+ *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { ColumnsOf } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * export const keys: ReadonlyArray<keyof ColumnsOf<typeof users>> = ['id', 'name']
+ * ```
+ *
+ * @category Schema
+ */
 export type ColumnsOf<T> = { readonly [K in keyof T as K extends string ? K : never]: T[K] }
 
 /**
@@ -230,16 +343,46 @@ export type ColumnsOf<T> = { readonly [K in keyof T as K extends string ? K : ne
  * const ann: User = { id: 1, name: 'Ann', age: null, active: true, createdAt: new Date() }
  * assert.equal(ann.name, 'Ann')
  * ```
+ *
+ * @category Schema
  */
 export type Row<T> = Simplify<{
   -readonly [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean> ? (N extends true ? V : V | null) : never
 }>
 
-type RequiredKeys<T> = {
+/**
+ * The columns an insert must give (no default, not nullable).
+ *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { RequiredKeys } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * export const required: RequiredKeys<typeof users> = 'name'   // id may be left out: SQLite fills it in
+ * ```
+ *
+ * @category Schema
+ */
+export type RequiredKeys<T> = {
   [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<unknown, true, false> ? K : never
 }[keyof ColumnsOf<T>]
 
-type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T>>
+/**
+ * The columns an insert may leave out.
+ *
+ * @example
+ * ```ts
+ * import { integer, table, text } from 'fp-lite-orm'
+ * import type { OptionalKeys } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * export const optional: OptionalKeys<typeof users> = 'id'
+ * ```
+ *
+ * @category Schema
+ */
+export type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T>>
 
 /**
  * What an insert takes: nullable, defaulted and INTEGER PRIMARY KEY columns may be left out.
@@ -259,6 +402,8 @@ type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T>>
  * s.run(createTable(users))
  * assert.deepEqual(s.run(insert(users, rows)), E.right({ changes: 2, lastInsertRowid: 2 }))
  * ```
+ *
+ * @category Schema
  */
 export type Insert<T> = Simplify<
   { -readonly [K in RequiredKeys<T>]: ColumnsOf<T>[K] extends Column<infer V, boolean, boolean> ? V : never } & {
@@ -285,6 +430,8 @@ export type Insert<T> = Simplify<
  * })
  * assert.ok(pipe(toSQL(createTable(posts)), E.exists((q) => q.sql.endsWith('CREATE INDEX IF NOT EXISTS "posts_user_title_idx" ON "posts" ("user_id", "title")'))))
  * ```
+ *
+ * @category Schema
  */
 export const index = <const K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
   Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: false })
@@ -307,6 +454,8 @@ export const index = <const K extends string>(name: string, columns: ReadonlyArr
  * const again = s.run(insert(slugs, { site: 'a', slug: 'home' }))
  * assert.ok(E.isLeft(again) && again.left._tag === 'ConstraintError' && again.left.kind === 'unique')
  * ```
+ *
+ * @category Schema
  */
 export const uniqueIndex = <const K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
   Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: true })
@@ -341,6 +490,8 @@ export const uniqueIndex = <const K extends string>(name: string, columns: Reado
  * const broken = table('broken', { a: integer().primaryKey(), b: integer().primaryKey() })   // does not throw
  * assert.ok(E.isLeft(s.run(createTable(broken))))                                           // every query says why
  * ```
+ *
+ * @category Schema
  */
 export const table = <Name extends string, B extends ColumnBuilders>(
   name: Name,
@@ -424,6 +575,8 @@ export const table = <Name extends string, B extends ColumnBuilders>(
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((r) => [r.employees.name, r.boss?.name ?? null]), [['Ada', null], ['Bob', 'Ada']])
  * ```
+ *
+ * @category Schema
  */
 export const alias = <T extends AnyTable, N extends string>(t: T, aliasName: N): Aliased<T, N> => {
   const info = t[TableInfo]
@@ -467,6 +620,8 @@ export const alias = <T extends AnyTable, N extends string>(t: T, aliasName: N):
  * assert.equal(info.strict, true)
  * assert.deepEqual(info.problems, [])
  * ```
+ *
+ * @category Schema
  */
 export const tableInfo = <Name extends string>(t: { readonly [TableInfo]: TableInfo<Name> }): TableInfo<Name> => t[TableInfo]
 

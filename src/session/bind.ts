@@ -22,7 +22,7 @@ import { LIKE_PATTERN_LIMIT, escapeLike, likeCanTake } from '../query/expr.js'
  * import { pipe } from 'fp-ts/lib/function.js'
  * import * as E from 'fp-ts/lib/Either.js'
  * import { connect, count, createTable, filter, gte, insert, integer, placeholder, select, session, table, timestamp } from 'fp-lite-orm'
- * import type { Params } from 'fp-lite-orm'
+ * import type { Params, Query } from 'fp-lite-orm'
  *
  * const events = table('events', { id: integer().primaryKey(), at: timestamp().notNull() })
  * const since = pipe(select(events), filter(gte(events.at, placeholder('since'))), count)
@@ -31,10 +31,34 @@ import { LIKE_PATTERN_LIMIT, escapeLike, likeCanTake } from '../query/expr.js'
  * s.run(insert(events, [{ at: new Date('2024-01-01T00:00:00Z') }, { at: new Date('2024-06-01T00:00:00Z') }]))
  *
  * const params: Params = { since: new Date('2024-03-01T00:00:00Z') }   // encoded like a literal: ISO text
- * assert.deepEqual(s.run(since, params), E.right(1))
+ * assert.deepEqual(s.run(since, { since: new Date('2024-03-01T00:00:00Z') }), E.right(1))
+ * assert.deepEqual(s.run(since as Query<number>, params), E.right(1))   // a query whose placeholders the types do not know
  * ```
+ *
+ * @category Sessions
  */
 export type Params = Readonly<Record<string, unknown>>
+
+/**
+ * `run`'s parameters for a query whose placeholders need `P` (see `ParamsOf`): an object
+ * with those keys and types (more keys may come along, for placeholders the types cannot
+ * see), or nothing at all when the types know of no placeholder.
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import { connect, eq, filter, first, integer, placeholder, select, session, table } from 'fp-lite-orm'
+ * import type { ParamsFor } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey() })
+ * const byId = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
+ * const args: ParamsFor<{ readonly id: number | null }> = [{ id: 1 }]
+ * // @ts-expect-error a misspelt name
+ * const typo: ParamsFor<{ readonly id: number | null }> = [{ idd: 1 }]
+ * void session(connect(':memory:')).run(byId, ...args); void typo
+ * ```
+ */
+export type ParamsFor<P> = unknown extends P ? [params?: Params] : [params: P & Params]
 
 const encodeOne = (v: unknown, enc: Encoding | undefined, codecs: CodecsPart | undefined): E.Either<string, SqlValue> => {
   if (enc === undefined || enc.loose === true) return encodeLoose(v)

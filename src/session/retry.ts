@@ -27,19 +27,21 @@ import type { DbError } from '../errors.js'
  * assert.ok(E.isLeft(retryOnBusy(alwaysBusy, options)))
  * assert.equal(calls, 3)
  * ```
+ *
+ * @category Sessions
  */
 export interface RetryOptions {
   /** How many times to run the work in all (default 5). */
-  readonly attempts?: number
+  readonly attempts?: number | undefined
   /** The first pause, doubled each time (default 20 ms). */
-  readonly baseDelayMs?: number
+  readonly baseDelayMs?: number | undefined
   /** The longest pause (default 1000 ms). */
-  readonly maxDelayMs?: number
+  readonly maxDelayMs?: number | undefined
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
-/** A synchronous pause that does not spin (the API is synchronous, like better-sqlite3's). */
+/** A synchronous pause that does not spin (the API is synchronous, like the local driver). */
 const sleep = (ms: number): void => {
   if (ms > 0) Atomics.wait(sleeper, 0, 0, ms)
 }
@@ -66,6 +68,8 @@ const isBusy = (e: unknown): boolean => typeof e === 'object' && e !== null && (
  * const r = retryOnBusy(() => transaction(db, (tx) => pipe(tx.run(insert(t, {})), E.chain(() => tx.run(insert(t, {}))))), { attempts: 5 })
  * assert.ok(E.isRight(r))
  * ```
+ *
+ * @category Sessions
  */
 export const retryOnBusy = <E, A>(work: () => E.Either<E, A>, options: RetryOptions = {}): E.Either<E, A> => {
   const attempts = Math.max(1, Math.floor(options.attempts ?? 5))

@@ -1,7 +1,7 @@
 /**
  * Row readers: how the rows of a compiled query become application values.
  *
- * Rows are read in better-sqlite3's array mode and built by a function generated once
+ * Rows are read in the driver's array mode and built by a function generated once
  * per row shape: one object literal whose fields apply only the mappings needed
  * (boolean, json, timestamp), so no row is built twice. A column of the other kinds is
  * taken as stored after an inline `typeof` check: outside STRICT tables SQLite keeps any
@@ -147,7 +147,7 @@ export const ioTsIssues = (errors: t.Errors, prefix = ''): DecodeIssue[] =>
 export interface RowReader {
   /** Read rows as arrays (and build them), or as objects used as they are. */
   readonly raw: boolean
-  /** Read integers as bigints (a bigint column is among the fields): better-sqlite3's safeIntegers. */
+  /** Read integers as bigints (a bigint column is among the fields): the driver's safeIntegers. */
   readonly safeIntegers: boolean
   readonly build: ((row: unknown) => unknown) | undefined
 }
@@ -266,14 +266,14 @@ export const rowReader = (
   groups: ReadonlyArray<OutputGroup> | undefined,
   codecs: CodecsPart | undefined
 ): RowReader => {
-  // Native SQL has no known fields: its rows are taken as better-sqlite3 builds them.
+  // Native SQL has no known fields: its rows are taken as the driver builds them.
   if (fields.length === 0) return { raw: false, safeIntegers: false, build: undefined }
   const safeIntegers = fields.some((f) => f.kind === 'bigint')
   // Safe integers: every field goes through its decoder (integers arrive as bigints).
   const decoded = fields.map((f) => (safeIntegers || f.kind !== 'integer' ? fieldDecoder(f, codecs, safeIntegers) : undefined))
   const takes = fields.map((f, i): Take => (decoded[i] !== undefined ? 'd' : checkOf(f)))
   const decoders = takes.map((take, i) => (take === 'd' || take === '' ? decoded[i] : mismatch(fields[i]!, EXPECTED[take])))
-  // Rows are otherwise read as arrays: better-sqlite3 builds row objects in C++ property by
+  // Rows are otherwise read as arrays: the driver builds row objects in C++ property by
   // property, which is slower than one generated object literal per row (measured about
   // 1.4x on wide reads, 1.7x on point lookups).
   const build = factoryFor(fields, groups, takes)(decoders)

@@ -1,5 +1,5 @@
 /**
- * Transactions, synchronous as better-sqlite3 is, and honest about it in the types.
+ * Transactions, synchronous as the local driver is, and honest about it in the types.
  *
  *   transaction(db, (tx) => pipe(tx.run(ins), E.chain(() => tx.run(upd))))
  *
@@ -11,15 +11,19 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
-import { fromSqliteThrow, isDbError, unexpectedError, validationError } from '../errors.js'
+import { isDbError, unexpectedError, validationError } from '../errors.js'
 import type { Query } from '../query/ast.js'
 import type { Db } from '../conn/connect.js'
 import type { Handle } from '../conn/registry.js'
 import { acquire, finishCursors } from '../conn/registry.js'
+import { mapError, pragmaValue } from '../driver/index.js'
+import type { Level } from './atomic.js'
+import { BEGIN, begin as beginLevel, commit as commitLevel, rollback as rollbackLevel } from './atomic.js'
 import type { Frame } from './frames.js'
 import { endOf, endedResult, enter, inFrame, innermost, leave, refused, watching } from './frames.js'
+import type { Params } from './bind.js'
 import type { Session } from './session.js'
-import { logged, runQuery, streamQuery } from './session.js'
+import { collectQuery, runQuery, streamQuery } from './session.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -52,6 +56,8 @@ import { logged, runQuery, streamQuery } from './session.js'
  * assert.deepEqual(depths, [1, 2])            // the second call ran in a savepoint
  * assert.deepEqual(s.run(pipe(select(accounts), count)), E.right(4))
  * ```
+ *
+ * @category Transactions
  */
 export interface Tx extends Session {
   readonly _tag: 'Tx'
@@ -82,6 +88,8 @@ export interface Tx extends Session {
  * const mode: TransactionMode = 'deferred'     // take the write lock at the first write, not at BEGIN
  * assert.deepEqual(transaction(db, (tx) => tx.run(pipe(select(accounts), count)), { mode }), E.right(2))
  * ```
+ *
+ * @category Transactions
  */
 export type TransactionMode = 'immediate' | 'deferred' | 'exclusive'
 
@@ -106,6 +114,8 @@ export type TransactionMode = 'immediate' | 'deferred' | 'exclusive'
  * const options: TransactionOptions = { mode: 'exclusive' }
  * assert.deepEqual(transaction(db, (tx) => tx.run(pipe(select(accounts), count)), options), E.right(2))
  * ```
+ *
+ * @category Transactions
  */
 export interface TransactionOptions {
   /**
@@ -113,7 +123,7 @@ export interface TransactionOptions {
    * at once, so it cannot fail half-way for want of it; `deferred` takes it at the first
    * write; `exclusive` also keeps readers of rollback-journal databases out.
    */
-  readonly mode?: TransactionMode
+  readonly mode?: TransactionMode | undefined
 }
 
 /**
@@ -138,6 +148,8 @@ export interface TransactionOptions {
  * assert.deepEqual([countIn(db), countIn(s)], [E.right(2), E.right(2)])
  * transaction(db, (tx) => countIn(tx))                 // inside a transaction: a savepoint
  * ```
+ *
+ * @category Transactions
  */
 export type TransactionTarget = Db | Session | Tx
 
@@ -163,6 +175,8 @@ export type TransactionTarget = Db | Session | Tx
  * const out: E.Either<unknown, Results<typeof queries>> = transaction(db, queries)   // [WriteResult, number]
  * assert.ok(E.isRight(out) && out.right[1] === 3)
  * ```
+ *
+ * @category Transactions
  */
 export type Results<Qs extends ReadonlyArray<Query<unknown>>> = { -readonly [K in keyof Qs]: Qs[K] extends Query<infer A> ? A : never }
 
@@ -194,36 +208,40 @@ export type Results<Qs extends ReadonlyArray<Query<unknown>>> = { -readonly [K i
  * assert.deepEqual(transaction(db, withdraw(30)), E.right(70))
  * assert.deepEqual(transaction(db, withdraw(500)), E.left('insufficient funds'))
  * ```
+ *
+ * @category Transactions
  */
 export type TransactionBody<E, A> = (tx: Tx) => E.Either<E, A>
+
+/**
+ * What an async callback given to `transaction` is checked against, so that the type error
+ * says why: a transaction on a connection holds SQLite's write lock on the calling thread
+ * and must end before the thread awaits anything (an `await` inside it would let other
+ * work run in the middle of the transaction, or leave it open). Async work goes to
+ * `pool.transaction`, whose callback returns a TaskEither.
+ *
+ * @example
+ * ```ts
+ * import type { SynchronousCallbackOnly } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SynchronousCallbackOnly
+ * ```
+ *
+ * @category Transactions
+ */
+export interface SynchronousCallbackOnly {
+  readonly 'the callback must be synchronous; use pool.transaction for async work': never
+}
 
 // -------------------------------------------------------------------------------------
 // the machinery
 // -------------------------------------------------------------------------------------
 
-const MODES: Readonly<Record<TransactionMode, string>> = {
-  immediate: 'BEGIN IMMEDIATE',
-  deferred: 'BEGIN DEFERRED',
-  exclusive: 'BEGIN EXCLUSIVE'
-}
-
-/** Per handle: how deep the library's own transactions are nested, and a savepoint counter. */
+/** Per handle: how deep the library's own transactions are nested. */
 const depths = new WeakMap<Handle, number>()
-let savepoints = 0
 
 const dbOf = (on: TransactionTarget): Db => (on._tag === 'Db' ? on : on.db)
-
-/** The fixed statements (BEGIN ..., COMMIT, ROLLBACK) run prepared, from the handle's statement cache. */
-const FIXED: ReadonlySet<string> = new Set(['BEGIN IMMEDIATE', 'BEGIN DEFERRED', 'BEGIN EXCLUSIVE', 'COMMIT', 'ROLLBACK'])
-
-const exec = (db: Db, h: Handle, sql: string): void => {
-  if (FIXED.has(sql)) {
-    if (db.log === undefined) h.statements.get(sql).stmt.run()
-    else logged(db, sql, [], () => h.statements.get(sql).stmt.run())
-    return
-  }
-  logged(db, sql, [], () => h.db.exec(sql))
-}
 
 const isEither = (u: unknown): u is E.Either<unknown, unknown> =>
   typeof u === 'object' &&
@@ -265,7 +283,8 @@ const makeTx = (db: Db, depth: number, readOnly: boolean, frame: Frame, isActive
     db,
     depth,
     readOnly,
-    run: (q, params) => (isActive() ? inFrame(frame, () => guard(() => runQuery(db, q, params))) : ended()),
+    run: <A>(q: Query<A>, ...[params]: ReadonlyArray<Params | undefined>) =>
+      isActive() ? inFrame(frame, () => guard(() => runQuery(db, q, params))) : ended(),
     stream: (q, params) => (isActive() ? inFrame(frame, () => guard(() => streamQuery(db, q, params))) : ended()),
     // The transaction owns the connection until it ends: closing it here would lose the work.
     close: () => undefined
@@ -280,14 +299,15 @@ const guard = <A>(f: () => E.Either<DbError, A>): E.Either<DbError, A> => {
   }
 }
 
-/** BEGIN or SAVEPOINT, and for a read transaction the snapshot and query_only. Throws what SQLite throws. */
-const begin = (db: Db, h: Handle, mode: TransactionMode, savepoint: string | undefined, readOnly: boolean): void => {
-  exec(db, h, savepoint === undefined ? (readOnly ? MODES.deferred : MODES[mode]) : `SAVEPOINT "${savepoint}"`)
+/** BEGIN or SAVEPOINT (atomic.ts), and for a read transaction the snapshot and query_only. Throws what SQLite throws. */
+const begin = (db: Db, h: Handle, mode: TransactionMode, readOnly: boolean): Level => {
+  const level = beginLevel(db, h, readOnly ? 'deferred' : mode)
   if (readOnly) {
     // Start the read now, so the snapshot is the database as of this moment.
-    if (savepoint === undefined) h.db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get()
-    h.db.pragma('query_only = 1')
+    if (level.savepoint === undefined) h.db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get()
+    h.db.exec('PRAGMA query_only = 1')
   }
+  return level
 }
 
 /**
@@ -295,7 +315,7 @@ const begin = (db: Db, h: Handle, mode: TransactionMode, savepoint: string | und
  * thread's handle) and commits or rolls back by its result.
  */
 const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode, readOnly: boolean): E.Either<E | DbError, A> => {
-  if (MODES[mode] === undefined)
+  if (!Object.hasOwn(BEGIN, mode))
     return E.left(validationError(`Unknown transaction mode ${JSON.stringify(mode)}: use immediate, deferred or exclusive.`))
   // Inside a callback whose transaction has ended, a nested one would begin afresh (on a
   // reopened handle, or in autocommit mode) and commit on its own.
@@ -306,15 +326,16 @@ const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode
   if (E.isLeft(acquired)) return acquired
   const h = acquired.right
   const nested = h.db.inTransaction
-  const savepoint = nested ? `fplite_sp_${++savepoints}` : undefined
   let wasQueryOnly = false
+  let level: Level
   try {
     // Inside the try: with a stream open on the handle every statement throws (a TypeError), pragmas too.
-    if (readOnly) wasQueryOnly = (h.db.pragma('query_only', { simple: true }) as number) === 1
-    begin(db, h, mode, savepoint, readOnly)
+    if (readOnly) wasQueryOnly = pragmaValue(h.db, 'query_only') === 1
+    level = begin(db, h, mode, readOnly)
   } catch (e) {
-    return E.left(fromSqliteThrow(e, savepoint === undefined ? MODES[mode] : 'SAVEPOINT'))
+    return E.left(mapError(e, nested ? 'SAVEPOINT' : BEGIN[readOnly ? 'deferred' : mode]))
   }
+  const savepoint = level.savepoint
 
   const depth = (depths.get(h) ?? 0) + 1
   depths.set(h, depth)
@@ -338,34 +359,29 @@ const within = <E, A>(db: Db, body: TransactionBody<E, A>, mode: TransactionMode
   if (end !== 'closed') finishCursors(h, 'transaction')
   if (readOnly && !wasQueryOnly && end !== 'closed') {
     try {
-      h.db.pragma('query_only = 0')
+      h.db.exec('PRAGMA query_only = 0')
     } catch {
       // the handle is broken: the rollback below reports it
     }
   }
   // Ended early: there is nothing left of this level to commit or roll back.
   if (end !== undefined) return E.isLeft(out) ? out : E.left(endedResult(end))
-  return E.isRight(out) ? commit(db, h, savepoint, out) : rollback(db, h, savepoint, out)
+  return E.isRight(out) ? commit(db, h, level, out) : rollback(db, h, level, out)
 }
 
-const commit = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
+const commit = <E, A>(db: Db, h: Handle, level: Level, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
   try {
-    exec(db, h, savepoint === undefined ? 'COMMIT' : `RELEASE "${savepoint}"`)
+    commitLevel(db, h, level)
     return out
   } catch (e) {
-    const err = fromSqliteThrow(e, savepoint === undefined ? 'COMMIT' : 'RELEASE')
-    return rollback(db, h, savepoint, E.left(err))
+    const err = mapError(e, level.savepoint === undefined ? 'COMMIT' : 'RELEASE')
+    return rollback(db, h, level, E.left(err))
   }
 }
 
-const rollback = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
-  if (!h.db.inTransaction) return out // SQLite rolled it back already (e.g. after SQLITE_FULL)
+const rollback = <E, A>(db: Db, h: Handle, level: Level, out: E.Either<E | DbError, A>): E.Either<E | DbError, A> => {
   try {
-    if (savepoint === undefined) exec(db, h, 'ROLLBACK')
-    else {
-      exec(db, h, `ROLLBACK TO "${savepoint}"`)
-      exec(db, h, `RELEASE "${savepoint}"`)
-    }
+    rollbackLevel(db, h, level)
   } catch {
     // A failed rollback leaves SQLite to roll back when the handle closes; the Left stands.
   }
@@ -412,6 +428,8 @@ const rollback = <E, A>(db: Db, h: Handle, savepoint: string | undefined, out: E
  * const both = transaction(db, [insert(accounts, { balance: 1 }), pipe(select(accounts), one)] as const)
  * assert.ok(E.isLeft(both) && both.left._tag === 'TooManyRows')   // the insert was rolled back too
  * ```
+ *
+ * @category Transactions
  */
 export function transaction<E, A>(
   on: TransactionTarget,
@@ -423,9 +441,15 @@ export function transaction<const Qs extends ReadonlyArray<Query<unknown>>>(
   queries: Qs,
   options?: TransactionOptions
 ): E.Either<DbError, Results<Qs>>
+/** Not a way to call it: an async callback, refused with a type error that says why ({@link SynchronousCallbackOnly}). */
+export function transaction<R>(
+  on: TransactionTarget,
+  body: (tx: Tx) => R & (R extends PromiseLike<unknown> ? SynchronousCallbackOnly : E.Either<unknown, unknown>),
+  options?: TransactionOptions
+): never
 export function transaction(
   on: TransactionTarget,
-  body: TransactionBody<unknown, unknown> | ReadonlyArray<Query<unknown>>,
+  body: ((tx: Tx) => unknown) | ReadonlyArray<Query<unknown>>,
   options: TransactionOptions = {}
 ): E.Either<unknown, unknown> {
   const mode = options.mode ?? 'immediate'
@@ -433,7 +457,8 @@ export function transaction(
   if (typeof body !== 'function') {
     return E.left(validationError('transaction takes a callback (tx) => Either, or a list of query values.'))
   }
-  return within(dbOf(on), body, mode, false)
+  // (A callback returning a Promise passes the type check only through a cast: `within` reports it.)
+  return within(dbOf(on), body as TransactionBody<unknown, unknown>, mode, false)
 }
 
 const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbError, unknown[]> => {
@@ -474,6 +499,31 @@ const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbErro
  * const write = readTransaction(db, (tx) => tx.run(insert(accounts, { balance: 1 })))
  * assert.ok(E.isLeft(write) && write.left._tag === 'SqliteError')   // SQLITE_READONLY
  * ```
+ *
+ * @category Transactions
  */
 export const readTransaction = <E, A>(on: TransactionTarget, body: TransactionBody<E, A>): E.Either<E | DbError, A> =>
   within(dbOf(on), body, 'deferred', true)
+
+/**
+ * A pool worker's batch: the queries in one transaction, as `transaction(db, queries)`
+ * runs them, but each read's result left collected for the calling thread to finish with
+ * the query's codecs (assemble.ts `finishLate`).
+ * @internal
+ */
+export const collectBatch = (db: Db, queries: ReadonlyArray<Query<unknown>>): E.Either<DbError, unknown[]> =>
+  within<DbError, unknown[]>(
+    db,
+    () => {
+      const frame = innermost(db)
+      const results: unknown[] = []
+      for (const q of queries) {
+        const r = frame === undefined ? guard(() => collectQuery(db, q)) : inFrame(frame, () => guard(() => collectQuery(db, q)))
+        if (E.isLeft(r)) return r
+        results.push(r.right)
+      }
+      return E.right(results)
+    },
+    'immediate',
+    false
+  )
