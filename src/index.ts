@@ -193,8 +193,15 @@ export type { RetryOptions } from './session/retry.js'
 export { retryOnBusy } from './session/retry.js'
 
 // worker pool
-export type { Pool, PoolOptions } from './pool/pool.js'
+export type { Pool, PoolOptions, PoolTransactionOptions, PoolTx } from './pool/pool.js'
 export { workerPool } from './pool/pool.js'
+
+// past one machine: remote drivers and the same Pool over them
+export type { RemoteChanges, RemoteDriver, RemoteResult, RemoteRows, RemoteStatement, RemoteTx } from './driver/remote.js'
+export type { DqliteDriver, DqliteOptions } from './driver/dqlite/driver.js'
+export { dqlite } from './driver/dqlite/driver.js'
+export type { RemotePoolOptions } from './pool/remote.js'
+export { remotePool } from './pool/remote.js'
 
 // migrations
 export type { Operation, Plan, Rename } from './migrate/diff.js'

@@ -146,11 +146,12 @@ export const checkPoolOptions = (options: unknown): E.Either<DbError, { readonly
  * // Code that takes a Pool (made by workerPool(db))...
  * const record = (pool: Pool) => pipe(pool.run(insert(hits, {})), TE.chain(() => pool.run(pipe(select(hits), count))))
  *
- * // ...is easy to test with a stand-in: a Pool is three functions.
+ * // ...is easy to test with a stand-in: a Pool is four functions.
  * let rows = 0
  * const fake: Pool = {
  *   run: <A>(q: Query<A>, ..._params: ReadonlyArray<unknown>) => TE.right((q.mode === 'count' ? rows : { changes: 1, lastInsertRowid: ++rows }) as A),
  *   batch: () => TE.left<DbError>({ _tag: 'ValidationError', message: 'not used here' }),
+ *   transaction: () => TE.left<DbError>({ _tag: 'ValidationError', message: 'not used here' }),
  *   close: async () => undefined
  * }
  * assert.deepEqual(await record(fake)(), E.right(1))
@@ -163,8 +164,88 @@ export interface Pool {
   run<A, P = unknown>(q: Query<A> & Needs<P>, ...params: ParamsFor<NoInfer<P>>): TE.TaskEither<DbError, A>
   /** Runs the queries in order, all or nothing, in one transaction on the writer. */
   batch<const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>>
+  /**
+   * An interactive transaction: BEGIN IMMEDIATE on the writer (or the remote connection), held
+   * for `f`; `tx.run` runs there. Right commits, a Left or a rejection rolls back; a callback
+   * still running after `timeoutMs` (default 30 s) is rolled back with a Left `BusyError`.
+   */
+  transaction<E, A>(f: (tx: PoolTx) => TE.TaskEither<E, A>, options?: PoolTransactionOptions): TE.TaskEither<E | DbError, A>
   /** Stops taking queries, lets those in flight finish, and ends the threads. */
   close(): Promise<void>
+}
+
+/**
+ * The writer (or remote connection) held for `pool.transaction(f)`: `run` runs a query inside
+ * the transaction. After the transaction settles (or times out), `run` is a Left.
+ *
+ * @example
+ * ```ts
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as TE from 'fp-ts/lib/TaskEither.js'
+ * import { eq, filter, integer, one, select, set, table, update } from 'fp-lite-orm'
+ * import type { Pool, PoolTx } from 'fp-lite-orm'
+ *
+ * const accounts = table('accounts', { id: integer().primaryKey(), balance: integer().notNull() })
+ * const debit = (tx: PoolTx, id: number, amount: number) =>
+ *   pipe(
+ *     tx.run(pipe(select(accounts), filter(eq(accounts.id, id)), one)),
+ *     TE.filterOrElseW((a) => a.balance >= amount, () => 'insufficient funds' as const),
+ *     TE.chainW((a) => tx.run(pipe(update(accounts), set({ balance: a.balance - amount }), filter(eq(accounts.id, id)))))
+ *   )
+ * const pay = (pool: Pool) => pool.transaction((tx) => debit(tx, 1, 10), { timeoutMs: 5000 })
+ * ```
+ */
+export interface PoolTx {
+  run<A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A>
+}
+
+/**
+ * The options of `pool.transaction(f, options)`.
+ *
+ * @example
+ * ```ts
+ * import type { PoolTransactionOptions } from 'fp-lite-orm'
+ *
+ * const quick: PoolTransactionOptions = { timeoutMs: 2_000 }   // a stuck callback holds the writer 2 s at most
+ * ```
+ */
+export interface PoolTransactionOptions {
+  /** Past this many milliseconds (a whole number from 1 to 600,000; default 30,000) the transaction is rolled back with a BusyError. */
+  readonly timeoutMs?: number
+}
+
+/** The default and the largest `timeoutMs` of `pool.transaction`. */
+export const TX_TIMEOUT_MS = 30_000
+export const MAX_TX_TIMEOUT_MS = 600_000
+
+/** The transaction's timeout, or a Left naming the bad option. */
+export const checkTxOptions = (options: unknown): E.Either<DbError, number> => {
+  if (options === undefined) return E.right(TX_TIMEOUT_MS)
+  try {
+    if (typeof options !== 'object' || options === null || Array.isArray(options))
+      return E.left(
+        validationError(
+          `pool.transaction(f, options): options must be an object such as { timeoutMs: 5000 }, got ${describeValue(options)}.`,
+          'options'
+        )
+      )
+    for (const key of Object.keys(options))
+      if (key !== 'timeoutMs')
+        return E.left(
+          validationError(`pool.transaction(f, options): unknown option ${JSON.stringify(key)}; the option is timeoutMs.`, `options.${key}`)
+        )
+    const t = (options as PoolTransactionOptions).timeoutMs
+    if (t === undefined) return E.right(TX_TIMEOUT_MS)
+    if (typeof t === 'number' && Number.isInteger(t) && t >= 1 && t <= MAX_TX_TIMEOUT_MS) return E.right(t)
+    return E.left(
+      validationError(
+        `pool.transaction(f, options): timeoutMs must be a whole number from 1 to ${MAX_TX_TIMEOUT_MS}, got ${describeValue(t)}.`,
+        'options.timeoutMs'
+      )
+    )
+  } catch (e) {
+    return E.left(unexpectedError(e, 'pool.transaction(f, options): reading the options threw'))
+  }
 }
 
 /**
@@ -321,6 +402,44 @@ const requestOf =
   }
 
 // -------------------------------------------------------------------------------------
+// transactions
+// -------------------------------------------------------------------------------------
+
+export const TIMED_OUT: unique symbol = Symbol('timed out')
+
+/**
+ * The callback's outcome, or TIMED_OUT once `ms` have passed (the callback may still be
+ * running: its later runs are refused). A throw or a rejection is a Left.
+ */
+export const settleWithin = async <E2, A>(
+  f: (tx: PoolTx) => TE.TaskEither<E2, A>,
+  tx: PoolTx,
+  ms: number
+): Promise<E.Either<E2 | DbError, A> | typeof TIMED_OUT> => {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms)))
+  try {
+    const body = (async (): Promise<E.Either<E2 | DbError, A>> => f(tx)())().catch((e: unknown) =>
+      E.left(unexpectedError(e, 'The transaction callback threw (or its TaskEither rejected); the transaction was rolled back'))
+    )
+    return await Promise.race([body, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export const txTimeout = (ms: number): DbError =>
+  busyError(
+    'SQLITE_BUSY',
+    `The transaction callback was still running after ${ms} ms: it was rolled back so that it cannot hold the writer. Raise timeoutMs, or do less inside the transaction.`
+  )
+
+export const txEnded = (): DbError =>
+  validationError(
+    'This transaction has ended (committed, rolled back, or past its timeout): tx.run works only inside the callback, before its TaskEither settles.'
+  )
+
+// -------------------------------------------------------------------------------------
 // workers
 // -------------------------------------------------------------------------------------
 
@@ -364,6 +483,7 @@ const refusingPool = (error: DbError): PoolWithInternals => {
   return {
     run: refuse,
     batch: refuse,
+    transaction: refuse,
     close: () => Promise.resolve(),
     [PoolInternals]: {
       readers: () => [],
@@ -563,7 +683,7 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
    * answered (so close drains it whole, a second dispatch included); a throw is a Left.
    */
   const admit =
-    <A>(what: string, body: () => Promise<E.Either<DbError, A>>): TE.TaskEither<DbError, A> =>
+    <A, L = never>(what: string, body: () => Promise<E.Either<L | DbError, A>>): TE.TaskEither<L | DbError, A> =>
     async () => {
       const refused = refuse()
       if (refused !== undefined) return refused
@@ -579,17 +699,76 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
       }
     }
 
-  const run = <A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A> =>
-    admit('run', async () => {
-      const compiled = compile(q)
-      if (E.isLeft(compiled)) return compiled
-      const job = jobOf(q, compiled.right, params)
-      if (E.isLeft(job)) return job
-      const role = roleOf(q)
-      let result = await dispatch(role === 'writer' ? writer : leastBusy(), job.right)
-      // Native SQL that looked like a read but writes: the reader refused it, so the writer runs it.
-      if (role === 'reader' && q.statement._tag === 'Raw' && isReadOnlyRefusal(result)) result = await dispatch(writer, job.right)
-      return E.isLeft(result) ? result : finishLate<A>(compiled.right, q[Codecs], result.right)
+  /**
+   * Set while `pool.transaction` holds the writer: resolves when it lets go. Writes from
+   * outside wait for it (they would otherwise join the open transaction); reads do not.
+   */
+  let held: Promise<void> | undefined
+
+  const writerFree = async (): Promise<void> => {
+    while (held !== undefined) await held
+  }
+
+  /** Compiles, binds, runs and decodes one query; `inTx` runs it on the writer inside the held transaction. */
+  const runOne = async <A>(q: Query<A>, params: Params | undefined, inTx: boolean): Promise<E.Either<DbError, A>> => {
+    const compiled = compile(q)
+    if (E.isLeft(compiled)) return compiled
+    const job = jobOf(q, compiled.right, params)
+    if (E.isLeft(job)) return job
+    const role = inTx ? 'writer' : roleOf(q)
+    if (role === 'writer' && !inTx && held !== undefined) await writerFree()
+    let result = await dispatch(role === 'writer' ? writer : leastBusy(), job.right)
+    // Native SQL that looked like a read but writes: the reader refused it, so the writer runs it.
+    if (role === 'reader' && q.statement._tag === 'Raw' && isReadOnlyRefusal(result)) {
+      if (held !== undefined) await writerFree()
+      result = await dispatch(writer, job.right)
+    }
+    return E.isLeft(result) ? result : finishLate<A>(compiled.right, q[Codecs], result.right)
+  }
+
+  const run = <A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A> => admit('run', () => runOne(q, params, false))
+
+  const transaction = <E2, A>(f: (tx: PoolTx) => TE.TaskEither<E2, A>, options?: PoolTransactionOptions): TE.TaskEither<E2 | DbError, A> =>
+    admit('transaction', async (): Promise<E.Either<E2 | DbError, A>> => {
+      const limit = checkTxOptions(options)
+      if (E.isLeft(limit)) return limit
+      if (typeof f !== 'function')
+        return E.left(validationError(`pool.transaction takes a function (tx) => TaskEither, got ${describeValue(f)}.`, 'f'))
+      await writerFree()
+      let release: () => void = () => undefined
+      held = new Promise<void>((resolve) => (release = resolve))
+      try {
+        const begun = resultOf(await send(writer, (id) => ({ _tag: 'TxBegin', id })))
+        if (E.isLeft(begun)) return begun
+        let open = true
+        const tx: PoolTx = {
+          run:
+            <B>(q: Query<B>, params?: Params): TE.TaskEither<DbError, B> =>
+            async () => {
+              if (!open) return E.left(txEnded())
+              try {
+                return await runOne(q, params, true)
+              } catch (e) {
+                return E.left(unexpectedError(e, 'tx.run threw'))
+              }
+            }
+        }
+        const body = await settleWithin(f, tx, limit.right)
+        open = false
+        if (body === TIMED_OUT) {
+          await send(writer, (id) => ({ _tag: 'TxEnd', id, commit: false }))
+          return E.left(txTimeout(limit.right))
+        }
+        if (E.isLeft(body)) {
+          await send(writer, (id) => ({ _tag: 'TxEnd', id, commit: false }))
+          return body
+        }
+        const committed = resultOf(await send(writer, (id) => ({ _tag: 'TxEnd', id, commit: true })))
+        return E.isLeft(committed) ? committed : body
+      } finally {
+        held = undefined
+        release()
+      }
     })
 
   const batch = <const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>> =>
@@ -604,6 +783,7 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
       }
       // A batch keeps the plain path: its queries run in one transaction in the worker, from
       // their values. (Shapes would save their clone, but batches are not the hot path.)
+      if (held !== undefined) await writerFree()
       const result = resultOf(await send(writer, (id) => ({ _tag: 'Batch', id, queries })))
       if (E.isLeft(result)) return result
       const values = result.right as unknown[]
@@ -647,6 +827,7 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
   return {
     run,
     batch,
+    transaction,
     close,
     [PoolInternals]: {
       readers: () => readers.flatMap((r) => (r.worker === undefined ? [] : [r.worker])),

@@ -61,6 +61,9 @@ export type Request =
   /** The plain path, for queries that have no shape (several statements): the query value itself. */
   | { readonly _tag: 'Run'; readonly id: number; readonly query: Query<unknown>; readonly params?: Readonly<Record<string, unknown>> }
   | { readonly _tag: 'Batch'; readonly id: number; readonly queries: ReadonlyArray<Query<unknown>> }
+  /** `pool.transaction`: BEGIN IMMEDIATE on the writer; its runs follow as Exec/Run; then TxEnd commits or rolls back. */
+  | { readonly _tag: 'TxBegin'; readonly id: number }
+  | { readonly _tag: 'TxEnd'; readonly id: number; readonly commit: boolean }
   /** Answered with a `Result` holding `ShapeStats`. */
   | { readonly _tag: 'Stats'; readonly id: number }
   | { readonly _tag: 'Close' }

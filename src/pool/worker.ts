@@ -11,7 +11,9 @@ import type { DbError } from '../errors.js'
 import { unexpectedError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import { release } from '../conn/registry.js'
-import { collectBound, collectQuery } from '../session/session.js'
+import { raw } from '../query/raw.js'
+import { sql } from '../query/sql.js'
+import { collectBound, collectQuery, runQuery } from '../session/session.js'
 import { collectBatch } from '../session/transaction.js'
 import type { Reply, Request, ShapeDef, ShapeStats, WorkerSetup } from './protocol.js'
 import { recall, remember } from './shapes.js'
@@ -67,6 +69,18 @@ port.on('message', (m: Request) => {
         guarded(() => collectBatch(db, m.queries))
       )
       return
+    case 'TxBegin':
+      reply(
+        m.id,
+        guarded(() => runQuery(db, raw(sql`BEGIN IMMEDIATE`)))
+      )
+      return
+    case 'TxEnd':
+      reply(
+        m.id,
+        guarded(() => endTransaction(m.commit))
+      )
+      return
     case 'Stats':
       reply(m.id, E.right({ held: shapes.size, capacity: setup.shapeCacheSize } satisfies ShapeStats))
       return
@@ -86,4 +100,19 @@ function guarded(f: () => E.Either<DbError, unknown>): E.Either<DbError, unknown
   } catch (e) {
     return E.left(unexpectedError(e, 'The worker threw'))
   }
+}
+
+/**
+ * COMMIT or ROLLBACK of `pool.transaction`. A COMMIT that fails (a deferred foreign key) leaves
+ * the transaction open: it is rolled back so the writer is usable after. A ROLLBACK of a
+ * transaction SQLite already ended (after some errors it rolls back by itself) is no failure.
+ */
+function endTransaction(commit: boolean): E.Either<DbError, unknown> {
+  if (commit) {
+    const r = runQuery(db, raw(sql`COMMIT`))
+    if (E.isLeft(r)) runQuery(db, raw(sql`ROLLBACK`))
+    return r
+  }
+  runQuery(db, raw(sql`ROLLBACK`))
+  return E.right(undefined)
 }
