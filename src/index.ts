@@ -40,17 +40,27 @@ export type {
   Refs,
   RefsOf,
   TimestampBuilder,
-  Typed
+  Typed,
+  Collation,
+  ColumnCheck,
+  GeneratedColumn,
+  GeneratedConfig,
+  GeneratedDef,
+  GeneratedMarker
 } from './schema/column.js'
 export { blob, boolean, integer, json, real, text, timestamp } from './schema/column.js'
 export type { Aliased, AnyTable, IndexDef, Insert, NameOf, Row, Table, TableOptions } from './schema/table.js'
-export { alias, index, table, tableInfo, uniqueIndex } from './schema/table.js'
+export type { CheckDef, GeneratedColumns, GeneratedDefs, GeneratedKeys, IndexKey, IndexOptions, WithGenerated } from './schema/table.js'
+export { alias, check, index, table, tableInfo, uniqueIndex } from './schema/table.js'
 export type { AnyRelation, ColumnOf, Relation, RelationKind } from './schema/relations.js'
 export { belongsTo, hasMany, hasOne } from './schema/relations.js'
 export type { StoredRow } from './schema/codec.js'
 export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
 
 // queries
+export { collate } from './query/collate.js'
+export type { GeneratedOptions } from './query/generated.js'
+export { generated } from './query/generated.js'
 export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode, OrderTerm, InScope, OuterRefs } from './query/ast.js'
 export type { Comparison, Condition, ConditionOn, Operand, Placeholder, TupleOperand, ValuesOf } from './query/expr.js'
 export {

@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
-import { columnDefinitionSql, createTableSql } from '../query/compile.js'
+import { columnDefinitionSql, createTableSql, indexStatementSql } from '../query/compile.js'
+import type { TableText } from './ddltext.js'
+import { readIndex, readTable } from './ddltext.js'
 import { quoteName } from './names.js'
 import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, LiveView, TableModel } from './model.js'
 
@@ -151,10 +153,35 @@ const rebuildReasons = (live: TableModel, want: DeclaredTable, renamed: Readonly
   return reasons
 }
 
+/**
+ * What the pragmas do not show, read from the DDL texts of both sides: CHECKs, collations
+ * and generated columns. SQLite can ALTER none of them: each is a rebuild.
+ */
+const textReasons = (have: TableText, want: TableText, renamed: ReadonlyMap<string, string>): string[] => {
+  const reasons: string[] = []
+  const liveByWanted = new Map([...have.columns].map(([name, c]) => [fold(renamedTo(renamed, name)), c]))
+  for (const [name, w] of want.columns) {
+    const h = liveByWanted.get(name)
+    if (h === undefined) continue
+    if ((h.collate ?? 'BINARY') !== (w.collate ?? 'BINARY'))
+      reasons.push(`changes the collation of ${name} (${h.collate ?? 'BINARY'} -> ${w.collate ?? 'BINARY'})`)
+    if (h.generated !== w.generated) reasons.push(`changes the generated expression of ${name}`)
+  }
+  if (have.checks.join('\n') !== want.checks.join('\n')) reasons.push('changes CHECK constraints')
+  return reasons
+}
+
+/** A live column's name after a confirmed rename (renames are keyed by the live spelling, folded here). */
+const renamedTo = (renamed: ReadonlyMap<string, string>, name: string): string => {
+  for (const [from, to] of renamed) if (fold(from) === fold(name)) return to
+  return name
+}
+
 /** ALTER TABLE ADD COLUMN can add a column that is not a key, not unique, and has a constant default if NOT NULL. */
 const addable = (c: ColumnModel, want: DeclaredTable): boolean => {
   const def = want.definitions.find((d) => d.name === c.name)
-  if (def === undefined || c.pk > 0 || def.unique) return false
+  if (def === undefined || c.pk > 0 || def.unique || def.generated !== undefined || (def.checks?.length ?? 0) > 0) return false
+  if (def.default?._tag === 'Expr') return false // not a constant: SQLite refuses it in ADD COLUMN
   if (def.default?._tag === 'Now') return false // not a constant: SQLite refuses it in ADD COLUMN
   if (c.notNull && c.default === null) return false
   if (def.references !== undefined && c.default !== null) return false
@@ -271,7 +298,11 @@ export const diff = (
           .filter((r) => fold(r.table) === fold(want.name))
           .map((r) => [have.columns.find((c) => fold(c.name) === fold(r.from))?.name ?? r.from, r.to])
       )
-      const reasons = rebuildReasons(have, want, renamed)
+      const wantText = readTable(ddl.table)
+      const haveText = readTable(have.sql)
+      const reasons = [...rebuildReasons(have, want, renamed), ...textReasons(haveText, wantText, renamed)]
+      const isGenerated = (name: string): boolean =>
+        wantText.columns.get(fold(name))?.generated !== undefined || haveText.columns.get(fold(name))?.generated !== undefined
       const liveNames = new Set(have.columns.map((c) => fold(renamed.get(c.name) ?? c.name)))
       const added = want.columns.filter((c) => !liveNames.has(fold(c.name)))
       const canAlter = reasons.length === 0 && added.every((c) => addable(c, want))
@@ -280,12 +311,30 @@ export const diff = (
         // it names (before renames, and after them); the down part undoes in reverse.
         const haveIx = new Map(have.indexes.map((i) => [fold(i.name), i]))
         const wantIx = new Map(want.indexes.map((i) => [fold(i.name), i]))
+        // Index definitions as text (expression keys, directions, collations, WHERE): both
+        // sides' texts read the same way; the live text also recreates a dropped index as it was.
+        const liveIndexText = new Map(
+          have.indexSql.flatMap((sql) => {
+            const r = readIndex(sql)
+            return r === undefined ? [] : [[fold(r.name), { key: r.key, sql }] as const]
+          })
+        )
+        const wantIndexSql = new Map(want.statement.indexes.map((i) => [fold(i.name), must(indexStatementSql(want.name, i))] as const))
+        const sameIndex = (key: string, h: IndexModel, w: IndexModel): boolean => {
+          const lt = liveIndexText.get(key)
+          const wt = wantIndexSql.get(key)
+          const wk = wt === undefined ? undefined : readIndex(wt)?.key
+          return lt !== undefined && wk !== undefined ? lt.key === wk : indexKey(h) === indexKey(w)
+        }
         for (const [key, i] of haveIx) {
           const w = wantIx.get(key)
-          if (w === undefined || indexKey(w) !== indexKey(i)) {
+          if (w === undefined || !sameIndex(key, i, w)) {
             operations.push({ _tag: 'DropIndex', table: want.name, index: i.name })
             up.push(`DROP INDEX ${q(i.name)}`)
-            downSteps.push([indexSql(want.name, i)])
+            // Recreated as the schema would write it when that is the same index, else as it was written.
+            const plain = indexSql(want.name, i)
+            const lt = liveIndexText.get(key)
+            downSteps.push([lt === undefined || readIndex(plain)?.key === lt.key ? plain : lt.sql])
           }
         }
         for (const [from, to] of renamed) {
@@ -301,9 +350,9 @@ export const diff = (
         }
         for (const [key, i] of wantIx) {
           const h = haveIx.get(key)
-          if (h === undefined || indexKey(h) !== indexKey(i)) {
+          if (h === undefined || !sameIndex(key, h, i)) {
             operations.push({ _tag: 'CreateIndex', table: want.name, index: i.name })
-            up.push(indexSql(want.name, i))
+            up.push(wantIndexSql.get(key) ?? indexSql(want.name, i))
             downSteps.push([`DROP INDEX ${q(i.name)}`])
           }
         }
@@ -311,9 +360,10 @@ export const diff = (
       }
       // A rebuild: copy the columns both sides have (after renames); new columns take their defaults.
       const wantNames = new Map(want.columns.map((c) => [fold(c.name), c.name]))
+      // Generated columns are computed, never copied (SQLite refuses a write to them).
       const copy = have.columns.flatMap((c) => {
         const to = wantNames.get(fold(renamed.get(c.name) ?? c.name))
-        return to === undefined ? [] : [{ from: c.name, to }]
+        return to === undefined || isGenerated(c.name) || isGenerated(to) ? [] : [{ from: c.name, to }]
       })
       const dropped = have.columns.filter((c) => !wantNames.has(fold(renamed.get(c.name) ?? c.name))).map((c) => c.name)
       const allReasons = [...reasons, ...added.map((c) => `adds column ${c.name}`), ...[...renamed].map(([f, t]) => `renames ${f} to ${t}`)]

@@ -10,7 +10,7 @@ import { tableInfo } from '../schema/table.js'
 import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
 import type { ColumnDef, CreateTableStatement } from '../query/ast.js'
-import { NOW_SQL, sqlLiteral } from '../query/compile.js'
+import { defaultSql } from '../query/compile.js'
 import { createTable } from '../query/ddl.js'
 import { quoteName } from './names.js'
 
@@ -126,7 +126,7 @@ export const declaredTable = (t: AnyTable): E.Either<DbError, DeclaredTable> => 
     // SQLite reports an INTEGER PRIMARY KEY of a rowid table as nullable (it is the rowid);
     // in a WITHOUT ROWID table every key column is NOT NULL.
     notNull: c.notNull && !(c.primaryKey && c.type === 'INTEGER' && !info.withoutRowid),
-    default: c.default === undefined ? null : normalizeDefault(c.default._tag === 'Now' ? NOW_SQL : sqlLiteral(c.default.value)),
+    default: c.default === undefined ? null : normalizeDefault(defaultSql(c.default)),
     pk: c.primaryKey ? 1 : statement.primaryKey.indexOf(c.name) + 1
   }))
   const foreignKeys: ForeignKeyModel[] = statement.columns.flatMap((c) =>
@@ -208,7 +208,8 @@ export const liveTables = (db: Database.Database): LiveTable[] => {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((t) => {
       const columns = tableXInfo(db, t.name)
-        .filter((c) => c.hidden === 0)
+        // hidden 2 and 3 are generated columns (VIRTUAL, STORED): columns of the table; 1 is a virtual table's hidden one.
+        .filter((c) => c.hidden === 0 || c.hidden === 2 || c.hidden === 3)
         .map((c) => ({
           name: c.name,
           type: c.type.toUpperCase(),

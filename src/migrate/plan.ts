@@ -13,6 +13,9 @@ import { diff } from './diff.js'
 import type { DeclaredTable } from './model.js'
 import { declaredTable, liveTables, liveViews } from './model.js'
 
+/** What a schema is made of, for the diff: tables (views and triggers join them). */
+export type SchemaItem = AnyTable
+
 /**
  * The operations (and their SQL) that would bring the live database to the schema.
  *
@@ -39,7 +42,7 @@ import { declaredTable, liveTables, liveViews } from './model.js'
  * assert.ok(E.isRight(again) && again.right.operations.length === 0)   // in sync
  * ```
  */
-export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
+export const planMigration = (db: Db, tables: ReadonlyArray<SchemaItem>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
   const declared: DeclaredTable[] = []
   const names = new Set<string>()
   for (const t of tables) {

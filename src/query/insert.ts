@@ -15,7 +15,7 @@ import type { Expr, ExprNode, Field, InScope, SelectQuery } from './ast.js'
 import type { InsertQuery } from './write.js'
 import { Codecs } from './ast.js'
 import type { Placeholder } from './expr.js'
-import { kindOf, valueNode } from './expr.js'
+import { kindOf, toNode, valueNode } from './expr.js'
 import { columnSpec, columnValue } from './values.js'
 import { tableCodecs } from './select.js'
 
@@ -168,7 +168,9 @@ const insertFrom = <T extends AnyTable>(table: T, source: SelectQuery<unknown>):
     problems.push('the select of an insert has flat columns: no nested objects in its columns({...})')
   for (const f of fields) {
     const c = byKey.get(f.key)
-    if (c === undefined) {
+    if (c?.[ColumnInfo].generated !== undefined) {
+      problems.push(`the select gives ${info.name}.${f.key}, a generated column: SQLite computes it, so an insert cannot give it`)
+    } else if (c === undefined) {
       problems.push(
         `the select gives ${JSON.stringify(f.key)}, which is not a column (the columns of ${info.name} are ${[...byKey.keys()].join(', ')})`
       )
@@ -186,6 +188,7 @@ const insertFrom = <T extends AnyTable>(table: T, source: SelectQuery<unknown>):
         problems.push(`the select does not give the required column ${c.key} (${expectedOf(c.kind, c[ColumnInfo].codec)})`)
     } else if (d._tag === 'Now') defaults.push({ key: c.key, expr: { _tag: 'Now' } })
     else if (d._tag === 'Value') defaults.push({ key: c.key, expr: encodeCell(c, d.value, 0, problems) })
+    else if (d._tag === 'Expr') defaults.push({ key: c.key, expr: toNode(d.expr) })
     else problems.push(`${c.key} has a function default, which would give every row the same value: give it in the select`)
   }
   const selection = [...fields, ...defaults]
@@ -259,7 +262,9 @@ const writtenColumns = (
     // for-in, not Object.entries: no array per row and per key on a 1,000-row insert.
     for (const k in row) {
       if (!Object.prototype.hasOwnProperty.call(row, k) || (row as Record<string, unknown>)[k] === undefined) continue
-      if (known.has(k)) given.add(k)
+      if (known.get(k)?.[ColumnInfo].generated !== undefined)
+        problems.push(`row ${i}: ${tableName}.${k} is a generated column: SQLite computes it, so an insert cannot give it`)
+      else if (known.has(k)) given.add(k)
       else problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${tableName} are ${[...known.keys()].join(', ')})`)
     }
     for (const c of columns) {
@@ -278,6 +283,8 @@ const cell = (c: AnyColumn, v: unknown, row: number, problems: string[]): ExprNo
     // Required columns were checked for every row already; this one is nullable.
     if (d === undefined) return valueNode(null)
     if (d._tag === 'Now') return { _tag: 'Now' }
+    // defaultExpr: the expression itself, so SQLite computes it for this row as DEFAULT would.
+    if (d._tag === 'Expr') return toNode(d.expr)
     let dv: unknown
     if (d._tag === 'Thunk') {
       try {
