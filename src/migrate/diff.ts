@@ -10,7 +10,7 @@ import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
 import { columnDefinitionSql, createTableSql, indexStatementSql } from '../query/compile.js'
 import type { TableText } from './ddltext.js'
-import { readIndex, readTable } from './ddltext.js'
+import { readIndex, readTable, tokenize, tokensText } from './ddltext.js'
 import { quoteName } from './names.js'
 import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, LiveView, TableModel } from './model.js'
 
@@ -50,6 +50,8 @@ export type Operation =
     }
   | { readonly _tag: 'CreateIndex'; readonly table: string; readonly index: string }
   | { readonly _tag: 'DropIndex'; readonly table: string; readonly index: string }
+  | { readonly _tag: 'CreateView'; readonly view: string }
+  | { readonly _tag: 'DropView'; readonly view: string }
 
 /**
  * A column rename the user confirmed (`--rename table.old=new`): never guessed.
@@ -257,7 +259,8 @@ export const diff = (
   declared: ReadonlyArray<DeclaredTable>,
   live: ReadonlyArray<LiveTable>,
   renames: ReadonlyArray<Rename> = [],
-  views: ReadonlyArray<LiveView> = []
+  views: ReadonlyArray<LiveView> = [],
+  declaredViews?: ReadonlyArray<DeclaredView>
 ): E.Either<DbError, Plan> => {
   try {
     const liveByName = new Map(live.map((t) => [fold(t.name), t]))
@@ -406,22 +409,59 @@ export const diff = (
         )
     }
 
-    // A view reading a rebuilt table breaks while the table is swapped: drop every view
-    // first and recreate them after (12-step procedure); likewise for the down part.
-    if (rebuilt && views.length > 0) {
-      const drops = views.map((v) => `DROP VIEW ${q(v.name)}`)
-      const creates = views.map((v) => v.sql)
-      return E.right({
-        operations,
-        up: [...drops, ...up, ...creates],
-        down: [...drops, ...downSteps.reverse().flat(), ...creates],
-        warnings
-      })
-    }
-    return E.right({ operations, up, down: downSteps.reverse().flat(), warnings })
+    // Views. A view reading a rebuilt table breaks while the table is swapped, and one
+    // reading a dropped or renamed column would stop the ALTER: views to change, and every
+    // view around a rebuild, are dropped first and created last (the down part likewise).
+    // The schema manages views once it declares one; until then, live views are kept as they are.
+    const v = viewChanges(views, declaredViews, rebuilt)
+    for (const name of v.dropped) operations.push({ _tag: 'DropView', view: name })
+    for (const name of v.created) operations.push({ _tag: 'CreateView', view: name })
+    return E.right({
+      operations,
+      up: [...v.upDrops, ...up, ...v.upCreates],
+      down: [...v.downDrops, ...downSteps.reverse().flat(), ...v.downCreates],
+      warnings
+    })
   } catch (e) {
     if (typeof e === 'object' && e !== null && '_tag' in e) return E.left(e as DbError)
     return E.left(migrationError(`The diff failed: ${e instanceof Error ? e.message : String(e)}`))
+  }
+}
+
+/** A view as the schema declares it: its name and the CREATE VIEW the migration writes. */
+export interface DeclaredView {
+  readonly name: string
+  readonly sql: string
+}
+
+/** A CREATE VIEW's comparable text: tokens, without IF NOT EXISTS. */
+const viewText = (sql: string): string => tokensText(tokenize(sql).filter((x, i, all) => !(i < 6 && isHeadNoise(all, i))))
+
+const isHeadNoise = (ts: ReadonlyArray<{ readonly v: string }>, i: number): boolean => {
+  const w = ts[i]!.v
+  return (w === 'if' && ts[i + 1]?.v === 'not') || (w === 'not' && ts[i - 1]?.v === 'if') || (w === 'exists' && ts[i - 1]?.v === 'not')
+}
+
+/** Which views to drop before the table changes and create after, up and down. */
+const viewChanges = (live: ReadonlyArray<LiveView>, declared: ReadonlyArray<DeclaredView> | undefined, rebuilt: boolean) => {
+  const liveBy = new Map(live.map((x) => [fold(x.name), x]))
+  const target = declared ?? live
+  const targetBy = new Map(target.map((x) => [fold(x.name), x]))
+  const changed = (name: string): boolean => {
+    const a = liveBy.get(name)
+    const b = targetBy.get(name)
+    return a === undefined || b === undefined || viewText(a.sql) !== viewText(b.sql)
+  }
+  // Around a rebuild every view goes and comes back; otherwise only the ones that differ.
+  const drop = live.filter((x) => rebuilt || changed(fold(x.name)))
+  const create = target.filter((x) => rebuilt || changed(fold(x.name)))
+  return {
+    dropped: drop.filter((x) => changed(fold(x.name))).map((x) => x.name),
+    created: create.filter((x) => changed(fold(x.name))).map((x) => x.name),
+    upDrops: drop.map((x) => `DROP VIEW ${q(x.name)}`),
+    upCreates: create.map((x) => x.sql),
+    downDrops: [...create].reverse().map((x) => `DROP VIEW ${q(x.name)}`),
+    downCreates: drop.map((x) => x.sql)
   }
 }
 
@@ -442,5 +482,9 @@ export const describe = (op: Operation): string => {
       return `create index ${op.index} on ${op.table}`
     case 'DropIndex':
       return `drop index ${op.index} on ${op.table}`
+    case 'CreateView':
+      return `create view ${op.view}`
+    case 'DropView':
+      return `drop view ${op.view}`
   }
 }

@@ -8,7 +8,8 @@ import type { DbError } from '../errors.js'
 import { fromSqliteThrow, migrationError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import { acquire } from '../conn/registry.js'
-import type { Plan, Rename } from './diff.js'
+import type { DeclaredView, Plan, Rename } from './diff.js'
+import { isView, viewSql } from '../query/view.js'
 import { diff } from './diff.js'
 import type { DeclaredTable } from './model.js'
 import { declaredTable, liveTables, liveViews } from './model.js'
@@ -45,7 +46,16 @@ export type SchemaItem = AnyTable
 export const planMigration = (db: Db, tables: ReadonlyArray<SchemaItem>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
   const declared: DeclaredTable[] = []
   const names = new Set<string>()
-  for (const t of tables) {
+  // Views are not tables: they are planned as CREATE VIEW, never as CREATE TABLE.
+  const views: DeclaredView[] = []
+  for (const v of tables.filter(isView)) {
+    const text = viewSql(v, false)
+    if (E.isLeft(text)) return E.left(migrationError(`The schema's view ${tableInfo(v).name} is invalid: ${text.left}`))
+    if (names.has(tableInfo(v).name)) return E.left(migrationError(`The schema declares ${tableInfo(v).name} twice.`))
+    names.add(tableInfo(v).name)
+    views.push({ name: tableInfo(v).name, sql: text.right })
+  }
+  for (const t of tables.filter((x) => !isView(x))) {
     const d = declaredTable(t)
     if (E.isLeft(d)) return d
     if (names.has(d.right.name)) return E.left(migrationError(`The schema declares the table ${d.right.name} twice.`))
@@ -55,7 +65,7 @@ export const planMigration = (db: Db, tables: ReadonlyArray<SchemaItem>, renames
   const h = acquire(db)
   if (E.isLeft(h)) return h
   try {
-    return diff(declared, liveTables(h.right.db), renames, liveViews(h.right.db))
+    return diff(declared, liveTables(h.right.db), renames, liveViews(h.right.db), views.length > 0 ? views : undefined)
   } catch (e) {
     return E.left(fromSqliteThrow(e))
   }

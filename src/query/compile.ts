@@ -1404,6 +1404,28 @@ class DdlBuilder extends SqlBuilder {
   }
 }
 
+/**
+ * `CREATE VIEW name (keys) AS select`: the select's values written as literals (a view
+ * holds no parameters), its columns named by the projection's keys, so the view's columns
+ * are what its rows decode by, whatever SQL names the select reads.
+ */
+export const createViewSql = (
+  name: string,
+  keys: ReadonlyArray<string>,
+  select: SelectStatement,
+  ifNotExists: boolean
+): E.Either<DbError, string> => {
+  try {
+    const b = new DdlBuilder()
+    selectSql(select, 'all', b)
+    return E.right(
+      `CREATE VIEW ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdentifier(name)} (${keys.map(quoteIdentifier).join(', ')}) AS ${b.sql}`
+    )
+  } catch (e) {
+    return E.left(validationError(e instanceof CompileFailure ? e.message : String(e)))
+  }
+}
+
 /** The SQL of an expression in DDL (see DdlBuilder). */
 export const ddlExprSql = (e: ExprNode): string => {
   const b = new DdlBuilder()

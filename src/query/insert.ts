@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { AnyColumn, ColumnKind } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import { expectedOf, isInsertOptional } from '../schema/codec.js'
-import type { AnyTable, Insert } from '../schema/table.js'
+import type { AnyTable, Insert, WritableTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
 import type { Expr, ExprNode, Field, InScope, SelectQuery } from './ast.js'
@@ -107,12 +107,12 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(5))
  * ```
  */
-export function insert<T extends AnyTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T>
-export function insert<T extends AnyTable, P, S extends string, U extends string>(
+export function insert<T extends WritableTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T>
+export function insert<T extends WritableTable, P, S extends string, U extends string>(
   table: T,
   source: SelectQuery<P, unknown, S, U> & InsertFrom<T, P> & InScope<S, U>
 ): InsertQuery<T>
-export function insert<T extends AnyTable>(table: T, rows: unknown): InsertQuery<T> {
+export function insert<T extends WritableTable>(table: T, rows: unknown): InsertQuery<T> {
   return isSelect(rows) ? insertFrom(table, rows) : insertValues(table, rows as InsertValues<T>)
 }
 

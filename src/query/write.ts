@@ -10,7 +10,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { AnyColumn, Column, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
-import type { AnyTable, ColumnsOf, GeneratedKeys, NameOf, Row } from '../schema/table.js'
+import type { AnyTable, ColumnsOf, GeneratedKeys, NameOf, Row, WritableTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
 import type {
@@ -280,7 +280,7 @@ const withTarget = <Q extends Query<unknown>>(q: Q, table: AnyTable): Q => {
  * assert.ok(E.isLeft(everyone) && everyone.left._tag === 'ValidationError')
  * ```
  */
-export const update = <T extends AnyTable>(table: T): UpdateQuery<T> => {
+export const update = <T extends WritableTable>(table: T): UpdateQuery<T> => {
   const info = tableInfo(table)
   return withTarget(
     {
@@ -321,7 +321,7 @@ export const update = <T extends AnyTable>(table: T): UpdateQuery<T> => {
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(1))
  * ```
  */
-export const deleteFrom = <T extends AnyTable>(table: T): DeleteQuery<T> => {
+export const deleteFrom = <T extends WritableTable>(table: T): DeleteQuery<T> => {
   const info = tableInfo(table)
   return withTarget(
     {

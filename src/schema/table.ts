@@ -169,6 +169,8 @@ export interface TableInfo<Name extends string = string> {
   readonly indexes: ReadonlyArray<IndexDef>
   readonly strict: boolean
   readonly withoutRowid: boolean
+  /** Set on views (`view(name, query)`): the select statement that defines it (opaque here). */
+  readonly view?: { readonly select: unknown }
   /** Table CHECK constraints (column checks stay on their columns); absent on CTEs. */
   readonly checks?: ReadonlyArray<CheckDef>
   /** Definition mistakes found by `table()`; a query on the table returns them as a Left. */
@@ -176,6 +178,19 @@ export interface TableInfo<Name extends string = string> {
   /** The plain part, put as it is into query values. */
   readonly ref: TableRef
 }
+
+declare const ViewMark: unique symbol
+
+/** The mark of a view's type (a phantom, never set): insert, update and deleteFrom refuse it. */
+export interface ViewMarker {
+  readonly [ViewMark]: true
+}
+
+/**
+ * What insert, update and deleteFrom take: a table, not a view (a view has the mark, which
+ * this type says it has not).
+ */
+export type WritableTable = AnyTable & { readonly [ViewMark]?: never }
 
 export type ColumnBuilders = Readonly<Record<string, AnyColumnBuilder>>
 
