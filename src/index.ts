@@ -52,6 +52,8 @@ export { blob, boolean, integer, json, real, text, timestamp } from './schema/co
 export type { Aliased, AnyTable, IndexDef, Insert, NameOf, Row, Table, TableOptions } from './schema/table.js'
 export type { ViewMarker, WritableTable } from './schema/table.js'
 export type { View } from './query/view.js'
+export type { Trigger, TriggerEvent, TriggerOptions, TriggerTiming } from './query/trigger.js'
+export { createTrigger, dropTrigger, newOf, oldOf, trigger } from './query/trigger.js'
 export { createView, dropView, view } from './query/view.js'
 export type { CheckDef, GeneratedColumns, GeneratedDefs, GeneratedKeys, IndexKey, IndexOptions, WithGenerated } from './schema/table.js'
 export { alias, check, index, table, tableInfo, uniqueIndex } from './schema/table.js'

@@ -12,7 +12,7 @@ import { columnDefinitionSql, createTableSql, indexStatementSql } from '../query
 import type { TableText } from './ddltext.js'
 import { readIndex, readTable, tokenize, tokensText } from './ddltext.js'
 import { quoteName } from './names.js'
-import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, LiveView, TableModel } from './model.js'
+import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, LiveTrigger, LiveView, TableModel } from './model.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -52,6 +52,8 @@ export type Operation =
   | { readonly _tag: 'DropIndex'; readonly table: string; readonly index: string }
   | { readonly _tag: 'CreateView'; readonly view: string }
   | { readonly _tag: 'DropView'; readonly view: string }
+  | { readonly _tag: 'CreateTrigger'; readonly trigger: string }
+  | { readonly _tag: 'DropTrigger'; readonly trigger: string }
 
 /**
  * A column rename the user confirmed (`--rename table.old=new`): never guessed.
@@ -260,7 +262,8 @@ export const diff = (
   live: ReadonlyArray<LiveTable>,
   renames: ReadonlyArray<Rename> = [],
   views: ReadonlyArray<LiveView> = [],
-  declaredViews?: ReadonlyArray<DeclaredView>
+  declaredViews?: ReadonlyArray<DeclaredView>,
+  triggers: { readonly live: ReadonlyArray<LiveTrigger>; readonly declared?: ReadonlyArray<DeclaredTrigger> } = { live: [] }
 ): E.Either<DbError, Plan> => {
   try {
     const liveByName = new Map(live.map((t) => [fold(t.name), t]))
@@ -416,10 +419,15 @@ export const diff = (
     const v = viewChanges(views, declaredViews, rebuilt)
     for (const name of v.dropped) operations.push({ _tag: 'DropView', view: name })
     for (const name of v.created) operations.push({ _tag: 'CreateView', view: name })
+    // Triggers change after the tables (a rebuild recreates its table's live triggers, which
+    // are then replaced), and are undone before them (a rebuild back drops and restores them).
+    const tr = triggerChanges(triggers.live, triggers.declared)
+    for (const x of tr.dropped) operations.push({ _tag: 'DropTrigger', trigger: x })
+    for (const x of tr.created) operations.push({ _tag: 'CreateTrigger', trigger: x })
     return E.right({
       operations,
-      up: [...v.upDrops, ...up, ...v.upCreates],
-      down: [...v.downDrops, ...downSteps.reverse().flat(), ...v.downCreates],
+      up: [...v.upDrops, ...up, ...tr.up, ...v.upCreates],
+      down: [...v.downDrops, ...tr.down, ...downSteps.reverse().flat(), ...v.downCreates],
       warnings
     })
   } catch (e) {
@@ -465,6 +473,35 @@ const viewChanges = (live: ReadonlyArray<LiveView>, declared: ReadonlyArray<Decl
   }
 }
 
+/** A trigger as the schema declares it: its name, its table, and its CREATE TRIGGER. */
+export interface DeclaredTrigger {
+  readonly name: string
+  readonly table: string
+  readonly sql: string
+}
+
+/** Which triggers change: the schema manages them once it declares one (as views). */
+const triggerChanges = (live: ReadonlyArray<LiveTrigger>, declared: ReadonlyArray<DeclaredTrigger> | undefined) => {
+  if (declared === undefined) return { dropped: [], created: [], up: [], down: [] }
+  const liveBy = new Map(live.map((x) => [fold(x.name), x]))
+  const wantBy = new Map(declared.map((x) => [fold(x.name), x]))
+  const same = (a: { readonly sql: string }, b: { readonly sql: string }) => viewText(a.sql) === viewText(b.sql)
+  const drop = live.filter((x) => {
+    const w = wantBy.get(fold(x.name))
+    return w === undefined || !same(x, w)
+  })
+  const create = declared.filter((x) => {
+    const l = liveBy.get(fold(x.name))
+    return l === undefined || !same(l, x)
+  })
+  return {
+    dropped: drop.map((x) => x.name),
+    created: create.map((x) => x.name),
+    up: [...drop.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`), ...create.map((x) => x.sql)],
+    down: [...create.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`), ...drop.map((x) => x.sql)]
+  }
+}
+
 /** A one-line description of an operation, for progress lines and file comments. */
 export const describe = (op: Operation): string => {
   switch (op._tag) {
@@ -486,5 +523,9 @@ export const describe = (op: Operation): string => {
       return `create view ${op.view}`
     case 'DropView':
       return `drop view ${op.view}`
+    case 'CreateTrigger':
+      return `create trigger ${op.trigger}`
+    case 'DropTrigger':
+      return `drop trigger ${op.trigger}`
   }
 }

@@ -77,6 +77,22 @@ export interface LiveView {
   readonly sql: string
 }
 
+/** A trigger of the live database. */
+export interface LiveTrigger {
+  readonly name: string
+  readonly table: string
+  readonly sql: string
+}
+
+/**
+ * The triggers of the live database.
+ * @internal (not in the published declarations, which must not need the driver's types)
+ */
+export const liveTriggers = (db: Database.Database): LiveTrigger[] =>
+  db
+    .prepare(`SELECT name, tbl_name AS "table", sql FROM sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL ORDER BY name`)
+    .all() as LiveTrigger[]
+
 /**
  * The views of the live database.
  * @internal (not in the published declarations, which must not need the driver's types)
