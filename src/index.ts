@@ -64,6 +64,7 @@ export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
 
 // queries
 export { collate } from './query/collate.js'
+export { jsonExtract, jsonGet, jsonValue } from './query/json.js'
 export type { GeneratedOptions } from './query/generated.js'
 export { generated } from './query/generated.js'
 export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode, OrderTerm, InScope, OuterRefs } from './query/ast.js'
