@@ -8,6 +8,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { DEFAULT_DEMO_PATH, runDemo } from './demo.js'
 import { runMigrate } from './migrate.js'
+import { runPull } from './pull.js'
 
 type Out = (line: string) => void
 
@@ -58,6 +59,7 @@ const main = async (argv: ReadonlyArray<string>, out: Out, err: Out): Promise<nu
     }
     case 'migrate':
       return runMigrate(rest, process.cwd(), out, err)
+    case 'pull': return runPull(rest, process.cwd(), out, err) // prettier-ignore
     default:
       return usageError(err, `unknown command ${JSON.stringify(command)}.`)
   }

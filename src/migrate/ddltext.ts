@@ -19,6 +19,9 @@ interface Token {
   readonly v: string
   /** A quoted name: never a keyword. */
   readonly quoted?: true
+  /** Where it is in the text: [at, end). */
+  readonly at: number
+  readonly end: number
 }
 
 /** What a column's definition says beyond the pragmas. */
@@ -27,6 +30,14 @@ export interface ColumnText {
   readonly collate?: string
   /** `virtual:expr` or `stored:expr`, the expression as normalized text. */
   readonly generated?: string
+  /** The generated expression as written (for `pull`). */
+  readonly generatedRaw?: { readonly text: string; readonly stored: boolean }
+}
+
+/** A CHECK as written (for `pull`). */
+export interface RawCheck {
+  readonly name?: string
+  readonly text: string
 }
 
 /** What a CREATE TABLE says beyond the pragmas. */
@@ -35,6 +46,8 @@ export interface TableText {
   readonly columns: ReadonlyMap<string, ColumnText>
   /** Every CHECK (column and table), as `name:expr` (name empty when unnamed), sorted. */
   readonly checks: ReadonlyArray<string>
+  /** The same CHECKs as written, in order (for `pull`). */
+  readonly rawChecks: ReadonlyArray<RawCheck>
 }
 
 // -------------------------------------------------------------------------------------
@@ -82,13 +95,15 @@ export const tokenize = (sql: string): Token[] => {
         j = k + 1
         break
       }
-      out.push(ch === "'" ? { t: 'str', v: `'${text.replace(/'/g, "''")}'` } : { t: 'id', v: text.toLowerCase(), quoted: true })
+      out.push(
+        ch === "'" ? { t: 'str', v: `'${text.replace(/'/g, "''")}'`, at: i, end: j } : { t: 'id', v: text.toLowerCase(), quoted: true, at: i, end: j }
+      )
       i = j
       continue
     }
     if (ch === '[') {
       const close = sql.indexOf(']', i + 1)
-      out.push({ t: 'id', v: sql.slice(i + 1, close < 0 ? n : close).toLowerCase(), quoted: true })
+      out.push({ t: 'id', v: sql.slice(i + 1, close < 0 ? n : close).toLowerCase(), quoted: true, at: i, end: close < 0 ? n : close + 1 })
       i = close < 0 ? n : close + 1
       continue
     }
@@ -97,12 +112,12 @@ export const tokenize = (sql: string): Token[] => {
       ? /^(?:0[xX][0-9a-fA-F]+|[0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?)/.exec(rest)
       : /^[A-Za-z_$\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/.exec(rest)
     if (m !== null) {
-      out.push({ t: 'id', v: m[0].toLowerCase() })
+      out.push({ t: 'id', v: m[0].toLowerCase(), at: i, end: i + m[0].length })
       i += m[0].length
       continue
     }
     const op = OPS.find((o) => sql.startsWith(o, i)) ?? ch
-    out.push({ t: 'op', v: op })
+    out.push({ t: 'op', v: op, at: i, end: i + op.length })
     i += op.length
   }
   return out
@@ -152,10 +167,12 @@ const isWord = (x: Token | undefined, w: string): boolean => x !== undefined && 
 // -------------------------------------------------------------------------------------
 
 /** Reads constraints out of a definition's tokens (a column's, after its name, or a table constraint). */
-const readClauses = (ts: ReadonlyArray<Token>, checks: string[]): ColumnText => {
+const readClauses = (ts: ReadonlyArray<Token>, checks: string[], sql: string, raw: RawCheck[]): ColumnText => {
   let name = ''
   let collate: string | undefined
   let generated: string | undefined
+  let generatedRaw: ColumnText['generatedRaw']
+  const rawInner = (open: number, end: number): string => sql.slice(ts[open]!.end, ts[end - 1]!.at).trim()
   let i = 0
   while (i < ts.length) {
     const x = ts[i]!
@@ -167,6 +184,7 @@ const readClauses = (ts: ReadonlyArray<Token>, checks: string[]): ColumnText => 
     if (isWord(x, 'check') && ts[i + 1]?.v === '(') {
       const end = groupEnd(ts, i + 1)
       checks.push(`${name}:${tokensText(inner(ts.slice(i + 1, end)))}`)
+      raw.push({ ...(name === '' ? {} : { name }), text: rawInner(i + 1, end) })
       name = ''
       i = end
       continue
@@ -180,6 +198,7 @@ const readClauses = (ts: ReadonlyArray<Token>, checks: string[]): ColumnText => 
       const end = groupEnd(ts, i + 1)
       const stored = isWord(ts[end], 'stored')
       generated = `${stored ? 'stored' : 'virtual'}:${tokensText(inner(ts.slice(i + 1, end)))}`
+      generatedRaw = { text: rawInner(i + 1, end), stored }
       i = end
       continue
     }
@@ -190,7 +209,10 @@ const readClauses = (ts: ReadonlyArray<Token>, checks: string[]): ColumnText => 
     i++
   }
   // BINARY is the default: saying it changes nothing.
-  return { ...(collate === undefined || collate === 'BINARY' ? {} : { collate }), ...(generated === undefined ? {} : { generated }) }
+  return {
+    ...(collate === undefined || collate === 'BINARY' ? {} : { collate }),
+    ...(generated === undefined ? {} : { generated, generatedRaw: generatedRaw! })
+  }
 }
 
 const TABLE_CONSTRAINT = new Set(['constraint', 'primary', 'unique', 'check', 'foreign'])
@@ -201,17 +223,18 @@ export const readTable = (sql: string): TableText => {
   const open = ts.findIndex((x) => x.t === 'op' && x.v === '(')
   const columns = new Map<string, ColumnText>()
   const checks: string[] = []
-  if (open < 0) return { columns, checks }
+  const rawChecks: RawCheck[] = []
+  if (open < 0) return { columns, checks, rawChecks }
   const body = ts.slice(open + 1, groupEnd(ts, open) - 1)
   for (const part of splitTop(body)) {
     const head = part[0]!
     if (head.t === 'id' && head.quoted !== true && TABLE_CONSTRAINT.has(head.v)) {
-      readClauses(part, checks)
+      readClauses(part, checks, sql, rawChecks)
       continue
     }
-    columns.set(head.v, readClauses(part.slice(1), checks))
+    columns.set(head.v, readClauses(part.slice(1), checks, sql, rawChecks))
   }
-  return { columns, checks: checks.sort() }
+  return { columns, checks: checks.sort(), rawChecks }
 }
 
 /** An index's name and its definition after the table's name (`unique:(keys) where ...`), normalized. */
@@ -222,4 +245,16 @@ export const readIndex = (sql: string): { readonly name: string; readonly key: s
   const unique = ts.slice(0, on).some((x) => isWord(x, 'unique'))
   // The name is the last token before ON (a schema prefix comes before it, with a dot).
   return { name: ts[on - 1]!.v, key: `${unique ? 'unique' : 'index'}:${tokensText(ts.slice(on + 2))}` }
+}
+
+/** An index's parts as written, for `pull`: its key list's text and its WHERE text. */
+export const readIndexRaw = (sql: string): { readonly keys: string; readonly where?: string } | undefined => {
+  const ts = tokenize(sql)
+  const on = ts.findIndex((x) => isWord(x, 'on'))
+  const open = ts.findIndex((x, i) => i > on && x.t === 'op' && x.v === '(')
+  if (on < 1 || open < 0) return undefined
+  const end = groupEnd(ts, open)
+  const keys = sql.slice(ts[open]!.end, ts[end - 1]!.at).trim()
+  const w = ts.findIndex((x, i) => i >= end && isWord(x, 'where'))
+  return w < 0 ? { keys } : { keys, where: sql.slice(ts[w]!.end).trim() }
 }

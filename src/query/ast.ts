@@ -469,7 +469,8 @@ export interface IndexTermDef {
 
 export interface ColumnDef {
   readonly name: string
-  readonly type: 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB'
+  /** The kind's storage class, or a declared type given with `sqlType(...)` (checked to be a type name). */
+  readonly type: string
   /** A single-column primary key, declared on the column. */
   readonly primaryKey: boolean
   readonly notNull: boolean

@@ -125,6 +125,8 @@ const indexDef = (ix: IndexDef, table: string, byKey: ReadonlyMap<string, AnyCol
   }
 }
 
+const SQL_TYPE = /^(?:[A-Za-z_][A-Za-z0-9_]*(?: +[A-Za-z_][A-Za-z0-9_]*)*(?: *\( *[+-]?[0-9]+(?: *, *[+-]?[0-9]+)? *\))?)?$/
+
 const columnDef = (c: AnyColumn, problems: string[]): ColumnDef => {
   const info = c[ColumnInfo]
   let def: DefaultDef | undefined
@@ -177,9 +179,12 @@ const columnDef = (c: AnyColumn, problems: string[]): ColumnDef => {
     const expr = ddlExpr(info.generated.expr, info.sourceTable, `the generated column ${owner}`, problems)
     if (expr !== undefined) generatedDef = { expr, stored: info.generated.stored }
   }
+  // A declared type goes into the DDL text: only a type name, with an optional (n) or (n, m).
+  if (info.sqlType !== undefined && !SQL_TYPE.test(info.sqlType))
+    problems.push(`the column ${owner}: ${JSON.stringify(info.sqlType)} is not an SQL type name (letters and spaces, then an optional (n) or (n, m))`)
   return {
     name: c.name,
-    type: sqlType(c.kind),
+    type: info.sqlType ?? sqlType(c.kind),
     primaryKey: info.primaryKey,
     notNull: info.notNull,
     unique: info.unique,

@@ -13,6 +13,8 @@ import { kindOf, toNode } from './expr.js'
 export interface GeneratedOptions {
   readonly stored?: boolean
   readonly kind?: ColumnKind
+  /** The declared SQL type, when not the kind's (as `pull` writes for an adopted database). */
+  readonly sqlType?: string
 }
 
 const KINDS: ReadonlySet<string> = new Set<ColumnKind>(['integer', 'bigint', 'real', 'text', 'blob', 'boolean', 'json', 'timestamp', 'any'])
@@ -49,6 +51,7 @@ export const generated = <T>(expr: Typed<T>, options: GeneratedOptions = {}): Ge
     expr: node,
     kind: problems.length === 0 ? (options.kind ?? kindOf(node) ?? 'any') : 'any',
     stored: options.stored === true,
+    ...(options.sqlType === undefined ? {} : { sqlType: options.sqlType }),
     ...(problems.length === 0 ? {} : { problems })
   })
 }

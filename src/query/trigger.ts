@@ -251,5 +251,26 @@ export const createTrigger = (t: Trigger): Query<void> =>
 export const dropTrigger = (t: Trigger): Query<void> =>
   ddl(E.tryCatch(() => `DROP TRIGGER IF EXISTS ${quoteIdentifier(t.name)}`, messageOf))
 
+/**
+ * A trigger from its CREATE TRIGGER text, as written (for adopted databases: `pull` writes
+ * these). The text is not checked here; SQLite checks it when a migration creates it.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { rawTrigger } from 'fp-lite-orm'
+ *
+ * const t = rawTrigger('log_ins', 'items', 'CREATE TRIGGER log_ins AFTER INSERT ON items BEGIN SELECT 1; END')
+ * assert.equal(t.table, 'items')
+ * ```
+ */
+export const rawTrigger = (name: string, table: string, createSql: string): Trigger =>
+  Object.freeze({
+    _tag: TriggerTag,
+    name,
+    table,
+    sql: /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(createSql) ? E.right(createSql) : E.left(`rawTrigger ${name}: the text is not a CREATE TRIGGER`)
+  })
+
 /** True for trigger objects. */
 export const isTrigger = (u: unknown): u is Trigger => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === TriggerTag

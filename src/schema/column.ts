@@ -200,6 +200,8 @@ export interface ColumnConfig {
   readonly collate?: Collation
   /** GENERATED ALWAYS AS (expr): computed by SQLite, never written. */
   readonly generated?: GeneratedConfig
+  /** The declared SQL type when it is not the kind's own (`VARCHAR(40)`, `NUMERIC`): for adopted databases. */
+  readonly sqlType?: string
 }
 
 export const ColumnInfo: unique symbol = Symbol.for('fp-lite-orm/ColumnInfo')
@@ -317,6 +319,8 @@ export interface GeneratedDef<T> extends Typed<T> {
   readonly expr: unknown
   readonly kind: ColumnKind
   readonly stored: boolean
+  /** The declared SQL type, when not the kind's (see `sqlType`). */
+  readonly sqlType?: string
   /** Problems found when the definition was made (a bad kind, ...). */
   readonly problems?: ReadonlyArray<string>
 }
@@ -421,6 +425,11 @@ export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean,
    * It may not read columns (SQLite's rule for DEFAULT).
    */
   defaultExpr(expr: Typed<unknown>): ColumnBuilder<T, K, NotNull, true>
+  /**
+   * The SQL type written in the DDL instead of the kind's (`text().sqlType('VARCHAR(40)')`),
+   * as `pull` writes for a database it did not design; values still read by the kind.
+   */
+  sqlType(declared: string): ColumnBuilder<T, K, NotNull, Optional>
 }
 
 /**
@@ -457,6 +466,7 @@ export interface TimestampBuilder<NotNull extends boolean, Optional extends bool
   check(condition: (self: Column<Date, NotNull, Optional>) => Typed<unknown>, name?: string): TimestampBuilder<NotNull, Optional>
   collate(collation: Collation): TimestampBuilder<NotNull, Optional>
   defaultExpr(expr: Typed<unknown>): TimestampBuilder<NotNull, true>
+  sqlType(declared: string): TimestampBuilder<NotNull, Optional>
   /** The time of the insert, taken by SQLite as ISO-8601 text with milliseconds (UTC). */
   defaultNow(): TimestampBuilder<NotNull, true>
 }
@@ -483,7 +493,8 @@ const builder = <T, K extends ColumnKind, N extends boolean, O extends boolean>(
     check: (condition: (self: AnyColumn) => unknown, name?: string) =>
       next({ checks: Object.freeze([...(config.checks ?? []), Object.freeze({ condition, ...(name === undefined ? {} : { name }) })]) }),
     collate: (collation: Collation) => next({ collate: collation }),
-    defaultExpr: (expr: unknown) => next({ default: Object.freeze({ _tag: 'Expr' as const, expr }) })
+    defaultExpr: (expr: unknown) => next({ default: Object.freeze({ _tag: 'Expr' as const, expr }) }),
+    sqlType: (declared: string) => next({ sqlType: declared })
   }) as never
 }
 

@@ -520,7 +520,15 @@ export const table = <Name extends string, B extends ColumnBuilders, G extends G
     seenSqlNames.add(key)
     for (const p of g.problems ?? []) problems.push(`generated column ${name}.${key}: ${p}`)
     bound[key] = makeColumn(
-      { kind: g.kind, primaryKey: false, notNull: false, unique: false, generated: { expr: g.expr, stored: g.stored }, sourceTable: name },
+      {
+        kind: g.kind,
+        primaryKey: false,
+        notNull: false,
+        unique: false,
+        generated: { expr: g.expr, stored: g.stored },
+        ...(g.sqlType === undefined ? {} : { sqlType: g.sqlType }),
+        sourceTable: name
+      },
       name,
       key,
       key
