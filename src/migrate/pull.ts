@@ -32,7 +32,7 @@ import { liveTables, liveTriggers, liveViews } from './model.js'
  * const db = connect('shop.db')
  * session(db).run(raw(sql`CREATE TABLE items (id INTEGER PRIMARY KEY, name VARCHAR(40) NOT NULL COLLATE NOCASE)`))
  * const pulled: E.Either<unknown, Pulled> = pull(db)
- * assert.ok(E.isRight(pulled) && pulled.right.source.includes(`name: text().notNull().collate('NOCASE').sqlType('VARCHAR(40)')`))
+ * assert.ok(E.isRight(pulled) && pulled.right.source.includes(`name: text('name').notNull().collate('NOCASE').sqlType('VARCHAR(40)')`))
  * ```
  */
 export interface Pulled {
