@@ -65,6 +65,8 @@ export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
 // queries
 export { collate } from './query/collate.js'
 export { jsonExtract, jsonGet, jsonValue } from './query/json.js'
+export type { Fts } from './query/fts.js'
+export { bm25, createFts, fts5, ftsTriggers, highlight, match, snippet } from './query/fts.js'
 export type { GeneratedOptions } from './query/generated.js'
 export { generated } from './query/generated.js'
 export type { Expr, Query, SelectQuery, ExprNode, Statement, ResultMode, OrderTerm, InScope, OuterRefs } from './query/ast.js'
