@@ -181,7 +181,9 @@ const columnDef = (c: AnyColumn, problems: string[]): ColumnDef => {
   }
   // A declared type goes into the DDL text: only a type name, with an optional (n) or (n, m).
   if (info.sqlType !== undefined && !SQL_TYPE.test(info.sqlType))
-    problems.push(`the column ${owner}: ${JSON.stringify(info.sqlType)} is not an SQL type name (letters and spaces, then an optional (n) or (n, m))`)
+    problems.push(
+      `the column ${owner}: ${JSON.stringify(info.sqlType)} is not an SQL type name (letters and spaces, then an optional (n) or (n, m))`
+    )
   return {
     name: c.name,
     type: info.sqlType ?? sqlType(c.kind),

@@ -21,6 +21,16 @@ import { rawTrigger } from './trigger.js'
  * An FTS5 index over a table: its indexed columns (by key) and `rowid`, the indexed row's
  * rowid (join it to the table's INTEGER PRIMARY KEY). Read like a table, never written:
  * triggers keep it in sync with its table.
+ *
+ * @example
+ * ```ts
+ * import { fts5, integer, table, text } from 'fp-lite-orm'
+ * import type { Fts } from 'fp-lite-orm'
+ *
+ * const docs = table('docs', { id: integer().primaryKey(), body: text().notNull() })
+ * const idx: Fts<'docs_fts', 'body'> = fts5('docs_fts', docs, ['body'])
+ * void idx.rowid
+ * ```
  */
 export type Fts<N extends string, K extends string> = { readonly [P in K]: Column<string, false, false, N> } & {
   readonly rowid: Column<number, true, false, N>
@@ -225,6 +235,15 @@ const statement = (f: () => string): Query<void> => {
 /**
  * The sync triggers of an FTS5 index (after insert, delete and update on its table), as
  * trigger objects: export them from the schema module so migrations keep them.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { fts5, ftsTriggers, integer, table, text } from 'fp-lite-orm'
+ *
+ * const docs = table('docs', { id: integer().primaryKey(), body: text().notNull() })
+ * assert.deepEqual(ftsTriggers(fts5('docs_fts', docs, ['body'])).map((t) => t.name), ['docs_fts_ai', 'docs_fts_ad', 'docs_fts_au'])
+ * ```
  */
 export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
   const meta = ftsInfo.get(fts)
@@ -247,6 +266,18 @@ export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
 /**
  * The statements that create an FTS5 index: the virtual table, its sync triggers, and a
  * rebuild that indexes the rows already in the table. Run them in order.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { connect, createFts, createTable, fts5, integer, session, table, text } from 'fp-lite-orm'
+ * import * as E from 'fp-ts/lib/Either.js'
+ *
+ * const docs = table('docs', { id: integer().primaryKey(), body: text().notNull() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(docs))
+ * assert.ok(createFts(fts5('docs_fts', docs, ['body'])).every((q) => E.isRight(s.run(q))))
+ * ```
  */
 export const createFts = (fts: AnyTable): ReadonlyArray<Query<void>> => {
   const info = tableInfo(fts)

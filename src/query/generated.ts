@@ -9,6 +9,15 @@ import { kindOf, toNode } from './expr.js'
  * The options of `generated()`: `stored` writes the value into the row when it is
  * written (STORED; the default, VIRTUAL, computes it when read); `kind` says how its
  * values decode when the expression does not (a `sql` template without `sql.as`).
+ *
+ * @example
+ * ```ts
+ * import { generated, sql } from 'fp-lite-orm'
+ * import type { GeneratedOptions } from 'fp-lite-orm'
+ *
+ * const o: GeneratedOptions = { stored: true, kind: 'integer' }
+ * void generated(sql<number>`1`, o)
+ * ```
  */
 export interface GeneratedOptions {
   readonly stored?: boolean

@@ -16,15 +16,47 @@ import { invalid, toNode } from './expr.js'
 // model
 // -------------------------------------------------------------------------------------
 
-/** When the trigger fires, relative to the statement's change of each row. */
+/**
+ * When the trigger fires, relative to the statement's change of each row.
+ *
+ * @example
+ * ```ts
+ * import type { TriggerTiming } from 'fp-lite-orm'
+ *
+ * const timings: TriggerTiming[] = ['before', 'after', 'instead of']
+ * void timings
+ * ```
+ */
 export type TriggerTiming = 'before' | 'after' | 'instead of'
 
-/** What fires it: a kind of write, or an update of some columns (`{ update: [t.a, t.b] }`). */
+/**
+ * What fires it: a kind of write, or an update of some columns (`{ update: [t.a, t.b] }`).
+ *
+ * @example
+ * ```ts
+ * import { integer, table } from 'fp-lite-orm'
+ * import type { TriggerEvent } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey(), n: integer() })
+ * const events: TriggerEvent[] = ['insert', 'delete', { update: [t.n] }]
+ * void events
+ * ```
+ */
 export type TriggerEvent = 'insert' | 'update' | 'delete' | { readonly update: ReadonlyArray<Column<unknown>> }
 
 /**
  * A trigger's definition: `on` is the table (or a view, for `instead of`), `when` an
  * optional condition (reading `newOf(col)` / `oldOf(col)`), `body` the statements.
+ *
+ * @example
+ * ```ts
+ * import { integer, sql, table } from 'fp-lite-orm'
+ * import type { TriggerOptions } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const o: TriggerOptions = { timing: 'before', event: 'insert', on: t, body: [sql`SELECT 1`] }
+ * void o
+ * ```
  */
 export interface TriggerOptions {
   readonly timing: TriggerTiming
@@ -39,6 +71,16 @@ export const TriggerTag = 'Trigger' as const
 /**
  * A trigger, as `trigger(...)` makes it: its name, its table, and its CREATE TRIGGER text
  * (or why it has none).
+ *
+ * @example
+ * ```ts
+ * import { insert, integer, table, trigger } from 'fp-lite-orm'
+ * import type { Trigger } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const tr: Trigger = trigger('t_copy', { timing: 'after', event: 'delete', on: t, body: [insert(t, {})] })
+ * void tr
+ * ```
  */
 export interface Trigger {
   readonly _tag: typeof TriggerTag
@@ -269,7 +311,9 @@ export const rawTrigger = (name: string, table: string, createSql: string): Trig
     _tag: TriggerTag,
     name,
     table,
-    sql: /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(createSql) ? E.right(createSql) : E.left(`rawTrigger ${name}: the text is not a CREATE TRIGGER`)
+    sql: /^\s*CREATE\s+(?:TEMP\s+|TEMPORARY\s+)?TRIGGER\b/i.test(createSql)
+      ? E.right(createSql)
+      : E.left(`rawTrigger ${name}: the text is not a CREATE TRIGGER`)
   })
 
 /** True for trigger objects. */

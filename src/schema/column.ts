@@ -170,13 +170,35 @@ export type ColumnDefault =
  */
 export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM' | (string & {})
 
-/** A column's CHECK: the condition is built from the bound column when the DDL is compiled. */
+/**
+ * A column's CHECK: the condition is built from the bound column when the DDL is compiled.
+ *
+ * @example
+ * ```ts
+ * import { gte, integer, table, tableInfo } from 'fp-lite-orm'
+ * import type { ColumnCheck } from 'fp-lite-orm'
+ *
+ * const t = table('t', { n: integer().check((n) => gte(n, 0), 'n_ok') })
+ * const byHand: ColumnCheck = { name: 'n_positive', condition: (self) => gte(self as typeof t.n, 1) }
+ * void [tableInfo(t).columns, byHand]
+ * ```
+ */
 export interface ColumnCheck {
   readonly name?: string
   readonly condition: (self: AnyColumn) => unknown
 }
 
-/** A generated column's definition (`generated(expr, { stored })`): the expression is kept opaque here. */
+/**
+ * A generated column's definition (`generated(expr, { stored })`): the expression is kept opaque here.
+ *
+ * @example
+ * ```ts
+ * import type { GeneratedConfig } from 'fp-lite-orm'
+ *
+ * const g: GeneratedConfig = { expr: null, stored: true }
+ * void g
+ * ```
+ */
 export interface GeneratedConfig {
   readonly expr: unknown
   readonly stored: boolean
@@ -287,6 +309,16 @@ declare const GeneratedMark: unique symbol
 /**
  * The mark of a generated column's type (a phantom, never set): `Insert` and `set()` leave
  * such columns out, since SQLite computes them and refuses a write to them.
+ *
+ * @example
+ * ```ts
+ * import { generated, integer, sql, table } from 'fp-lite-orm'
+ * import type { GeneratedMarker } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer().notNull() }, { generated: (c) => ({ twice: generated(sql<number>`${c.a} * 2`) }) })
+ * const marked: GeneratedMarker = t.twice
+ * void marked
+ * ```
  */
 export interface GeneratedMarker {
   readonly [GeneratedMark]: true
@@ -313,6 +345,16 @@ export type GeneratedColumn<T, TableName extends string = string> = Column<NonNu
 /**
  * What `generated(expr, options)` returns, for the `generated` table option: the expression
  * (opaque here), the kind its values decode by, and whether it is STORED or VIRTUAL.
+ *
+ * @example
+ * ```ts
+ * import { generated, integer, sql, table } from 'fp-lite-orm'
+ * import type { GeneratedDef } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer().notNull() }, { generated: (c) => ({ twice: generated(sql<number>`${c.a} * 2`, { kind: 'integer' }) }) })
+ * const def: GeneratedDef<number> = generated(sql<number>`1`)
+ * void [t, def]
+ * ```
  */
 export interface GeneratedDef<T> extends Typed<T> {
   readonly _tag: 'Generated'

@@ -56,11 +56,30 @@ export interface IndexDef<K extends string = string> {
  * One key of an index: a schema key, or (in the `indexes: (c) => [...]` form) a column, an
  * expression (`lower(c.name)`, `jsonExtract(c.data, '$.a')`), or an order term (`desc(c.at)`,
  * `asc(collate(c.name, 'NOCASE'))`).
+ *
+ * @example
+ * ```ts
+ * import { desc, integer, lower, table, text } from 'fp-lite-orm'
+ * import type { IndexKey } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer(), b: text() })
+ * const keys: Array<IndexKey<'a'>> = ['a', lower(t.b), desc(t.a)]
+ * void keys
+ * ```
  */
 export type IndexKey<K extends string> = K | Typed<unknown> | { readonly _tag: 'Order' }
 
 /**
  * The options of `index()`: `where` makes a partial index (only rows where the condition holds are indexed).
+ *
+ * @example
+ * ```ts
+ * import { index, integer, isNotNull, table } from 'fp-lite-orm'
+ * import type { IndexOptions } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer() }, { indexes: (c) => { const o: IndexOptions = { where: isNotNull(c.a) }; return [index('t_a', ['a'], o)] } })
+ * void t
+ * ```
  */
 export interface IndexOptions {
   readonly where?: Typed<unknown>
@@ -128,7 +147,20 @@ export interface TableOptions<K extends string, C = Readonly<Record<string, AnyC
   readonly generated?: (c: C) => G
 }
 
-/** The generated columns `generated: (c) => ({ ... })` declares, typed from their expressions. */
+/**
+ * The generated columns `generated: (c) => ({ ... })` declares, typed from their expressions.
+ *
+ * @example
+ * ```ts
+ * import { generated, integer, sql } from 'fp-lite-orm'
+ * import type { GeneratedColumns } from 'fp-lite-orm'
+ *
+ * const defs = { twice: generated(sql<number>`2`) }
+ * type Cols = GeneratedColumns<typeof defs, 't'>
+ * const keys: Array<keyof Cols> = ['twice']
+ * void [integer, keys]
+ * ```
+ */
 export type GeneratedColumns<G, Name extends string = string> = {
   readonly [K in keyof G]: G[K] extends GeneratedDef<infer T> ? GeneratedColumn<T, Name> : never
 }
@@ -181,7 +213,19 @@ export interface TableInfo<Name extends string = string> {
 
 declare const ViewMark: unique symbol
 
-/** The mark of a view's type (a phantom, never set): insert, update and deleteFrom refuse it. */
+/**
+ * The mark of a view's type (a phantom, never set): insert, update and deleteFrom refuse it.
+ *
+ * @example
+ * ```ts
+ * import { integer, select, table, view } from 'fp-lite-orm'
+ * import type { ViewMarker } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const v: ViewMarker = view('v', select(t))
+ * void v
+ * ```
+ */
 export interface ViewMarker {
   readonly [ViewMark]: true
 }
@@ -189,6 +233,15 @@ export interface ViewMarker {
 /**
  * What insert, update and deleteFrom take: a table, not a view (a view has the mark, which
  * this type says it has not).
+ *
+ * @example
+ * ```ts
+ * import { integer, table } from 'fp-lite-orm'
+ * import type { WritableTable } from 'fp-lite-orm'
+ *
+ * const t: WritableTable = table('t', { id: integer().primaryKey() })
+ * void t
+ * ```
  */
 export type WritableTable = AnyTable & { readonly [ViewMark]?: never }
 
@@ -328,7 +381,19 @@ type RequiredKeys<T> = {
       : never
 }[keyof ColumnsOf<T>]
 
-/** Generated columns: SQLite computes them, so no write names them. */
+/**
+ * Generated columns: SQLite computes them, so no write names them.
+ *
+ * @example
+ * ```ts
+ * import { generated, integer, sql, table } from 'fp-lite-orm'
+ * import type { GeneratedKeys } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer().notNull() }, { generated: (c) => ({ twice: generated(sql<number>`${c.a} * 2`) }) })
+ * const k: GeneratedKeys<typeof t> = 'twice'
+ * void k
+ * ```
+ */
 export type GeneratedKeys<T> = {
   [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends GeneratedMarker ? K : never
 }[keyof ColumnsOf<T>]
@@ -583,10 +648,32 @@ export const table = <Name extends string, B extends ColumnBuilders, G extends G
   >
 }
 
-/** What the `generated` option may return: generated(expr) definitions by key. */
+/**
+ * What the `generated` option may return: generated(expr) definitions by key.
+ *
+ * @example
+ * ```ts
+ * import { generated, sql } from 'fp-lite-orm'
+ * import type { GeneratedDefs } from 'fp-lite-orm'
+ *
+ * const defs: GeneratedDefs = { one: generated(sql<number>`1`) }
+ * void defs
+ * ```
+ */
 export type GeneratedDefs = Readonly<Record<string, GeneratedDef<unknown>>>
 
-/** The table's columns with its generated ones (the plain columns alone when there are none, for readable types). */
+/**
+ * The table's columns with its generated ones (the plain columns alone when there are none, for readable types).
+ *
+ * @example
+ * ```ts
+ * import type { WithGenerated } from 'fp-lite-orm'
+ *
+ * type Plain = WithGenerated<{ a: number }, Record<never, never>, 't'>
+ * const p: Plain = { a: 1 }
+ * void p
+ * ```
+ */
 export type WithGenerated<C, G, Name extends string> = [keyof G] extends [never] ? C : C & GeneratedColumns<G, Name>
 
 const isGeneratedDef = (u: unknown): u is GeneratedDef<unknown> =>
