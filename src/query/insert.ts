@@ -262,10 +262,12 @@ const writtenColumns = (
     // for-in, not Object.entries: no array per row and per key on a 1,000-row insert.
     for (const k in row) {
       if (!Object.prototype.hasOwnProperty.call(row, k) || (row as Record<string, unknown>)[k] === undefined) continue
-      if (known.get(k)?.[ColumnInfo].generated !== undefined)
+      const c = known.get(k)
+      if (c === undefined)
+        problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${tableName} are ${[...known.keys()].join(', ')})`)
+      else if (c[ColumnInfo].generated !== undefined)
         problems.push(`row ${i}: ${tableName}.${k} is a generated column: SQLite computes it, so an insert cannot give it`)
-      else if (known.has(k)) given.add(k)
-      else problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${tableName} are ${[...known.keys()].join(', ')})`)
+      else given.add(k)
     }
     for (const c of columns) {
       if (own(row, c.key) === undefined && !isInsertOptional(c)) {
