@@ -40,17 +40,35 @@ export type {
   Refs,
   RefsOf,
   TimestampBuilder,
-  Typed
+  Typed,
+  Collation,
+  ColumnCheck,
+  GeneratedColumn,
+  GeneratedConfig,
+  GeneratedDef,
+  GeneratedMarker
 } from './schema/column.js'
 export { blob, boolean, integer, json, real, text, timestamp } from './schema/column.js'
 export type { Aliased, AnyTable, IndexDef, Insert, NameOf, Row, Table, TableOptions } from './schema/table.js'
-export { alias, index, table, tableInfo, uniqueIndex } from './schema/table.js'
+export type { ViewMarker, WritableTable } from './schema/table.js'
+export type { View } from './query/view.js'
+export type { Trigger, TriggerEvent, TriggerOptions, TriggerTiming } from './query/trigger.js'
+export { createTrigger, dropTrigger, newOf, oldOf, rawTrigger, trigger } from './query/trigger.js'
+export { createView, dropView, view } from './query/view.js'
+export type { CheckDef, GeneratedColumns, GeneratedDefs, GeneratedKeys, IndexKey, IndexOptions, WithGenerated } from './schema/table.js'
+export { alias, check, index, table, tableInfo, uniqueIndex } from './schema/table.js'
 export type { AnyRelation, ColumnOf, Relation, RelationKind, RelationNode, RelationThrough } from './schema/relations.js'
 export { belongsTo, hasMany, hasOne, manyToMany } from './schema/relations.js'
 export type { EncodeMode, StoredRow } from './schema/codec.js'
 export { columnCodec, insertCodec, rowCodec } from './schema/codec.js'
 
 // queries
+export { collate } from './query/collate.js'
+export { jsonExtract, jsonGet, jsonValue } from './query/json.js'
+export type { Fts } from './query/fts.js'
+export { bm25, createFts, fts5, ftsTriggers, highlight, match, snippet } from './query/fts.js'
+export type { GeneratedOptions } from './query/generated.js'
+export { generated } from './query/generated.js'
 export type {
   Expr,
   Query,
@@ -279,3 +297,7 @@ export type { ShapeStats } from './pool/protocol.js'
 // studio
 export type { Studio, StudioOptions } from './studio/server.js'
 export { studio } from './studio/server.js'
+export type { BackupProgress } from './conn/backup.js'
+export { backup } from './conn/backup.js'
+export type { Pulled } from './migrate/pull.js'
+export { pull } from './migrate/pull.js'

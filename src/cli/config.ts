@@ -8,9 +8,9 @@ import * as path from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
-import type { AnyTable } from '../schema/table.js'
+import type { SchemaItem } from '../migrate/plan.js'
 import { importFile } from '../migrate/load.js'
-import { tablesOf } from '../migrate/plan.js'
+import { schemaItemsOf } from '../migrate/plan.js'
 
 export interface Config {
   /** The database file, absolute. */
@@ -65,11 +65,11 @@ export const loadConfig = async (cwd: string, explicit?: string): Promise<E.Eith
 }
 
 /** Imports the schema module and collects the tables it exports. */
-export const loadSchema = async (schema: string): Promise<E.Either<DbError, AnyTable[]>> => {
+export const loadSchema = async (schema: string): Promise<E.Either<DbError, SchemaItem[]>> => {
   if (!fs.existsSync(schema)) return E.left(migrationError(`The schema module ${schema} does not exist: fix "schema" in the config.`))
   try {
     const mod = await importFile(schema)
-    const tables = tablesOf(mod)
+    const tables = schemaItemsOf(mod)
     if (tables.length === 0)
       return E.left(migrationError(`The schema module ${schema} exports no tables: export the values table(...) returns.`))
     return E.right(tables)

@@ -14,6 +14,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { flag, parse } from './args.js'
 import { DEFAULT_DEMO_PATH, runDemo } from './demo.js'
 import { runMigrate } from './migrate.js'
+import { runPull } from './pull.js'
 
 type Out = (line: string) => void
 
@@ -74,10 +75,19 @@ const studio: Command = {
   run: async (args, out, err) => (await import('./studio.js')).runStudio(args, process.cwd(), out, err)
 }
 
+const pull: Command = {
+  help: [
+    '  fp-lite-orm pull DB [OUT] Write a schema module for an existing database (tables, keys,',
+    '                            indexes, triggers), and say what it could not express.'
+  ],
+  run: (args, out, err) => runPull(args, process.cwd(), out, err)
+}
+
 /** The commands, by name. */
 const COMMANDS: Readonly<Record<string, Command>> = {
   demo,
   migrate,
+  pull,
   studio
 }
 

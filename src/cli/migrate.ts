@@ -12,6 +12,8 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
+import type { SchemaItem } from '../migrate/plan.js'
+import { isTrigger } from '../query/trigger.js'
 import type { Db } from '../conn/connect.js'
 import type { DbError } from '../errors.js'
 import type { AnyTable } from '../schema/table.js'
@@ -123,7 +125,7 @@ const fold = (s: string): string => s.toLowerCase()
  * rows. And, for each table, the renames that would keep a dropped column's data: a column
  * dropped and one added of the same declared type (only ever suggested, never assumed).
  */
-const lossOf = (db: Db, tables: ReadonlyArray<AnyTable>, plan: Plan): { readonly lost: string[]; readonly hints: string[] } => {
+const lossOf = (db: Db, tables: ReadonlyArray<SchemaItem>, plan: Plan): { readonly lost: string[]; readonly hints: string[] } => {
   const h = acquire(db)
   if (E.isLeft(h)) return { lost: [], hints: [] }
   const live = liveTables(h.right.db)
@@ -134,7 +136,10 @@ const lossOf = (db: Db, tables: ReadonlyArray<AnyTable>, plan: Plan): { readonly
     if (op._tag === 'DropTable' && op.rows > 0) lost.push(`table ${op.table} (${op.rows} row${op.rows === 1 ? '' : 's'})`)
     if (op._tag === 'RebuildTable' && op.dropped.length > 0 && rowsOf(op.table) > 0) {
       lost.push(...op.dropped.map((d) => `column ${op.table}.${d} (${rowsOf(op.table)} row${rowsOf(op.table) === 1 ? '' : 's'})`))
-      const declared = tables.map(declaredTable).find((d) => E.isRight(d) && fold(d.right.name) === fold(op.table))
+      const declared = tables
+        .filter((x): x is AnyTable => !isTrigger(x))
+        .map(declaredTable)
+        .find((d) => E.isRight(d) && fold(d.right.name) === fold(op.table))
       const before = live.find((l) => fold(l.name) === fold(op.table))
       if (declared === undefined || E.isLeft(declared) || before === undefined) continue
       const added = declared.right.columns.filter((c) => !before.columns.some((b) => fold(b.name) === fold(c.name)))
@@ -151,7 +156,14 @@ const lossOf = (db: Db, tables: ReadonlyArray<AnyTable>, plan: Plan): { readonly
 }
 
 /** Refuses a plan that loses data unless --allow-data-loss; returns the exit code to stop with, or undefined to go on. */
-const refuseLoss = (p: ParsedArgs, ctx: Context, db: Db, tables: ReadonlyArray<AnyTable>, plan: Plan, what: string): number | undefined => {
+const refuseLoss = (
+  p: ParsedArgs,
+  ctx: Context,
+  db: Db,
+  tables: ReadonlyArray<SchemaItem>,
+  plan: Plan,
+  what: string
+): number | undefined => {
   const { lost, hints } = lossOf(db, tables, plan)
   if (lost.length === 0) return undefined
   if (flag(p, 'allow-data-loss')) {

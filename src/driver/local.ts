@@ -53,6 +53,14 @@ export interface LocalConnection {
   /** Runs SQL text of any number of statements, without parameters and without rows. */
   exec(sql: string): unknown
   close(): unknown
+  /**
+   * SQLite's online backup into a new file, page by page; `progress` is called after each
+   * step and returns how many pages the next step copies.
+   */
+  backup(
+    destination: string,
+    options?: { progress?: (info: { totalPages: number; remainingPages: number }) => number }
+  ): Promise<{ totalPages: number; remainingPages: number }>
 }
 
 export interface LocalOpenOptions {

@@ -8,9 +8,11 @@ import { createHash } from 'node:crypto'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
-import { columnDefinitionSql, createTableSql } from '../query/compile.js'
+import { columnDefinitionSql, createTableSql, indexStatementSql } from '../query/compile.js'
+import type { TableText } from './ddltext.js'
+import { readIndex, readTable, tokenize, tokensText } from './ddltext.js'
 import { quoteName } from './names.js'
-import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, LiveView, TableModel } from './model.js'
+import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, LiveTrigger, LiveView, TableModel } from './model.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -50,6 +52,10 @@ export type Operation =
     }
   | { readonly _tag: 'CreateIndex'; readonly table: string; readonly index: string }
   | { readonly _tag: 'DropIndex'; readonly table: string; readonly index: string }
+  | { readonly _tag: 'CreateView'; readonly view: string }
+  | { readonly _tag: 'DropView'; readonly view: string }
+  | { readonly _tag: 'CreateTrigger'; readonly trigger: string }
+  | { readonly _tag: 'DropTrigger'; readonly trigger: string }
 
 /**
  * A column rename the user confirmed (`--rename table.old=new`): never guessed.
@@ -157,10 +163,35 @@ const rebuildReasons = (live: TableModel, want: DeclaredTable, renamed: Readonly
   return reasons
 }
 
+/**
+ * What the pragmas do not show, read from the DDL texts of both sides: CHECKs, collations
+ * and generated columns. SQLite can ALTER none of them: each is a rebuild.
+ */
+const textReasons = (have: TableText, want: TableText, renamed: ReadonlyMap<string, string>): string[] => {
+  const reasons: string[] = []
+  const liveByWanted = new Map([...have.columns].map(([name, c]) => [fold(renamedTo(renamed, name)), c]))
+  for (const [name, w] of want.columns) {
+    const h = liveByWanted.get(name)
+    if (h === undefined) continue
+    if ((h.collate ?? 'BINARY') !== (w.collate ?? 'BINARY'))
+      reasons.push(`changes the collation of ${name} (${h.collate ?? 'BINARY'} -> ${w.collate ?? 'BINARY'})`)
+    if (h.generated !== w.generated) reasons.push(`changes the generated expression of ${name}`)
+  }
+  if (have.checks.join('\n') !== want.checks.join('\n')) reasons.push('changes CHECK constraints')
+  return reasons
+}
+
+/** A live column's name after a confirmed rename (renames are keyed by the live spelling, folded here). */
+const renamedTo = (renamed: ReadonlyMap<string, string>, name: string): string => {
+  for (const [from, to] of renamed) if (fold(from) === fold(name)) return to
+  return name
+}
+
 /** ALTER TABLE ADD COLUMN can add a column that is not a key, not unique, and has a constant default if NOT NULL. */
 const addable = (c: ColumnModel, want: DeclaredTable): boolean => {
   const def = want.definitions.find((d) => d.name === c.name)
-  if (def === undefined || c.pk > 0 || def.unique) return false
+  if (def === undefined || c.pk > 0 || def.unique || def.generated !== undefined || (def.checks?.length ?? 0) > 0) return false
+  if (def.default?._tag === 'Expr') return false // not a constant: SQLite refuses it in ADD COLUMN
   if (def.default?._tag === 'Now') return false // not a constant: SQLite refuses it in ADD COLUMN
   if (c.notNull && c.default === null) return false
   if (def.references !== undefined && c.default !== null) return false
@@ -236,7 +267,9 @@ export const diff = (
   declared: ReadonlyArray<DeclaredTable>,
   live: ReadonlyArray<LiveTable>,
   renames: ReadonlyArray<Rename> = [],
-  views: ReadonlyArray<LiveView> = []
+  views: ReadonlyArray<LiveView> = [],
+  declaredViews?: ReadonlyArray<DeclaredView>,
+  triggers: { readonly live: ReadonlyArray<LiveTrigger>; readonly declared?: ReadonlyArray<DeclaredTrigger> } = { live: [] }
 ): E.Either<DbError, Plan> => {
   try {
     const liveByName = new Map(live.map((t) => [fold(t.name), t]))
@@ -277,7 +310,11 @@ export const diff = (
           .filter((r) => fold(r.table) === fold(want.name))
           .map((r) => [have.columns.find((c) => fold(c.name) === fold(r.from))?.name ?? r.from, r.to])
       )
-      const reasons = rebuildReasons(have, want, renamed)
+      const wantText = readTable(ddl.table)
+      const haveText = readTable(have.sql)
+      const reasons = [...rebuildReasons(have, want, renamed), ...textReasons(haveText, wantText, renamed)]
+      const isGenerated = (name: string): boolean =>
+        wantText.columns.get(fold(name))?.generated !== undefined || haveText.columns.get(fold(name))?.generated !== undefined
       const liveNames = new Set(have.columns.map((c) => fold(renamed.get(c.name) ?? c.name)))
       const added = want.columns.filter((c) => !liveNames.has(fold(c.name)))
       const canAlter = reasons.length === 0 && added.every((c) => addable(c, want))
@@ -286,12 +323,30 @@ export const diff = (
         // it names (before renames, and after them); the down part undoes in reverse.
         const haveIx = new Map(have.indexes.map((i) => [fold(i.name), i]))
         const wantIx = new Map(want.indexes.map((i) => [fold(i.name), i]))
+        // Index definitions as text (expression keys, directions, collations, WHERE): both
+        // sides' texts read the same way; the live text also recreates a dropped index as it was.
+        const liveIndexText = new Map(
+          have.indexSql.flatMap((sql) => {
+            const r = readIndex(sql)
+            return r === undefined ? [] : [[fold(r.name), { key: r.key, sql }] as const]
+          })
+        )
+        const wantIndexSql = new Map(want.statement.indexes.map((i) => [fold(i.name), must(indexStatementSql(want.name, i))] as const))
+        const sameIndex = (key: string, h: IndexModel, w: IndexModel): boolean => {
+          const lt = liveIndexText.get(key)
+          const wt = wantIndexSql.get(key)
+          const wk = wt === undefined ? undefined : readIndex(wt)?.key
+          return lt !== undefined && wk !== undefined ? lt.key === wk : indexKey(h) === indexKey(w)
+        }
         for (const [key, i] of haveIx) {
           const w = wantIx.get(key)
-          if (w === undefined || indexKey(w) !== indexKey(i)) {
+          if (w === undefined || !sameIndex(key, i, w)) {
             operations.push({ _tag: 'DropIndex', table: want.name, index: i.name })
             up.push(`DROP INDEX ${q(i.name)}`)
-            downSteps.push([indexSql(want.name, i)])
+            // Recreated as the schema would write it when that is the same index, else as it was written.
+            const plain = indexSql(want.name, i)
+            const lt = liveIndexText.get(key)
+            downSteps.push([lt === undefined || readIndex(plain)?.key === lt.key ? plain : lt.sql])
           }
         }
         for (const [from, to] of renamed) {
@@ -307,9 +362,9 @@ export const diff = (
         }
         for (const [key, i] of wantIx) {
           const h = haveIx.get(key)
-          if (h === undefined || indexKey(h) !== indexKey(i)) {
+          if (h === undefined || !sameIndex(key, h, i)) {
             operations.push({ _tag: 'CreateIndex', table: want.name, index: i.name })
-            up.push(indexSql(want.name, i))
+            up.push(wantIndexSql.get(key) ?? indexSql(want.name, i))
             downSteps.push([`DROP INDEX ${q(i.name)}`])
           }
         }
@@ -317,9 +372,10 @@ export const diff = (
       }
       // A rebuild: copy the columns both sides have (after renames); new columns take their defaults.
       const wantNames = new Map(want.columns.map((c) => [fold(c.name), c.name]))
+      // Generated columns are computed, never copied (SQLite refuses a write to them).
       const copy = have.columns.flatMap((c) => {
         const to = wantNames.get(fold(renamed.get(c.name) ?? c.name))
-        return to === undefined ? [] : [{ from: c.name, to }]
+        return to === undefined || isGenerated(c.name) || isGenerated(to) ? [] : [{ from: c.name, to }]
       })
       const dropped = have.columns.filter((c) => !wantNames.has(fold(renamed.get(c.name) ?? c.name))).map((c) => c.name)
       const allReasons = [...reasons, ...added.map((c) => `adds column ${c.name}`), ...[...renamed].map(([f, t]) => `renames ${f} to ${t}`)]
@@ -362,22 +418,93 @@ export const diff = (
         )
     }
 
-    // A view reading a rebuilt table breaks while the table is swapped: drop every view
-    // first and recreate them after (12-step procedure); likewise for the down part.
-    if (rebuilt && views.length > 0) {
-      const drops = views.map((v) => `DROP VIEW ${q(v.name)}`)
-      const creates = views.map((v) => v.sql)
-      return E.right({
-        operations,
-        up: [...drops, ...up, ...creates],
-        down: [...drops, ...downSteps.reverse().flat(), ...creates],
-        warnings
-      })
-    }
-    return E.right({ operations, up, down: downSteps.reverse().flat(), warnings })
+    // Views. A view reading a rebuilt table breaks while the table is swapped, and one
+    // reading a dropped or renamed column would stop the ALTER: views to change, and every
+    // view around a rebuild, are dropped first and created last (the down part likewise).
+    // The schema manages views once it declares one; until then, live views are kept as they are.
+    const v = viewChanges(views, declaredViews, rebuilt)
+    for (const name of v.dropped) operations.push({ _tag: 'DropView', view: name })
+    for (const name of v.created) operations.push({ _tag: 'CreateView', view: name })
+    // Triggers change after the tables (a rebuild recreates its table's live triggers, which
+    // are then replaced), and are undone before them (a rebuild back drops and restores them).
+    const tr = triggerChanges(triggers.live, triggers.declared)
+    for (const x of tr.dropped) operations.push({ _tag: 'DropTrigger', trigger: x })
+    for (const x of tr.created) operations.push({ _tag: 'CreateTrigger', trigger: x })
+    return E.right({
+      operations,
+      up: [...v.upDrops, ...up, ...tr.up, ...v.upCreates],
+      down: [...v.downDrops, ...tr.down, ...downSteps.reverse().flat(), ...v.downCreates],
+      warnings
+    })
   } catch (e) {
     if (typeof e === 'object' && e !== null && '_tag' in e) return E.left(e as DbError)
     return E.left(migrationError(`The diff failed: ${e instanceof Error ? e.message : String(e)}`))
+  }
+}
+
+/** A view as the schema declares it: its name and the CREATE VIEW the migration writes. */
+export interface DeclaredView {
+  readonly name: string
+  readonly sql: string
+}
+
+/** A CREATE VIEW's comparable text: tokens, without IF NOT EXISTS. */
+const viewText = (sql: string): string => tokensText(tokenize(sql).filter((x, i, all) => !(i < 6 && isHeadNoise(all, i))))
+
+const isHeadNoise = (ts: ReadonlyArray<{ readonly v: string }>, i: number): boolean => {
+  const w = ts[i]!.v
+  return (w === 'if' && ts[i + 1]?.v === 'not') || (w === 'not' && ts[i - 1]?.v === 'if') || (w === 'exists' && ts[i - 1]?.v === 'not')
+}
+
+/** Which views to drop before the table changes and create after, up and down. */
+const viewChanges = (live: ReadonlyArray<LiveView>, declared: ReadonlyArray<DeclaredView> | undefined, rebuilt: boolean) => {
+  const liveBy = new Map(live.map((x) => [fold(x.name), x]))
+  const target = declared ?? live
+  const targetBy = new Map(target.map((x) => [fold(x.name), x]))
+  const changed = (name: string): boolean => {
+    const a = liveBy.get(name)
+    const b = targetBy.get(name)
+    return a === undefined || b === undefined || viewText(a.sql) !== viewText(b.sql)
+  }
+  // Around a rebuild every view goes and comes back; otherwise only the ones that differ.
+  const drop = live.filter((x) => rebuilt || changed(fold(x.name)))
+  const create = target.filter((x) => rebuilt || changed(fold(x.name)))
+  return {
+    dropped: drop.filter((x) => changed(fold(x.name))).map((x) => x.name),
+    created: create.filter((x) => changed(fold(x.name))).map((x) => x.name),
+    upDrops: drop.map((x) => `DROP VIEW ${q(x.name)}`),
+    upCreates: create.map((x) => x.sql),
+    downDrops: [...create].reverse().map((x) => `DROP VIEW ${q(x.name)}`),
+    downCreates: drop.map((x) => x.sql)
+  }
+}
+
+/** A trigger as the schema declares it: its name, its table, and its CREATE TRIGGER. */
+export interface DeclaredTrigger {
+  readonly name: string
+  readonly table: string
+  readonly sql: string
+}
+
+/** Which triggers change: the schema manages them once it declares one (as views). */
+const triggerChanges = (live: ReadonlyArray<LiveTrigger>, declared: ReadonlyArray<DeclaredTrigger> | undefined) => {
+  if (declared === undefined) return { dropped: [], created: [], up: [], down: [] }
+  const liveBy = new Map(live.map((x) => [fold(x.name), x]))
+  const wantBy = new Map(declared.map((x) => [fold(x.name), x]))
+  const same = (a: { readonly sql: string }, b: { readonly sql: string }) => viewText(a.sql) === viewText(b.sql)
+  const drop = live.filter((x) => {
+    const w = wantBy.get(fold(x.name))
+    return w === undefined || !same(x, w)
+  })
+  const create = declared.filter((x) => {
+    const l = liveBy.get(fold(x.name))
+    return l === undefined || !same(l, x)
+  })
+  return {
+    dropped: drop.map((x) => x.name),
+    created: create.map((x) => x.name),
+    up: [...drop.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`), ...create.map((x) => x.sql)],
+    down: [...create.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`), ...drop.map((x) => x.sql)]
   }
 }
 
@@ -398,5 +525,13 @@ export const describe = (op: Operation): string => {
       return `create index ${op.index} on ${op.table}`
     case 'DropIndex':
       return `drop index ${op.index} on ${op.table}`
+    case 'CreateView':
+      return `create view ${op.view}`
+    case 'DropView':
+      return `drop view ${op.view}`
+    case 'CreateTrigger':
+      return `create trigger ${op.trigger}`
+    case 'DropTrigger':
+      return `drop trigger ${op.trigger}`
   }
 }

@@ -9,7 +9,7 @@ import { tableInfo } from '../schema/table.js'
 import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
 import type { ColumnDef, CreateTableStatement } from '../query/ast.js'
-import { NOW_SQL, sqlLiteral } from '../query/compile.js'
+import { defaultSql } from '../query/compile.js'
 import { createTable } from '../query/ddl.js'
 import type { LocalConnection } from '../driver/index.js'
 import { firstColumn, firstValue } from '../driver/index.js'
@@ -78,6 +78,22 @@ export interface LiveView {
   readonly sql: string
 }
 
+/** A trigger of the live database. */
+export interface LiveTrigger {
+  readonly name: string
+  readonly table: string
+  readonly sql: string
+}
+
+/**
+ * The triggers of the live database.
+ * @internal (not in the published declarations, which must not need the driver's types)
+ */
+export const liveTriggers = (db: LocalConnection): LiveTrigger[] =>
+  db
+    .prepare(`SELECT name, tbl_name AS "table", sql FROM sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL ORDER BY name`)
+    .all() as LiveTrigger[]
+
 /**
  * The views of the live database.
  * @internal (not in the published declarations, which must not need the driver's types)
@@ -127,7 +143,7 @@ export const declaredTable = (t: AnyTable): E.Either<DbError, DeclaredTable> => 
     // SQLite reports an INTEGER PRIMARY KEY of a rowid table as nullable (it is the rowid);
     // in a WITHOUT ROWID table every key column is NOT NULL.
     notNull: c.notNull && !(c.primaryKey && c.type === 'INTEGER' && !info.withoutRowid),
-    default: c.default === undefined ? null : normalizeDefault(c.default._tag === 'Now' ? NOW_SQL : sqlLiteral(c.default.value)),
+    default: c.default === undefined ? null : normalizeDefault(defaultSql(c.default)),
     pk: c.primaryKey ? 1 : statement.primaryKey.indexOf(c.name) + 1
   }))
   const foreignKeys: ForeignKeyModel[] = statement.columns.flatMap((c) =>
@@ -215,7 +231,8 @@ export const liveTables = (db: LocalConnection): LiveTable[] => {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((t) => {
       const columns = tableXInfo(db, t.name)
-        .filter((c) => c.hidden === 0)
+        // hidden 2 and 3 are generated columns (VIRTUAL, STORED): columns of the table; 1 is a virtual table's hidden one.
+        .filter((c) => c.hidden === 0 || c.hidden === 2 || c.hidden === 3)
         .map((c) => ({
           name: c.name,
           type: c.type.toUpperCase(),

@@ -9,10 +9,16 @@ import { migrationError } from '../errors.js'
 import { mapError } from '../driver/index.js'
 import type { Db } from '../conn/connect.js'
 import { acquire } from '../conn/registry.js'
-import type { Plan, Rename } from './diff.js'
+import type { DeclaredTrigger, DeclaredView, Plan, Rename } from './diff.js'
+import { isView, viewSql } from '../query/view.js'
+import type { Trigger } from '../query/trigger.js'
+import { isTrigger } from '../query/trigger.js'
 import { diff } from './diff.js'
 import type { DeclaredTable } from './model.js'
-import { declaredTable, liveTables, liveViews } from './model.js'
+import { declaredTable, liveTables, liveTriggers, liveViews } from './model.js'
+
+/** What a schema is made of, for the diff: tables, views and triggers. */
+export type SchemaItem = AnyTable | Trigger
 
 /**
  * The operations (and their SQL) that would bring the live database to the schema.
@@ -42,10 +48,26 @@ import { declaredTable, liveTables, liveViews } from './model.js'
  *
  * @category Migrations
  */
-export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
+export const planMigration = (db: Db, tables: ReadonlyArray<SchemaItem>, renames: ReadonlyArray<Rename> = []): E.Either<DbError, Plan> => {
   const declared: DeclaredTable[] = []
   const names = new Set<string>()
-  for (const t of tables) {
+  // Views are not tables: they are planned as CREATE VIEW, never as CREATE TABLE.
+  const views: DeclaredView[] = []
+  const triggers: DeclaredTrigger[] = []
+  for (const t of tables.filter(isTrigger)) {
+    if (E.isLeft(t.sql)) return E.left(migrationError(`The schema's trigger ${t.name} is invalid: ${t.sql.left}`))
+    if (triggers.some((x) => x.name.toLowerCase() === t.name.toLowerCase()))
+      return E.left(migrationError(`The schema declares the trigger ${t.name} twice.`))
+    triggers.push({ name: t.name, table: t.table, sql: t.sql.right })
+  }
+  for (const v of tables.filter((x): x is AnyTable => !isTrigger(x) && isView(x))) {
+    const text = viewSql(v, false)
+    if (E.isLeft(text)) return E.left(migrationError(`The schema's view ${tableInfo(v).name} is invalid: ${text.left}`))
+    if (names.has(tableInfo(v).name)) return E.left(migrationError(`The schema declares ${tableInfo(v).name} twice.`))
+    names.add(tableInfo(v).name)
+    views.push({ name: tableInfo(v).name, sql: text.right })
+  }
+  for (const t of tables.filter((x): x is AnyTable => !isTrigger(x) && !isView(x))) {
     const d = declaredTable(t)
     if (E.isLeft(d)) return d
     if (names.has(d.right.name)) return E.left(migrationError(`The schema declares the table ${d.right.name} twice.`))
@@ -55,19 +77,29 @@ export const planMigration = (db: Db, tables: ReadonlyArray<AnyTable>, renames: 
   const h = acquire(db)
   if (E.isLeft(h)) return h
   try {
-    return diff(declared, liveTables(h.right.db), renames, liveViews(h.right.db))
+    return diff(declared, liveTables(h.right.db), renames, liveViews(h.right.db), views.length > 0 ? views : undefined, {
+      live: liveTriggers(h.right.db),
+      ...(triggers.length > 0 ? { declared: triggers } : {})
+    })
   } catch (e) {
     return E.left(mapError(e))
   }
 }
 
 /** The tables exported by a schema module (also inside a default export or an object of tables). */
-export const tablesOf = (mod: Record<string, unknown>): AnyTable[] => {
-  const out: AnyTable[] = []
+export const tablesOf = (mod: Record<string, unknown>): AnyTable[] => schemaItemsOf(mod).filter((x): x is AnyTable => !isTrigger(x))
+
+/** The tables, views and triggers exported by a schema module (also inside a default export or an object). */
+export const schemaItemsOf = (mod: Record<string, unknown>): SchemaItem[] => {
+  const out: SchemaItem[] = []
   const seen = new Set<unknown>()
   const visit = (v: unknown, depth: number) => {
     if (typeof v !== 'object' || v === null || seen.has(v) || depth > 2) return
     seen.add(v)
+    if (isTrigger(v)) {
+      out.push(v)
+      return
+    }
     try {
       const info = tableInfo(v as AnyTable)
       if (info !== undefined && typeof info.name === 'string') {

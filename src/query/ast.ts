@@ -907,7 +907,27 @@ export interface RawStatement {
  *
  * @category Queries
  */
-export type DefaultDef = { readonly _tag: 'Literal'; readonly value: SqlValue } | { readonly _tag: 'Now' }
+export type DefaultDef =
+  | { readonly _tag: 'Literal'; readonly value: SqlValue }
+  | { readonly _tag: 'Now' }
+  /** `defaultExpr(expr)`: the expression, its columns already refused (DEFAULT reads none). */
+  | { readonly _tag: 'Expr'; readonly expr: ExprNode }
+
+/**
+ * An expression as DDL holds it (a CHECK, a generated column, an index key or WHERE): the
+ * table's columns are `Identifier` nodes (unqualified, as SQLite requires there), and its
+ * values are written as literals when compiled (DDL takes no parameters).
+ */
+export interface DdlCheck {
+  readonly name?: string
+  readonly expr: ExprNode
+}
+
+/** One key of an index: an expression (a column is an Identifier) and its direction. */
+export interface IndexTermDef {
+  readonly expr: ExprNode
+  readonly direction?: 'asc' | 'desc'
+}
 
 /**
  * One column of a CREATE TABLE.
@@ -924,7 +944,8 @@ export type DefaultDef = { readonly _tag: 'Literal'; readonly value: SqlValue } 
  */
 export interface ColumnDef {
   readonly name: string
-  readonly type: 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB'
+  /** The kind's storage class, or a declared type given with `sqlType(...)` (checked to be a type name). */
+  readonly type: string
   /** A single-column primary key, declared on the column. */
   readonly primaryKey: boolean
   readonly notNull: boolean
@@ -938,6 +959,12 @@ export interface ColumnDef {
     readonly onDelete?: string
     readonly onUpdate?: string
   }
+  /** CHECK constraints on the column. */
+  readonly checks?: ReadonlyArray<DdlCheck>
+  /** COLLATE, already validated and upper-cased. */
+  readonly collate?: string
+  /** GENERATED ALWAYS AS (expr) VIRTUAL | STORED. */
+  readonly generated?: { readonly expr: ExprNode; readonly stored: boolean }
 }
 
 /**
@@ -955,8 +982,13 @@ export interface ColumnDef {
  */
 export interface IndexStatementDef {
   readonly name: string
+  /** SQL names of the plain column keys. */
   readonly columns: ReadonlyArray<string>
   readonly unique: boolean
+  /** The keys, when one is more than a plain column (an expression, a direction, a collation). */
+  readonly terms?: ReadonlyArray<IndexTermDef>
+  /** A partial index's condition. */
+  readonly where?: ExprNode
 }
 
 /**
@@ -981,6 +1013,8 @@ export interface CreateTableStatement {
   readonly indexes: ReadonlyArray<IndexStatementDef>
   readonly strict: boolean
   readonly withoutRowid: boolean
+  /** Table CHECK constraints. */
+  readonly checks?: ReadonlyArray<DdlCheck>
   readonly problems?: ReadonlyArray<string>
 }
 

@@ -30,10 +30,13 @@ import type {
   ColumnDef,
   ConflictClause,
   CreateTableStatement,
+  DdlCheck,
+  DefaultDef,
   DeleteStatement,
   ExprNode,
   Field,
   FunctionName,
+  IndexStatementDef,
   InsertStatement,
   OrderTerm,
   PlaceholderNode,
@@ -1374,14 +1377,118 @@ const columnDefSql = (c: ColumnDef): string => {
   // An INTEGER PRIMARY KEY (the rowid alias) is never NULL; other keys must say so.
   if (c.notNull && !(c.primaryKey && c.type === 'INTEGER')) sql += ' NOT NULL'
   if (c.unique) sql += ' UNIQUE'
-  if (c.default !== undefined) sql += ` DEFAULT ${c.default._tag === 'Now' ? `(${NOW_SQL})` : sqlLiteral(c.default.value)}`
+  if (c.default !== undefined) sql += ` DEFAULT ${defaultSql(c.default)}`
+  if (c.collate !== undefined) sql += ` COLLATE ${collationName(c.collate)}`
   if (c.checkBoolean) sql += ` CHECK (${name} IN (0, 1))`
+  for (const check of c.checks ?? []) sql += ` ${checkSql(check)}`
   if (c.references !== undefined) {
     const r = c.references
     sql += ` REFERENCES ${quoteIdentifier(r.table)} (${quoteIdentifier(r.column)})`
     sql += referenceAction('ON DELETE', r.onDelete) + referenceAction('ON UPDATE', r.onUpdate)
   }
+  if (c.generated !== undefined)
+    sql += ` GENERATED ALWAYS AS (${ddlExprSql(c.generated.expr)}) ${c.generated.stored ? 'STORED' : 'VIRTUAL'}`
   return sql
+}
+
+/**
+ * SQL text for an expression inside DDL, where SQLite takes no parameters: values are
+ * written as escaped literals (`sqlLiteral`), and columns arrive as unqualified Identifier
+ * nodes (ddl.ts turns them so; SQLite refuses `t.col` in generated columns and indexes,
+ * and a rebuild creates the table under another name).
+ */
+class DdlBuilder extends SqlBuilder {
+  override value(v: SqlValue): void {
+    this.sql += sqlLiteral(v)
+  }
+
+  override placeholder(p: PlaceholderNode): void {
+    throw new CompileFailure(
+      `placeholder(${JSON.stringify(p.name)}) cannot stand in DDL (a CHECK, a default, a generated column, an index): SQLite takes no parameters there; write the value itself`
+    )
+  }
+}
+
+/**
+ * `CREATE VIEW name (keys) AS select`: the select's values written as literals (a view
+ * holds no parameters), its columns named by the projection's keys, so the view's columns
+ * are what its rows decode by, whatever SQL names the select reads.
+ */
+export const createViewSql = (
+  name: string,
+  keys: ReadonlyArray<string>,
+  select: SelectStatement,
+  ifNotExists: boolean
+): E.Either<DbError, string> => {
+  try {
+    const b = new DdlBuilder()
+    selectSql(select, 'all', b)
+    return E.right(
+      `CREATE VIEW ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdentifier(name)} (${keys.map(quoteIdentifier).join(', ')}) AS ${b.sql}`
+    )
+  } catch (e) {
+    return E.left(validationError(e instanceof CompileFailure ? e.message : String(e)))
+  }
+}
+
+/** The SQL of an expression in DDL (see DdlBuilder). */
+export const ddlExprSql = (e: ExprNode): string => {
+  const b = new DdlBuilder()
+  exprSql(e, b)
+  return b.sql
+}
+
+/** The SQL of an expression in DDL, as an Either (for migrations comparing texts). */
+export const ddlExpressionSql = (e: ExprNode): E.Either<DbError, string> => {
+  try {
+    return E.right(ddlExprSql(e))
+  } catch (e) {
+    return E.left(validationError(e instanceof CompileFailure ? e.message : String(e)))
+  }
+}
+
+const COLLATION = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+const collationName = (c: string): string => {
+  if (!COLLATION.test(c))
+    throw new CompileFailure(`the collation ${JSON.stringify(c)} is not a collation name (use NOCASE, RTRIM or BINARY)`)
+  return c
+}
+
+/** A column default's SQL text (DEFAULT takes an expression in parentheses; SQLite reports it without them). */
+export const defaultSql = (d: DefaultDef): string => {
+  switch (d._tag) {
+    case 'Now':
+      return `(${NOW_SQL})`
+    case 'Literal':
+      return sqlLiteral(d.value)
+    case 'Expr':
+      return `(${ddlExprSql(d.expr)})`
+    default:
+      return absurd(d)
+  }
+}
+
+const checkSql = (c: DdlCheck): string =>
+  `${c.name === undefined ? '' : `CONSTRAINT ${quoteIdentifier(c.name)} `}CHECK (${ddlExprSql(c.expr)})`
+
+/** `CREATE [UNIQUE] INDEX ... ON t (keys) [WHERE cond]`, the head's IF NOT EXISTS as asked. */
+export const indexDefSql = (table: string, ix: IndexStatementDef, ifNotExists: boolean): string => {
+  const keys =
+    ix.terms === undefined
+      ? ix.columns.map(quoteIdentifier).join(', ')
+      : ix.terms.map((t) => `${ddlExprSql(t.expr)}${t.direction === 'desc' ? ' DESC' : ''}`).join(', ')
+  const where = ix.where === undefined ? '' : ` WHERE ${ddlExprSql(ix.where)}`
+  return `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdentifier(ix.name)} ON ${quoteIdentifier(table)} (${keys})${where}`
+}
+
+/** The SQL of one index, as an Either (for migrations). */
+export const indexStatementSql = (table: string, ix: IndexStatementDef): E.Either<DbError, string> => {
+  try {
+    return E.right(indexDefSql(table, ix, false))
+  } catch (e) {
+    return E.left(validationError(e instanceof CompileFailure ? e.message : String(e)))
+  }
 }
 
 /**
@@ -1425,13 +1532,11 @@ const createTableStatements = (s: CreateTableStatement): CompiledStatement[] => 
   if (s.problems !== undefined && s.problems.length > 0) throw new CompileFailure(s.problems.join('; '))
   const defs = s.columns.map(columnDefSql)
   if (s.primaryKey.length > 0) defs.push(`PRIMARY KEY (${s.primaryKey.map(quoteIdentifier).join(', ')})`)
+  for (const c of s.checks ?? []) defs.push(checkSql(c))
   const options = [s.strict ? 'STRICT' : '', s.withoutRowid ? 'WITHOUT ROWID' : ''].filter((o) => o !== '').join(', ')
   const table = quoteIdentifier(s.name)
   const create = `CREATE TABLE IF NOT EXISTS ${table} (\n  ${defs.join(',\n  ')}\n)${options === '' ? '' : ` ${options}`}`
-  const indexes = s.indexes.map(
-    (ix) =>
-      `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quoteIdentifier(ix.name)} ON ${table} (${ix.columns.map(quoteIdentifier).join(', ')})`
-  )
+  const indexes = s.indexes.map((ix) => indexDefSql(s.name, ix, true))
   return [create, ...indexes].map((sql) => ({ sql, params: [] }))
 }
 

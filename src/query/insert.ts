@@ -8,14 +8,14 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { AnyColumn, ColumnKind } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import { expectedOf, isInsertOptional } from '../schema/codec.js'
-import type { AnyTable, Insert } from '../schema/table.js'
+import type { AnyTable, Insert, WritableTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
 import type { Expr, ExprNode, Field, InScope, SelectQuery } from './ast.js'
 import type { InsertQuery } from './write.js'
 import { Codecs } from './ast.js'
 import type { Placeholder } from './expr.js'
-import { kindOf, valueNode } from './expr.js'
+import { kindOf, toNode, valueNode } from './expr.js'
 import { columnSpec, columnValue } from './values.js'
 import { tableCodecs } from './select.js'
 
@@ -113,12 +113,12 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
  *
  * @category Writes
  */
-export function insert<T extends AnyTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T>
-export function insert<T extends AnyTable, P, S extends string, U extends string>(
+export function insert<T extends WritableTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T>
+export function insert<T extends WritableTable, P, S extends string, U extends string>(
   table: T,
   source: SelectQuery<P, unknown, S, U> & InsertFrom<T, P> & InScope<S, U>
 ): InsertQuery<T>
-export function insert<T extends AnyTable>(table: T, rows: unknown): InsertQuery<T> {
+export function insert<T extends WritableTable>(table: T, rows: unknown): InsertQuery<T> {
   return isSelect(rows) ? insertFrom(table, rows) : insertValues(table, rows as InsertValues<T>)
 }
 
@@ -176,7 +176,9 @@ const insertFrom = <T extends AnyTable>(table: T, source: SelectQuery<unknown>):
     problems.push('the select of an insert has flat columns: no nested objects in its columns({...})')
   for (const f of fields) {
     const c = byKey.get(f.key)
-    if (c === undefined) {
+    if (c?.[ColumnInfo].generated !== undefined) {
+      problems.push(`the select gives ${info.name}.${f.key}, a generated column: SQLite computes it, so an insert cannot give it`)
+    } else if (c === undefined) {
       problems.push(
         `the select gives ${JSON.stringify(f.key)}, which is not a column (the columns of ${info.name} are ${[...byKey.keys()].join(', ')})`
       )
@@ -194,6 +196,7 @@ const insertFrom = <T extends AnyTable>(table: T, source: SelectQuery<unknown>):
         problems.push(`the select does not give the required column ${c.key} (${expectedOf(c.kind, c[ColumnInfo].codec)})`)
     } else if (d._tag === 'Now') defaults.push({ key: c.key, expr: { _tag: 'Now' } })
     else if (d._tag === 'Value') defaults.push({ key: c.key, expr: encodeCell(c, d.value, 0, problems) })
+    else if (d._tag === 'Expr') defaults.push({ key: c.key, expr: toNode(d.expr) })
     else problems.push(`${c.key} has a function default, which would give every row the same value: give it in the select`)
   }
   const selection = [...fields, ...defaults]
@@ -267,8 +270,12 @@ const writtenColumns = (
     // for-in, not Object.entries: no array per row and per key on a 1,000-row insert.
     for (const k in row) {
       if (!Object.prototype.hasOwnProperty.call(row, k) || (row as Record<string, unknown>)[k] === undefined) continue
-      if (known.has(k)) given.add(k)
-      else problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${tableName} are ${[...known.keys()].join(', ')})`)
+      const c = known.get(k)
+      if (c === undefined)
+        problems.push(`row ${i}: unknown column ${JSON.stringify(k)} (the columns of ${tableName} are ${[...known.keys()].join(', ')})`)
+      else if (c[ColumnInfo].generated !== undefined)
+        problems.push(`row ${i}: ${tableName}.${k} is a generated column: SQLite computes it, so an insert cannot give it`)
+      else given.add(k)
     }
     for (const c of columns) {
       if (own(row, c.key) === undefined && !isInsertOptional(c)) {
@@ -286,6 +293,8 @@ const cell = (c: AnyColumn, v: unknown, row: number, problems: string[]): ExprNo
     // Required columns were checked for every row already; this one is nullable.
     if (d === undefined) return valueNode(null)
     if (d._tag === 'Now') return { _tag: 'Now' }
+    // defaultExpr: the expression itself, so SQLite computes it for this row as DEFAULT would.
+    if (d._tag === 'Expr') return toNode(d.expr)
     let dv: unknown
     if (d._tag === 'Thunk') {
       try {

@@ -22,6 +22,8 @@ export interface ColumnSpec {
   /** An INTEGER PRIMARY KEY: null (or nothing) lets SQLite choose the rowid. */
   readonly rowid: boolean
   readonly codec?: t.Mixed
+  /** A generated column: SQLite computes it, and refuses a write to it. */
+  readonly generated?: true
 }
 
 export const columnSpec = (c: AnyColumn): ColumnSpec => {
@@ -30,7 +32,8 @@ export const columnSpec = (c: AnyColumn): ColumnSpec => {
     ref: info.ref,
     notNull: info.notNull,
     rowid: info.primaryKey && (info.kind === 'integer' || info.kind === 'bigint'),
-    ...(info.codec === undefined ? {} : { codec: info.codec })
+    ...(info.codec === undefined ? {} : { codec: info.codec }),
+    ...(info.generated === undefined ? {} : { generated: true as const })
   }
 }
 

@@ -10,7 +10,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { AnyColumn, Column, Typed } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
-import type { AnyTable, ColumnsOf, NameOf, Row } from '../schema/table.js'
+import type { AnyTable, ColumnsOf, GeneratedKeys, NameOf, Row, WritableTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
 import type {
@@ -245,7 +245,7 @@ export type WriteQuery<T> = InsertQuery<T> | UpdateQuery<T, string> | DeleteQuer
  * @category Writes
  */
 export type SetValues<T> = {
-  readonly [K in keyof ColumnsOf<T>]?: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
+  readonly [K in Exclude<keyof ColumnsOf<T>, GeneratedKeys<T>>]?: ColumnsOf<T>[K] extends Column<infer V, infer N, boolean>
     ? (N extends true ? V : V | null) | Expr<V | null> | Placeholder
     : never
 }
@@ -321,7 +321,7 @@ const withTarget = <Q extends Query<unknown>>(q: Q, table: AnyTable): Q => {
  *
  * @category Writes
  */
-export const update = <T extends AnyTable>(table: T): UpdateQuery<T> => {
+export const update = <T extends WritableTable>(table: T): UpdateQuery<T> => {
   const info = tableInfo(table)
   return withTarget(
     {
@@ -364,7 +364,7 @@ export const update = <T extends AnyTable>(table: T): UpdateQuery<T> => {
  *
  * @category Writes
  */
-export const deleteFrom = <T extends AnyTable>(table: T): DeleteQuery<T> => {
+export const deleteFrom = <T extends WritableTable>(table: T): DeleteQuery<T> => {
   const info = tableInfo(table)
   return withTarget(
     {
@@ -531,6 +531,10 @@ const assignments = (
         problems.push(
           `${where}: unknown column ${JSON.stringify(key)} (the columns of ${q.statement.table.name} are ${[...cols.keys()].join(', ')})`
         )
+        continue
+      }
+      if (c.generated === true) {
+        problems.push(`${where}: ${key} is a generated column: SQLite computes it, so an update cannot set it`)
         continue
       }
       const r = columnValue(c, v, 'set')

@@ -177,6 +177,61 @@ export type ColumnDefault =
       readonly thunk: () => unknown
     }
   | { readonly _tag: 'Now' }
+  /** `defaultExpr(expr)`: an SQL expression SQLite evaluates per row (kept opaque here: the schema knows no queries). */
+  | { readonly _tag: 'Expr'; readonly expr: unknown }
+
+/**
+ * A collating sequence for a column or an ordering: SQLite's built-in three, or the name
+ * of one an application registers (letters, digits and underscores).
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { createTable, integer, table, text, toSQL } from 'fp-lite-orm'
+ * import type { Collation } from 'fp-lite-orm'
+ *
+ * const nocase: Collation = 'NOCASE'
+ * const tags = table('tags', { id: integer().primaryKey(), label: text().notNull().collate(nocase) })
+ * assert.ok(pipe(toSQL(createTable(tags)), E.exists((q) => q.sql.includes('"label" TEXT NOT NULL COLLATE NOCASE'))))
+ * ```
+ */
+export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM' | (string & {})
+
+/**
+ * A column's CHECK: the condition is built from the bound column when the DDL is compiled.
+ *
+ * @example
+ * ```ts
+ * import { gte, integer, table, tableInfo } from 'fp-lite-orm'
+ * import type { ColumnCheck } from 'fp-lite-orm'
+ *
+ * const t = table('t', { n: integer().check((n) => gte(n, 0), 'n_ok') })
+ * const byHand: ColumnCheck = { name: 'n_positive', condition: (self) => gte(self as typeof t.n, 1) }
+ * void [tableInfo(t).columns, byHand]
+ * ```
+ */
+export interface ColumnCheck {
+  readonly name?: string
+  readonly condition: (self: AnyColumn) => unknown
+}
+
+/**
+ * A generated column's definition (`generated(expr, { stored })`): the expression is kept opaque here.
+ *
+ * @example
+ * ```ts
+ * import type { GeneratedConfig } from 'fp-lite-orm'
+ *
+ * const g: GeneratedConfig = { expr: null, stored: true }
+ * void g
+ * ```
+ */
+export interface GeneratedConfig {
+  readonly expr: unknown
+  readonly stored: boolean
+}
 
 /**
  * Everything a column builder records.
@@ -206,6 +261,14 @@ export interface ColumnConfig {
   }
   /** json columns: the codec of the decoded value. */
   readonly codec?: t.Mixed
+  /** CHECK constraints written on the column. */
+  readonly checks?: ReadonlyArray<ColumnCheck>
+  /** COLLATE: how the column's text compares and sorts (in its indexes too). */
+  readonly collate?: Collation
+  /** GENERATED ALWAYS AS (expr): computed by SQLite, never written. */
+  readonly generated?: GeneratedConfig
+  /** The declared SQL type when it is not the kind's own (`VARCHAR(40)`, `NUMERIC`): for adopted databases. */
+  readonly sqlType?: string
 }
 
 /**
@@ -319,6 +382,69 @@ export interface Column<T, NotNull extends boolean = boolean, Optional extends b
   readonly [ColumnTypes]?: { readonly data: T; readonly notNull: NotNull; readonly optional: Optional }
 }
 
+declare const GeneratedMark: unique symbol
+
+/**
+ * The mark of a generated column's type (a phantom, never set): `Insert` and `set()` leave
+ * such columns out, since SQLite computes them and refuses a write to them.
+ *
+ * @example
+ * ```ts
+ * import { generated, integer, sql, table } from 'fp-lite-orm'
+ * import type { GeneratedMarker } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer().notNull() }, { generated: (c) => ({ twice: generated(sql<number>`${c.a} * 2`) }) })
+ * const marked: GeneratedMarker = t.twice
+ * void marked
+ * ```
+ */
+export interface GeneratedMarker {
+  readonly [GeneratedMark]: true
+}
+
+/**
+ * A generated column, typed from its expression: `T` without null, NOT NULL when the expression cannot be null.
+ *
+ * @example
+ * ```ts
+ * import { generated, integer, sql, table } from 'fp-lite-orm'
+ * import type { GeneratedColumn } from 'fp-lite-orm'
+ *
+ * const boxes = table('boxes', { w: integer().notNull(), h: integer().notNull() }, {
+ *   generated: (c) => ({ area: generated(sql<number>`${c.w} * ${c.h}`) })
+ * })
+ * const area: GeneratedColumn<number, 'boxes'> = boxes.area
+ * void area
+ * ```
+ */
+export type GeneratedColumn<T, TableName extends string = string> = Column<NonNullable<T>, null extends T ? false : true, true, TableName> &
+  GeneratedMarker
+
+/**
+ * What `generated(expr, options)` returns, for the `generated` table option: the expression
+ * (opaque here), the kind its values decode by, and whether it is STORED or VIRTUAL.
+ *
+ * @example
+ * ```ts
+ * import { generated, integer, sql, table } from 'fp-lite-orm'
+ * import type { GeneratedDef } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer().notNull() }, { generated: (c) => ({ twice: generated(sql<number>`${c.a} * 2`, { kind: 'integer' }) }) })
+ * const def: GeneratedDef<number> = generated(sql<number>`1`)
+ * void [t, def]
+ * ```
+ */
+export interface GeneratedDef<T> extends Typed<T> {
+  readonly _tag: 'Generated'
+  readonly expr: unknown
+  readonly kind: ColumnKind
+  readonly stored: boolean
+  /** The declared SQL type, when not the kind's (see `sqlType`). */
+  readonly sqlType?: string
+  /** Problems found when the definition was made (a bad kind, ...). */
+  readonly problems?: ReadonlyArray<string>
+}
+
 /**
  * Any column, whatever its type: for code that handles columns generically.
  *
@@ -424,6 +550,24 @@ export interface ColumnBuilder<T, K extends ColumnKind, NotNull extends boolean,
   default(value: T | (() => T)): ColumnBuilder<T, K, NotNull, true>
   /** A foreign key; the target is a thunk so that tables may refer to each other in any order. */
   references(target: () => AnyColumn, options?: ReferenceOptions): ColumnBuilder<T, K, NotNull, Optional>
+  /**
+   * A CHECK constraint on the column: `integer().check((age) => gte(age, 0), 'age_not_negative')`.
+   * The condition is a typed expression or a `sql` template; its values are written into
+   * the DDL as literals. A named check is named in the `ConstraintError` a bad write gets.
+   */
+  check(condition: (self: Column<T, NotNull, Optional>) => Typed<unknown>, name?: string): ColumnBuilder<T, K, NotNull, Optional>
+  /** COLLATE NOCASE | RTRIM | BINARY (or a registered collation): how the column compares, sorts and is indexed. */
+  collate(collation: Collation): ColumnBuilder<T, K, NotNull, Optional>
+  /**
+   * A default SQLite computes for each row, from an expression: `defaultExpr(sql\`(abs(random()) % 100)\`)`.
+   * It may not read columns (SQLite's rule for DEFAULT).
+   */
+  defaultExpr(expr: Typed<unknown>): ColumnBuilder<T, K, NotNull, true>
+  /**
+   * The SQL type written in the DDL instead of the kind's (`text().sqlType('VARCHAR(40)')`),
+   * as `pull` writes for a database it did not design; values still read by the kind.
+   */
+  sqlType(declared: string): ColumnBuilder<T, K, NotNull, Optional>
 }
 
 /**
@@ -459,6 +603,10 @@ export interface TimestampBuilder<NotNull extends boolean, Optional extends bool
   unique(): TimestampBuilder<NotNull, Optional>
   default(value: Date | (() => Date)): TimestampBuilder<NotNull, true>
   references(target: () => AnyColumn, options?: ReferenceOptions): TimestampBuilder<NotNull, Optional>
+  check(condition: (self: Column<Date, NotNull, Optional>) => Typed<unknown>, name?: string): TimestampBuilder<NotNull, Optional>
+  collate(collation: Collation): TimestampBuilder<NotNull, Optional>
+  defaultExpr(expr: Typed<unknown>): TimestampBuilder<NotNull, true>
+  sqlType(declared: string): TimestampBuilder<NotNull, Optional>
   /** The time of the insert, taken by SQLite as ISO-8601 text with milliseconds (UTC). */
   defaultNow(): TimestampBuilder<NotNull, true>
 }
@@ -494,7 +642,12 @@ const builder = <T, K extends ColumnKind, N extends boolean, O extends boolean>(
       }),
     references: (target: () => AnyColumn, options: ReferenceOptions = {}) =>
       next({ references: Object.freeze({ target, options: Object.freeze({ ...options }) }) }),
-    defaultNow: () => next({ default: { _tag: 'Now' } })
+    defaultNow: () => next({ default: { _tag: 'Now' } }),
+    check: (condition: (self: AnyColumn) => unknown, name?: string) =>
+      next({ checks: Object.freeze([...(config.checks ?? []), Object.freeze({ condition, ...(name === undefined ? {} : { name }) })]) }),
+    collate: (collation: Collation) => next({ collate: collation }),
+    defaultExpr: (expr: unknown) => next({ default: Object.freeze({ _tag: 'Expr' as const, expr }) }),
+    sqlType: (declared: string) => next({ sqlType: declared })
   }) as never
 }
 

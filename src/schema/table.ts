@@ -6,7 +6,17 @@
  * `columns`); the table's metadata sits under a symbol key, out of their way.
  */
 import type * as t from 'io-ts'
-import type { AnyColumn, AnyColumnBuilder, BuilderTypes, Column, ColumnRef } from './column.js'
+import type {
+  AnyColumn,
+  AnyColumnBuilder,
+  BuilderTypes,
+  Column,
+  ColumnRef,
+  GeneratedColumn,
+  GeneratedDef,
+  GeneratedMarker,
+  Typed
+} from './column.js'
 import { ColumnInfo } from './column.js'
 
 // -------------------------------------------------------------------------------------
@@ -32,9 +42,73 @@ import { ColumnInfo } from './column.js'
 export interface IndexDef<K extends string = string> {
   readonly _tag: 'Index'
   readonly name: string
-  /** Schema keys of the indexed columns, in order. */
+  /** Schema keys of the indexed columns, in order (for an index with expression keys: the plain column keys among them). */
   readonly columns: ReadonlyArray<K>
   readonly unique: boolean
+  /**
+   * The keys as given when one is more than a plain column (an expression, `desc(col)`, a
+   * collated column): schema keys as strings, the others opaque here (the DDL compiler reads them).
+   */
+  readonly terms?: ReadonlyArray<unknown>
+  /** A partial index's WHERE condition (opaque here). */
+  readonly where?: unknown
+}
+
+/**
+ * One key of an index: a schema key, or (in the `indexes: (c) => [...]` form) a column, an
+ * expression (`lower(c.name)`, `jsonExtract(c.data, '$.a')`), or an order term (`desc(c.at)`,
+ * `asc(collate(c.name, 'NOCASE'))`).
+ *
+ * @example
+ * ```ts
+ * import { desc, integer, lower, table, text } from 'fp-lite-orm'
+ * import type { IndexKey } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer(), b: text() })
+ * const keys: Array<IndexKey<'a'>> = ['a', lower(t.b), desc(t.a)]
+ * void keys
+ * ```
+ */
+export type IndexKey<K extends string> = K | Typed<unknown> | { readonly _tag: 'Order' }
+
+/**
+ * The options of `index()`: `where` makes a partial index (only rows where the condition holds are indexed).
+ *
+ * @example
+ * ```ts
+ * import { index, integer, isNotNull, table } from 'fp-lite-orm'
+ * import type { IndexOptions } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer() }, { indexes: (c) => { const o: IndexOptions = { where: isNotNull(c.a) }; return [index('t_a', ['a'], o)] } })
+ * void t
+ * ```
+ */
+export interface IndexOptions {
+  readonly where?: Typed<unknown>
+}
+
+/**
+ * A table CHECK constraint, made by `check(name, condition)` in the `checks` table option.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { check, integer, lte, table, tableInfo } from 'fp-lite-orm'
+ * import type { CheckDef } from 'fp-lite-orm'
+ *
+ * const ranges = table('ranges', { low: integer().notNull(), high: integer().notNull() }, {
+ *   checks: (c) => [check('low_le_high', lte(c.low, c.high))]
+ * })
+ * const checks: ReadonlyArray<CheckDef> = tableInfo(ranges).checks ?? []
+ * assert.deepEqual(checks.map((x) => x.name), ['low_le_high'])
+ * ```
+ */
+export interface CheckDef {
+  readonly _tag: 'Check'
+  /** CONSTRAINT name: SQLite names it in the error a bad write gets. */
+  readonly name?: string
+  /** A typed condition or a `sql` template (opaque here). */
+  readonly condition: unknown
 }
 
 /**
@@ -60,13 +134,39 @@ export interface IndexDef<K extends string = string> {
  *
  * @category Schema
  */
-export interface TableOptions<K extends string> {
+export interface TableOptions<K extends string, C = Readonly<Record<string, AnyColumn>>, G = Record<never, never>> {
   /** A composite primary key, by schema keys. */
   readonly primaryKey?: ReadonlyArray<K> | undefined
-  readonly indexes?: ReadonlyArray<IndexDef<K>> | undefined
+  /**
+   * Indexes by schema keys, or a function of the table's columns (generated ones included)
+   * for expression keys, ordered/collated keys and partial indexes (`where`).
+   */
+  readonly indexes?: ReadonlyArray<IndexDef<K>> | ((c: C & GeneratedColumns<G>) => ReadonlyArray<IndexDef<string>>) | undefined
   /** A STRICT table: SQLite checks every stored value against the declared type. */
   readonly strict?: boolean | undefined
   readonly withoutRowid?: boolean | undefined
+  /** Table CHECK constraints, from the columns (generated ones included): `(c) => [check('name', lte(c.low, c.high))]`. */
+  readonly checks?: ((c: C & GeneratedColumns<G>) => ReadonlyArray<CheckDef>) | undefined
+  /** Generated columns, from the other columns: `(c) => ({ total: generated(sql<number>\`${c.price} * ${c.qty}\`) })`. */
+  readonly generated?: ((c: C) => G) | undefined
+}
+
+/**
+ * The generated columns `generated: (c) => ({ ... })` declares, typed from their expressions.
+ *
+ * @example
+ * ```ts
+ * import { generated, integer, sql } from 'fp-lite-orm'
+ * import type { GeneratedColumns } from 'fp-lite-orm'
+ *
+ * const defs = { twice: generated(sql<number>`2`) }
+ * type Cols = GeneratedColumns<typeof defs, 't'>
+ * const keys: Array<keyof Cols> = ['twice']
+ * void [integer, keys]
+ * ```
+ */
+export type GeneratedColumns<G, Name extends string = string> = {
+  readonly [K in keyof G]: G[K] extends GeneratedDef<infer T> ? GeneratedColumn<T, Name> : never
 }
 
 /**
@@ -145,11 +245,49 @@ export interface TableInfo<Name extends string = string> {
   readonly indexes: ReadonlyArray<IndexDef>
   readonly strict: boolean
   readonly withoutRowid: boolean
+  /** Set on views (`view(name, query)`): the select statement that defines it (opaque here). */
+  readonly view?: { readonly select: unknown }
+  /** Table CHECK constraints (column checks stay on their columns); absent on CTEs. */
+  readonly checks?: ReadonlyArray<CheckDef>
   /** Definition mistakes found by `table()`; a query on the table returns them as a Left. */
   readonly problems: ReadonlyArray<string>
   /** The plain part, put as it is into query values. */
   readonly ref: TableRef
 }
+
+declare const ViewMark: unique symbol
+
+/**
+ * The mark of a view's type (a phantom, never set): insert, update and deleteFrom refuse it.
+ *
+ * @example
+ * ```ts
+ * import { integer, select, table, view } from 'fp-lite-orm'
+ * import type { ViewMarker } from 'fp-lite-orm'
+ *
+ * const t = table('t', { id: integer().primaryKey() })
+ * const v: ViewMarker = view('v', select(t))
+ * void v
+ * ```
+ */
+export interface ViewMarker {
+  readonly [ViewMark]: true
+}
+
+/**
+ * What insert, update and deleteFrom take: a table, not a view (a view has the mark, which
+ * this type says it has not).
+ *
+ * @example
+ * ```ts
+ * import { integer, table } from 'fp-lite-orm'
+ * import type { WritableTable } from 'fp-lite-orm'
+ *
+ * const t: WritableTable = table('t', { id: integer().primaryKey() })
+ * void t
+ * ```
+ */
+export type WritableTable = AnyTable & { readonly [ViewMark]?: never }
 
 /**
  * The column builders `table(name, columns)` takes, by column name.
@@ -365,7 +503,28 @@ export type Row<T> = Simplify<{
  * @category Schema
  */
 export type RequiredKeys<T> = {
-  [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends Column<unknown, true, false> ? K : never
+  [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends GeneratedMarker
+    ? never
+    : ColumnsOf<T>[K] extends Column<unknown, true, false>
+      ? K
+      : never
+}[keyof ColumnsOf<T>]
+
+/**
+ * Generated columns: SQLite computes them, so no write names them.
+ *
+ * @example
+ * ```ts
+ * import { generated, integer, sql, table } from 'fp-lite-orm'
+ * import type { GeneratedKeys } from 'fp-lite-orm'
+ *
+ * const t = table('t', { a: integer().notNull() }, { generated: (c) => ({ twice: generated(sql<number>`${c.a} * 2`) }) })
+ * const k: GeneratedKeys<typeof t> = 'twice'
+ * void k
+ * ```
+ */
+export type GeneratedKeys<T> = {
+  [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends GeneratedMarker ? K : never
 }[keyof ColumnsOf<T>]
 
 /**
@@ -382,7 +541,7 @@ export type RequiredKeys<T> = {
  *
  * @category Schema
  */
-export type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T>>
+export type OptionalKeys<T> = Exclude<keyof ColumnsOf<T>, RequiredKeys<T> | GeneratedKeys<T>>
 
 /**
  * What an insert takes: nullable, defaulted and INTEGER PRIMARY KEY columns may be left out.
@@ -433,8 +592,8 @@ export type Insert<T> = Simplify<
  *
  * @category Schema
  */
-export const index = <const K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
-  Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: false })
+export const index = <const K extends string>(name: string, keys: ReadonlyArray<IndexKey<K>>, options: IndexOptions = {}): IndexDef<K> =>
+  indexDef(name, keys, options, false)
 
 /**
  * A UNIQUE index on columns given by schema keys.
@@ -457,8 +616,52 @@ export const index = <const K extends string>(name: string, columns: ReadonlyArr
  *
  * @category Schema
  */
-export const uniqueIndex = <const K extends string>(name: string, columns: ReadonlyArray<K>): IndexDef<K> =>
-  Object.freeze({ _tag: 'Index', name, columns: Object.freeze([...columns]), unique: true })
+export const uniqueIndex = <const K extends string>(
+  name: string,
+  keys: ReadonlyArray<IndexKey<K>>,
+  options: IndexOptions = {}
+): IndexDef<K> => indexDef(name, keys, options, true)
+
+const indexDef = <K extends string>(
+  name: string,
+  keys: ReadonlyArray<IndexKey<K>>,
+  options: IndexOptions,
+  unique: boolean
+): IndexDef<K> => {
+  const plain = keys.every((k) => typeof k === 'string')
+  return Object.freeze({
+    _tag: 'Index' as const,
+    name,
+    columns: Object.freeze(keys.filter((k): k is K => typeof k === 'string')),
+    unique,
+    // Plain column keys keep the shape indexes always had; anything more is kept as given.
+    ...(plain ? {} : { terms: Object.freeze([...keys]) }),
+    ...(options.where === undefined ? {} : { where: options.where })
+  })
+}
+
+/**
+ * A named table CHECK constraint, for the `checks` table option: the condition is a typed
+ * expression or a `sql` template; its values are written into the DDL as literals.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { check, connect, createTable, insert, integer, lte, session, table } from 'fp-lite-orm'
+ *
+ * const ranges = table('ranges', { id: integer().primaryKey(), low: integer().notNull(), high: integer().notNull() }, {
+ *   checks: (c) => [check('low_le_high', lte(c.low, c.high))]
+ * })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(ranges))
+ * const bad = s.run(insert(ranges, { low: 5, high: 1 }))
+ * assert.ok(E.isLeft(bad) && bad.left._tag === 'ConstraintError' && bad.left.kind === 'check')
+ * assert.match(bad.left.message, /low_le_high/)
+ * ```
+ */
+export const check = (name: string | undefined, condition: Typed<unknown>): CheckDef =>
+  Object.freeze({ _tag: 'Check' as const, ...(name === undefined ? {} : { name }), condition })
 
 /**
  * A table. Mistakes that the types cannot catch (a name with a NUL character, two
@@ -493,11 +696,11 @@ export const uniqueIndex = <const K extends string>(name: string, columns: Reado
  *
  * @category Schema
  */
-export const table = <Name extends string, B extends ColumnBuilders>(
+export const table = <Name extends string, B extends ColumnBuilders, G extends GeneratedDefs = Record<never, never>>(
   name: Name,
   columns: B,
-  options: TableOptions<keyof B & string> = {}
-): Table<Name, BoundColumns<B, Name>> => {
+  options: TableOptions<keyof B & string, BoundColumns<B, Name>, G> = {}
+): Table<Name, WithGenerated<BoundColumns<B, Name>, G, Name>> => {
   const problems: string[] = []
   const identifierProblem = (what: string, id: string) => {
     const p = checkIdentifier(id) ?? (/^sqlite_/i.test(id) ? 'names beginning with sqlite_ are reserved by SQLite' : undefined)
@@ -520,6 +723,41 @@ export const table = <Name extends string, B extends ColumnBuilders>(
     bound[key] = bindColumn(b, name, name, key, sqlName)
   }
 
+  const baseColumns = Object.freeze(Object.assign(Object.create(null) as object, bound))
+  for (const [key, g] of Object.entries(
+    resolve(problems, `the generated columns of ${name}`, () => options.generated?.(baseColumns as never)) ?? {}
+  )) {
+    if (!isGeneratedDef(g)) {
+      problems.push(`generated column ${name}.${key} is not a generated(expr) definition`)
+      continue
+    }
+    identifierProblem(`column ${name}.${key}`, key)
+    if (seenSqlNames.has(key)) problems.push(`two columns of ${name} share the SQL name ${JSON.stringify(key)}`)
+    seenSqlNames.add(key)
+    for (const p of g.problems ?? []) problems.push(`generated column ${name}.${key}: ${p}`)
+    bound[key] = makeColumn(
+      {
+        kind: g.kind,
+        primaryKey: false,
+        notNull: false,
+        unique: false,
+        generated: { expr: g.expr, stored: g.stored },
+        ...(g.sqlType === undefined ? {} : { sqlType: g.sqlType }),
+        sourceTable: name
+      },
+      name,
+      key,
+      key
+    )
+  }
+  const allColumns = Object.freeze(Object.assign(Object.create(null) as object, bound))
+  const checks = resolve(problems, `the checks of ${name}`, () => options.checks?.(allColumns as never)) ?? []
+  for (const c of checks) {
+    if (typeof c !== 'object' || c === null || (c as { _tag?: unknown })._tag !== 'Check')
+      problems.push(`a check of ${name} is not a check(name, condition)`)
+    else if (c.name !== undefined) identifierProblem(`check name ${JSON.stringify(c.name)}`, c.name)
+  }
+
   const keys = Object.keys(bound)
   const columnPk = keys.filter((k) => bound[k]![ColumnInfo].primaryKey)
   const tablePk = options.primaryKey ?? []
@@ -528,10 +766,13 @@ export const table = <Name extends string, B extends ColumnBuilders>(
   if (columnPk.length > 0 && tablePk.length > 0)
     problems.push(`${name} has both a column primaryKey() and a primaryKey table option; keep one`)
   for (const k of tablePk) if (!(k in bound)) problems.push(`primaryKey of ${name} names unknown column ${JSON.stringify(k)}`)
-  const indexes = options.indexes ?? []
+  const indexes: ReadonlyArray<IndexDef> =
+    (typeof options.indexes === 'function'
+      ? resolve(problems, `the indexes of ${name}`, () => (options.indexes as (c: unknown) => ReadonlyArray<IndexDef>)(allColumns))
+      : options.indexes) ?? []
   for (const ix of indexes) {
     identifierProblem(`index name ${JSON.stringify(ix.name)}`, ix.name)
-    if (ix.columns.length === 0) problems.push(`index ${ix.name} of ${name} has no columns`)
+    if (ix.columns.length === 0 && (ix.terms?.length ?? 0) === 0) problems.push(`index ${ix.name} of ${name} has no columns`)
     for (const k of ix.columns) if (!(k in bound)) problems.push(`index ${ix.name} of ${name} names unknown column ${JSON.stringify(k)}`)
   }
   // Composite key columns are NOT NULL (SQLite would otherwise allow NULL in them).
@@ -548,10 +789,55 @@ export const table = <Name extends string, B extends ColumnBuilders>(
     indexes: Object.freeze([...indexes]),
     strict: options.strict === true,
     withoutRowid: options.withoutRowid === true,
+    checks: Object.freeze([...checks]),
     problems: Object.freeze(problems),
     ref: tableRef(name, undefined, cols)
   })
-  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: info })) as Table<Name, BoundColumns<B, Name>>
+  return Object.freeze(Object.assign(Object.create(null) as object, bound, { [TableInfo]: info })) as unknown as Table<
+    Name,
+    WithGenerated<BoundColumns<B, Name>, G, Name>
+  >
+}
+
+/**
+ * What the `generated` option may return: generated(expr) definitions by key.
+ *
+ * @example
+ * ```ts
+ * import { generated, sql } from 'fp-lite-orm'
+ * import type { GeneratedDefs } from 'fp-lite-orm'
+ *
+ * const defs: GeneratedDefs = { one: generated(sql<number>`1`) }
+ * void defs
+ * ```
+ */
+export type GeneratedDefs = Readonly<Record<string, GeneratedDef<unknown>>>
+
+/**
+ * The table's columns with its generated ones (the plain columns alone when there are none, for readable types).
+ *
+ * @example
+ * ```ts
+ * import type { WithGenerated } from 'fp-lite-orm'
+ *
+ * type Plain = WithGenerated<{ a: number }, Record<never, never>, 't'>
+ * const p: Plain = { a: 1 }
+ * void p
+ * ```
+ */
+export type WithGenerated<C, G, Name extends string> = [keyof G] extends [never] ? C : C & GeneratedColumns<G, Name>
+
+const isGeneratedDef = (u: unknown): u is GeneratedDef<unknown> =>
+  typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Generated'
+
+/** A schema callback's result; a throw becomes a problem (every query on the table reports it), never a throw from table(). */
+const resolve = <A>(problems: string[], what: string, f: () => A): A | undefined => {
+  try {
+    return f()
+  } catch (e) {
+    problems.push(`${what} could not be built: ${e instanceof Error ? e.message : String(e)}`)
+    return undefined
+  }
 }
 
 /**

@@ -159,7 +159,11 @@ const declaredViews = (tables: ReadonlyArray<AnyTable>): NonNullable<SchemaView[
 /** What `migrate check` reports for the schema part: the operations and warnings of the plan. */
 export const schemaDrift = (db: Db, tables: ReadonlyArray<AnyTable>): E.Either<DbError, DriftItem[]> =>
   E.map((plan: { operations: ReadonlyArray<Parameters<typeof describe>[0]>; warnings: ReadonlyArray<string> }) => [
-    ...plan.operations.map((op) => ({ kind: 'operation' as const, table: op.table, text: `the schema needs: ${describe(op)}` })),
+    ...plan.operations.map((op) => ({
+      kind: 'operation' as const,
+      table: 'table' in op ? op.table : 'view' in op ? op.view : op.trigger,
+      text: `the schema needs: ${describe(op)}`
+    })),
     ...plan.warnings.map((w) => ({ kind: 'warning' as const, text: `warning: ${w}` }))
   ])(planMigration(db, tables))
 
