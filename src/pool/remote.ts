@@ -11,21 +11,21 @@
  *   await pool.close()
  */
 import * as E from 'fp-ts/lib/Either.js'
-import * as O from 'fp-ts/lib/Option.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
 import type { DbError } from '../errors.js'
-import { busyError, decodeError, describeValue, isDbError, notFound, tooManyRows, unexpectedError, validationError } from '../errors.js'
+import { busyError, decodeError, describeValue, isDbError, unexpectedError, validationError } from '../errors.js'
 import type { RemoteDriver, RemoteResult, RemoteStatement } from '../driver/remote.js'
-import type { CodecsPart, Query } from '../query/ast.js'
+import type { Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
-import type { Compiled, CompiledPreload } from '../query/compile.js'
-import { compile, jsonArrayOf } from '../query/compile.js'
-import type { ColumnKind, SqlValue } from '../schema/column.js'
-import { encodeValue } from '../schema/codec.js'
+import type { Compiled } from '../query/compile.js'
+import { compile } from '../query/compile.js'
+import type { SqlValue } from '../schema/column.js'
+import type { Fetch, Plan as SharedPlan } from '../session/assemble.js'
+import { assemble, planOf as sharedPlanOf, readModeOf } from '../session/assemble.js'
 import type { Params } from '../session/bind.js'
 import { bindParams } from '../session/bind.js'
 import type { RowReader } from '../session/rows.js'
-import { CODEC_THREW, CodecThrew, RowDecodeFailure, callCodec, fieldDecoder, ioTsIssues, rowReader } from '../session/rows.js'
+import { CODEC_THREW, CodecThrew, RowDecodeFailure } from '../session/rows.js'
 import type { Results } from '../session/transaction.js'
 import type { Pool, PoolTransactionOptions, PoolTx } from './pool.js'
 import { MAX_QUEUE, TIMED_OUT, checkTxOptions, settleWithin, txEnded, txTimeout } from './pool.js'
@@ -55,31 +55,19 @@ interface Exec {
   many(list: ReadonlyArray<RemoteStatement>): Promise<E.Either<DbError, ReadonlyArray<RemoteResult>>>
 }
 
-/** A query's compiled form, its codecs, and its reader (as a session plans a run). */
+/** A query's plan as a session makes it, and whether it writes (which sends it as a write). */
 interface Plan {
-  readonly compiled: Compiled
-  readonly codecs: CodecsPart | undefined
-  readonly reader: RowReader
-  readonly single: ((v: unknown) => unknown) | undefined
+  readonly shared: SharedPlan
   readonly write: boolean
 }
 
 type Rec = Record<string, unknown>
 
 // -------------------------------------------------------------------------------------
-// assembly: rows from the engine -> the result a session gives
+// assembly: rows from the engine -> the result a session gives (the session's assembler)
 // -------------------------------------------------------------------------------------
 
-const planOf = (q: Query<unknown>, compiled: Compiled): Plan => {
-  const codecs = q[Codecs]
-  const reader = rowReader(compiled.fields, compiled.groups, codecs)
-  const first = compiled.fields[0]
-  const single =
-    first !== undefined && (compiled.mode === 'value' || compiled.mode === 'values')
-      ? fieldDecoder(first, codecs, reader.safeIntegers)
-      : undefined
-  return { compiled, codecs, reader, single, write: writes(q) }
-}
+const planOf = (q: Query<unknown>, compiled: Compiled): Plan => ({ shared: sharedPlanOf(compiled, q[Codecs]), write: writes(q) })
 
 /** Native SQL that only reads, going by its first keyword (as workerPool routes it); anything else may write. */
 const READ_SQL = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*(SELECT|WITH|VALUES|EXPLAIN)\b/i
@@ -93,166 +81,76 @@ const writes = (q: Query<unknown>): boolean => {
 
 const rowsOf = (r: RemoteResult): ReadonlyArray<ReadonlyArray<unknown>> => (r._tag === 'Rows' ? r.rows : [])
 
-/** Rows of native SQL without known fields: objects by column name, as better-sqlite3 builds them. */
-const asObjects = (r: RemoteResult): Rec[] => {
-  if (r._tag !== 'Rows') return []
-  const cols = r.columns
-  return r.rows.map((row) => {
+/**
+ * A result's rows as better-sqlite3 would give them to the assembler: arrays (`raw`) or
+ * objects by column name, only the first for a one-row read. Always fresh copies: the
+ * assembler builds rows in place, and a replay (below) starts again from the engine's rows.
+ */
+const asRead = (r: RemoteResult, raw: boolean, one: boolean): unknown[] => {
+  const rows = one ? rowsOf(r).slice(0, 1) : rowsOf(r)
+  if (raw) return rows.map((row) => row.slice())
+  const cols = r._tag === 'Rows' ? r.columns : []
+  return rows.map((row) => {
     const o: Rec = {}
     for (let i = 0; i < cols.length; i++) o[cols[i]!] = row[i]
     return o
   })
 }
 
-const indexed = (e: RowDecodeFailure, row: number) =>
-  e.issues.map((i) => ({ ...i, path: `[${row}]${i.path === '' || i.path.startsWith('[') ? i.path : `.${i.path}`}` }))
-
-/** Builds rows (arrays -> objects, kinds decoded), as the session's reader does. */
-const buildRows = (r: RemoteResult, reader: RowReader, isIndexed: boolean): unknown[] => {
-  const build = reader.build
-  if (build === undefined) return asObjects(r)
-  const rows = rowsOf(r)
-  const out: unknown[] = new Array(rows.length)
-  let i = 0
-  try {
-    for (; i < rows.length; i++) out[i] = build(rows[i])
-  } catch (e) {
-    throw e instanceof RowDecodeFailure && isIndexed ? new RowDecodeFailure(indexed(e, i)) : e
-  }
-  return out
-}
-
-const applyDecoder = (rows: unknown[], plan: Plan, isIndexed: boolean): void => {
-  const decoder = plan.codecs?.decoder
-  if (decoder === undefined) return
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]
-    const r = callCodec(() => decoder.decode(row))
-    if (E.isLeft(r)) throw new RowDecodeFailure(ioTsIssues(r.left, isIndexed ? `[${i}]` : ''))
-    rows[i] = r.right
+/** A preload's rows the replaying fetch has not got yet: thrown out of the assembler, fetched, then the assembly runs again. */
+class NeedRows extends Error {
+  constructor(
+    readonly key: string,
+    readonly sql: string,
+    readonly params: ReadonlyArray<SqlValue>,
+    readonly reader: RowReader
+  ) {
+    super('a preload fetch to make (caught by assembleRemote)')
   }
 }
 
-/** A key as SQLite compares it (a Date as ISO text, a boolean as 0/1), for matching related rows (as the session does). */
-const keyOf = (kind: ColumnKind, v: unknown): SqlValue | undefined => {
-  if (v === null || v === undefined) return undefined
-  const r = encodeValue(kind, v, 'compare')
-  if (E.isLeft(r)) return undefined
-  return typeof r.right === 'bigint' && Number.isSafeInteger(Number(r.right)) ? Number(r.right) : r.right
-}
+const keyOfFetch = (sql: string, params: ReadonlyArray<SqlValue>): string =>
+  `${sql}\u0000${JSON.stringify(params, (_k, v: unknown) => (typeof v === 'bigint' ? { bigint: v.toString() } : v))}`
 
-const preloadReaders = new WeakMap<CompiledPreload, RowReader>()
-
-/** Loads each relation onto `rows`: one statement per relation, the keys as one JSON array (as the session does). */
-const loadPreloads = async (
-  exec: Exec,
-  rows: Rec[],
-  preloads: ReadonlyArray<CompiledPreload>,
-  plan: Plan
-): Promise<DbError | undefined> => {
-  for (const pl of preloads) {
-    const keys = new Set<SqlValue>()
-    for (const row of rows) {
-      const k = keyOf(pl.sourceKind, row[pl.sourceKey])
-      if (k !== undefined) keys.add(k)
-    }
-    let related: Rec[] = []
-    if (keys.size > 0) {
-      let reader = preloadReaders.get(pl)
-      if (reader === undefined) {
-        reader = rowReader(pl.fields, undefined, plan.codecs)
-        preloadReaders.set(pl, reader)
-      }
-      const params = pl.params.slice()
-      params[pl.keysAt] = jsonArrayOf([...keys])
-      const fetched = await exec.one({
-        sql: pl.sql,
-        params,
-        rows: true,
-        write: false,
-        safeIntegers: reader.safeIntegers
-      })
-      if (E.isLeft(fetched)) return fetched.left
-      related = buildRows(fetched.right, reader, false) as Rec[]
-      if (pl.nested.length > 0) {
-        const failed = await loadPreloads(exec, related, pl.nested, plan)
-        if (failed !== undefined) return failed
-      }
-    }
-    const byKey = new Map<SqlValue, Rec[]>()
-    for (const r of related) {
-      const k = keyOf(pl.targetKind, r[pl.targetKey])
-      if (k === undefined) continue
-      const list = byKey.get(k)
-      if (list === undefined) byKey.set(k, [r])
-      else list.push(r)
-    }
-    for (const row of rows) {
-      const k = keyOf(pl.sourceKind, row[pl.sourceKey])
-      const list = k === undefined ? undefined : byKey.get(k)
-      row[pl.name] = pl.many ? (list ?? []) : (list?.[0] ?? null)
-    }
-    // Keys read only to match (left out by the `columns` option) leave once matched.
-    if (pl.strip !== undefined) for (const r of related) for (const k of pl.strip) delete r[k]
+/**
+ * One statement's result in the plan's mode, by the session's own assembler (`assemble`).
+ * The assembler fetches preloads synchronously, and a remote engine answers later: so the
+ * fetch it is given answers from what has been fetched, and throws `NeedRows` for the rest;
+ * each throw is fetched and the assembly replayed, until it completes (one replay per
+ * preload statement, the network's cost dwarfing the assembly's).
+ */
+const assembleRemote = async (exec: Exec, r: RemoteResult, plan: Plan, sql: string): Promise<E.Either<DbError, unknown>> => {
+  const p = plan.shared
+  // A write's result is the engine's count, as a session gives it (the assembler passes writes through).
+  if (p.compiled.mode === 'run' || p.compiled.mode === 'void') {
+    return E.right(
+      p.compiled.mode === 'void' || r._tag !== 'Changes' ? undefined : { changes: r.changes, lastInsertRowid: r.lastInsertRowid }
+    )
   }
-  return undefined
-}
-
-/** Builds, preloads and decodes the rows of a row mode (all, first, one). Throws decode failures; a fetch failure is returned. */
-const finishRows = async (exec: Exec, r: RemoteResult, plan: Plan, isIndexed: boolean, limit?: number): Promise<unknown[] | DbError> => {
-  const built = buildRows(limit === undefined ? r : ({ ...r, rows: rowsOf(r).slice(0, limit) } as RemoteResult), plan.reader, isIndexed)
-  const preloads = plan.compiled.preloads
-  if (preloads !== undefined && built.length > 0) {
-    const failed = await loadPreloads(exec, built as Rec[], preloads, plan)
-    if (failed !== undefined) return failed
+  const mode = readModeOf(p)
+  const fetched = new Map<string, { readonly result: RemoteResult; readonly raw: boolean }>()
+  const fetch: Fetch = (sql, params, reader) => {
+    const key = keyOfFetch(sql, params)
+    const hit = fetched.get(key)
+    if (hit === undefined) throw new NeedRows(key, sql, params, reader)
+    return asRead(hit.result, hit.raw, false)
   }
-  applyDecoder(built, plan, isIndexed)
-  return built
-}
-
-const firstCell = (r: RemoteResult): unknown => rowsOf(r)[0]?.[0]
-
-const toNumber = (n: unknown): number => (typeof n === 'bigint' ? Number(n) : (n as number))
-
-/** One statement's result in the plan's mode: the same value a session's run gives. */
-const assemble = async (exec: Exec, r: RemoteResult, plan: Plan): Promise<E.Either<DbError, unknown>> => {
-  const sql = plan.compiled.statements[0]?.sql
-  const done = (x: unknown[] | DbError, f: (rows: unknown[]) => E.Either<DbError, unknown>) => (isDbError(x) ? E.left(x) : f(x))
-  switch (plan.compiled.mode) {
-    case 'all':
-      return done(await finishRows(exec, r, plan, true), E.right)
-    case 'first':
-      return done(await finishRows(exec, r, plan, false, 1), (rows) => E.right(rows.length === 0 ? O.none : O.some(rows[0])))
-    case 'one': {
-      const n = rowsOf(r).length
-      if (n === 0) return E.left(notFound(sql))
-      if (n > 1) return E.left(tooManyRows(sql))
-      return done(await finishRows(exec, r, plan, false), (rows) => E.right(rows[0]))
+  for (;;) {
+    try {
+      const out = assemble(p, asRead(r, mode.raw, mode.one), sql, fetch)
+      return p.compiled.mode === 'one' ? (out as E.Either<DbError, unknown>) : E.right(out)
+    } catch (e) {
+      if (!(e instanceof NeedRows)) throw e
+      const got = await exec.one({ sql: e.sql, params: e.params, rows: true, write: false, safeIntegers: e.reader.safeIntegers })
+      if (E.isLeft(got)) return got
+      fetched.set(e.key, { result: got.right, raw: e.reader.raw })
     }
-    case 'count':
-      return E.right(toNumber(firstCell(r)))
-    case 'exists':
-      return E.right(toNumber(firstCell(r)) === 1)
-    case 'value': {
-      if (rowsOf(r).length === 0) return E.right(O.none)
-      const v = firstCell(r)
-      return E.right(O.some(plan.single === undefined ? v : plan.single(v)))
-    }
-    case 'values': {
-      const single = plan.single
-      return E.right(rowsOf(r).map((row) => (single === undefined ? row[0] : single(row[0]))))
-    }
-    case 'run':
-    case 'void':
-      return E.right(
-        plan.compiled.mode === 'void' || r._tag !== 'Changes' ? undefined : { changes: r.changes, lastInsertRowid: r.lastInsertRowid }
-      )
   }
 }
 
 /** What a session maps a failure to: decode failures, codec throws (DbErrors from the engine pass as they are). */
 const fromThrow = (e: unknown, plan: Plan | undefined): DbError => {
-  const sql = plan?.compiled.statements[0]?.sql
+  const sql = plan?.shared.compiled.statements[0]?.sql
   if (e instanceof RowDecodeFailure) return decodeError(e.issues, sql)
   if (e instanceof CodecThrew) return unexpectedError(e.cause, CODEC_THREW)
   if (isDbError(e)) return e
@@ -270,7 +168,7 @@ const runQueryOn = async <A>(exec: Exec, q: Query<A>, params: Params | undefined
     const rows = compiled.mode !== 'run' && compiled.mode !== 'void'
     const bound: RemoteStatement[] = []
     for (const s of compiled.statements) {
-      const b = bindParams(s, params, plan.codecs)
+      const b = bindParams(s, params, plan.shared.codecs)
       if (E.isLeft(b)) return b
       const readsCount = compiled.mode === 'count' || compiled.mode === 'exists'
       bound.push({
@@ -279,13 +177,13 @@ const runQueryOn = async <A>(exec: Exec, q: Query<A>, params: Params | undefined
         rows,
         write: plan.write,
         ...(compiled.table === undefined ? {} : { table: compiled.table }),
-        safeIntegers: !readsCount && plan.reader.safeIntegers
+        safeIntegers: !readsCount && plan.shared.reader.safeIntegers
       })
     }
     if (bound.length === 1) {
       const r = await exec.one(bound[0]!)
       if (E.isLeft(r)) return r
-      return (await assemble(exec, r.right, plan)) as E.Either<DbError, A>
+      return (await assembleRemote(exec, r.right, plan, bound[0]!.sql)) as E.Either<DbError, A>
     }
     if (rows && compiled.mode !== 'all') return E.left(validationError(`A query of ${bound.length} statements can only be read with all.`))
     const rs = bound.length === 0 ? E.right([]) : await exec.many(bound)
@@ -303,7 +201,7 @@ const runQueryOn = async <A>(exec: Exec, q: Query<A>, params: Params | undefined
     // RETURNING from several statements (a multi-row insert): rows in order, each statement's read as the session reads it.
     const out: unknown[] = []
     for (const r of rs.right) {
-      const part = await assemble(exec, r, plan)
+      const part = await assembleRemote(exec, r, plan, compiled.statements[0]?.sql ?? '')
       if (E.isLeft(part)) return part
       out.push(...(part.right as unknown[]))
     }
