@@ -82,7 +82,12 @@ export type {
   KindTag,
   Needs,
   ParamRef,
-  ParamsOf
+  ParamsOf,
+  ParamEntry,
+  KindValue,
+  Intersection,
+  DdlCheck,
+  IndexTermDef
 } from './query/ast.js'
 export type { Comparison, Condition, ConditionOn, Operand, Placeholder, TupleOperand, ValuesOf } from './query/expr.js'
 export {
@@ -301,3 +306,6 @@ export type { BackupProgress } from './conn/backup.js'
 export { backup } from './conn/backup.js'
 export type { Pulled } from './migrate/pull.js'
 export { pull } from './migrate/pull.js'
+export type { OperandRefs } from './query/expr.js'
+export type { OptionRefs, OptionScope, Picked, TermRefs } from './query/preload.js'
+export type { SchemaItem } from './migrate/plan.js'

@@ -109,6 +109,7 @@ export type RemoteResult = RemoteRows | RemoteChanges
  * ```
  */
 export interface RemoteTx {
+  /** Runs one statement inside the held transaction. */
   run(s: RemoteStatement): Promise<Either<DbError, RemoteResult>>
 }
 

@@ -17,7 +17,19 @@ import { diff } from './diff.js'
 import type { DeclaredTable } from './model.js'
 import { declaredTable, liveTables, liveTriggers, liveViews } from './model.js'
 
-/** What a schema is made of, for the diff: tables, views and triggers. */
+/**
+ * What a schema module may declare for migrations: tables (and views) and triggers.
+ *
+ * @example
+ * ```ts
+ * import type { SchemaItem } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SchemaItem
+ * ```
+ *
+ * @category Migrations
+ */
 export type SchemaItem = AnyTable | Trigger
 
 /**

@@ -196,6 +196,7 @@ export interface Pool {
  * ```
  */
 export interface PoolTx {
+  /** Runs a query on the connection held for the transaction (its parameters are checked when it runs). */
   run<A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A>
 }
 

@@ -918,12 +918,34 @@ export type DefaultDef =
  * table's columns are `Identifier` nodes (unqualified, as SQLite requires there), and its
  * values are written as literals when compiled (DDL takes no parameters).
  */
+/**
+ * @example
+ * ```ts
+ * import type { DdlCheck } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = DdlCheck
+ * ```
+ *
+ * @category Schema
+ */
 export interface DdlCheck {
   readonly name?: string
   readonly expr: ExprNode
 }
 
 /** One key of an index: an expression (a column is an Identifier) and its direction. */
+/**
+ * @example
+ * ```ts
+ * import type { IndexTermDef } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = IndexTermDef
+ * ```
+ *
+ * @category Schema
+ */
 export interface IndexTermDef {
   readonly expr: ExprNode
   readonly direction?: 'asc' | 'desc'
@@ -1264,10 +1286,19 @@ export type KindTag<T> = [NonNullable<T>] extends [never]
               : 'unknown'
 
 /**
- * The values a placeholder of a kind may be bound to: null too (`eq` then reads `IS NULL`),
- * but for the text a LIKE helper looks for (`needle`).
+ * The values a placeholder of a kind may be bound to: null too (`eq` then reads `IS NULL`), but for the text a LIKE helper looks for (`needle`).
+ *
+ * @example
+ * ```ts
+ * import type { KindValue } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = KindValue<'number'>
+ * ```
+ *
+ * @category Queries
  */
-type KindValue<K extends string> = K extends 'needle'
+export type KindValue<K extends string> = K extends 'needle'
   ? string
   : K extends 'boolean'
     ? boolean | null
@@ -1283,8 +1314,20 @@ type KindValue<K extends string> = K extends 'needle'
               ? Uint8Array | null
               : unknown
 
-/** One placeholder's entry; none for a name the types do not know (a `Placeholder` of any name). */
-type ParamEntry<R> = R extends `?${infer N}=${infer K}`
+/**
+ * One placeholder's entry in `ParamsOf`; none for a name the types do not know (a `Placeholder` of any name).
+ *
+ * @example
+ * ```ts
+ * import type { ParamEntry } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ParamEntry<never>
+ * ```
+ *
+ * @category Queries
+ */
+export type ParamEntry<R> = R extends `?${infer N}=${infer K}`
   ? string extends N
     ? never
     : { readonly [P in N]: KindValue<K> }
@@ -1294,7 +1337,20 @@ type ParamEntry<R> = R extends `?${infer N}=${infer K}`
       : { readonly [P in N]: unknown }
     : never
 
-type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+/**
+ * A union of object types as their intersection (how `ParamsOf` gathers the entries).
+ *
+ * @example
+ * ```ts
+ * import type { Intersection } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = Intersection<never>
+ * ```
+ *
+ * @category Queries
+ */
+export type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
 
 /**
  * The parameters a query's placeholders need, from the marks its expressions carry:

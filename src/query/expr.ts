@@ -338,7 +338,19 @@ export type Comparison = <T, L extends Expr<T> = Expr<T>, X extends Operand<NoIn
   right: X
 ) => Expr<boolean> & Refs<RefsOf<L> | OperandRefs<X, T>>
 
-/** What the right side of a comparison reads; a placeholder there takes the left side's kind (`?id=number`). */
+/**
+ * What the right side of a comparison reads; a placeholder there takes the left side's kind (`?id=number`).
+ *
+ * @example
+ * ```ts
+ * import type { OperandRefs } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = OperandRefs<never, number>
+ * ```
+ *
+ * @category Expressions
+ */
 export type OperandRefs<X, T, Tag extends string = KindTag<T>> = [X] extends [PlaceholderNode]
   ? RefsOf<X> extends `?${infer N}`
     ? N extends `${string}=${string}`

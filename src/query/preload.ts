@@ -101,8 +101,20 @@ export type Loaded<R, Nested, Options = unknown> =
       : Simplify<Picked<T, Options> & Nested> | null
     : never
 
-/** The related row's fields: all its columns, or those named by the `columns` option. */
-type Picked<T, Options> = Options extends { readonly columns: ReadonlyArray<infer K> } ? Pick<Row<T>, K & keyof Row<T>> : Row<T>
+/**
+ * The related row's fields: all its columns, or those named by the `columns` option.
+ *
+ * @example
+ * ```ts
+ * import type { Picked } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = Picked<never, never>
+ * ```
+ *
+ * @category Queries
+ */
+export type Picked<T, Options> = Options extends { readonly columns: ReadonlyArray<infer K> } ? Pick<Row<T>, K & keyof Row<T>> : Row<T>
 
 /**
  * Which related rows a preload loads, and how: only those meeting `filter`, in `orderBy`'s
@@ -148,13 +160,50 @@ type OptionsFor<R> =
       : Omit<PreloadOptions<keyof Row<T> & string>, 'limit'> & { readonly limit?: never }
     : never
 
-/** The tables a relation's preload options may read: its target, and a many-to-many's junction. */
-type OptionScope<R> = R extends Relation<unknown, infer T, 'many' | 'one', infer V> ? NameOf<T> | NameOf<V> : never
+/**
+ * The tables a relation's preload options may read: its target, and a many-to-many's junction.
+ *
+ * @example
+ * ```ts
+ * import type { OptionScope } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = OptionScope<never>
+ * ```
+ *
+ * @category Queries
+ */
+export type OptionScope<R> = R extends Relation<unknown, infer T, 'many' | 'one', infer V> ? NameOf<T> | NameOf<V> : never
 
-type TermRefs<X> = X extends ReadonlyArray<infer I> ? RefsOf<I> : RefsOf<X>
+/**
+ * The tables an order term (or a list of them) reads.
+ *
+ * @example
+ * ```ts
+ * import type { TermRefs } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = TermRefs<never>
+ * ```
+ *
+ * @category Queries
+ */
+export type TermRefs<X> = X extends ReadonlyArray<infer I> ? RefsOf<I> : RefsOf<X>
 
-/** The tables options read, for the scope check. */
-type OptionRefs<O> =
+/**
+ * The tables preload options read, for the scope check.
+ *
+ * @example
+ * ```ts
+ * import type { OptionRefs } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = OptionRefs<never>
+ * ```
+ *
+ * @category Queries
+ */
+export type OptionRefs<O> =
   (O extends { readonly filter: infer F } ? RefsOf<F> : never) | (O extends { readonly orderBy: infer B } ? TermRefs<B> : never)
 
 /**

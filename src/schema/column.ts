@@ -214,6 +214,7 @@ export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM' | (string & {})
  */
 export interface ColumnCheck {
   readonly name?: string
+  /** The condition, built from the column it checks (a typed expression or a `sql` template). */
   readonly condition: (self: AnyColumn) => unknown
 }
 

@@ -78,6 +78,7 @@ export interface DqliteOptions {
  * ```
  */
 export interface DqliteDriver extends RemoteDriver {
+  /** The address of the leader the driver last talked to (undefined before the first request). */
   readonly leader: () => string | undefined
 }
 
