@@ -38,7 +38,7 @@ import {
   text,
   workerPool
 } from '../src/index.js'
-import type { Db, Preload } from '../src/index.js'
+import type { Db, Preload, Query } from '../src/index.js'
 import { tempDbPath, unwrap } from './helpers/db.js'
 import { checkProperty, Mismatch } from './helpers/generators.js'
 
@@ -451,7 +451,7 @@ test('bad preload options are a Left ValidationError naming the preload and what
     [
       'unknown column',
       preload('posts', userPosts, { columns: ['nope' as 'title'] }),
-      /columns names "nope", which is not a column of posts \(its columns: id, userId, title/
+      /columns names "nope" \(string\), which is not a column of posts \(its columns: id, userId, title/
     ],
     ['no columns', preload('posts', userPosts, { columns: [] }), /columns takes a non-empty list/],
     [
@@ -492,5 +492,20 @@ test('preload options typed: limit only on many, filter and orderBy only on the 
   const junction = preload('tags', postTagList, { filter: gt(postTags.weight, 1), orderBy: desc(postTags.weight) })
   // @ts-expect-error ... but not for a hasMany
   const notJunction = preload('posts', userPosts, { orderBy: desc(postTags.weight) })
-  t.is([one, other, key, junction, notJunction].length, 5)
+  // What the types refuse, the run time refuses too (a Left naming the preload); what they accept runs.
+  const { db, raw } = seeded(fixed)
+  raw.close()
+  const s = session(db)
+  const refused = (q: unknown, what: RegExp): void => {
+    const r = s.run(q as Query<unknown>)
+    t.true(E.isLeft(r) && r.left._tag === 'ValidationError' && what.test(r.left.message), JSON.stringify(r))
+  }
+  refused(pipe(select(posts), one, all), /preload author: limit applies to relations that load many rows/)
+  refused(pipe(select(users), other, all), /users/)
+  refused(pipe(select(users), key, all), /columns names "name" \(string\), which is not a column of posts/)
+  refused(pipe(select(users), notJunction, all), /post_tags/)
+  t.deepEqual(
+    unwrap(s.run(pipe(select(posts), junction, orderBy(posts.id), all))).map((p) => p.tags.map((g) => g.label)),
+    [['t2'], ['t2'], [], [], []]
+  )
 })

@@ -24,7 +24,7 @@ import { describe } from '../migrate/diff.js'
 import { listMigrations, renderSqlMigration, slug, timestampName } from '../migrate/files.js'
 import { declaredTable, liveTables } from '../migrate/model.js'
 import { planMigration } from '../migrate/plan.js'
-import { migrateAsync, migrateDown, migrationStatus } from '../migrate/runner.js'
+import { applyStatements, migrateAsync, migrateDown, migrationStatus } from '../migrate/runner.js'
 import type { OptionSpecs, ParsedArgs } from './args.js'
 import { flag, parse, stringOf, stringsOf } from './args.js'
 import type { Config } from './config.js'
@@ -220,32 +220,35 @@ const renderEmptySql = (name: string, generatedAt: Date): string =>
   ].join('\n')
 
 /**
- * Runs a plan's statements on the database in one transaction, as the migration runner
- * does (foreign keys off around it, checked before COMMIT), without recording a migration.
+ * The plan `create` and `push` act on: none while migrations are pending, the schema
+ * module diffed against the database, and a data-losing plan refused unless the user says
+ * so. An exit code instead when there is nothing to act on.
  */
-const pushPlan = (db: Db, plan: Plan): E.Either<string, void> => {
-  const h = acquire(db)
-  if (E.isLeft(h)) return E.left(h.left.message)
-  const raw = h.right.db
-  const fkWasOn = (raw.prepare('PRAGMA foreign_keys').get() as { foreign_keys?: number } | undefined)?.foreign_keys === 1
-  raw.exec('PRAGMA foreign_keys = OFF')
-  try {
-    raw.exec('BEGIN IMMEDIATE')
-    try {
-      for (const sql of plan.up) raw.exec(sql)
-      const violations = raw.prepare('PRAGMA foreign_key_check').all()
-      if (violations.length > 0) throw new Error(`it would leave ${violations.length} foreign key violation(s)`)
-      raw.exec('COMMIT')
-      return E.right(undefined)
-    } catch (e) {
-      if (raw.inTransaction) raw.exec('ROLLBACK')
-      return E.left(`${e instanceof Error ? e.message : String(e)}; nothing was changed`)
-    }
-  } catch (e) {
-    return E.left(e instanceof Error ? e.message : String(e))
-  } finally {
-    if (fkWasOn) raw.exec('PRAGMA foreign_keys = ON')
+const planToApply = async (
+  p: ParsedArgs,
+  ctx: Context,
+  c: Config,
+  db: Db,
+  renames: ReadonlyArray<Rename>,
+  say: { readonly pending: string; readonly none: string; readonly refused: string }
+): Promise<Plan | number> => {
+  const pending = pendingOf(db, c)
+  if (E.isLeft(pending)) return fail(ctx.err, pending.left)
+  if (pending.right.length > 0) {
+    ctx.err(
+      `fp-lite-orm migrate: ${pending.right.length} migration(s) are pending (${pending.right.join(', ')}): run \`migrate upgrade\` first${say.pending === '' ? '.' : `, ${say.pending}`}`
+    )
+    return 1
   }
+  const tables = await loadSchema(c.schema)
+  if (E.isLeft(tables)) return fail(ctx.err, tables.left)
+  const plan = planMigration(db, tables.right, renames)
+  if (E.isLeft(plan)) return fail(ctx.err, plan.left)
+  if (plan.right.operations.length === 0) {
+    ctx.out(say.none)
+    return 0
+  }
+  return refuseLoss(p, ctx, db, tables.right, plan.right, say.refused) ?? plan.right
 }
 
 // -------------------------------------------------------------------------------------
@@ -306,29 +309,17 @@ const create: Subcommand = {
         return 0
       }
       return withDb(c, false, async (db) => {
-        const pending = pendingOf(db, c)
-        if (E.isLeft(pending)) return fail(err, pending.left)
-        if (pending.right.length > 0) {
-          err(
-            `fp-lite-orm migrate: ${pending.right.length} migration(s) are pending (${pending.right.join(', ')}): run \`migrate upgrade\` first, so the new one is diffed against an up-to-date database.`
-          )
-          return 1
-        }
-        const tables = await loadSchema(c.schema)
-        if (E.isLeft(tables)) return fail(err, tables.left)
-        const plan = planMigration(db, tables.right, renames.right)
-        if (E.isLeft(plan)) return fail(err, plan.left)
-        if (plan.right.operations.length === 0) {
-          out('No changes: the database already matches the schema. No migration written.')
-          return 0
-        }
-        const refused = refuseLoss(p, ctx, db, tables.right, plan.right, 'No migration written.')
-        if (refused !== undefined) return refused
+        const plan = await planToApply(p, ctx, c, db, renames.right, {
+          pending: 'so the new one is diffed against an up-to-date database.',
+          none: 'No changes: the database already matches the schema. No migration written.',
+          refused: 'No migration written.'
+        })
+        if (typeof plan === 'number') return plan
         fs.mkdirSync(c.migrations, { recursive: true })
-        fs.writeFileSync(file, ext === '.ts' ? renderTsMigration(base, plan.right, now) : renderSqlMigration(base, plan.right, now))
+        fs.writeFileSync(file, ext === '.ts' ? renderTsMigration(base, plan, now) : renderSqlMigration(base, plan, now))
         out(`Wrote ${path.relative(cwd, file)}:`)
-        plan.right.operations.forEach((op) => out(`  ${describe(op)}`))
-        plan.right.warnings.forEach((w) => out(`  WARNING: ${w}`))
+        plan.operations.forEach((op) => out(`  ${describe(op)}`))
+        plan.warnings.forEach((w) => out(`  WARNING: ${w}`))
         return 0
       })
     })
@@ -508,31 +499,20 @@ const push: Subcommand = {
     if (E.isLeft(renames)) return usage(err, renames.left)
     return withConfig(p, ctx, (c) =>
       withDb(c, false, async (db) => {
-        const pending = pendingOf(db, c)
-        if (E.isLeft(pending)) return fail(err, pending.left)
-        if (pending.right.length > 0) {
-          err(
-            `fp-lite-orm migrate: ${pending.right.length} migration(s) are pending (${pending.right.join(', ')}): run \`migrate upgrade\` first.`
-          )
-          return 1
-        }
-        const tables = await loadSchema(c.schema)
-        if (E.isLeft(tables)) return fail(err, tables.left)
-        const plan = planMigration(db, tables.right, renames.right)
-        if (E.isLeft(plan)) return fail(err, plan.left)
-        if (plan.right.operations.length === 0) {
-          out('No changes: the database already matches the schema.')
-          return 0
-        }
-        const refused = refuseLoss(p, ctx, db, tables.right, plan.right, 'Nothing was changed.')
-        if (refused !== undefined) return refused
-        const done = pushPlan(db, plan.right)
+        const plan = await planToApply(p, ctx, c, db, renames.right, {
+          pending: '',
+          none: 'No changes: the database already matches the schema.',
+          refused: 'Nothing was changed.'
+        })
+        if (typeof plan === 'number') return plan
+        // Applied as a migration is (runner.ts), without recording one.
+        const done = applyStatements(db, plan.up)
         if (E.isLeft(done)) {
-          err(`fp-lite-orm migrate: push failed: ${done.left}`)
+          err(`fp-lite-orm migrate: push failed: ${done.left.message}`)
           return 1
         }
         out('Pushed (no migration file written or recorded):')
-        plan.right.operations.forEach((op) => out(`  ${describe(op)}`))
+        plan.operations.forEach((op) => out(`  ${describe(op)}`))
         return 0
       })
     )

@@ -490,6 +490,25 @@ const inMigrationTransaction = <A>(
   }
 }
 
+/**
+ * Applies statements the way a migration is applied (one transaction, the write lock waited
+ * for, foreign keys off and checked before COMMIT, a failure rolling everything back), without
+ * recording a migration: what `migrate push` runs.
+ * @internal
+ */
+export const applyStatements = (
+  db: Db,
+  statements: ReadonlyArray<string>,
+  busyWaitMs: number = DEFAULT_BUSY_WAIT_MS
+): E.Either<DbError, void> => {
+  const h = acquire(db)
+  if (E.isLeft(h)) return h
+  return inMigrationTransaction(db, h.right, waitFrom(busyWaitMs), (progress) => {
+    for (const sql of statements) runStatement(db, h.right, progress, '(push)', sql)
+    return E.right(undefined)
+  })
+}
+
 /** Fails when the transaction is gone (a COMMIT or ROLLBACK got through): nothing more may run, in autocommit. */
 const mustBeInTransaction = (raw: LocalConnection, progress: Progress, how: string): void => {
   if (!raw.inTransaction) throw new StepFailure(endedEarly(raw, progress, how))

@@ -318,7 +318,8 @@ interface Slot {
 /** Native SQL that only reads, going by its first keyword; anything else goes to the writer. */
 const READ_SQL = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*(SELECT|WITH|VALUES|EXPLAIN)\b/i
 
-const roleOf = (q: Query<unknown>): Role => {
+/** Which thread a query runs on: a select or native SQL that reads on a reader, anything else on the writer (the remote pool sends the same split as reads and writes). */
+export const roleOf = (q: Query<unknown>): Role => {
   const s = q.statement
   switch (s._tag) {
     case 'Select':

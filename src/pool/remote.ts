@@ -28,7 +28,7 @@ import type { RowReader } from '../session/rows.js'
 import { CODEC_THREW, CodecThrew, RowDecodeFailure } from '../session/rows.js'
 import type { Results } from '../session/transaction.js'
 import type { Pool, PoolTransactionOptions, PoolTx } from './pool.js'
-import { MAX_QUEUE, TIMED_OUT, checkTxOptions, settleWithin, txEnded, txTimeout } from './pool.js'
+import { MAX_QUEUE, TIMED_OUT, checkTxOptions, roleOf, settleWithin, txEnded, txTimeout } from './pool.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -69,15 +69,8 @@ type Rec = Record<string, unknown>
 
 const planOf = (q: Query<unknown>, compiled: Compiled): Plan => ({ shared: sharedPlanOf(compiled, q[Codecs]), write: writes(q) })
 
-/** Native SQL that only reads, going by its first keyword (as workerPool routes it); anything else may write. */
-const READ_SQL = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*(SELECT|WITH|VALUES|EXPLAIN)\b/i
-
-const writes = (q: Query<unknown>): boolean => {
-  const s = q.statement
-  if (s._tag === 'Select') return false
-  if (s._tag === 'Raw') return q.mode === 'run' || !READ_SQL.test(s.sql.strings[0] ?? '')
-  return true
-}
+/** Whether a query is sent as a write: what workerPool runs on its writer. */
+const writes = (q: Query<unknown>): boolean => roleOf(q) === 'writer'
 
 const rowsOf = (r: RemoteResult): ReadonlyArray<ReadonlyArray<unknown>> => (r._tag === 'Rows' ? r.rows : [])
 

@@ -23,7 +23,7 @@ import type { ColumnKind, ColumnRef, SqlValue } from '../schema/column.js'
 import type { TableRef } from '../schema/table.js'
 import { checkIdentifier, jsonCodecOf } from '../schema/table.js'
 import type { DbError } from '../errors.js'
-import { validationError } from '../errors.js'
+import { describeValue, validationError } from '../errors.js'
 import { memoOnObject } from '../memo.js'
 import type {
   Assignment,
@@ -1566,13 +1566,13 @@ const freeName = (base: string, cols: ReadonlyArray<ColumnRef>): string => {
 const preloadColumns = (pl: PreloadNode, cols: ReadonlyArray<ColumnRef>): ReadonlyArray<ColumnRef> => {
   if (pl.columns === undefined) return cols
   if (!Array.isArray(pl.columns) || pl.columns.length === 0) {
-    throw new CompileFailure(`preload ${pl.name}: columns takes a non-empty list of column keys, got ${describe(pl.columns)}`)
+    throw new CompileFailure(`preload ${pl.name}: columns takes a non-empty list of column keys, got ${describeValue(pl.columns)}`)
   }
   return pl.columns.map((k: unknown) => {
     const c = typeof k === 'string' ? cols.find((x) => x.key === k) : undefined
     if (c === undefined) {
       throw new CompileFailure(
-        `preload ${pl.name}: columns names ${describe(k)}, which is not a column of ${cols[0]?.table ?? 'the related table'} (its columns: ${cols.map((x) => x.key).join(', ')})`
+        `preload ${pl.name}: columns names ${describeValue(k)}, which is not a column of ${cols[0]?.table ?? 'the related table'} (its columns: ${cols.map((x) => x.key).join(', ')})`
       )
     }
     return c
@@ -1605,8 +1605,6 @@ const withVia = (read: ReadonlyArray<ColumnRef>, key: string, kind: ColumnKind):
   if (hit === undefined) byKey.set(`${key}\u0000${kind}`, (hit = [...tableFields(read), { key, kind }]))
   return hit
 }
-
-const describe = (u: unknown): string => (typeof u === 'string' ? JSON.stringify(u) : Array.isArray(u) ? 'a list' : typeof u)
 
 /**
  * A preload loads onto rows of its relation's parent table (or an alias of it): anything

@@ -17,7 +17,7 @@ import type { Expr, ExprNode, InScope, OrderTerm, PreloadNode, SelectQuery } fro
 import { Codecs } from './ast.js'
 import type { Condition } from './expr.js'
 import { conditionNode, invalid } from './expr.js'
-import { asc, tableCodecs } from './select.js'
+import { asc, isOrderTerm, tableCodecs } from './select.js'
 
 /**
  * The intersection of the members of a union.
@@ -401,8 +401,6 @@ export function preload(name: string, relation: AnyRelation, ...rest: ReadonlyAr
   }
   return Object.assign(apply, { node, codecs })
 }
-
-const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
 
 /** The plain part of the options: conditions and terms as nodes, checked where they can be now. */
 const optionsNode = (name: string, options: unknown): Partial<PreloadNode> => {

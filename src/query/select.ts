@@ -511,7 +511,8 @@ export const desc = <E extends Expr<unknown>>(e: E, options: { readonly nulls?: 
   ...(options.nulls === undefined ? {} : { nulls: options.nulls })
 })
 
-const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
+/** Whether an orderBy argument is already a term (`asc`/`desc`), not a bare expression. */
+export const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !== null && (u as { _tag?: unknown })._tag === 'Order'
 
 /**
  * Orders by the terms in turn; a bare expression is ascending. Adds to earlier `orderBy`s.
