@@ -236,6 +236,15 @@ export const buildServer = async (dbPath: string, options: ServerOptions = {}): 
 
   const app = Fastify({ logger: options.logger ?? false })
 
+  // While closing, every answer ends its connection. A keep-alive socket whose request was in
+  // flight when close began is not idle when Node closes the idle ones, so without this it
+  // holds app.close() open until the client lets go (Fastify keeps sockets alive for 72 s).
+  let shuttingDown = false
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (shuttingDown) void reply.header('connection', 'close')
+    done(null, payload)
+  })
+
   // Fastify's own refusals (malformed JSON, an unsupported content type, ...) in the same shape.
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500
@@ -333,6 +342,7 @@ export const buildServer = async (dbPath: string, options: ServerOptions = {}): 
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {
+      shuttingDown = true
       await app.close()
       await pool.close()
     })())
