@@ -49,6 +49,11 @@ const engineBackup = (
  * `onProgress` is called after each step. A folder that does not exist, or a target that
  * exists, is a Left `ConnectionError` naming the path, before anything is copied.
  *
+ * @param db - the database to copy, from `connect(...)`; it stays usable during the backup.
+ * @param toPath - the new file's path: it must not exist yet, and its folder must (else a Left `ConnectionError` naming the
+ *   path).
+ * @param onProgress - called after each step with `totalPages` and `remainingPages`; by default nothing.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

@@ -22,6 +22,8 @@ const shown = (v: SqlValue): string => {
  * bound parameters (and the error, for a failed one). `connect(path, { log: 'console' })`
  * uses it.
  *
+ * @param event - one statement's `LogEvent`: SQL, parameters, duration in ms, and the error for a failed one.
+ *
  * @example
  * ```ts
  * import { connect, consoleLog } from 'fp-lite-orm'

@@ -215,6 +215,9 @@ export const pullFrom = (db: LocalConnection): Pulled => {
  * index, CHECK and trigger the schema API can express, so that planning a migration right
  * after finds no change. A file that is not an SQLite database is a Left `ConnectionError`.
  *
+ * @param db - an existing database, from `connect(...)`; a file that is not an SQLite database is a Left
+ *   `ConnectionError`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

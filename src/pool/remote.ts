@@ -234,6 +234,9 @@ const isDriver = (u: unknown): u is RemoteDriver =>
  * results as `workerPool` (and a local session) for the same query values. It never throws;
  * its TaskEithers never reject.
  *
+ * @param driver - a `RemoteDriver`, e.g. `dqlite({...})`.
+ * @param options - `RemotePoolOptions`: `maxQueue`, the most queries in flight (past it, a Left `BusyError` at once).
+ *
  * @example
  * ```ts
  * import { pipe } from 'fp-ts/lib/function.js'

@@ -46,6 +46,11 @@ const ftsInfo = new WeakMap<object, { readonly content: string; readonly key: st
  * An external-content FTS5 index named `name` over `table`'s columns `keys` (text columns;
  * the table needs an INTEGER PRIMARY KEY, which is the index's rowid).
  *
+ * @param name - the virtual table's name in SQL (any text: it is quoted).
+ * @param table - the table whose rows are indexed; it needs an INTEGER PRIMARY KEY (else a Left `ValidationError` when
+ *   created).
+ * @param keys - the schema keys of the text columns to index (at least one).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -116,6 +121,10 @@ const nameOf = (f: AnyTable): SqlNode['args'][number] => ({ _tag: 'Identifier', 
  * `fts MATCH query`: rows whose indexed text matches the FTS5 query (bound as a parameter).
  * A query with an FTS syntax error is a Left when the statement runs.
  *
+ * @param fts - the FTS5 index to search.
+ * @param query - an FTS5 query (`'sqlite AND fast'`, `'"exact phrase"'`, `'pre*'`), or an expression giving one; bound as a
+ *   parameter. A syntax error in it is a Left `SqliteError` when the statement runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -143,6 +152,8 @@ export const match = <N extends string, K extends string>(fts: Fts<N, K>, query:
 /**
  * `bm25(fts)`: the relevance of the row for the MATCH (smaller is better): order by it ascending.
  *
+ * @param fts - the FTS5 index of the query's MATCH (from `fts5`).
+ *
  * @example
  * ```ts
  * import { bm25, fts5, integer, table, text } from 'fp-lite-orm'
@@ -159,6 +170,11 @@ const columnIndex = (fts: AnyTable, key: string): number => tableInfo(fts).colum
 
 /**
  * `highlight(fts, column, open, close)`: the column's text with the matched terms wrapped.
+ *
+ * @param fts - the FTS5 index of the query's MATCH.
+ * @param key - the indexed column to show (one of the index's keys).
+ * @param open - the text put before each matched term (`'<b>'`); bound as a parameter.
+ * @param close - the text put after each matched term (`'</b>'`).
  *
  * @example
  * ```ts
@@ -188,6 +204,14 @@ export const highlight = <N extends string, K extends string>(
 /**
  * `snippet(fts, column, open, close, ellipsis, tokens)`: a short fragment of the column's
  * text around the matches (at most `tokens` tokens, 1 to 64).
+ *
+ * @param fts - the FTS5 index of the query's MATCH.
+ * @param key - the indexed column to cut the fragment from (one of the index's keys).
+ * @param open - the text put before each matched term.
+ * @param close - the text put after each matched term.
+ * @param ellipsis - the text marking cut text at either end (`'...'`).
+ * @param tokens - the fragment's length in tokens: a whole number from 1 to 64; anything else is a Left `ValidationError`
+ *   when the query runs.
  *
  * @example
  * ```ts
@@ -236,6 +260,8 @@ const statement = (f: () => string): Query<void> => {
  * The sync triggers of an FTS5 index (after insert, delete and update on its table), as
  * trigger objects: export them from the schema module so migrations keep them.
  *
+ * @param fts - the FTS5 index from `fts5(...)`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -266,6 +292,8 @@ export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
 /**
  * The statements that create an FTS5 index: the virtual table, its sync triggers, and a
  * rebuild that indexes the rows already in the table. Run them in order.
+ *
+ * @param fts - the FTS5 index from `fts5(...)`.
  *
  * @example
  * ```ts

@@ -32,6 +32,10 @@ const KINDS: ReadonlySet<string> = new Set<ColumnKind>(['integer', 'bigint', 're
  * A generated column (GENERATED ALWAYS AS (expr) VIRTUAL or STORED), typed from its
  * expression. It is read like any column, and left out of `Insert` and `set()`.
  *
+ * @param expr - the column's value as a typed expression of the table's other columns; the column decodes by its type.
+ * @param options - `{ stored: true }` for a STORED column (computed on write, indexable); by default VIRTUAL (computed on
+ *   read).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

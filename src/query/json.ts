@@ -37,6 +37,12 @@ const access = (
  * `json_extract(expr, path)`: the value at the path, as an SQL value (objects and arrays as
  * JSON text). `kind` says how it decodes (`'text'`, `'integer'`, ...; by default as it comes).
  *
+ * @param e - a JSON column or a text expression holding JSON.
+ * @param path - a JSON path (`'$.address.city'`, `'$[0]'`), bound as a parameter; SQLite reports a malformed path as a Left
+ *   `SqliteError`.
+ * @param kind - how to decode the value (`'text'`, `'integer'`, `'real'`, `'boolean'`, ...); by default as SQLite returns
+ *   it.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -63,6 +69,10 @@ export const jsonExtract = <T = unknown, X extends Typed<unknown> = Typed<unknow
 /**
  * `expr -> path`: the JSON text of the value at the path (`'"Oslo"'`, `'{"a":1}'`).
  *
+ * @param e - a JSON column or a text expression holding JSON.
+ * @param path - a JSON path (`'$.address'`) or a key, bound as a parameter; SQLite reports a malformed path as a Left
+ *   `SqliteError`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -81,6 +91,12 @@ export const jsonGet = <X extends Typed<unknown>>(e: X, path: string): Expr<stri
 
 /**
  * `expr ->> path`: the value at the path as an SQL value (text, number or NULL).
+ *
+ * @param e - a JSON column or a text expression holding JSON.
+ * @param path - a JSON path (`'$.address.city'`) or a key, bound as a parameter; SQLite reports a malformed path as a Left
+ *   `SqliteError`.
+ * @param kind - how to decode the value (`'text'`, `'integer'`, `'real'`, `'boolean'`, ...); by default as SQLite returns
+ *   it.
  *
  * @example
  * ```ts

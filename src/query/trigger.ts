@@ -97,6 +97,8 @@ export interface Trigger {
 /**
  * The value a column has in the row being written, as the trigger sees it (`NEW.col`).
  *
+ * @param c - a column of the trigger's table (`users.email`); it reads as `NEW."email"` in the trigger's body.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -117,6 +119,9 @@ export const newOf = <T, N extends boolean>(c: Column<T, N>): Expr<N extends tru
 
 /**
  * The value a column had before the write, as the trigger sees it (`OLD.col`; updates and deletes).
+ *
+ * @param c - a column of the trigger's table; it reads as `OLD."email"` (only in update and delete triggers: SQLite
+ *   refuses it in an insert trigger when the trigger is created).
  *
  * @example
  * ```ts
@@ -140,6 +145,10 @@ const TIMINGS = new Set(['before', 'after', 'instead of'])
 /**
  * A trigger. Mistakes (an unknown timing, a body statement with a placeholder) do not
  * throw: `createTrigger` and migrations return them as a Left.
+ *
+ * @param name - the trigger's name (any text: it is quoted; an empty name is a Left when created).
+ * @param o - when it fires and what it does (`TriggerOptions`: `on` table, `timing`, `event`, the `body` statements, an
+ *   optional `when` condition).
  *
  * @example
  * ```ts
@@ -260,6 +269,9 @@ const ddl = (text: E.Either<string, string>): Query<void> => {
 /**
  * CREATE TRIGGER IF NOT EXISTS, as a query value.
  *
+ * @param t - a trigger from `trigger(...)` or `rawTrigger(...)`; its definition problems (an unknown timing, a body with
+ *   a placeholder) are a Left `ValidationError` when the query runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -277,6 +289,8 @@ export const createTrigger = (t: Trigger): Query<void> =>
 
 /**
  * DROP TRIGGER IF EXISTS, as a query value.
+ *
+ * @param t - the trigger to drop (only its name is used; a trigger that does not exist is no error).
  *
  * @example
  * ```ts
@@ -296,6 +310,10 @@ export const dropTrigger = (t: Trigger): Query<void> =>
 /**
  * A trigger from its CREATE TRIGGER text, as written (for adopted databases: `pull` writes
  * these). The text is not checked here; SQLite checks it when a migration creates it.
+ *
+ * @param name - the trigger's name, as in its text (used by `dropTrigger` and by migrations to compare).
+ * @param table - the SQL name of the table it is on.
+ * @param createSql - the whole `CREATE TRIGGER ...` statement, as SQLite stores it in `sqlite_schema`; not checked here.
  *
  * @example
  * ```ts

@@ -47,6 +47,10 @@ const plainSelect = (q: unknown): SelectStatement => {
 /**
  * A view over a query (a select, with `columns({...})` or of one table, and no terminal).
  *
+ * @param name - the view's name in SQL (any text: it is quoted).
+ * @param q - a select without a terminal, with `columns({...})` or of one table; its values are written into the view's
+ *   SQL as literals.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -149,6 +153,8 @@ const ddlQuery = (text: E.Either<string, string>): Query<void> => {
 /**
  * CREATE VIEW IF NOT EXISTS, as a query value (the view's values are written as literals).
  *
+ * @param v - a view from `view(name, query)`; a problem found in its query is a Left `ValidationError` when this runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -167,6 +173,8 @@ export const createView = (v: AnyTable & ViewMarker): Query<void> => ddlQuery(vi
 
 /**
  * DROP VIEW IF EXISTS, as a query value.
+ *
+ * @param v - the view to drop (only its name is used; a view that does not exist is no error).
  *
  * @example
  * ```ts

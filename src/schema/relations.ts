@@ -233,6 +233,11 @@ const relation = <S, T, C extends 'many' | 'one', V = never>(
 /**
  * One parent row to many child rows, through the child's foreign key: loads `Row<Child>[]` (`[]` when none).
  *
+ * @param parent - the table whose rows get the list (`users`).
+ * @param child - the table of the related rows (`posts`).
+ * @param fk - the child's column that holds the parent's primary key (`posts.authorId`); a column of another table is a
+ *   Left `ValidationError` when preloaded.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -265,6 +270,11 @@ export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child
 /**
  * One parent row to at most one child row, through the child's foreign key: loads `Row<Child> | null`.
  *
+ * @param parent - the table whose rows get the related row (`users`).
+ * @param child - the table of the related row (`profiles`).
+ * @param fk - the child's column that holds the parent's primary key, usually unique (`profiles.userId`); a column of
+ *   another table is a Left `ValidationError` when preloaded.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -296,6 +306,11 @@ export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child:
 
 /**
  * A child row to its parent row, through the child's foreign key: loads `Row<Parent> | null`.
+ *
+ * @param child - the table holding the foreign key (`posts`).
+ * @param parent - the table it refers to (`users`).
+ * @param fk - the child's column that holds the parent's primary key (`posts.authorId`); a column of another table is a
+ *   Left `ValidationError` when preloaded.
  *
  * @example
  * ```ts
@@ -331,6 +346,11 @@ export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, pare
  * none), in one statement that joins the junction, like `hasMany`. `from` and `to` match
  * the columns their `references` name, else each table's single primary key. A preload of
  * it may filter and order by the junction's columns too.
+ *
+ * @param source - the table whose rows get the list (`posts`).
+ * @param target - the table of the related rows (`tags`).
+ * @param options - `through`: the junction table; `from`: its column referring to the source; `to`: its column referring to
+ *   the target. Columns of other tables are a Left `ValidationError` when preloaded.
  *
  * @example
  * ```ts

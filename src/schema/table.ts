@@ -577,6 +577,12 @@ export type Insert<T> = Simplify<
 /**
  * An index on columns given by schema keys.
  *
+ * @param name - the index's name in SQL (any text: it is quoted; two indexes of one name are a Left `ValidationError` on
+ *   every query of the table).
+ * @param keys - the schema keys of the indexed columns, in order; a key that is not a column is a Left `ValidationError` on
+ *   every query of the table.
+ * @param options - `IndexOptions`: `where` for a partial index (a condition on the table).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -597,6 +603,11 @@ export const index = <const K extends string>(name: string, keys: ReadonlyArray<
 
 /**
  * A UNIQUE index on columns given by schema keys.
+ *
+ * @param name - the index's name in SQL (any text: it is quoted).
+ * @param keys - the schema keys of the columns that are unique together, in order; an unknown key is a Left
+ *   `ValidationError` on every query of the table.
+ * @param options - `IndexOptions`: `where` for a partial unique index.
  *
  * @example
  * ```ts
@@ -644,6 +655,11 @@ const indexDef = <K extends string>(
  * A named table CHECK constraint, for the `checks` table option: the condition is a typed
  * expression or a `sql` template; its values are written into the DDL as literals.
  *
+ * @param name - the constraint's name (`CONSTRAINT "name" CHECK (...)`), or `undefined` for an unnamed one; a name is what
+ *   migrations compare.
+ * @param condition - a typed condition on the table's columns, or a `sql` template; its values are written into the DDL as
+ *   literals.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -667,6 +683,13 @@ export const check = (name: string | undefined, condition: Typed<unknown>): Chec
  * A table. Mistakes that the types cannot catch (a name with a NUL character, two
  * primary keys, an index on an unknown column) do not throw here: they are kept and
  * every query on the table returns them as a Left `ValidationError`.
+ *
+ * @param name - the table's name in SQL: any text (it is quoted), but not empty, without a NUL character, and not starting
+ *   with `sqlite_` (else every query on it is a Left `ValidationError`).
+ * @param columns - the columns, by schema key: `{ id: integer().primaryKey(), name: text().notNull() }`; the key is the field
+ *   name of `Row<T>`.
+ * @param options - `TableOptions`: `indexes`, `checks`, `primaryKey` (a composite key), `generated` columns, `strict`,
+ *   `withoutRowid`.
  *
  * @example
  * ```ts
@@ -844,6 +867,9 @@ const resolve = <A>(problems: string[], what: string, f: () => A): A | undefined
  * A second handle on a table, for self-joins: `const boss = alias(employees, 'boss')`.
  * Its columns are used like the table's (`boss.id`) and refer to the alias in SQL.
  *
+ * @param t - the table (or view) to alias.
+ * @param aliasName - the alias in SQL (`AS "boss"`), also the key its rows nest under in joins; any text (it is quoted).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -892,6 +918,8 @@ export const alias = <T extends AnyTable, N extends string>(t: T, aliasName: N):
 /**
  * A table's metadata: its SQL name, columns, primary key (schema keys), indexes, options, and
  * any definition problems found by `table()`.
+ *
+ * @param t - a table, alias or view.
  *
  * @example
  * ```ts

@@ -328,6 +328,9 @@ const loadDeclared = async (schema: StudioOptions['schema']): Promise<Context['d
  * Starts the studio for a database file: Right with its URL and `close`, or Left when the
  * file cannot be opened or the port cannot be had.
  *
+ * @param options - `StudioOptions`: the database file `db` (it must exist), `migrations`, `schema`, `port` (on 127.0.0.1; 0,
+ *   the default, for a free one), `write` (row edits, off by default).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

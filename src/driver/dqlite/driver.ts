@@ -113,6 +113,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * A driver for a dqlite cluster; give it to `remotePool`. It connects on first use and never
  * throws: a bad option is a Left on every call.
  *
+ * @param options - `DqliteOptions`: `servers` (the nodes' `host:port` addresses), `database`, `timeoutMs`; a bad option is a
+ *   Left on every call.
+ *
  * @example
  * ```ts
  * import { dqlite, remotePool } from 'fp-lite-orm'
