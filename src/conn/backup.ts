@@ -25,6 +25,8 @@ import { acquire } from './registry.js'
  * const log = (p: BackupProgress) => `${p.totalPages - p.remainingPages}/${p.totalPages}`
  * void log
  * ```
+ *
+ * @category Sessions
  */
 export interface BackupProgress {
   readonly totalPages: number
@@ -69,6 +71,8 @@ const engineBackup = (
  * const missing = await backup(db, 'no/such/folder/copy.db')()
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'ConnectionError')
  * ```
+ *
+ * @category Sessions
  */
 export const backup =
   (db: Db, toPath: string, onProgress: (p: BackupProgress) => void = () => undefined): TE.TaskEither<DbError, BackupProgress> =>

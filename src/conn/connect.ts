@@ -65,6 +65,8 @@ export interface LogEvent {
  * s.run(insert(t, [{}, {}]))                     // two rows of defaults: two statements, one transaction
  * assert.deepEqual(seen, ['BEGIN IMMEDIATE', 'INSERT INTO "t" DEFAULT VALUES', 'INSERT INTO "t" DEFAULT VALUES', 'COMMIT'])
  * ```
+ *
+ * @category Sessions
  */
 export type Logger = (event: LogEvent) => void
 

@@ -30,6 +30,8 @@ const shown = (v: SqlValue): string => {
  *
  * const db = connect(':memory:', { log: consoleLog })   // the same as { log: 'console' }
  * ```
+ *
+ * @category Sessions
  */
 export const consoleLog = (event: LogEvent): void => {
   const params = event.params.length === 0 ? '' : ` -- [${event.params.map(shown).join(', ')}]`

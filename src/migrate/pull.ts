@@ -34,6 +34,8 @@ import { liveTables, liveTriggers, liveViews } from './model.js'
  * const pulled: E.Either<unknown, Pulled> = pull(db)
  * assert.ok(E.isRight(pulled) && pulled.right.source.includes(`name: text('name').notNull().collate('NOCASE').sqlType('VARCHAR(40)')`))
  * ```
+ *
+ * @category Migrations
  */
 export interface Pulled {
   /** A TypeScript module exporting the tables and triggers. */
@@ -229,6 +231,8 @@ export const pullFrom = (db: LocalConnection): Pulled => {
  * const r = pull(connect('notes.txt'))
  * assert.ok(E.isLeft(r) && r.left._tag === 'ConnectionError')
  * ```
+ *
+ * @category Migrations
  */
 export const pull = (db: Db): E.Either<DbError, Pulled> => {
   const h = acquire(db)

@@ -208,6 +208,8 @@ export interface Pool {
  *   )
  * const pay = (pool: Pool) => pool.transaction((tx) => debit(tx, 1, 10), { timeoutMs: 5000 })
  * ```
+ *
+ * @category Pool
  */
 export interface PoolTx {
   /**
@@ -229,6 +231,8 @@ export interface PoolTx {
  *
  * const quick: PoolTransactionOptions = { timeoutMs: 2_000 }   // a stuck callback holds the writer 2 s at most
  * ```
+ *
+ * @category Pool
  */
 export interface PoolTransactionOptions {
   /** Past this many milliseconds (a whole number from 1 to 600,000; default 30,000) the transaction is rolled back with a BusyError. */

@@ -42,6 +42,8 @@ export const collationSql = (c: unknown): string | { readonly problem: string } 
  *   E.right(['A', 'a', 'b', 'B'])
  * )
  * ```
+ *
+ * @category Expressions
  */
 export const collate = <E extends Expr<unknown>>(
   e: E,

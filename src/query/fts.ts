@@ -31,6 +31,8 @@ import { rawTrigger } from './trigger.js'
  * const idx: Fts<'docs_fts', 'body'> = fts5('docs_fts', docs, ['body'])
  * void idx.rowid
  * ```
+ *
+ * @category Schema
  */
 export type Fts<N extends string, K extends string> = { readonly [P in K]: Column<string, false, false, N> } & {
   readonly rowid: Column<number, true, false, N>
@@ -68,6 +70,8 @@ const ftsInfo = new WeakMap<object, { readonly content: string; readonly key: st
  *   columns({ id: notes.id, body: highlight(search, 'body', '[', ']') }), all))
  * assert.deepEqual(hits, E.right([{ id: 1, body: 'a small [fast] database' }]))
  * ```
+ *
+ * @category Schema
  */
 export const fts5 = <N extends string, T extends AnyTable, const K extends string>(
   name: N,
@@ -140,6 +144,8 @@ const nameOf = (f: AnyTable): SqlNode['args'][number] => ({ _tag: 'Identifier', 
  * assert.deepEqual(s.run(pipe(select(idx), filter(match(idx, 'app*')), values(idx.rowid))), E.right([1]))
  * assert.ok(E.isLeft(s.run(pipe(select(idx), filter(match(idx, '"unbalanced')), values(idx.rowid)))))
  * ```
+ *
+ * @category Expressions
  */
 export const match = <N extends string, K extends string>(fts: Fts<N, K>, query: string | Typed<string>): Expr<boolean> & Refs<N> =>
   ({
@@ -162,6 +168,8 @@ export const match = <N extends string, K extends string>(fts: Fts<N, K>, query:
  * const rank = bm25(fts5('docs_fts', docs, ['body']))
  * void rank
  * ```
+ *
+ * @category Functions
  */
 export const bm25 = <N extends string, K extends string>(fts: Fts<N, K>): Expr<number> & Refs<N> =>
   ({ _tag: 'Sql', strings: ['bm25(', ')'], args: [nameOf(fts)], kind: 'real' }) as never
@@ -184,6 +192,8 @@ const columnIndex = (fts: AnyTable, key: string): number => tableInfo(fts).colum
  * const marked = highlight(fts5('docs_fts', docs, ['body']), 'body', '<b>', '</b>')
  * void marked
  * ```
+ *
+ * @category Functions
  */
 export const highlight = <N extends string, K extends string>(
   fts: Fts<N, K>,
@@ -221,6 +231,8 @@ export const highlight = <N extends string, K extends string>(
  * const part = snippet(fts5('docs_fts', docs, ['body']), 'body', '[', ']', '...', 8)
  * void part
  * ```
+ *
+ * @category Functions
  */
 export const snippet = <N extends string, K extends string>(
   fts: Fts<N, K>,
@@ -270,6 +282,8 @@ const statement = (f: () => string): Query<void> => {
  * const docs = table('docs', { id: integer().primaryKey(), body: text().notNull() })
  * assert.deepEqual(ftsTriggers(fts5('docs_fts', docs, ['body'])).map((t) => t.name), ['docs_fts_ai', 'docs_fts_ad', 'docs_fts_au'])
  * ```
+ *
+ * @category Schema
  */
 export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
   const meta = ftsInfo.get(fts)
@@ -306,6 +320,8 @@ export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
  * s.run(createTable(docs))
  * assert.ok(createFts(fts5('docs_fts', docs, ['body'])).every((q) => E.isRight(s.run(q))))
  * ```
+ *
+ * @category Schema
  */
 export const createFts = (fts: AnyTable): ReadonlyArray<Query<void>> => {
   const info = tableInfo(fts)

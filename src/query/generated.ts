@@ -18,6 +18,8 @@ import { kindOf, toNode } from './expr.js'
  * const o: GeneratedOptions = { stored: true, kind: 'integer' }
  * void generated(sql<number>`1`, o)
  * ```
+ *
+ * @category Schema
  */
 export interface GeneratedOptions {
   readonly stored?: boolean
@@ -55,6 +57,8 @@ const KINDS: ReadonlySet<string> = new Set<ColumnKind>(['integer', 'bigint', 're
  * assert.deepEqual(s.run(pipe(select(items), values(items.total))), E.right([6]))
  * assert.deepEqual(s.run(pipe(select(items), values(items.key))), E.right(['pen']))
  * ```
+ *
+ * @category Schema
  */
 export const generated = <T>(expr: Typed<T>, options: GeneratedOptions = {}): GeneratedDef<T> => {
   const node = toNode(expr)

@@ -59,6 +59,8 @@ const access = (
  * assert.deepEqual(s.run(pipe(select(people), filter(eq(city, 'Rome')), values(people.id))), E.right([2]))
  * assert.deepEqual(s.run(pipe(select(people), orderBy(asc(jsonExtract(people.data, '$.age'))), values(city))), E.right(['Rome', 'Oslo']))
  * ```
+ *
+ * @category Functions
  */
 export const jsonExtract = <T = unknown, X extends Typed<unknown> = Typed<unknown>>(
   e: X,
@@ -85,6 +87,8 @@ export const jsonExtract = <T = unknown, X extends Typed<unknown> = Typed<unknow
  *   sql: 'SELECT "docs"."body" -> ? AS "value" FROM "docs"', params: ['$.tags[0]']
  * }))
  * ```
+ *
+ * @category Functions
  */
 export const jsonGet = <X extends Typed<unknown>>(e: X, path: string): Expr<string | null> & Refs<RefsOf<X>> =>
   access('jsonGet', ['', ' -> ', ''], e, path, 'text')
@@ -109,6 +113,8 @@ export const jsonGet = <X extends Typed<unknown>>(e: X, path: string): Expr<stri
  * const bad = toSQL(pipe(select(docs), filter(eq(jsonValue<string>(docs.body, 'city'), 'Oslo')), count))
  * assert.ok(E.isLeft(bad) && /not a JSON path/.test(bad.left.message))   // a path starts with $
  * ```
+ *
+ * @category Functions
  */
 export const jsonValue = <T = unknown, X extends Typed<unknown> = Typed<unknown>>(
   e: X,

@@ -144,6 +144,8 @@ export type Picked<T, Options> = Options extends { readonly columns: ReadonlyArr
  * assert.deepEqual(rows.right.map((u) => [u.name, u.top]), [['Ann', [{ title: 'p4' }]], ['Bob', [{ title: 'p3' }]]])
  * void popular
  * ```
+ *
+ * @category Queries
  */
 export interface PreloadOptions<K extends string = string> {
   readonly filter?: Condition

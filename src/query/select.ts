@@ -1120,6 +1120,7 @@ export function value<V, E extends Expr<V> = Expr<V>>(
 ): <A, Ts, S extends string, U extends string>(
   q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>
 ) => Query<Option<V>> & Needs<ParamsOf<U | RefsOf<E>>>
+/** Without an expression, on native SQL (`raw`): the first column of the first row, if there is a row, typed as `V` as SQLite returns it (`decode` checks it). */
 export function value<V = unknown>(): <A>(q: RawQuery<A>) => Query<Option<V>>
 export function value<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<Option<V>> => terminal(q, 'value', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
@@ -1154,6 +1155,7 @@ export function values<V, E extends Expr<V> = Expr<V>>(
 ): <A, Ts, S extends string, U extends string>(
   q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>
 ) => Query<V[]> & Needs<ParamsOf<U | RefsOf<E>>>
+/** Without an expression, on native SQL (`raw`): the first column of every row, typed as `V` as SQLite returns it (`decode` checks it). */
 export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
 export function values<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<V[]> => terminal(q, 'values', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])

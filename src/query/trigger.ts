@@ -26,6 +26,8 @@ import { invalid, toNode } from './expr.js'
  * const timings: TriggerTiming[] = ['before', 'after', 'instead of']
  * void timings
  * ```
+ *
+ * @category Schema
  */
 export type TriggerTiming = 'before' | 'after' | 'instead of'
 
@@ -41,6 +43,8 @@ export type TriggerTiming = 'before' | 'after' | 'instead of'
  * const events: TriggerEvent[] = ['insert', 'delete', { update: [t.n] }]
  * void events
  * ```
+ *
+ * @category Schema
  */
 export type TriggerEvent = 'insert' | 'update' | 'delete' | { readonly update: ReadonlyArray<Column<unknown>> }
 
@@ -57,6 +61,8 @@ export type TriggerEvent = 'insert' | 'update' | 'delete' | { readonly update: R
  * const o: TriggerOptions = { timing: 'before', event: 'insert', on: t, body: [sql`SELECT 1`] }
  * void o
  * ```
+ *
+ * @category Schema
  */
 export interface TriggerOptions {
   readonly timing: TriggerTiming
@@ -81,6 +87,8 @@ export const TriggerTag = 'Trigger' as const
  * const tr: Trigger = trigger('t_copy', { timing: 'after', event: 'delete', on: t, body: [insert(t, {})] })
  * void tr
  * ```
+ *
+ * @category Schema
  */
 export interface Trigger {
   readonly _tag: typeof TriggerTag
@@ -114,6 +122,8 @@ export interface Trigger {
  * s.run(insert(users, { name: 'Ann' }))
  * assert.deepEqual(s.run(pipe(select(log), values(log.line))), E.right(['Ann']))
  * ```
+ *
+ * @category Expressions
  */
 export const newOf = <T, N extends boolean>(c: Column<T, N>): Expr<N extends true ? T : T | null> & Refs<never> => rowOf('new', c)
 
@@ -131,6 +141,8 @@ export const newOf = <T, N extends boolean>(c: Column<T, N>): Expr<N extends tru
  * const before = oldOf(users.score)
  * void before
  * ```
+ *
+ * @category Expressions
  */
 export const oldOf = <T, N extends boolean>(c: Column<T, N>): Expr<N extends true ? T : T | null> & Refs<never> => rowOf('old', c)
 
@@ -170,6 +182,8 @@ const TIMINGS = new Set(['before', 'after', 'instead of'])
  *   'BEGIN UPDATE "items" SET "changes" = "items"."changes" + 1 WHERE "items"."id" = ("new"."id"); END'
  * ))
  * ```
+ *
+ * @category Schema
  */
 export const trigger = (name: string, o: TriggerOptions): Trigger => {
   const table = (() => {
@@ -283,6 +297,8 @@ const ddl = (text: E.Either<string, string>): Query<void> => {
  * assert.ok(E.isLeft(toSQL(createTrigger(bad))))   // no statement in the body
  * void sql
  * ```
+ *
+ * @category Schema
  */
 export const createTrigger = (t: Trigger): Query<void> =>
   ddl(E.map((s: string) => s.replace(/^CREATE TRIGGER /, 'CREATE TRIGGER IF NOT EXISTS '))(t.sql))
@@ -303,6 +319,8 @@ export const createTrigger = (t: Trigger): Query<void> =>
  * const tr = trigger('t_copy', { timing: 'after', event: 'delete', on: t, body: [insert(t, {})] })
  * assert.deepEqual(pipe(toSQL(dropTrigger(tr)), E.map((q) => q.sql)), E.right('DROP TRIGGER IF EXISTS "t_copy"'))
  * ```
+ *
+ * @category Schema
  */
 export const dropTrigger = (t: Trigger): Query<void> =>
   ddl(E.tryCatch(() => `DROP TRIGGER IF EXISTS ${quoteIdentifier(t.name)}`, messageOf))
@@ -323,6 +341,8 @@ export const dropTrigger = (t: Trigger): Query<void> =>
  * const t = rawTrigger('log_ins', 'items', 'CREATE TRIGGER log_ins AFTER INSERT ON items BEGIN SELECT 1; END')
  * assert.equal(t.table, 'items')
  * ```
+ *
+ * @category Schema
  */
 export const rawTrigger = (name: string, table: string, createSql: string): Trigger =>
   Object.freeze({

@@ -32,6 +32,8 @@ import { invalid, kindOf, sourceColumn } from './expr.js'
  * const row: Row<typeof names> = { id: 1, name: 'Ann' }
  * void row
  * ```
+ *
+ * @category Schema
  */
 export type View<N extends string, A> = Cte<N, A> & ViewMarker
 
@@ -69,6 +71,8 @@ const plainSelect = (q: unknown): SelectStatement => {
  * const rows = s.run(pipe(select(users), join(postCounts, eq(postCounts.userId, users.id)), columns({ name: users.name, n: postCounts.n }), orderBy(users.id), all))
  * assert.deepEqual(rows, E.right([{ name: 'Ann', n: 2 }, { name: 'Bob', n: 1 }]))
  * ```
+ *
+ * @category Schema
  */
 export const view = <A, Ts, S extends string, U extends string, N extends string>(name: N, q: FlatSelect<A, Ts, S, U>): View<N, A> => {
   const s = plainSelect(q)
@@ -168,6 +172,8 @@ const ddlQuery = (text: E.Either<string, string>): Query<void> => {
  *   'CREATE VIEW IF NOT EXISTS "adults" ("id") AS SELECT "users"."id" AS "id" FROM "users" WHERE "users"."age" > 17'
  * ))
  * ```
+ *
+ * @category Schema
  */
 export const createView = (v: AnyTable & ViewMarker): Query<void> => ddlQuery(viewSql(v, true))
 
@@ -186,6 +192,8 @@ export const createView = (v: AnyTable & ViewMarker): Query<void> => ddlQuery(vi
  * const users = table('users', { id: integer().primaryKey() })
  * assert.deepEqual(pipe(toSQL(dropView(view('everyone', select(users)))), E.map((q) => q.sql)), E.right('DROP VIEW IF EXISTS "everyone"'))
  * ```
+ *
+ * @category Schema
  */
 export const dropView = (v: AnyTable & ViewMarker): Query<void> =>
   ddlQuery(

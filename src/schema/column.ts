@@ -196,6 +196,8 @@ export type ColumnDefault =
  * const tags = table('tags', { id: integer().primaryKey(), label: text().notNull().collate(nocase) })
  * assert.ok(pipe(toSQL(createTable(tags)), E.exists((q) => q.sql.includes('"label" TEXT NOT NULL COLLATE NOCASE'))))
  * ```
+ *
+ * @category Schema
  */
 export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM' | (string & {})
 
@@ -211,6 +213,8 @@ export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM' | (string & {})
  * const byHand: ColumnCheck = { name: 'n_positive', condition: (self) => gte(self as typeof t.n, 1) }
  * void [tableInfo(t).columns, byHand]
  * ```
+ *
+ * @category Schema
  */
 export interface ColumnCheck {
   readonly name?: string
@@ -228,6 +232,8 @@ export interface ColumnCheck {
  * const g: GeneratedConfig = { expr: null, stored: true }
  * void g
  * ```
+ *
+ * @category Schema
  */
 export interface GeneratedConfig {
   readonly expr: unknown
@@ -398,6 +404,8 @@ declare const GeneratedMark: unique symbol
  * const marked: GeneratedMarker = t.twice
  * void marked
  * ```
+ *
+ * @category Schema
  */
 export interface GeneratedMarker {
   readonly [GeneratedMark]: true
@@ -417,6 +425,8 @@ export interface GeneratedMarker {
  * const area: GeneratedColumn<number, 'boxes'> = boxes.area
  * void area
  * ```
+ *
+ * @category Schema
  */
 export type GeneratedColumn<T, TableName extends string = string> = Column<NonNullable<T>, null extends T ? false : true, true, TableName> &
   GeneratedMarker
@@ -434,6 +444,8 @@ export type GeneratedColumn<T, TableName extends string = string> = Column<NonNu
  * const def: GeneratedDef<number> = generated(sql<number>`1`)
  * void [t, def]
  * ```
+ *
+ * @category Schema
  */
 export interface GeneratedDef<T> extends Typed<T> {
   readonly _tag: 'Generated'

@@ -85,6 +85,8 @@ export interface RelationNode {
  * const via: RelationThrough | undefined = manyToMany(users, groups, { through: members, from: members.userId, to: members.groupId }).node.through
  * assert.deepEqual([via?.table.name, via?.from.name, via?.to.name], ['members', 'user_id', 'group_id'])
  * ```
+ *
+ * @category Schema
  */
 export interface RelationThrough {
   readonly table: TableRef
@@ -377,6 +379,8 @@ export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, pare
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((u) => [u.name, u.groups.map((g) => g.title)]), [['Ann', ['admins', 'staff']], ['Bob', ['staff']]])
  * ```
+ *
+ * @category Schema
  */
 export const manyToMany = <S extends AnyTable, T extends AnyTable, J extends AnyTable>(
   source: S,

@@ -68,6 +68,8 @@ export interface IndexDef<K extends string = string> {
  * const keys: Array<IndexKey<'a'>> = ['a', lower(t.b), desc(t.a)]
  * void keys
  * ```
+ *
+ * @category Schema
  */
 export type IndexKey<K extends string> = K | Typed<unknown> | { readonly _tag: 'Order' }
 
@@ -82,6 +84,8 @@ export type IndexKey<K extends string> = K | Typed<unknown> | { readonly _tag: '
  * const t = table('t', { a: integer() }, { indexes: (c) => { const o: IndexOptions = { where: isNotNull(c.a) }; return [index('t_a', ['a'], o)] } })
  * void t
  * ```
+ *
+ * @category Schema
  */
 export interface IndexOptions {
   readonly where?: Typed<unknown>
@@ -102,6 +106,8 @@ export interface IndexOptions {
  * const checks: ReadonlyArray<CheckDef> = tableInfo(ranges).checks ?? []
  * assert.deepEqual(checks.map((x) => x.name), ['low_le_high'])
  * ```
+ *
+ * @category Schema
  */
 export interface CheckDef {
   readonly _tag: 'Check'
@@ -164,6 +170,8 @@ export interface TableOptions<K extends string, C = Readonly<Record<string, AnyC
  * const keys: Array<keyof Cols> = ['twice']
  * void [integer, keys]
  * ```
+ *
+ * @category Schema
  */
 export type GeneratedColumns<G, Name extends string = string> = {
   readonly [K in keyof G]: G[K] extends GeneratedDef<infer T> ? GeneratedColumn<T, Name> : never
@@ -269,6 +277,8 @@ declare const ViewMark: unique symbol
  * const v: ViewMarker = view('v', select(t))
  * void v
  * ```
+ *
+ * @category Schema
  */
 export interface ViewMarker {
   readonly [ViewMark]: true
@@ -286,6 +296,8 @@ export interface ViewMarker {
  * const t: WritableTable = table('t', { id: integer().primaryKey() })
  * void t
  * ```
+ *
+ * @category Schema
  */
 export type WritableTable = AnyTable & { readonly [ViewMark]?: never }
 
@@ -522,6 +534,8 @@ export type RequiredKeys<T> = {
  * const k: GeneratedKeys<typeof t> = 'twice'
  * void k
  * ```
+ *
+ * @category Schema
  */
 export type GeneratedKeys<T> = {
   [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends GeneratedMarker ? K : never
@@ -675,6 +689,8 @@ const indexDef = <K extends string>(
  * assert.ok(E.isLeft(bad) && bad.left._tag === 'ConstraintError' && bad.left.kind === 'check')
  * assert.match(bad.left.message, /low_le_high/)
  * ```
+ *
+ * @category Schema
  */
 export const check = (name: string | undefined, condition: Typed<unknown>): CheckDef =>
   Object.freeze({ _tag: 'Check' as const, ...(name === undefined ? {} : { name }), condition })
@@ -833,6 +849,8 @@ export const table = <Name extends string, B extends ColumnBuilders, G extends G
  * const defs: GeneratedDefs = { one: generated(sql<number>`1`) }
  * void defs
  * ```
+ *
+ * @category Schema
  */
 export type GeneratedDefs = Readonly<Record<string, GeneratedDef<unknown>>>
 
@@ -847,6 +865,8 @@ export type GeneratedDefs = Readonly<Record<string, GeneratedDef<unknown>>>
  * const p: Plain = { a: 1 }
  * void p
  * ```
+ *
+ * @category Schema
  */
 export type WithGenerated<C, G, Name extends string> = [keyof G] extends [never] ? C : C & GeneratedColumns<G, Name>
 

@@ -64,6 +64,8 @@ import { readRows } from './rows.js'
  * assert.deepEqual(drift.map((d) => d.text), ['the schema needs: add column notes.author'])
  * await s.right.close()
  * ```
+ *
+ * @category Migrations
  */
 export interface StudioOptions {
   /** The database file (it must exist). */
@@ -96,6 +98,8 @@ export interface StudioOptions {
  * assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/schema`)).status, 403) // no token
  * await s.close()
  * ```
+ *
+ * @category Migrations
  */
 export interface Studio {
   /** The page's address, token included: `http://127.0.0.1:PORT/?token=...`. */
@@ -352,6 +356,8 @@ const loadDeclared = async (schema: StudioOptions['schema']): Promise<Context['d
  * assert.deepEqual(rows.next, { after: [2] })          // keyset: the next page starts after id 2
  * await close()
  * ```
+ *
+ * @category Migrations
  */
 export const studio = async (options: StudioOptions): Promise<E.Either<DbError, Studio>> => {
   const port = options.port ?? 0
