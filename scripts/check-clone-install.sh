@@ -14,8 +14,10 @@
 # Why it is quick: the clone's `prepare` (scripts/prepare.mjs) runs `npm install` in the clone,
 # and better-sqlite3's install script (prebuild-install) would download a prebuilt binary from
 # GitHub or, offline or without one for this Node, compile SQLite (the 9.5 minutes measured by
-# hand). prebuild-install first looks for the binary in a local folder named by
-# `npm_config_better_sqlite3_local_prebuilds`: this script packs the addon this checkout
+# hand). prebuild-install first looks for the binary in a local folder, its `local-prebuilds`
+# setting (given here as the environment variable `prebuild-install_local-prebuilds`, which
+# prebuild-install's rc reads; the documented `npm_config_better_sqlite3_local_prebuilds` works
+# too but makes npm 11 warn about an unknown config): this script packs the addon this checkout
 # already built (same better-sqlite3 version as the lockfile, same Node ABI, checked) into the
 # file name prebuild-install asks for, so nothing is compiled. Everything else comes from npm's
 # cache (--prefer-offline), the registry only for what the cache lacks.
@@ -43,6 +45,7 @@ say "cloned $(git -C "$ROOT" rev-parse --short HEAD)"
 
 # 2. better-sqlite3's binary, from this checkout, where prebuild-install looks first.
 NPM_FLAGS=(--prefer-offline --no-audit --no-fund --loglevel=error)
+REUSE=()
 if [ "${CHECK_CLONE_BUILD_FROM_SOURCE:-}" != 1 ]; then
   prebuild="$(
     cd "$ROOT" && node -e '
@@ -59,7 +62,8 @@ if [ "${CHECK_CLONE_BUILD_FROM_SOURCE:-}" != 1 ]; then
   if [ -n "$prebuild" ]; then
     mkdir -p "$WORK/prebuilds"
     tar -czf "$WORK/prebuilds/$prebuild" -C "$ROOT/node_modules/better-sqlite3" build/Release/better_sqlite3.node
-    export npm_config_better_sqlite3_local_prebuilds="$WORK/prebuilds"
+    # (env: a name with hyphens cannot be exported by bash.)
+    REUSE=(env "prebuild-install_local-prebuilds=$WORK/prebuilds")
     say "reusing this checkout's better-sqlite3 addon as $prebuild"
   else
     say "no reusable better-sqlite3 addon here (version or Node differs): it downloads or compiles its own"
@@ -71,9 +75,12 @@ mkdir "$WORK/app"
 cat >"$WORK/app/package.json" <<'EOF'
 { "name": "clone-consumer", "version": "1.0.0", "private": true }
 EOF
-(cd "$WORK/app" && npm install "${NPM_FLAGS[@]}" "$WORK/fp-lite-orm" fp-ts io-ts) || fail "npm install of the clone"
+(cd "$WORK/app" && "${REUSE[@]}" npm install "${NPM_FLAGS[@]}" "$WORK/fp-lite-orm" fp-ts io-ts) || fail "npm install of the clone"
 [ -f "$WORK/fp-lite-orm/dist/esm/index.js" ] && [ -f "$WORK/fp-lite-orm/dist/cjs/index.js" ] || fail "the clone's prepare did not build dist/"
-say "installed (the clone's prepare installed its dependencies and built dist/)"
+# A compile leaves its object files beside the addon; an unpacked prebuilt binary does not.
+if [ -d "$WORK/fp-lite-orm/node_modules/better-sqlite3/build/Release/obj.target" ]; then how=compiled; else how="prebuilt, not compiled"; fi
+if [ ${#REUSE[@]} -gt 0 ] && [ "$how" = compiled ]; then fail "better-sqlite3 was compiled although a prebuilt binary was offered"; fi
+say "installed (the clone's prepare installed its dependencies and built dist/; better-sqlite3 $how)"
 
 # 4. The library by name, from an ES module and from CommonJS: a real query on a temp database.
 query() {
