@@ -14,10 +14,10 @@
 # Why it is quick: the clone's `prepare` (scripts/prepare.mjs) runs `npm install` in the clone,
 # and better-sqlite3's install script (prebuild-install) would download a prebuilt binary from
 # GitHub or, offline or without one for this Node, compile SQLite (the 9.5 minutes measured by
-# hand). prebuild-install first looks for the binary in a local folder, its `local-prebuilds`
-# setting (given here as the environment variable `prebuild-install_local-prebuilds`, which
-# prebuild-install's rc reads; the documented `npm_config_better_sqlite3_local_prebuilds` works
-# too but makes npm 11 warn about an unknown config): this script packs the addon this checkout
+# hand). prebuild-install first looks for the binary in a local folder named by
+# `npm_config_better_sqlite3_local_prebuilds` (npm 11 warns that it does not know that config:
+# the warning is harmless; prebuild-install's own rc variable `prebuild-install_local-prebuilds`
+# did not reach it through npm's nested install, measured): this script packs the addon this checkout
 # already built (same better-sqlite3 version as the lockfile, same Node ABI, checked) into the
 # file name prebuild-install asks for, so nothing is compiled. Everything else comes from npm's
 # cache (--prefer-offline), the registry only for what the cache lacks.
@@ -62,8 +62,7 @@ if [ "${CHECK_CLONE_BUILD_FROM_SOURCE:-}" != 1 ]; then
   if [ -n "$prebuild" ]; then
     mkdir -p "$WORK/prebuilds"
     tar -czf "$WORK/prebuilds/$prebuild" -C "$ROOT/node_modules/better-sqlite3" build/Release/better_sqlite3.node
-    # (env: a name with hyphens cannot be exported by bash.)
-    REUSE=(env "prebuild-install_local-prebuilds=$WORK/prebuilds")
+    REUSE=(env "npm_config_better_sqlite3_local_prebuilds=$WORK/prebuilds")
     say "reusing this checkout's better-sqlite3 addon as $prebuild"
   else
     say "no reusable better-sqlite3 addon here (version or Node differs): it downloads or compiles its own"
