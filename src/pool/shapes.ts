@@ -9,7 +9,7 @@
  * compiled form once and runs it with the session's own `runBound`, so its errors, log
  * events and row decoding are exactly a session's.
  */
-import type { Compiled, OutputField } from '../query/compile.js'
+import type { Compiled, OutputField } from '../query/compiled.js'
 import { memoOnObject } from '../memo.js'
 import type { ShapeDef } from './protocol.js'
 
