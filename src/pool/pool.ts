@@ -32,7 +32,8 @@ import { finishLate } from '../session/assemble.js'
 import type { Results } from '../session/transaction.js'
 import type { Reply, Request, Role, ShapeStats, WorkerSetup } from './protocol.js'
 import type { Shape } from './shapes.js'
-import { recall, remember, shapeOf } from './shapes.js'
+import { recall, remember } from '../lru.js'
+import { shapeOf } from './shapes.js'
 
 // -------------------------------------------------------------------------------------
 // model

@@ -54,6 +54,18 @@ export interface OutputGroup {
   readonly nullable: boolean
 }
 
+/**
+ * The layout of a query's rows (its fields and nested groups), interned by the compiler:
+ * equal layouts are one object with one id (compile/rowshape.ts). What runs a query keys
+ * its per-layout work by it: the session's generated row reader (session/assemble.ts), the
+ * pool's statement shapes (pool/shapes.ts, by id). Ids are per thread and never reused.
+ */
+export interface RowShape {
+  readonly id: number
+  readonly fields: ReadonlyArray<OutputField>
+  readonly groups?: ReadonlyArray<OutputGroup>
+}
+
 /** A preload, compiled: one statement that takes the JSON array of keys to look up. */
 export interface CompiledPreload {
   readonly name: string
@@ -69,6 +81,8 @@ export interface CompiledPreload {
   readonly params: ReadonlyArray<SqlValue>
   readonly keysAt: number
   readonly fields: ReadonlyArray<OutputField>
+  /** The related rows' interned layout (its fields are `fields`). */
+  readonly shape: RowShape
   /** Fields read only to match rows (a key the `columns` option left out), removed once matched. */
   readonly strip?: ReadonlyArray<string>
   readonly nested: ReadonlyArray<CompiledPreload>
@@ -81,6 +95,8 @@ export interface Compiled {
   readonly fields: ReadonlyArray<OutputField>
   /** Joined rows nest their fields in these objects, in this order. */
   readonly groups?: ReadonlyArray<OutputGroup>
+  /** The rows' interned layout: its fields and groups are `fields` and `groups`. */
+  readonly shape: RowShape
   /** The table written to, to name it in constraint errors SQLite leaves vague. */
   readonly table?: string
   /** Several statements (a multi-row insert, a table and its indexes) run in one transaction. */

@@ -13,6 +13,7 @@ import { FieldCodec } from '../compiled.js'
 import { kindOf, sourceColumn } from '../expr.js'
 import { quoteIdentifier } from '../sqltext.js'
 import { queryName } from './builder.js'
+import { memoizedFields } from './rowshape.js'
 
 // -------------------------------------------------------------------------------------
 // output fields: how each result column decodes
@@ -39,7 +40,7 @@ const fieldLists = new WeakMap<ReadonlyArray<ColumnRef>, OutputField[]>()
 export const tableFields = (cols: ReadonlyArray<ColumnRef>): OutputField[] => {
   let f = fieldLists.get(cols)
   if (f === undefined) {
-    f = cols.map((c) => outputField(c.key, c))
+    f = memoizedFields(cols.map((c) => outputField(c.key, c)))
     fieldLists.set(cols, f)
   }
   return f
@@ -81,12 +82,12 @@ export const joinGroups = (s: SelectStatement): OutputGroup[] => {
   return groups
 }
 
-export interface Shape {
+export interface SelectedFields {
   readonly fields: OutputField[]
   readonly groups?: OutputGroup[]
 }
 
-interface JoinedList extends Shape {
+interface JoinedList extends SelectedFields {
   readonly sql: string
   readonly groups: OutputGroup[]
 }
@@ -119,11 +120,11 @@ export const joinedList = (s: SelectStatement): JoinedList => {
     const groups = joinGroups(s)
     const tables = [s.from, ...s.joins.map((j) => j.table)]
     const fields = tables.flatMap((t) => t.columns.map((c) => ({ ...outputField(c.key, c), group: queryName(t) })))
-    hit = { sql: tables.map((t) => columnList(t.columns, false)).join(', '), fields, groups }
+    hit = { sql: tables.map((t) => columnList(t.columns, false)).join(', '), fields: memoizedFields(fields, groups), groups }
     byKinds.set(kinds, hit)
   }
   return hit
 }
 
-export const COUNT_FIELDS: OutputField[] = [{ key: 'count', kind: 'integer' }]
-export const EXISTS_FIELDS: OutputField[] = [{ key: 'exists', kind: 'boolean' }]
+export const COUNT_FIELDS: OutputField[] = memoizedFields([{ key: 'count', kind: 'integer' }])
+export const EXISTS_FIELDS: OutputField[] = memoizedFields([{ key: 'exists', kind: 'boolean' }])

@@ -11,6 +11,7 @@ import { CompileFailure, quoteIdentifier } from '../sqltext.js'
 import { SqlBuilder, queryName, scopeOf } from './builder.js'
 import { exprSql, orderSql } from './expr.js'
 import { columnList, tableFields } from './fields.js'
+import { rowShape, memoizedFields } from './rowshape.js'
 import { fromSql, isCompound, selectSql } from './select.js'
 
 // -------------------------------------------------------------------------------------
@@ -75,7 +76,7 @@ const withVia = (read: ReadonlyArray<ColumnRef>, key: string, kind: ColumnKind):
   let byKey = viaFields.get(read)
   if (byKey === undefined) viaFields.set(read, (byKey = new Map<string, OutputField[]>()))
   let hit = byKey.get(`${key}\u0000${kind}`)
-  if (hit === undefined) byKey.set(`${key}\u0000${kind}`, (hit = [...tableFields(read), { key, kind }]))
+  if (hit === undefined) byKey.set(`${key}\u0000${kind}`, (hit = memoizedFields([...tableFields(read), { key, kind }])))
   return hit
 }
 
@@ -187,6 +188,7 @@ const compilePreload = (pl: PreloadNode, parent: TableRef): CompiledPreload => {
     params: b.values,
     keysAt,
     fields,
+    shape: rowShape(fields),
     ...(strip.length > 0 ? { strip } : {}),
     nested
   }

@@ -11,7 +11,7 @@ import { CompileFailure, JOIN_SQL, fail, quoteIdentifier } from '../sqltext.js'
 import { SqlBuilder, checkProblems, list, queryName, scopeOf } from './builder.js'
 import type { TermWriter } from './expr.js'
 import { conjunction, exprSql, limitSql, orderSql } from './expr.js'
-import type { Shape } from './fields.js'
+import type { SelectedFields } from './fields.js'
 import { COUNT_FIELDS, EXISTS_FIELDS, columnList, joinedList, outputField, tableFields } from './fields.js'
 
 /** How results of an expression decode: its kind, wherever it stands (one rule for the compiler and the builders). */
@@ -55,7 +55,7 @@ const selectNames = (s: SelectStatement): string[] => {
  * Writes the select list and returns the fields it yields. A single table's columns are
  * aliased to their keys where the names differ; joined tables' columns nest by query name.
  */
-const selectList = (s: SelectStatement, b: SqlBuilder): Shape => {
+const selectList = (s: SelectStatement, b: SqlBuilder): SelectedFields => {
   if (s.selection !== undefined) {
     if (s.selection.length === 0) throw new CompileFailure('columns({}) selects nothing: name at least one column')
     list(b, s.selection, ', ', (f) => {
@@ -205,7 +205,10 @@ const compoundTerm =
   }
 
 /** Writes the first member and the compound parts; returns the aligned members' projections. */
-const compoundBody = (s: SelectStatement, b: SqlBuilder): { readonly shape: Shape; readonly members: Array<ReadonlyArray<Field>> } => {
+const compoundBody = (
+  s: SelectStatement,
+  b: SqlBuilder
+): { readonly shape: SelectedFields; readonly members: Array<ReadonlyArray<Field>> } => {
   const shape = b.within(scopeOf(selectNames(s), b.scope), () => {
     b.text(`SELECT ${s.distinct ? 'DISTINCT ' : ''}`)
     const listed = selectList(s, b)
@@ -230,7 +233,7 @@ const compoundBody = (s: SelectStatement, b: SqlBuilder): { readonly shape: Shap
 export const isCompound = (s: SelectStatement): boolean => (s.compound?.length ?? 0) > 0
 
 /** SELECT ... [compound] ORDER BY ... LIMIT ...: the rows of every reading mode. */
-const plainSelect = (s: SelectStatement, b: SqlBuilder, implicitLimit?: number): Shape => {
+const plainSelect = (s: SelectStatement, b: SqlBuilder, implicitLimit?: number): SelectedFields => {
   if (!isCompound(s)) {
     b.text(`SELECT ${s.distinct ? 'DISTINCT ' : ''}`)
     const shape = selectList(s, b)
@@ -251,7 +254,7 @@ const plainSelect = (s: SelectStatement, b: SqlBuilder, implicitLimit?: number):
  * `value(expr)` / `values(expr)` on a compound: the expression is read from the compound's
  * result (`SELECT "key" AS "value" FROM (...)`), found by the result column it stands for.
  */
-const pickSelect = (s: SelectStatement, pick: Field, b: SqlBuilder, implicitLimit?: number): Shape => {
+const pickSelect = (s: SelectStatement, pick: Field, b: SqlBuilder, implicitLimit?: number): SelectedFields => {
   b.text('SELECT ')
   const inner = new SqlBuilder(b.writeSelect, b.scope?.parent)
   inner.depth = b.depth
@@ -306,7 +309,7 @@ const isSimpleCount = (s: SelectStatement): boolean =>
   !isCompound(s)
 
 /** A select in a read mode; `exists-inner` is the body of an EXISTS (its columns do not matter). */
-export const selectSql = (s: SelectStatement, mode: ResultMode | 'exists-inner', b: SqlBuilder): Shape => {
+export const selectSql = (s: SelectStatement, mode: ResultMode | 'exists-inner', b: SqlBuilder): SelectedFields => {
   checkProblems(s)
   b.enter()
   // The CTEs' bodies see the enclosing scope, not this select's tables.
@@ -335,7 +338,7 @@ const existsInner = (s: SelectStatement, b: SqlBuilder): void => {
   limitSql(s.limit, s.offset, b)
 }
 
-const selectBody = (s: SelectStatement, mode: ResultMode | 'exists-inner', b: SqlBuilder): Shape => {
+const selectBody = (s: SelectStatement, mode: ResultMode | 'exists-inner', b: SqlBuilder): SelectedFields => {
   const pick = s.pick
   switch (mode) {
     case 'exists-inner':
