@@ -1255,6 +1255,8 @@ export type InScope<S extends string, U extends string> = string extends U
  * const marks: Extract<RefsOf<typeof byId>, ParamRef> = '?id=number'
  * void marks
  * ```
+ *
+ * @category Queries
  */
 export type ParamRef = `?${string}`
 
@@ -1268,6 +1270,8 @@ export type ParamRef = `?${string}`
  * const kinds: [KindTag<number | null>, KindTag<Date>, KindTag<'a' | 'b'>, KindTag<{ x: 1 }>] = ['number', 'Date', 'string', 'unknown']
  * void kinds
  * ```
+ *
+ * @category Queries
  */
 export type KindTag<T> = [NonNullable<T>] extends [never]
   ? 'unknown'
@@ -1365,6 +1369,8 @@ export type Intersection<U> = (U extends unknown ? (x: U) => void : never) exten
  * const p: ParamsOf<'users' | '?id=number' | '?q'> = { id: 1, q: 'anything' }
  * void p
  * ```
+ *
+ * @category Queries
  */
 export type ParamsOf<U extends string> = string extends U
   ? unknown
@@ -1390,6 +1396,8 @@ declare const ParamsType: unique symbol
  * const byId: Query<unknown> & Needs<{ readonly id: number | null }> = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
  * void byId
  * ```
+ *
+ * @category Queries
  */
 export interface Needs<P> {
   readonly [ParamsType]?: P

@@ -17,6 +17,9 @@ import { toNode } from './expr.js'
 /**
  * CREATE TABLE IF NOT EXISTS, then CREATE INDEX IF NOT EXISTS for each index; runs in one transaction.
  *
+ * @param table - the table (with its indexes), from `table(...)`; its definition problems are a Left `ValidationError` when
+ *   this runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

@@ -41,6 +41,9 @@ export interface RawQuery<R> extends Query<WriteResult> {
 /**
  * Native SQL: one statement written with the `sql` template.
  *
+ * @param statement - one statement written with the `sql` template (its interpolated values are bound parameters); two
+ *   statements, or an SQL error, is a Left when it runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

@@ -57,6 +57,8 @@ export type Params = Readonly<Record<string, unknown>>
  * const typo: ParamsFor<{ readonly id: number | null }> = [{ idd: 1 }]
  * void session(connect(':memory:')).run(byId, ...args); void typo
  * ```
+ *
+ * @category Queries
  */
 export type ParamsFor<P> = unknown extends P ? [params?: Params] : [params: P & Params]
 
