@@ -44,7 +44,13 @@ export const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> 
       case 'Select': {
         const b = new SqlBuilder(selectSql)
         const { fields, groups } = selectSql(s, q.mode, b)
-        const compiled: Compiled = { mode: q.mode, statements: [b.statement()], ...layout(fields, groups), transactional: false }
+        // Written out rather than spread from layout(): this is the read path's hot case.
+        const shape = rowShape(fields, groups)
+        const statements = [b.statement()]
+        const compiled: Compiled =
+          shape.groups === undefined
+            ? { mode: q.mode, statements, fields: shape.fields, shape, transactional: false }
+            : { mode: q.mode, statements, fields: shape.fields, groups: shape.groups, shape, transactional: false }
         const preloads = s.preload !== undefined && s.preload.length > 0 && ROW_MODES.has(q.mode) ? compilePreloads(s) : undefined
         return E.right(preloads === undefined ? compiled : { ...compiled, preloads })
       }
