@@ -418,7 +418,7 @@ const typeCheck = async (programs: ReadonlyMap<string, Program>, partial: boolea
   }
   fs.writeFileSync(path.join(WORK, 'tsconfig.json'), `${JSON.stringify(config, null, 2)}\n`)
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-  const r = await runProcess([tsc, '-p', path.join(WORK, 'tsconfig.json'), '--pretty', 'false'], WORK, 120_000)
+  const r = await runProcess([tsc, '-p', path.join(WORK, 'tsconfig.json'), '--pretty', 'false'], WORK, 300_000)
   if (r.code === 0) return
   const lines = r.output.split('\n')
   let reported = 0

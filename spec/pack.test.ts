@@ -244,7 +244,7 @@ const setUp = async (): Promise<Packed> => {
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'), 'junction')
   const t0 = Date.now()
   // (The build alone took 2 minutes on a loaded 2-core machine: a generous limit.)
-  const packed = await run('npm', ['pack', '--json', '--pack-destination', work], stage, 400_000)
+  const packed = await run('npm', ['pack', '--json', '--pack-destination', work], stage, 420_000)
   const t1 = Date.now()
   // The build's own output may come first; the JSON report is the last thing printed.
   const report = JSON.parse(packed.stdout.slice(packed.stdout.lastIndexOf('\n[') + 1)) as Array<{
@@ -269,7 +269,7 @@ const setUp = async (): Promise<Packed> => {
       2
     )}\n`
   })
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], app, 120_000)
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], app, 300_000)
   const t2 = Date.now()
 
   write(app, {

@@ -23,7 +23,7 @@ import type { Db } from '../conn/connect.js'
 import { connect } from '../conn/connect.js'
 import type { Needs, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
-import type { Compiled } from '../query/compile.js'
+import type { Compiled } from '../query/compiled.js'
 import { compile } from '../query/compile.js'
 import type { SqlValue } from '../schema/column.js'
 import type { Params, ParamsFor } from '../session/bind.js'
@@ -32,7 +32,8 @@ import { finishLate } from '../session/assemble.js'
 import type { Results } from '../session/transaction.js'
 import type { Reply, Request, Role, ShapeStats, WorkerSetup } from './protocol.js'
 import type { Shape } from './shapes.js'
-import { recall, remember, shapeOf } from './shapes.js'
+import { recall, remember } from '../lru.js'
+import { shapeOf } from './shapes.js'
 
 // -------------------------------------------------------------------------------------
 // model

@@ -17,7 +17,7 @@ import { busyError, decodeError, describeValue, isDbError, unexpectedError, vali
 import type { RemoteDriver, RemoteResult, RemoteStatement } from '../driver/remote.js'
 import type { Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
-import type { Compiled } from '../query/compile.js'
+import type { Compiled } from '../query/compiled.js'
 import { compile } from '../query/compile.js'
 import type { SqlValue } from '../schema/column.js'
 import type { Fetch, Plan as SharedPlan } from '../session/assemble.js'

@@ -11,7 +11,7 @@ import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
 import type { ColumnDef, DdlCheck, DefaultDef, ExprNode, IndexStatementDef, IndexTermDef, OrderTerm, Query } from './ast.js'
 import { collationSql } from './collate.js'
-import { ddlExpressionSql } from './compile.js'
+import { ddlExpressionSql } from './compile/ddl.js'
 import { toNode } from './expr.js'
 
 /**

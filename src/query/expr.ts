@@ -22,7 +22,8 @@ import type {
   SelectStatement,
   ValueNode
 } from './ast.js'
-import { Codecs, codecKey, isExprNode } from './ast.js'
+import { Codecs, isExprNode } from './ast.js'
+import { codecKey } from '../schema/codec.js'
 
 // -------------------------------------------------------------------------------------
 // model

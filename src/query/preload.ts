@@ -17,7 +17,8 @@ import type { Expr, ExprNode, InScope, OrderTerm, PreloadNode, SelectQuery } fro
 import { Codecs } from './ast.js'
 import type { Condition } from './expr.js'
 import { conditionNode, invalid } from './expr.js'
-import { asc, isOrderTerm, tableCodecs } from './select.js'
+import { asc, isOrderTerm } from './select.js'
+import { tableCodecs } from '../schema/codec.js'
 
 /**
  * The intersection of the members of a union.

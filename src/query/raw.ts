@@ -4,8 +4,7 @@
  * `value`, ...) it reads, optionally checked with `decode(codec)`. Values are bound;
  * identifiers come in through `sql.identifier`.
  */
-import type { Query, RawStatement } from './ast.js'
-import type { WriteResult } from './insert.js'
+import type { Query, RawStatement, WriteResult } from './ast.js'
 import type { Sql } from './sql.js'
 import { invalid } from './expr.js'
 

@@ -8,7 +8,7 @@
  */
 import type * as t from 'io-ts'
 import type { Option } from 'fp-ts/lib/Option.js'
-import type { AnyColumn, Refs, RefsOf, Typed } from '../schema/column.js'
+import type { Refs, RefsOf } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import type { AnyTable, NameOf, Row, Simplify } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
@@ -16,12 +16,14 @@ import type {
   Expr,
   ExprNode,
   Field,
+  Fields,
   Needs,
   InScope,
   JoinKind,
   OrderTerm,
   OuterRefs,
   ParamsOf,
+  Projected,
   Query,
   ResultMode,
   SelectQuery,
@@ -30,7 +32,8 @@ import type {
 } from './ast.js'
 import type { RawQuery } from './raw.js'
 import type { DeleteQuery, UpdateQuery, WriteReads } from './write.js'
-import { Codecs, codecKey } from './ast.js'
+import { Codecs } from './ast.js'
+import { tableCodecs } from '../schema/codec.js'
 import { describeValue } from '../errors.js'
 import type { Condition, Placeholder } from './expr.js'
 import { conditionNode, guard, invalid, operand, toNode, valueNode } from './expr.js'
@@ -38,26 +41,6 @@ import { conditionNode, guard, invalid, operand, toNode, valueNode } from './exp
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
-
-/** json column codecs of a table, keyed as the row decoder looks them up. */
-const codecsByColumns = new WeakMap<ReadonlyArray<AnyColumn>, Record<string, t.Mixed> | null>()
-
-export const tableCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
-  const hit = codecsByColumns.get(columns)
-  if (hit !== undefined) return hit ?? undefined
-  const out = collectCodecs(columns)
-  codecsByColumns.set(columns, out ?? null)
-  return out
-}
-
-const collectCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
-  let out: Record<string, t.Mixed> | undefined
-  for (const c of columns) {
-    const codec = c[ColumnInfo].codec
-    if (codec !== undefined) (out ??= {})[codecKey(c.table, c.name)] = codec
-  }
-  return out
-}
 
 /**
  * Every row of a table (or an alias), decoded as `Row<T>`. Refine with `filter`, `orderBy`, ...
@@ -653,54 +636,6 @@ export const offset =
  * @category Queries
  */
 export const distinct = <Q extends AnySelect>(q: Q): Q => ({ ...q, distinct: true })
-
-/**
- * The row type of a projection.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import { all, columns, countAll, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
- * import type { Projected } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
- * const s = session(connect(':memory:'))
- * s.run(createTable(users))
- * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
- *
- *
- * const fields = { name: users.name, n: countAll() }
- * const rows: E.Either<unknown, Array<Projected<typeof fields>>> = s.run(pipe(select(users), columns(fields), all))   // { name: string; n: number }[]
- * assert.ok(E.isRight(rows))
- * ```
- *
- * @category Queries
- */
-export type Projected<S> = {
-  -readonly [K in keyof S]: S[K] extends Typed<infer V> ? V : S[K] extends Fields ? Simplify<Projected<S[K]>> : never
-}
-
-/**
- * What `columns` takes: expressions by key, and plain objects of them, which become nested
- * objects of each row (`columns({ user: { id: users.id }, total: sum(...) })`).
- *
- * @example
- * ```ts
- * import { countAll, integer, table, text } from 'fp-lite-orm'
- * import type { Fields } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
- * const shape: Fields = { user: { id: users.id, name: users.name }, n: countAll() }
- * void shape
- * ```
- *
- * @category Queries
- */
-export interface Fields {
-  readonly [key: string]: Expr<unknown> | Fields
-}
 
 /**
  * The tables the expressions of a projection read, nested ones included.

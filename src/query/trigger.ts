@@ -9,7 +9,9 @@ import type { Column, Refs, Typed } from '../schema/column.js'
 import type { AnyTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import type { Expr, Query, SqlNode } from './ast.js'
-import { compile, ddlExprSql, quoteIdentifier, sqlLiteral } from './compile.js'
+import { compile } from './compile.js'
+import { ddlExprSql } from './compile/ddl.js'
+import { quoteIdentifier, sqlLiteral } from './sqltext.js'
 import { invalid, toNode } from './expr.js'
 
 // -------------------------------------------------------------------------------------

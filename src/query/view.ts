@@ -11,7 +11,8 @@ import type { AnyTable } from '../schema/table.js'
 import type { Query, SelectStatement, SqlNode } from './ast.js'
 import { Codecs } from './ast.js'
 import type { Cte, FlatSelect } from './compound.js'
-import { createViewSql, quoteIdentifier } from './compile.js'
+import { createViewSql } from './compile/ddl.js'
+import { quoteIdentifier } from './sqltext.js'
 import { invalid, kindOf, sourceColumn } from './expr.js'
 
 // -------------------------------------------------------------------------------------

@@ -416,3 +416,26 @@ export const contextPath = (ctx: t.Context): string =>
     .filter((k) => k !== '')
     .map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`))
     .join('')
+
+/** The key of a json column's codec in a query's codecs: table and column name. */
+export const codecKey = (table: string, column: string): string => `${table}\u0000${column}`
+
+/** json column codecs of a table, keyed as the row decoder looks them up. */
+const codecsByColumns = new WeakMap<ReadonlyArray<AnyColumn>, Record<string, t.Mixed> | null>()
+
+export const tableCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
+  const hit = codecsByColumns.get(columns)
+  if (hit !== undefined) return hit ?? undefined
+  const out = collectCodecs(columns)
+  codecsByColumns.set(columns, out ?? null)
+  return out
+}
+
+const collectCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
+  let out: Record<string, t.Mixed> | undefined
+  for (const c of columns) {
+    const codec = c[ColumnInfo].codec
+    if (codec !== undefined) (out ??= {})[codecKey(c.table, c.name)] = codec
+  }
+  return out
+}

@@ -9,8 +9,8 @@ import { encodeLoose, encodeValue } from '../schema/codec.js'
 import type { DbError } from '../errors.js'
 import { describeValue, validationError } from '../errors.js'
 import type { CodecsPart, Encoding } from '../query/ast.js'
-import type { CompiledStatement } from '../query/compile.js'
-import { jsonArrayOf } from '../query/compile.js'
+import type { CompiledStatement } from '../query/compiled.js'
+import { jsonArrayOf } from '../query/sqltext.js'
 import { LIKE_PATTERN_LIMIT, escapeLike, likeCanTake } from '../query/expr.js'
 
 /**

@@ -392,6 +392,10 @@ export const studio = async (options: StudioOptions): Promise<E.Either<DbError, 
     port
   }
   const server = http.createServer((req, res) => void handler(ctx)(req, res))
+  // Node closes an idle keep-alive socket after 5 s, and a browser or fetch reusing it at that
+  // moment gets a reset ("fetch failed"): on a busy machine (the page waits on a long query) that
+  // race is real. A local tool can keep sockets a minute; close() ends them all anyway.
+  server.keepAliveTimeout = 60_000
   const listening = await new Promise<E.Either<DbError, number>>((resolve) => {
     server.once('error', (e) =>
       resolve(E.left(connectionError(`127.0.0.1:${port}`, `The studio cannot listen on 127.0.0.1:${port}: ${e.message}`, e)))
