@@ -68,9 +68,10 @@ test('with two long reads in flight on two readers, short reads are answered bef
   const expectedRow = (id: number) => reference.prepare('SELECT id, name FROM items WHERE id = ?').get(id)
   const pool = workerPool(connect(file), { readers: 2 })
   try {
-    // The short shape's cost is learned (a point read: far under the long threshold).
+    // The short shape's cost is learned (a point read: far under the long threshold), and the
+    // long one's (one run alone: unknown work is treated as long only while a lane is free).
     for (let i = 1; i <= 20; i++) t.deepEqual(unwrap(await pool.run(byId(i))()), O.some(expectedRow(i)))
-    // Round 1: the long shape's cost is not yet known; round 2: it is (measured in round 1).
+    t.deepEqual(await pool.run(longQuery)(), E.right(expectedLong))
     for (const round of [1, 2]) {
       const { order, results } = await race([
         ['long-a', pool.run(longQuery)],
@@ -85,6 +86,26 @@ test('with two long reads in flight on two readers, short reads are answered bef
       t.deepEqual(results.get('long-a'), E.right(expectedLong))
       t.deepEqual(results.get('long-b'), E.right(expectedLong))
     }
+  } finally {
+    await pool.close()
+    reference.close()
+  }
+})
+
+test('a shape not yet measured never queues behind a long run while a reader holds none', async (t) => {
+  t.timeout(120_000)
+  const file = setUp()
+  const reference = new Database(file, { readonly: true })
+  const pool = workerPool(connect(file), { readers: 2 })
+  try {
+    // Neither shape measured: the long one takes the lane for long runs, the new short one the other reader.
+    const { order, results } = await race([
+      ['long', pool.run(longQuery)],
+      ['short', pool.run(byId(6))]
+    ])
+    t.deepEqual(order, ['short', 'long'])
+    t.deepEqual(results.get('short'), E.right(O.some(reference.prepare('SELECT id, name FROM items WHERE id = 6').get())))
+    t.deepEqual(results.get('long'), E.right(reference.prepare(LONG_SQL).all()))
   } finally {
     await pool.close()
     reference.close()

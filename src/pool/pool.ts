@@ -695,16 +695,22 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
    * behind each other), and a short run goes to the least busy reader holding no long run.
    * Readers with a worker are preferred (one without is started again when given work).
    */
+  const longLanes = Math.max(1, readerCount - 1)
+
+  /** How many readers hold a long run now. */
+  const holdingLong = (): number => {
+    let n = 0
+    for (const r of readers) if (r.long > 0) n++
+    return n
+  }
+
+  const longLaneFree = (): boolean => holdingLong() < longLanes
+
   const pick = (long: boolean): Slot => {
     let anyLive = false
-    let holdingLong = 0
-    for (const r of readers) {
-      if (r.worker !== undefined) anyLive = true
-      if (r.long > 0) holdingLong++
-    }
-    const longLanes = Math.max(1, readers.length - 1)
+    for (const r of readers) if (r.worker !== undefined) anyLive = true
     // A long run queues behind another long one once the lanes for long runs are taken.
-    const wantLong = long && holdingLong >= longLanes
+    const wantLong = long && !longLaneFree()
     let best: Slot | undefined
     let fallback: Slot | undefined
     for (const r of readers) {
@@ -721,14 +727,15 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
   const COSTS_HELD = 4096
 
   /**
-   * A run is long when its shape's expected cost is past LONG_MS, or when the shape has no
-   * measurement yet (a first run is kept out of the short lane until it is known). A query of
-   * several statements (no shape) counts as short: those are preloads, a few keyed reads.
+   * A run is long when its shape's expected cost is past LONG_MS. A shape not yet measured is
+   * treated as long while a lane for long runs is free (a first report then stays out of the
+   * short lane), and as short otherwise: unknown work never queues behind known long work. A
+   * query of several statements (no shape) counts as short: those are preloads, a few keyed reads.
    */
   const isLong = (job: Job): boolean => {
     if (job._tag === 'Query') return false
     const c = costs.get(job.shape.id)
-    return c === undefined || c > LONG_MS
+    return c === undefined ? longLaneFree() : c > LONG_MS
   }
 
   const timedFor =
