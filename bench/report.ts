@@ -7,6 +7,7 @@ import type { CellResult } from './measure.js'
 import { median, quantile } from './measure.js'
 import type { PoolResult } from './pool.js'
 import type { ServerResult } from './server/run.js'
+import type { Curve } from './curves.js'
 import type { StreamResult } from './stream.js'
 
 export interface Cell {
@@ -201,7 +202,8 @@ export const resultsMarkdown = (
   stream: ReadonlyArray<StreamResult>,
   pool: ReadonlyArray<PoolResult>,
   analysis: string | undefined,
-  server: ReadonlyArray<ServerResult> = []
+  server: ReadonlyArray<ServerResult> = [],
+  curves: ReadonlyArray<Curve> = []
 ): string => {
   const adapters = ADAPTERS.map((a) => a.name).filter((a) => cells.some((c) => c.adapter === a))
   const queries = QUERIES.filter((q) => cells.some((c) => c.query === q.name))
@@ -345,6 +347,7 @@ export const resultsMarkdown = (
     out.push('')
   }
   if (server.length > 0) out.push(serverSection(server), '')
+  if (curves.length > 0) out.push(curvesSection(curves), '')
   if (analysis !== undefined) out.push(analysis.trim(), '')
   return out.join('\n')
 }
@@ -389,3 +392,37 @@ export const serverSection = (server: ReadonlyArray<ServerResult>): string =>
     '',
     mdTable(SERVER_HEADER, serverRows(server), ['l', 'l', 'r', 'r', 'r', 'r', 'r'])
   ].join('\n')
+
+// -------------------------------------------------------------------------------------
+// cost curves (bench/curves.ts)
+// -------------------------------------------------------------------------------------
+
+const fmtPoint = (y: number): string => (y >= 100 ? fmtOps(y) : y >= 1 ? y.toFixed(1) : y.toPrecision(2))
+
+/** The cost curves' section of RESULTS.md: each chart linked, with its points as a table. */
+export const curvesSection = (curves: ReadonlyArray<Curve>): string => {
+  const out: string[] = ['## Cost curves', '']
+  out.push('How time grows with the work, fp-lite-orm beside raw better-sqlite3 (bench/curves.ts; log-log axes but')
+  out.push('for the pool). Each point is the median of a few repetitions.', '')
+  for (const c of curves) {
+    out.push(`### ${c.title}`, '', `![${c.title}](charts/${c.name}.svg)`, '')
+    const xs = [...new Set(c.series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b)
+    const notes = Object.entries(c.notes ?? {})
+    out.push(
+      mdTable(
+        [c.xLabel, ...c.series.map((s) => `${s.name} (${c.yLabel})`), ...notes.map(([k]) => k)],
+        xs.map((x) => [
+          x.toLocaleString('en-US'),
+          ...c.series.map((s) => {
+            const p = s.points.find((q) => q[0] === x)
+            return p === undefined ? '-' : fmtPoint(p[1])
+          }),
+          ...notes.map(([, pts]) => String(pts.find((q) => q[0] === x)?.[1] ?? '-'))
+        ]),
+        ['r', ...c.series.map(() => 'r' as const), ...notes.map(() => 'r' as const)]
+      ),
+      ''
+    )
+  }
+  return out.join('\n')
+}

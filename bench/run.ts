@@ -30,6 +30,8 @@ import { ADAPTER_NAMES, QUERY_NAMES } from './names.js'
 import type { PoolResult } from './pool.js'
 import { measurePool } from './pool.js'
 import type { ServerResult } from './server/run.js'
+import type { Curve } from './curves.js'
+import { measureCurves, writeCharts } from './curves.js'
 import { measureServer } from './server/run.js'
 import type { Cell, RunInfo, Verdict } from './report.js'
 import { cellsOf, resultsMarkdown, serverTable, textTable, verdictsOf } from './report.js'
@@ -230,9 +232,10 @@ const rerender = async (): Promise<void> => {
     stream: StreamResult[]
     pool: PoolResult[]
     server?: ServerResult[]
+    curves?: Curve[]
   }
   const verdicts = verdictsOf(saved.cells)
-  await writeResults(saved.info, saved.cells, verdicts, saved.stream, saved.pool, saved.server ?? [])
+  await writeResults(saved.info, saved.cells, verdicts, saved.stream, saved.pool, saved.server ?? [], saved.curves ?? [])
 }
 
 const writeResults = async (
@@ -241,13 +244,18 @@ const writeResults = async (
   verdicts: ReadonlyArray<Verdict>,
   stream: ReadonlyArray<StreamResult>,
   pool: ReadonlyArray<PoolResult>,
-  server: ReadonlyArray<ServerResult>
+  server: ReadonlyArray<ServerResult>,
+  curves: ReadonlyArray<Curve>
 ): Promise<void> => {
   const analysisFile = path.join(here, 'ANALYSIS.md')
   const analysis = fs.existsSync(analysisFile) ? fs.readFileSync(analysisFile, 'utf8') : undefined
-  fs.writeFileSync(path.join(here, 'results.json'), `${JSON.stringify({ info, cells, verdicts, stream, pool, server }, null, 2)}\n`)
+  fs.writeFileSync(path.join(here, 'results.json'), `${JSON.stringify({ info, cells, verdicts, stream, pool, server, curves }, null, 2)}\n`)
   const resultsFile = path.join(here, 'RESULTS.md')
-  fs.writeFileSync(resultsFile, await formatted(resultsFile, resultsMarkdown(info, cells, verdicts, stream, pool, analysis, server)))
+  fs.writeFileSync(
+    resultsFile,
+    await formatted(resultsFile, resultsMarkdown(info, cells, verdicts, stream, pool, analysis, server, curves))
+  )
+  if (curves.length > 0) writeCharts(path.join(here, 'charts'), curves)
   log('wrote bench/results.json and bench/RESULTS.md')
 }
 
@@ -344,6 +352,13 @@ const main = async (): Promise<void> => {
       process.stdout.write(`${serverTable(server)}\n\n`)
     }
 
+    let curves: Curve[] = []
+    if (o.curves) {
+      curves = await measureCurves(tmp, { smoke: o.smoke, poolMs: o.smoke ? 100 : 1000 }, log)
+      // Smoke: the charts are drawn (the writer runs) into the temp folder, not into bench/charts.
+      if (!o.write) writeCharts(path.join(tmp, 'charts'), curves)
+    }
+
     const missed = verdicts.filter((v) => !v.met)
     process.stdout.write(`targets: ${verdicts.length - missed.length} of ${verdicts.length} cases met\n`)
     for (const v of missed) {
@@ -371,7 +386,7 @@ const main = async (): Promise<void> => {
       database: { ...sizesFor(o.scale), 'file size (MB)': Math.round(fs.statSync(base).size / 2 ** 20) },
       checks: { comparisons: checked.comparisons, calls: CHECK_CALLS }
     }
-    if (o.write) await writeResults(info, cells, verdicts, stream, pool, server)
+    if (o.write) await writeResults(info, cells, verdicts, stream, pool, server, curves)
     log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; load average ${loadEnd.map((x) => x.toFixed(2)).join(', ')}`)
   } finally {
     for (const a of adapters) {
