@@ -345,7 +345,9 @@ const main = async (): Promise<void> => {
           rounds: o.serverRounds,
           connections: o.smoke ? 8 : 50,
           readers: 2,
-          rows: o.smoke ? 5_000 : 100_000
+          rows: o.smoke ? 5_000 : 100_000,
+          // Smoke: both routes, the two fp-lite-orm variants, a fraction of a second each (it runs inside npm test).
+          ...(o.smoke ? { scenarios: ['point+report'] as const, variants: ['session', 'pool'] as const } : {})
         },
         log
       )

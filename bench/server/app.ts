@@ -27,6 +27,7 @@ interface Handlers {
   readonly item: (id: number) => unknown
   readonly report: () => unknown
   readonly close: () => Promise<void> | void
+  readonly ready?: () => Promise<void>
 }
 
 const fail = (e: { readonly message: string }): never => {
@@ -56,6 +57,10 @@ const sessionHandlers = (file: string): Handlers => {
 const poolHandlers = (file: string, readers: number): Handlers => {
   const pool = workerPool(connect(file), { readers })
   return {
+    // Every reader thread started and the point read's shape measured before the server listens.
+    ready: async () => {
+      for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: readers * 2 }, (_, i) => pool.run(itemQuery(i + 1))()))
+    },
     item: async (id) => pipe(await pool.run(itemQuery(id))(), E.getOrElseW(fail), O.toNullable),
     report: async () => pipe(await pool.run(reportQuery)(), E.getOrElseW(fail)),
     close: () => pool.close()
@@ -66,6 +71,7 @@ const main = async (): Promise<void> => {
   const [variant, file, readersArg] = process.argv.slice(2) as [Variant, string, string | undefined]
   const h =
     variant === 'raw' ? rawHandlers(file) : variant === 'session' ? sessionHandlers(file) : poolHandlers(file, Number(readersArg ?? '2'))
+  await h.ready?.()
   const app = Fastify({ logger: false })
   app.get<{ Params: { id: string } }>('/item/:id', (req) => Promise.resolve(h.item(Number(req.params.id))))
   app.get('/report', async () => {

@@ -102,7 +102,7 @@ const once = async (variant: ServerVariant, scenario: ServerScenario, file: stri
   try {
     const point = { port: server.port, path: (i: number) => `/item/${((i * 7919) % rows) + 1}`, connections: o.connections }
     const report = { port: server.port, path: () => '/report', connections: 2 }
-    await runLoad([point, report], Math.min(500, o.durationMs / 2))
+    await runLoad([point, report], Math.min(1000, o.durationMs / 2))
     const specs = scenario === 'point' ? [point] : [point, report]
     const [p, r] = await runLoad(specs, o.durationMs)
     return {
