@@ -43,6 +43,7 @@ const rawHandlers = (file: string): Handlers => {
 }
 
 const itemQuery = (id: number) => pipe(select(items), filter(eq(items.id, id)), first)
+// The report's text is shared with the raw variant: a template of one string, no value in it.
 const reportQuery = pipe(raw(sql([REPORT_SQL] as unknown as TemplateStringsArray)), all)
 
 const sessionHandlers = (file: string): Handlers => {
