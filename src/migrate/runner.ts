@@ -8,8 +8,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { busyError, isDbError, migrationError, validationError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
-import type { Handle } from '../conn/registry.js'
-import { acquire } from '../conn/registry.js'
+import type { Connection as Handle } from '../conn/connection.js'
+import { withConnection } from '../conn/connection.js'
 import type { LocalConnection } from '../driver/index.js'
 import { firstValue, mapError, pragmaValue } from '../driver/index.js'
 import { logged } from '../conn/log.js'
@@ -251,9 +251,10 @@ interface Survey {
  */
 const survey = (db: Db, dir: string, create: boolean): E.Either<DbError, Survey> => {
   const files = listMigrations(dir)
-  const acquired = acquire(db)
-  if (E.isLeft(acquired)) return acquired
-  const h = acquired.right
+  return withConnection(db, (h) => surveyOn(db, h, files, create))
+}
+
+const surveyOn = (db: Db, h: Handle, files: ReturnType<typeof listMigrations>, create: boolean): E.Either<DbError, Survey> => {
   try {
     if (create) ensureTable(db, h)
     if (E.isLeft(files)) return files
@@ -501,12 +502,12 @@ export const applyStatements = (
   statements: ReadonlyArray<string>,
   busyWaitMs: number = DEFAULT_BUSY_WAIT_MS
 ): E.Either<DbError, void> => {
-  const h = acquire(db)
-  if (E.isLeft(h)) return h
-  return inMigrationTransaction(db, h.right, waitFrom(busyWaitMs), (progress) => {
-    for (const sql of statements) runStatement(db, h.right, progress, '(push)', sql)
-    return E.right(undefined)
-  })
+  return withConnection(db, (h) =>
+    inMigrationTransaction(db, h, waitFrom(busyWaitMs), (progress) => {
+      for (const sql of statements) runStatement(db, h, progress, '(push)', sql)
+      return E.right(undefined)
+    })
+  )
 }
 
 /** Fails when the transaction is gone (a COMMIT or ROLLBACK got through): nothing more may run, in autocommit. */
