@@ -68,12 +68,13 @@ export interface Rules {
 
 const below = (...layers: ReadonlyArray<string>): ReadonlyArray<string> => layers
 
-/** errors.ts and memo.ts are leaves every layer may import (errors.ts imports nothing by design). */
-const LEAVES = ['errors', 'memo'] as const
+/** errors.ts, memo.ts and lru.ts are leaves every layer may import (they import nothing of the library). */
+const LEAVES = ['errors', 'memo', 'lru'] as const
 
 export const LAYERS: Rules['layers'] = {
   errors: below(),
   memo: below(),
+  lru: below(),
   schema: below(...LEAVES),
   query: below('schema', ...LEAVES),
   // The driver names the value type every layer shares (SqlValue, from schema/column.ts).
@@ -96,11 +97,10 @@ export const RULES: Rules = {
   // interpret a handle); every layer above reaches a connection through conn/connection.ts.
   private: { 'conn/registry.ts': ['conn', 'session'] },
   packages: { 'better-sqlite3': ['driver'] },
-  allowedCycles: [
-    // insert.ts <-> write.ts (InsertQuery, WriteResult) through select.ts and raw.ts: issue #22,
-    // helper A's split of the compiler removes it; that merge empties this list.
-    ['query/insert.ts', 'query/raw.ts', 'query/select.ts', 'query/write.ts']
-  ]
+  // Empty: the insert.ts <-> write.ts cycle (through select.ts and raw.ts) went with the
+  // compiler split of issue #22. A cycle listed here must be named with its files and the
+  // reason it stays; the entry fails the check once the cycle is gone.
+  allowedCycles: []
 }
 
 // -------------------------------------------------------------------------------------

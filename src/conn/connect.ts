@@ -114,6 +114,11 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * use, one more is a Left `ConnectionError`. `:memory:` handles are outside the bound and
  * live until `session(db).close()`. Make descriptors once and reuse them.
  *
+ * @param file - the database file's path (relative to the working directory), or `':memory:'`; a file that cannot be opened
+ *   is a Left `ConnectionError` naming it, on the first query.
+ * @param options - `ConnectOptions`: `readonly`, `busyTimeoutMs`, `pragmas`, `statementCacheSize`, `log` (`'console'` or a
+ *   function); a bad option is a Left on the first query.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
