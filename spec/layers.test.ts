@@ -84,7 +84,7 @@ test('a planted upward import is caught with the rule it breaks (value or type i
     found.map((v) => `${v.rule} ${v.edge.from}:${v.edge.line} -> ${v.edge.to}`),
     ['downward query/q.ts:2 -> pool/p.ts', 'downward schema/table.ts:1 -> session/session.ts']
   )
-  t.regex(found[1]!.message, /"schema" may import only errors, memo, not "session"/)
+  t.regex(found[1]!.message, /"schema" may import only errors, memo, lru, not "session"/)
 })
 
 test('a folder missing from the layer table fails rather than passing unchecked', (t) => {
