@@ -14,11 +14,10 @@ import Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Db } from '../src/index.js'
-import { all, createTable, insert, integer, isDbError, select, session, table, text } from '../src/index.js'
+import { all, createTable, insert, isDbError, select, session } from '../src/index.js'
 import { openHandleCount } from '../src/conn/registry.js'
 import { tempDb, unwrap } from './helpers/db.js'
-
-const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
+import { notes } from './fixtures/tables.js'
 
 const procFs = fs.existsSync('/proc/self/fd')
 const openFds = (): number => fs.readdirSync('/proc/self/fd').length

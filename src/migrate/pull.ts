@@ -9,7 +9,7 @@ import { mapError } from '../driver/index.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
-import { acquire } from '../conn/registry.js'
+import { withConnection } from '../conn/connection.js'
 import type { ColumnKind } from '../schema/column.js'
 import { readIndexRaw, readTable } from './ddltext.js'
 import type { LiveTable } from './model.js'
@@ -234,12 +234,11 @@ export const pullFrom = (db: LocalConnection): Pulled => {
  *
  * @category Migrations
  */
-export const pull = (db: Db): E.Either<DbError, Pulled> => {
-  const h = acquire(db)
-  if (E.isLeft(h)) return h
-  try {
-    return E.right(pullFrom(h.right.db))
-  } catch (e) {
-    return E.left(mapError(e))
-  }
-}
+export const pull = (db: Db): E.Either<DbError, Pulled> =>
+  withConnection(db, (h) => {
+    try {
+      return E.right(pullFrom(h.db))
+    } catch (e) {
+      return E.left(mapError(e))
+    }
+  })

@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { unexpectedError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
-import { release } from '../conn/registry.js'
+import { closeConnection } from '../conn/connection.js'
 import { raw } from '../query/raw.js'
 import { sql } from '../query/sql.js'
 import { collectBound, collectQuery, runQuery } from '../session/session.js'
@@ -85,7 +85,7 @@ port.on('message', (m: Request) => {
       reply(m.id, E.right({ held: shapes.size, capacity: setup.shapeCacheSize } satisfies ShapeStats))
       return
     case 'Close':
-      release(db)
+      closeConnection(db)
       port.close()
       return
   }

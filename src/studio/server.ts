@@ -19,7 +19,7 @@ import { pragmaValue } from '../driver/index.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Db } from '../conn/connect.js'
 import { connect } from '../conn/connect.js'
-import { acquire, release } from '../conn/registry.js'
+import { closeConnection, withConnection } from '../conn/connection.js'
 import type { DbError } from '../errors.js'
 import { connectionError, validationError } from '../errors.js'
 import { importFile } from '../migrate/load.js'
@@ -138,7 +138,7 @@ const sameToken = (given: string | null | undefined, token: string): boolean => 
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-const handleOf = (ctx: Context): E.Either<DbError, LocalConnection> => E.map((h: { db: LocalConnection }) => h.db)(acquire(ctx.ro))
+const handleOf = (ctx: Context): E.Either<DbError, LocalConnection> => withConnection(ctx.ro, (h) => E.right(h.db))
 
 /** The live schema, re-read only when `schema_version` moved (reading it counts every table's rows). */
 const liveOf = (ctx: Context, h: LocalConnection): E.Either<DbError, LiveSchema> => {
@@ -370,13 +370,14 @@ export const studio = async (options: StudioOptions): Promise<E.Either<DbError, 
   const file = path.resolve(options.db)
   // query_only: a second fence behind readonly; it also gives the studio a handle of its own in the registry.
   const ro = connect(file, { readonly: true, pragmas: { query_only: 1 } })
-  const opened = acquire(ro)
+  // Both handles opened now, so a file that cannot be opened fails the start, not the first request.
+  const opened = withConnection(ro, () => E.right(undefined))
   if (E.isLeft(opened)) return opened
   const rw = options.write === true ? connect(file) : undefined
   if (rw !== undefined) {
-    const w = acquire(rw)
+    const w = withConnection(rw, () => E.right(undefined))
     if (E.isLeft(w)) {
-      release(ro)
+      closeConnection(ro)
       return w
     }
   }
@@ -403,8 +404,8 @@ export const studio = async (options: StudioOptions): Promise<E.Either<DbError, 
     server.listen(port, '127.0.0.1', () => resolve(E.right((server.address() as AddressInfo).port)))
   })
   const closeHandles = () => {
-    release(ro)
-    if (rw !== undefined) release(rw)
+    closeConnection(ro)
+    if (rw !== undefined) closeConnection(rw)
   }
   if (E.isLeft(listening)) {
     closeHandles()
