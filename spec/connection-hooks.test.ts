@@ -18,7 +18,6 @@ import {
   all,
   columns,
   connect,
-  createTable,
   eq,
   filter,
   groupBy,

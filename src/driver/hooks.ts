@@ -85,7 +85,7 @@ export const scalarFunction = <A extends ReadonlyArray<SqlArg>>(
   name: string,
   fn: (...args: A) => SqlArg | boolean,
   options: SqlFunctionOptions = {}
-): ScalarFunction => ({ _tag: 'ScalarFunction', name, fn: fn as unknown as ScalarFunction['fn'], options })
+): ScalarFunction => ({ _tag: 'ScalarFunction', name, fn: fn, options })
 
 /**
  * An aggregate SQL function for a functions module (see `connect`'s `functions` option).
@@ -119,7 +119,7 @@ export const aggregateFunction = <Acc, A extends ReadonlyArray<SqlArg>>(
   ...(spec.start === undefined ? {} : { start: spec.start }),
   step: spec.step as unknown as AggregateFunction['step'],
   ...(spec.inverse === undefined ? {} : { inverse: spec.inverse as unknown as AggregateFunction['inverse'] }),
-  ...(spec.result === undefined ? {} : { result: spec.result as unknown as AggregateFunction['result'] }),
+  ...(spec.result === undefined ? {} : { result: spec.result }),
   options
 })
 

@@ -16,7 +16,7 @@ const call = <T>(name: string, args: ReadonlyArray<unknown>, kind: ColumnKind | 
   if (!isFunctionName(name)) {
     return invalid(
       `udf: ${JSON.stringify(String(name).slice(0, 100))} is not a function name; use letters, digits and _ (not starting with a digit)`
-    ) as unknown as Expr<T>
+    )
   }
   const node = sql<T>`${sql.identifier(name)}(${sql.join(args)})`
   return kind === undefined ? node : { ...node, kind }
