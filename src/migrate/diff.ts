@@ -433,7 +433,9 @@ export const diff = (
     return E.right({
       operations,
       up: [...v.upDrops, ...up, ...tr.up, ...v.upCreates],
-      down: [...v.downDrops, ...tr.down, ...downSteps.reverse().flat(), ...v.downCreates],
+      // Down: the new triggers go first, the old ones come back after the tables are as they
+      // were (an old trigger may read a column a RENAME COLUMN back restores).
+      down: [...v.downDrops, ...tr.downDrops, ...downSteps.reverse().flat(), ...tr.downCreates, ...v.downCreates],
       warnings
     })
   } catch (e) {
@@ -488,7 +490,7 @@ export interface DeclaredTrigger {
 
 /** Which triggers change: the schema manages them once it declares one (as views). */
 const triggerChanges = (live: ReadonlyArray<LiveTrigger>, declared: ReadonlyArray<DeclaredTrigger> | undefined) => {
-  if (declared === undefined) return { dropped: [], created: [], up: [], down: [] }
+  if (declared === undefined) return { dropped: [], created: [], up: [], downDrops: [], downCreates: [] }
   const liveBy = new Map(live.map((x) => [fold(x.name), x]))
   const wantBy = new Map(declared.map((x) => [fold(x.name), x]))
   const same = (a: { readonly sql: string }, b: { readonly sql: string }) => viewText(a.sql) === viewText(b.sql)
@@ -504,7 +506,9 @@ const triggerChanges = (live: ReadonlyArray<LiveTrigger>, declared: ReadonlyArra
     dropped: drop.map((x) => x.name),
     created: create.map((x) => x.name),
     up: [...drop.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`), ...create.map((x) => x.sql)],
-    down: [...create.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`), ...drop.map((x) => x.sql)]
+    downDrops: create.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`),
+    // A table rebuilt back restores its old triggers itself: each is dropped (if there) first.
+    downCreates: drop.flatMap((x) => [`DROP TRIGGER IF EXISTS ${q(x.name)}`, x.sql])
   }
 }
 
