@@ -263,6 +263,46 @@ export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
   return [t('ai', 'INSERT', ins), t('ad', 'DELETE', del), t('au', 'UPDATE', `${del} ${ins}`)]
 }
 
+/** What migrations need of a declared FTS5 index: its DDL, its sync triggers, its rebuild. */
+export interface FtsDefinition {
+  readonly name: string
+  /** The table whose rows it indexes. */
+  readonly content: string
+  /** CREATE VIRTUAL TABLE (without IF NOT EXISTS). */
+  readonly sql: string
+  /** The CREATE TRIGGER statements that keep it in sync with its table. */
+  readonly triggers: ReadonlyArray<string>
+  /** The statement that indexes the rows already there. */
+  readonly rebuild: string
+}
+
+/** Whether a schema item is an `fts5(...)` index (planned as a virtual table, never as a table). */
+export const isFts = (u: unknown): boolean => typeof u === 'object' && u !== null && ftsInfo.has(u)
+
+/** The names of the sync triggers `ftsTriggers` gives an index (owned by the index in migrations). */
+export const ftsTriggerNames = (name: string): ReadonlyArray<string> => [`${name}_ai`, `${name}_ad`, `${name}_au`]
+
+/** The DDL of a declared index for migrations, or why it has none. */
+export const ftsDefinition = (fts: AnyTable): FtsDefinition | string => {
+  const info = tableInfo(fts)
+  const meta = ftsInfo.get(fts)
+  if (meta === undefined) return `${info.name} is not an fts5(...) index`
+  if (info.problems.length > 0) return info.problems.join('; ')
+  const q = quoteIdentifier
+  const triggers: string[] = []
+  for (const t of ftsTriggers(fts)) {
+    if (t.sql._tag === 'Left') return t.sql.left
+    triggers.push(t.sql.right)
+  }
+  return {
+    name: info.name,
+    content: meta.content,
+    sql: `CREATE VIRTUAL TABLE ${q(info.name)} USING fts5(${meta.columns.map(q).join(', ')}, content=${q(meta.content)}, content_rowid=${q(meta.key)})`,
+    triggers,
+    rebuild: `INSERT INTO ${q(info.name)} (${q(info.name)}) VALUES ('rebuild')`
+  }
+}
+
 /**
  * The statements that create an FTS5 index: the virtual table, its sync triggers, and a
  * rebuild that indexes the rows already in the table. Run them in order.
