@@ -10,7 +10,7 @@ import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
 import { columnDefinitionSql, createTableSql, indexStatementSql } from '../query/compile.js'
 import type { TableText } from './ddltext.js'
-import { readIndex, readTable, tokenize, tokensText } from './ddltext.js'
+import { ftsKey, readIndex, readTable, tokenize, tokensText } from './ddltext.js'
 import { quoteName } from './names.js'
 import type { FtsDefinition } from '../query/fts.js'
 import { ftsTriggerNames } from '../query/fts.js'
@@ -546,7 +546,7 @@ const triggerChanges = (live: ReadonlyArray<LiveTrigger>, declared: ReadonlyArra
 /**
  * Which FTS5 indexes change: as views and triggers, the schema manages them once it declares
  * one (a database with hand-made indexes keeps them until then). An index is compared by
- * its CREATE VIRTUAL TABLE as tokens; one that changed is dropped and created again (and
+ * its columns and options (`ftsKey`); one that changed is dropped and created again (and
  * reindexed). A live index dropped comes back in the down part with its live sync triggers.
  */
 const ftsChanges = (
@@ -557,13 +557,14 @@ const ftsChanges = (
   if (declared === undefined) return { dropped: [], created: [], upDrops: [], upCreates: [], downDrops: [], downCreates: [] }
   const liveBy = new Map(live.map((x) => [fold(x.name), x]))
   const wantBy = new Map(declared.map((x) => [fold(x.name), x]))
+  const same = (a: string, b: string): boolean => (ftsKey(a) ?? viewText(a)) === (ftsKey(b) ?? viewText(b))
   const drop = live.filter((x) => {
     const w = wantBy.get(fold(x.name))
-    return w === undefined || viewText(w.sql) !== viewText(x.sql)
+    return w === undefined || !same(w.sql, x.sql)
   })
   const create = declared.filter((x) => {
     const l = liveBy.get(fold(x.name))
-    return l === undefined || viewText(l.sql) !== viewText(x.sql)
+    return l === undefined || !same(l.sql, x.sql)
   })
   const dropSql = (name: string): string[] => [
     ...ftsTriggerNames(name).map((t) => `DROP TRIGGER IF EXISTS ${q(t)}`),

@@ -36,7 +36,23 @@ export type Fts<N extends string, K extends string> = { readonly [P in K]: Colum
   readonly rowid: Column<number, true, false, N>
 } & ViewMarker & { readonly [TableInfo]: TableInfoT }
 
-const ftsInfo = new WeakMap<object, { readonly content: string; readonly key: string; readonly columns: ReadonlyArray<string> }>()
+interface FtsMeta {
+  readonly content: string
+  readonly key: string
+  readonly columns: ReadonlyArray<string>
+}
+
+/**
+ * Where an index keeps what it indexes: a registered symbol, so an index made by another
+ * copy of this module (a schema module loaded by URL, a pulled one) is still recognised.
+ */
+const FTS_META = Symbol.for('fp-lite-orm/fts5')
+
+const ftsInfo = {
+  get: (x: unknown): FtsMeta | undefined =>
+    typeof x === 'object' && x !== null ? ((x as Record<symbol, unknown>)[FTS_META] as FtsMeta | undefined) : undefined,
+  has: (x: unknown): boolean => ftsInfo.get(x) !== undefined
+}
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -101,8 +117,8 @@ export const fts5 = <N extends string, T extends AnyTable, const K extends strin
   })
   const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
   for (const c of cols) out[c.key] = c
-  const fts = Object.freeze(Object.assign(out, { [TableInfo]: tinfo }))
-  ftsInfo.set(fts, { content: info.name, key: pk?.name ?? 'rowid', columns: indexed.flatMap((c) => (c === undefined ? [] : [c.name])) })
+  const meta: FtsMeta = { content: info.name, key: pk?.name ?? 'rowid', columns: indexed.flatMap((c) => (c === undefined ? [] : [c.name])) }
+  const fts = Object.freeze(Object.assign(out, { [TableInfo]: tinfo, [FTS_META]: Object.freeze(meta) }))
   return fts as unknown as Fts<N, K>
 }
 
@@ -277,7 +293,7 @@ export interface FtsDefinition {
 }
 
 /** Whether a schema item is an `fts5(...)` index (planned as a virtual table, never as a table). */
-export const isFts = (u: unknown): boolean => typeof u === 'object' && u !== null && ftsInfo.has(u)
+export const isFts = (u: unknown): boolean => ftsInfo.has(u)
 
 /** The names of the sync triggers `ftsTriggers` gives an index (owned by the index in migrations). */
 export const ftsTriggerNames = (name: string): ReadonlyArray<string> => [`${name}_ai`, `${name}_ad`, `${name}_au`]
