@@ -122,3 +122,13 @@ test('a rebuild of the content table keeps the index and its sync triggers, up a
   unwrap(session(r.db).run(raw(sql`DELETE FROM notes WHERE id = 1`)))
   t.deepEqual(hits(r.db.file, 'notes_fts', 'small'), [2, 3])
 })
+
+test('an fts5 index over a table without an INTEGER PRIMARY KEY is a MigrationError naming it', (t) => {
+  const tags = table('tags', { name: text().primaryKey(), about: text() })
+  const e = planMigration(tempDb(), [tags, fts5('tags_fts', tags, ['about'])])
+  t.true(
+    e._tag === 'Left' &&
+      e.left._tag === 'MigrationError' &&
+      /full-text index tags_fts is invalid: .*INTEGER PRIMARY KEY/.test(e.left.message)
+  )
+})

@@ -177,8 +177,8 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * thread that uses it). Nothing is opened until the first query.
  *
  * Handles: each thread opens one handle per database file and set of the options that
- * shape a connection (`readonly`, `busyTimeoutMs`, `pragmas`, `statementCacheSize`; not
- * `log`). Equal descriptors share it, and so share its transactions; descriptors that
+ * shape a connection (`readonly`, `busyTimeoutMs`, `pragmas`, `statementCacheSize`,
+ * `extensions`, `functions`; not `log`). Equal descriptors share it, and so share its transactions; descriptors that
  * differ are separate connections to the file, each with its own options. A thread keeps
  * at most 64 file handles open: one more closes the least recently used idle one first
  * (no transaction, no stream being read), which reopens on its next use; when all are in

@@ -9,7 +9,17 @@
 // model
 // -------------------------------------------------------------------------------------
 
-/** The values SQLite passes to and takes from a JavaScript function. */
+/**
+ * The values SQLite passes to and takes from a JavaScript function.
+ *
+ * @example
+ * ```ts
+ * import type { SqlArg } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SqlArg
+ * ```
+ */
 export type SqlArg = number | bigint | string | Uint8Array | null
 
 /**
@@ -17,6 +27,14 @@ export type SqlArg = number | bigint | string | Uint8Array | null
  * indexes and generated columns, and computed once per statement when its arguments are
  * constant), `varargs` (any number of arguments), `directOnly` (only from top-level SQL,
  * never from a view, trigger or schema expression), `safeIntegers` (integers arrive as bigints).
+ *
+ * @example
+ * ```ts
+ * import type { SqlFunctionOptions } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SqlFunctionOptions
+ * ```
  *
  * @category Sessions
  */
@@ -29,6 +47,14 @@ export interface SqlFunctionOptions {
 
 /**
  * A scalar function: one result per row.
+ *
+ * @example
+ * ```ts
+ * import type { ScalarFunction } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = ScalarFunction
+ * ```
  *
  * @category Sessions
  */
@@ -44,6 +70,14 @@ export interface ScalarFunction {
  * (a value, or a function making one per group), `step` folds each row in, `result` turns
  * the accumulator into the result (the accumulator itself when left out).
  *
+ * @example
+ * ```ts
+ * import type { AggregateFunction } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = AggregateFunction
+ * ```
+ *
  * @category Sessions
  */
 export interface AggregateFunction {
@@ -58,6 +92,14 @@ export interface AggregateFunction {
 
 /**
  * A user-defined function a connection registers when it opens.
+ *
+ * @example
+ * ```ts
+ * import type { SqlFunction } from 'fp-lite-orm'
+ *
+ * // A type the signatures refer to, exported so that declaration files can name it.
+ * export type Shown = SqlFunction
+ * ```
  *
  * @category Sessions
  */
