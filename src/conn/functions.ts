@@ -42,6 +42,8 @@ const importList = async (url: string, where: string): Promise<E.Either<Connecti
  * does not load, or whose export is not a list of functions, is a `ConnectionError`
  * naming it. A descriptor without `functions` loads nothing.
  *
+ * @param db - a descriptor from `connect(path, { functions })`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

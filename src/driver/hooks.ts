@@ -19,6 +19,8 @@
  * // A type the signatures refer to, exported so that declaration files can name it.
  * export type Shown = SqlArg
  * ```
+ *
+ * @category Sessions
  */
 export type SqlArg = number | bigint | string | Uint8Array | null
 
@@ -61,6 +63,7 @@ export interface SqlFunctionOptions {
 export interface ScalarFunction {
   readonly _tag: 'ScalarFunction'
   readonly name: string
+  /** The function: SQL values in, an SQL value (or a boolean, stored as 1/0) out. */
   readonly fn: (...args: ReadonlyArray<never>) => unknown
   readonly options: SqlFunctionOptions
 }
@@ -84,8 +87,11 @@ export interface AggregateFunction {
   readonly _tag: 'AggregateFunction'
   readonly name: string
   readonly start?: unknown
+  /** Folds one row's arguments into the accumulator, and returns the new accumulator. */
   readonly step: (acc: never, ...args: ReadonlyArray<never>) => unknown
+  /** Takes a row out again (window functions over a moving frame). */
   readonly inverse?: ((acc: never, ...args: ReadonlyArray<never>) => unknown) | undefined
+  /** The accumulator as the result; the accumulator itself when left out. */
   readonly result?: ((acc: never) => unknown) | undefined
   readonly options: SqlFunctionOptions
 }
@@ -112,6 +118,10 @@ export type SqlFunction = ScalarFunction | AggregateFunction
 /**
  * A scalar SQL function for a functions module (see `connect`'s `functions` option).
  *
+ * @param name - the SQL name (letters, digits and _), called in queries with `udf(name, ...)`.
+ * @param fn - the function: its `length` is the SQL arity unless `varargs`; a throw is a Left `UnexpectedError`.
+ * @param options - better-sqlite3's: `deterministic`, `varargs`, `directOnly`, `safeIntegers`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -131,6 +141,10 @@ export const scalarFunction = <A extends ReadonlyArray<SqlArg>>(
 
 /**
  * An aggregate SQL function for a functions module (see `connect`'s `functions` option).
+ *
+ * @param name - the SQL name (letters, digits and _), called in queries with `udf(name, ...)`.
+ * @param spec - `start` (a value, or a function making one per group), `step`, and optionally `result` and `inverse`.
+ * @param options - better-sqlite3's: `deterministic`, `varargs`, `directOnly`, `safeIntegers`.
  *
  * @example
  * ```ts

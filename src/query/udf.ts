@@ -26,6 +26,9 @@ const call = <T>(name: string, args: ReadonlyArray<unknown>, kind: ColumnKind | 
  * `name(args...)`: a call of a user-defined (or extension) SQL function, typed `T`.
  * `udf.as(kind)` says how its result decodes (`'timestamp'`, `'boolean'`, ...).
  *
+ * @param name - the function's SQL name (letters, digits and _); anything else is a Left `ValidationError`.
+ * @param args - columns, expressions, or values (bound as parameters).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
