@@ -236,7 +236,7 @@ const setUp = async (): Promise<Packed> => {
   }
   fs.symlinkSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'), 'junction')
   const t0 = Date.now()
-  const packed = await run('npm', ['pack', '--json', '--pack-destination', work], stage, 120_000)
+  const packed = await run('npm', ['pack', '--json', '--pack-destination', work], stage, 420_000)
   const t1 = Date.now()
   // The build's own output may come first; the JSON report is the last thing printed.
   const report = JSON.parse(packed.stdout.slice(packed.stdout.lastIndexOf('\n[') + 1)) as Array<{
@@ -261,7 +261,7 @@ const setUp = async (): Promise<Packed> => {
       2
     )}\n`
   })
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], app, 120_000)
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], app, 300_000)
   const t2 = Date.now()
 
   write(app, {
@@ -324,7 +324,7 @@ test.after.always(() => {
 // -------------------------------------------------------------------------------------
 
 test('the tarball holds both builds, their types, the workers, the CLI with its migrations, and no tests, benchmarks, sources or databases', async (t) => {
-  t.timeout(240_000)
+  t.timeout(600_000)
   const { files, seconds } = await packed
   t.log(`npm pack (with the build) ${seconds.pack} s, npm install ${seconds.install} s, ${files.length} files`)
   for (const f of [
@@ -397,14 +397,14 @@ test('the tarball holds both builds, their types, the workers, the CLI with its 
 })
 
 test('import from an .mjs file: a query on a temp database, and a workerPool started from the built worker', async (t) => {
-  t.timeout(240_000)
+  t.timeout(600_000)
   await packed
   const r = await node(['query.mjs', path.join(work, 'esm.db')])
   t.is(r.stdout.trim(), 'esm ok')
 })
 
 test('require from a .cjs file: a query on a temp database, and a workerPool started from the built worker', async (t) => {
-  t.timeout(240_000)
+  t.timeout(600_000)
   await packed
   const r = await node(['query.cjs', path.join(work, 'cjs.db')])
   t.is(r.stdout.trim(), 'cjs ok')
@@ -421,7 +421,7 @@ const used = (r: Result): string[] => [
 ]
 
 test('the declarations resolve under moduleResolution bundler (to the ES ones)', async (t) => {
-  t.timeout(240_000)
+  t.timeout(600_000)
   await packed
   t.deepEqual(used(await tsc('tsconfig.bundler.json')), ['dist/esm'], 'bundler: the ES declarations')
 })
@@ -466,7 +466,7 @@ test.serial(
 )
 
 test('npx fp-lite-orm: --help, and the demo (its migrations ship with the build)', async (t) => {
-  t.timeout(240_000)
+  t.timeout(600_000)
   await packed
   const help = await run('npx', ['--offline', 'fp-lite-orm', '--help'], app)
   t.regex(help.stdout, /Usage:/)
@@ -498,7 +498,7 @@ export function down(op: MigrationOps): void {
 `
 
 test('the installed CLI runs migrate init / create / upgrade / check with a .ts schema module and a .ts migration, in a CommonJS and an ES module project', async (t) => {
-  t.timeout(240_000)
+  t.timeout(600_000)
   await packed
   t.log(`node ${process.version}`)
   const bin = path.join(app, 'node_modules', 'fp-lite-orm', 'bin', 'fp-lite-orm.js')

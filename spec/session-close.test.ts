@@ -55,7 +55,8 @@ test.serial('50 close() cycles with a half-read stream leak no handle and no fil
     s.close()
   }
   t.is(openHandleCount(), handles, 'no registry entry left')
-  if (procFs) t.is(openFds(), fds, 'the same file descriptors as before the 50 cycles')
+  // At most as many (a leak would add one or more per cycle; the process may close one of its own meanwhile).
+  if (procFs) t.true(openFds() <= fds, `no more file descriptors than before the 50 cycles (${openFds()} > ${fds})`)
   else t.log('no /proc: file descriptors not counted')
   // Nothing holds the database: the last connection folded the WAL in and removed it.
   t.false(fs.existsSync(`${db.file}-wal`), 'the WAL was checkpointed and removed on close')

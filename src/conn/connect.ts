@@ -66,6 +66,8 @@ export interface LogEvent {
  * s.run(insert(t, [{}, {}]))                     // two rows of defaults: two statements, one transaction
  * assert.deepEqual(seen, ['BEGIN IMMEDIATE', 'INSERT INTO "t" DEFAULT VALUES', 'INSERT INTO "t" DEFAULT VALUES', 'COMMIT'])
  * ```
+ *
+ * @category Sessions
  */
 export type Logger = (event: LogEvent) => void
 
@@ -184,6 +186,11 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * (no transaction, no stream being read), which reopens on its next use; when all are in
  * use, one more is a Left `ConnectionError`. `:memory:` handles are outside the bound and
  * live until `session(db).close()`. Make descriptors once and reuse them.
+ *
+ * @param file - the database file's path (relative to the working directory), or `':memory:'`; a file that cannot be opened
+ *   is a Left `ConnectionError` naming it, on the first query.
+ * @param options - `ConnectOptions`: `readonly`, `busyTimeoutMs`, `pragmas`, `statementCacheSize`, `log` (`'console'` or a
+ *   function); a bad option is a Left on the first query.
  *
  * @example
  * ```ts

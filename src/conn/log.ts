@@ -22,12 +22,16 @@ const shown = (v: SqlValue): string => {
  * bound parameters (and the error, for a failed one). `connect(path, { log: 'console' })`
  * uses it.
  *
+ * @param event - one statement's `LogEvent`: SQL, parameters, duration in ms, and the error for a failed one.
+ *
  * @example
  * ```ts
  * import { connect, consoleLog } from 'fp-lite-orm'
  *
  * const db = connect(':memory:', { log: consoleLog })   // the same as { log: 'console' }
  * ```
+ *
+ * @category Sessions
  */
 export const consoleLog = (event: LogEvent): void => {
   const params = event.params.length === 0 ? '' : ` -- [${event.params.map(shown).join(', ')}]`

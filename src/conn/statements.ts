@@ -4,6 +4,7 @@
  * statement without the user asking.
  */
 import type { LocalConnection, LocalStatement } from '../driver/index.js'
+import { recall, remember } from '../lru.js'
 
 export interface CachedStatement {
   readonly stmt: LocalStatement
@@ -31,24 +32,13 @@ export class StatementCache {
   get(sql: string): CachedStatement {
     // The same statement again (a loop over one query): already the most recently used.
     if (sql === this.#lastSql && this.#last !== undefined) return this.#last
-    const hit = this.#entries.get(sql)
-    if (hit !== undefined) {
-      this.#lastSql = sql
-      this.#last = hit
-      // Re-insert to mark it most recently used (Map keeps insertion order).
-      this.#entries.delete(sql)
-      this.#entries.set(sql, hit)
-      return hit
+    let entry = recall(this.#entries, sql)
+    if (entry === undefined) {
+      const stmt = this.#db.prepare(sql)
+      entry = remember(this.#entries, sql, { stmt, reader: stmt.reader, raw: false, safeIntegers: false }, this.#capacity)
     }
-    const stmt = this.#db.prepare(sql)
-    const entry: CachedStatement = { stmt, reader: stmt.reader, raw: false, safeIntegers: false }
-    this.#entries.set(sql, entry)
     this.#lastSql = sql
     this.#last = entry
-    if (this.#entries.size > this.#capacity) {
-      const oldest = this.#entries.keys().next()
-      if (oldest.done !== true) this.#entries.delete(oldest.value)
-    }
     return entry
   }
 

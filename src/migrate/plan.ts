@@ -37,6 +37,10 @@ export type SchemaItem = AnyTable | Trigger
 /**
  * The operations (and their SQL) that would bring the live database to the schema.
  *
+ * @param db - the live database, from `connect(...)`.
+ * @param tables - the schema: the tables, views, triggers and FTS indexes the database should have.
+ * @param renames - the columns renamed since (`{ table, from, to }`), so their data is kept instead of a drop and an add.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

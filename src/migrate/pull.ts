@@ -35,6 +35,8 @@ import { ftsTriggerNames } from '../query/fts.js'
  * const pulled: E.Either<unknown, Pulled> = pull(db)
  * assert.ok(E.isRight(pulled) && pulled.right.source.includes(`name: text('name').notNull().collate('NOCASE').sqlType('VARCHAR(40)')`))
  * ```
+ *
+ * @category Migrations
  */
 export interface Pulled {
   /** A TypeScript module exporting the tables and triggers. */
@@ -273,6 +275,9 @@ export const pullFrom = (db: LocalConnection): Pulled => {
  * index, CHECK and trigger the schema API can express, so that planning a migration right
  * after finds no change. A file that is not an SQLite database is a Left `ConnectionError`.
  *
+ * @param db - an existing database, from `connect(...)`; a file that is not an SQLite database is a Left
+ *   `ConnectionError`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -284,6 +289,8 @@ export const pullFrom = (db: LocalConnection): Pulled => {
  * const r = pull(connect('notes.txt'))
  * assert.ok(E.isLeft(r) && r.left._tag === 'ConnectionError')
  * ```
+ *
+ * @category Migrations
  */
 export const pull = (db: Db): E.Either<DbError, Pulled> => {
   const h = acquire(db)

@@ -267,6 +267,9 @@ const survey = (db: Db, dir: string, create: boolean): E.Either<DbError, Survey>
 /**
  * Applied and pending migrations, and applied files that were edited or removed since.
  *
+ * @param db - the database, from `connect(...)`.
+ * @param options - `MigrateOptions`: the migrations folder (`dir`).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -667,6 +670,10 @@ const upToDate = (s: Survey): boolean => s.recorded && s.status.pending.length =
  * names. Synchronous, like the rest of the API; a folder that also holds `.ts`/`.js`
  * migrations needs `migrateAsync` (ES modules load asynchronously), and says so.
  *
+ * @param db - the database to migrate, from `connect(...)`.
+ * @param options - the migrations folder's path, or `MigrateOptions` (`dir`, `busyWaitMs`, a progress callback); a folder that
+ *   cannot be read is a Left naming it.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -712,6 +719,9 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
 
 /**
  * `migrate` for folders with `.ts`/`.js` migrations too: loads them, then applies everything in one transaction.
+ *
+ * @param db - the database to migrate, from `connect(...)`.
+ * @param options - the migrations folder's path, or `MigrateOptions`; a folder that cannot be read is a Left naming it.
  *
  * @example
  * ```ts
@@ -761,6 +771,10 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
 
 /**
  * Undoes the last applied migration (its `-- down` part, or its `down(op)`), and forgets it.
+ *
+ * @param db - the database, from `connect(...)`.
+ * @param options - the migrations folder's path, or `MigrateOptions`: the folder holding the last applied migration's file
+ *   (its down part is what runs).
  *
  * @example
  * ```ts

@@ -23,7 +23,7 @@ import type { Db } from '../conn/connect.js'
 import { connect } from '../conn/connect.js'
 import type { Needs, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
-import type { Compiled } from '../query/compile.js'
+import type { Compiled } from '../query/compiled.js'
 import { compile } from '../query/compile.js'
 import type { SqlValue } from '../schema/column.js'
 import type { Params, ParamsFor } from '../session/bind.js'
@@ -32,7 +32,8 @@ import { finishLate } from '../session/assemble.js'
 import type { Results } from '../session/transaction.js'
 import type { Reply, Request, Role, ShapeStats, WorkerSetup } from './protocol.js'
 import type { Shape } from './shapes.js'
-import { recall, remember, shapeOf } from './shapes.js'
+import { recall, remember } from '../lru.js'
+import { shapeOf } from './shapes.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -160,14 +161,28 @@ export const checkPoolOptions = (options: unknown): E.Either<DbError, { readonly
  * @category Pool
  */
 export interface Pool {
-  /** Runs a query on a reader (reads) or the writer (writes). Never rejects. */
+  /**
+   * Runs a query on a reader (reads) or the writer (writes). Never rejects.
+   *
+   * @param q - the query value to run (reads go to a reader, writes to the writer).
+   * @param params - the placeholders' values, one object, as for `session.run`.
+   */
   run<A, P = unknown>(q: Query<A> & Needs<P>, ...params: ParamsFor<NoInfer<P>>): TE.TaskEither<DbError, A>
-  /** Runs the queries in order, all or nothing, in one transaction on the writer. */
+  /**
+   * Runs the queries in order, all or nothing, in one transaction on the writer.
+   *
+   * @param queries - the query values, in order (`as const` keeps each result's type); the first Left rolls them all back and
+   *   is the result.
+   */
   batch<const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>>
   /**
    * An interactive transaction: BEGIN IMMEDIATE on the writer (or the remote connection), held
    * for `f`; `tx.run` runs there. Right commits, a Left or a rejection rolls back; a callback
    * still running after `timeoutMs` (default 30 s) is rolled back with a Left `BusyError`.
+   *
+   * @param f - the work: given the held connection `tx`, a TaskEither of its result; it may await anything, within
+   *   `timeoutMs`.
+   * @param options - `PoolTransactionOptions`: `timeoutMs` (a whole number from 1 to 600,000; default 30,000).
    */
   transaction<E, A>(f: (tx: PoolTx) => TE.TaskEither<E, A>, options?: PoolTransactionOptions): TE.TaskEither<E | DbError, A>
   /** Stops taking queries, lets those in flight finish, and ends the threads. */
@@ -194,9 +209,17 @@ export interface Pool {
  *   )
  * const pay = (pool: Pool) => pool.transaction((tx) => debit(tx, 1, 10), { timeoutMs: 5000 })
  * ```
+ *
+ * @category Pool
  */
 export interface PoolTx {
-  /** Runs a query on the connection held for the transaction (its parameters are checked when it runs). */
+  /**
+   * Runs a query on the connection held for the transaction (its parameters are checked when it runs).
+   *
+   * @param q - the query value to run inside the transaction.
+   * @param params - the placeholders' values, one object; checked when the query runs (a Left `ValidationError` naming a
+   *   missing one).
+   */
   run<A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A>
 }
 
@@ -209,6 +232,8 @@ export interface PoolTx {
  *
  * const quick: PoolTransactionOptions = { timeoutMs: 2_000 }   // a stuck callback holds the writer 2 s at most
  * ```
+ *
+ * @category Pool
  */
 export interface PoolTransactionOptions {
   /** Past this many milliseconds (a whole number from 1 to 600,000; default 30,000) the transaction is rolled back with a BusyError. */
@@ -854,6 +879,11 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
  * `close()` resolves at once. A thread that crashes is replaced at once; one that exits
  * before it is ready (it could not start) is started again only when next given work, so a
  * pool whose threads cannot start answers each query with a Left and never spins.
+ *
+ * @param db - a database from `connect(...)` on a file (`:memory:` cannot be shared between threads); anything else makes
+ *   every call a Left `ValidationError`.
+ * @param options - `PoolOptions`: `readers` (1 to 64, default 2), `maxQueue`; a bad option makes every call a Left
+ *   `ValidationError`.
  *
  * @example
  * ```ts

@@ -7,7 +7,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import type { Db, LogEvent } from '../conn/connect.js'
 import type { Query } from '../query/ast.js'
-import type { Compiled } from '../query/compile.js'
+import type { Compiled } from '../query/compiled.js'
 import type { SqlValue } from '../schema/column.js'
 
 export type Role = 'reader' | 'writer'

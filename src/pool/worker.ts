@@ -17,7 +17,7 @@ import { sql } from '../query/sql.js'
 import { collectBound, collectQuery, runQuery } from '../session/session.js'
 import { collectBatch } from '../session/transaction.js'
 import type { Reply, Request, ShapeDef, ShapeStats, WorkerSetup } from './protocol.js'
-import { recall, remember } from './shapes.js'
+import { recall, remember } from '../lru.js'
 
 const setup = workerData as WorkerSetup
 const port = parentPort

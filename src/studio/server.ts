@@ -64,6 +64,8 @@ import { readRows } from './rows.js'
  * assert.deepEqual(drift.map((d) => d.text), ['the schema needs: add column notes.author'])
  * await s.right.close()
  * ```
+ *
+ * @category Migrations
  */
 export interface StudioOptions {
   /** The database file (it must exist). */
@@ -96,6 +98,8 @@ export interface StudioOptions {
  * assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/schema`)).status, 403) // no token
  * await s.close()
  * ```
+ *
+ * @category Migrations
  */
 export interface Studio {
   /** The page's address, token included: `http://127.0.0.1:PORT/?token=...`. */
@@ -328,6 +332,9 @@ const loadDeclared = async (schema: StudioOptions['schema']): Promise<Context['d
  * Starts the studio for a database file: Right with its URL and `close`, or Left when the
  * file cannot be opened or the port cannot be had.
  *
+ * @param options - `StudioOptions`: the database file `db` (it must exist), `migrations`, `schema`, `port` (on 127.0.0.1; 0,
+ *   the default, for a free one), `write` (row edits, off by default).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -349,6 +356,8 @@ const loadDeclared = async (schema: StudioOptions['schema']): Promise<Context['d
  * assert.deepEqual(rows.next, { after: [2] })          // keyset: the next page starts after id 2
  * await close()
  * ```
+ *
+ * @category Migrations
  */
 export const studio = async (options: StudioOptions): Promise<E.Either<DbError, Studio>> => {
   const port = options.port ?? 0
@@ -383,6 +392,10 @@ export const studio = async (options: StudioOptions): Promise<E.Either<DbError, 
     port
   }
   const server = http.createServer((req, res) => void handler(ctx)(req, res))
+  // Node closes an idle keep-alive socket after 5 s, and a browser or fetch reusing it at that
+  // moment gets a reset ("fetch failed"): on a busy machine (the page waits on a long query) that
+  // race is real. A local tool can keep sockets a minute; close() ends them all anyway.
+  server.keepAliveTimeout = 60_000
   const listening = await new Promise<E.Either<DbError, number>>((resolve) => {
     server.once('error', (e) =>
       resolve(E.left(connectionError(`127.0.0.1:${port}`, `The studio cannot listen on 127.0.0.1:${port}: ${e.message}`, e)))
