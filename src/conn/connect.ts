@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { SqlValue } from '../schema/column.js'
 import type { LogEvent, Logger } from './log.js'
 import { consoleLog } from './log.js'
 
@@ -54,6 +56,19 @@ export interface ConnectOptions {
   readonly log?: Logger | 'console' | undefined
   /** How many prepared statements each handle keeps (least recently used go first; default 256). */
   readonly statementCacheSize?: number | undefined
+  /**
+   * SQLite extensions to load on every handle this descriptor opens (a session's, a pool's
+   * readers and writer), in order: file paths, resolved when `connect` is called. A path
+   * that does not exist is a `ConnectionError` naming it, at the first query.
+   */
+  readonly extensions?: ReadonlyArray<string> | undefined
+  /**
+   * A module of user-defined SQL functions (a file path or `file:` URL), registered on every
+   * handle this descriptor opens. Its export `functions` (or its default export) is an
+   * array of `scalarFunction(...)` / `aggregateFunction(...)`. A pool's threads import it
+   * themselves; in the thread that runs sessions, `await loadFunctions(db)()` once first.
+   */
+  readonly functions?: string | URL | undefined
 }
 
 /**
@@ -63,6 +78,7 @@ export interface ConnectOptions {
  * ```ts
  * import assert from 'node:assert/strict'
  * import * as path from 'node:path'
+import { pathToFileURL } from 'node:url'
  * import { connect } from 'fp-lite-orm'
  * import type { Db } from 'fp-lite-orm'
  *
@@ -87,6 +103,10 @@ export interface Db {
   readonly busyTimeoutMs: number
   readonly pragmas: Readonly<Record<string, string | number>>
   readonly statementCacheSize: number
+  /** The extensions every handle loads: absolute paths, in order. */
+  readonly extensions: ReadonlyArray<string>
+  /** The functions module every handle registers, as a `file:` URL. */
+  readonly functions?: string
   /**
    * The `log` option, kept with the thread that made the descriptor (functions do not cross threads).
    */
@@ -106,8 +126,8 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * thread that uses it). Nothing is opened until the first query.
  *
  * Handles: each thread opens one handle per database file and set of the options that
- * shape a connection (`readonly`, `busyTimeoutMs`, `pragmas`, `statementCacheSize`; not
- * `log`). Equal descriptors share it, and so share its transactions; descriptors that
+ * shape a connection (`readonly`, `busyTimeoutMs`, `pragmas`, `statementCacheSize`,
+ * `extensions`, `functions`; not `log`). Equal descriptors share it, and so share its transactions; descriptors that
  * differ are separate connections to the file, each with its own options. A thread keeps
  * at most 64 file handles open: one more closes the least recently used idle one first
  * (no transaction, no stream being read), which reopens on its next use; when all are in
@@ -150,8 +170,19 @@ export const connect = (file: string, options: ConnectOptions = {}): Db => {
   const wanted = options.statementCacheSize
   const statementCacheSize =
     typeof wanted === 'number' && Number.isSafeInteger(wanted) && wanted >= 1 ? wanted : DEFAULT_STATEMENT_CACHE_SIZE
+  const extensions = Object.freeze((options.extensions ?? []).map((e) => path.resolve(String(e))))
+  const functions = options.functions === undefined ? undefined : functionsUrl(options.functions)
   // Descriptors that would open identical handles share one per thread.
-  const key = memory ? `:memory:#${randomUUID()}` : JSON.stringify([resolved, readonly, busyTimeoutMs, pragmas, statementCacheSize])
+  const key = memory
+    ? `:memory:#${randomUUID()}`
+    : JSON.stringify([
+        resolved,
+        readonly,
+        busyTimeoutMs,
+        pragmas,
+        statementCacheSize,
+        ...(extensions.length > 0 || functions !== undefined ? [extensions, functions ?? null] : [])
+      ])
   return Object.freeze({
     _tag: 'Db' as const,
     path: String(file),
@@ -161,6 +192,14 @@ export const connect = (file: string, options: ConnectOptions = {}): Db => {
     busyTimeoutMs,
     pragmas,
     statementCacheSize,
+    extensions,
+    ...(functions === undefined ? {} : { functions }),
     ...(options.log === undefined ? {} : { log: options.log === 'console' ? consoleLog : options.log })
   })
+}
+
+/** A module path or URL as the `file:` URL every thread imports (a relative path is from the current folder). */
+const functionsUrl = (m: string | URL): string => {
+  const text = String(m)
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text) ? text : pathToFileURL(path.resolve(text)).href
 }

@@ -19,6 +19,7 @@ import { busyError, connectionError, validationError } from '../errors.js'
 import type { LocalConnection } from '../driver/index.js'
 import { localDriver } from '../driver/index.js'
 import type { Db } from './connect.js'
+import { functionsOf } from './functions.js'
 import { StatementCache } from './statements.js'
 
 // -------------------------------------------------------------------------------------
@@ -112,9 +113,16 @@ const open = (d: Db): E.Either<DbError, Handle> => {
   if (pathProblem !== undefined) return E.left(pathProblem)
   const pragmaProblem = checkPragmas(d.pragmas)
   if (pragmaProblem !== undefined) return E.left(pragmaProblem)
+  const functions = functionsOf(d)
+  if (E.isLeft(functions)) return functions
   let raw: LocalConnection | undefined
   try {
-    raw = localDriver.open(d.file, { readonly: d.readonly, busyTimeoutMs: d.busyTimeoutMs })
+    raw = localDriver.open(d.file, {
+      readonly: d.readonly,
+      busyTimeoutMs: d.busyTimeoutMs,
+      extensions: d.extensions,
+      functions: functions.right
+    })
     // Reading the schema fails at once on a file that is not a SQLite database.
     raw.prepare('SELECT count(*) FROM sqlite_schema').get()
     if (d.file !== ':memory:' && !d.readonly) {

@@ -8,6 +8,7 @@
  * calls them directly, with nothing in between.
  */
 import type { DbError } from '../errors.js'
+import type { SqlFunction } from './hooks.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -68,6 +69,10 @@ export interface LocalOpenOptions {
   readonly readonly: boolean
   /** How long a statement waits for another connection's lock before failing busy. */
   readonly busyTimeoutMs: number
+  /** SQLite extensions (file paths) loaded into the connection when it opens, in order. */
+  readonly extensions?: ReadonlyArray<string> | undefined
+  /** User-defined functions registered on the connection when it opens. */
+  readonly functions?: ReadonlyArray<SqlFunction> | undefined
 }
 
 /** Where a statement failed, for messages the engine leaves vague. */

@@ -260,3 +260,78 @@ export const readIndexRaw = (sql: string): { readonly keys: string; readonly whe
   const w = ts.findIndex((x, i) => i >= end && isWord(x, 'where'))
   return w < 0 ? { keys } : { keys, where: sql.slice(ts[w]!.end).trim() }
 }
+
+// -------------------------------------------------------------------------------------
+// FTS5
+// -------------------------------------------------------------------------------------
+
+/** A name as written in SQL (quoted or bare), unquoted. */
+export const unquote = (s: string): string => {
+  const t = s.trim()
+  const q = t[0]
+  if ((q === '"' || q === '`' || q === "'") && t.endsWith(q))
+    return t
+      .slice(1, -1)
+      .split(q + q)
+      .join(q)
+  if (q === '[' && t.endsWith(']')) return t.slice(1, -1)
+  return t
+}
+
+/** The arguments of `USING fts5(...)`, split at the commas outside quotes and parentheses. */
+export const ftsArgs = (sqlText: string): string[] | undefined => {
+  const m = /\bUSING\s+fts5\s*\(/i.exec(sqlText)
+  if (m === null) return undefined
+  const out: string[] = []
+  let depth = 0
+  let quote: string | undefined
+  let cur = ''
+  for (const ch of sqlText.slice(m.index + m[0].length)) {
+    if (quote !== undefined) {
+      cur += ch
+      if (ch === quote) quote = undefined
+      continue
+    }
+    if (ch === '"' || ch === "'" || ch === '`') quote = ch
+    else if (ch === '[') quote = ']'
+    else if (ch === '(') depth++
+    else if (ch === ')') {
+      if (depth === 0) {
+        out.push(cur.trim())
+        return out
+      }
+      depth--
+    } else if (ch === ',' && depth === 0) {
+      out.push(cur.trim())
+      cur = ''
+      continue
+    }
+    cur += ch
+  }
+  return undefined
+}
+
+/**
+ * A CREATE VIRTUAL TABLE ... USING fts5(...) as comparable text: its columns and options
+ * unquoted and folded, options sorted (SQLite keeps the text as written: `content='t'` by
+ * hand and `content="t"` from the schema are the same index). Undefined when unreadable.
+ */
+export const ftsKey = (sqlText: string): string | undefined => {
+  const args = ftsArgs(sqlText)
+  if (args === undefined) return undefined
+  const columns: string[] = []
+  const options: string[] = []
+  for (const a of args) {
+    const o = /^([A-Za-z_]+)\s*=\s*(.+)$/s.exec(a)
+    if (o !== null) options.push(`${o[1]!.toLowerCase()}=${unquote(o[2]!).toLowerCase()}`)
+    else
+      columns.push(
+        a
+          .split(/\s+/)
+          .map((w, i) => (i === 0 ? unquote(w) : w))
+          .join(' ')
+          .toLowerCase()
+      )
+  }
+  return JSON.stringify([columns, options.sort()])
+}

@@ -10,9 +10,21 @@ import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
 import { columnDefinitionSql, createTableSql, indexStatementSql } from '../query/compile/ddl.js'
 import type { TableText } from './ddltext.js'
-import { readIndex, readTable, tokenize, tokensText } from './ddltext.js'
+import { ftsKey, readIndex, readTable, tokenize, tokensText } from './ddltext.js'
 import { quoteName } from './names.js'
-import type { ColumnModel, DeclaredTable, ForeignKeyModel, IndexModel, LiveTable, LiveTrigger, LiveView, TableModel } from './model.js'
+import type { FtsDefinition } from '../query/fts.js'
+import { ftsTriggerNames } from '../query/fts.js'
+import type {
+  ColumnModel,
+  DeclaredTable,
+  ForeignKeyModel,
+  IndexModel,
+  LiveFts,
+  LiveTable,
+  LiveTrigger,
+  LiveView,
+  TableModel
+} from './model.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -56,6 +68,8 @@ export type Operation =
   | { readonly _tag: 'DropView'; readonly view: string }
   | { readonly _tag: 'CreateTrigger'; readonly trigger: string }
   | { readonly _tag: 'DropTrigger'; readonly trigger: string }
+  | { readonly _tag: 'CreateFts'; readonly table: string }
+  | { readonly _tag: 'DropFts'; readonly table: string }
 
 /**
  * A column rename the user confirmed (`--rename table.old=new`): never guessed.
@@ -269,7 +283,8 @@ export const diff = (
   renames: ReadonlyArray<Rename> = [],
   views: ReadonlyArray<LiveView> = [],
   declaredViews?: ReadonlyArray<DeclaredView>,
-  triggers: { readonly live: ReadonlyArray<LiveTrigger>; readonly declared?: ReadonlyArray<DeclaredTrigger> } = { live: [] }
+  triggers: { readonly live: ReadonlyArray<LiveTrigger>; readonly declared?: ReadonlyArray<DeclaredTrigger> } = { live: [] },
+  fts: { readonly live: ReadonlyArray<LiveFts>; readonly declared?: ReadonlyArray<FtsDefinition> } = { live: [] }
 ): E.Either<DbError, Plan> => {
   try {
     const liveByName = new Map(live.map((t) => [fold(t.name), t]))
@@ -427,13 +442,31 @@ export const diff = (
     for (const name of v.created) operations.push({ _tag: 'CreateView', view: name })
     // Triggers change after the tables (a rebuild recreates its table's live triggers, which
     // are then replaced), and are undone before them (a rebuild back drops and restores them).
-    const tr = triggerChanges(triggers.live, triggers.declared)
+    // FTS5 indexes own their sync triggers: those are planned with the index, not as triggers.
+    const owned = new Set([...fts.live, ...(fts.declared ?? [])].flatMap((x) => ftsTriggerNames(x.name).map(fold)))
+    const notOwned = <X extends { readonly name: string }>(xs: ReadonlyArray<X>): X[] => xs.filter((x) => !owned.has(fold(x.name)))
+    const tr = triggerChanges(notOwned(triggers.live), triggers.declared === undefined ? undefined : notOwned(triggers.declared))
+    const f = ftsChanges(fts.live, fts.declared, triggers.live)
+    for (const x of f.dropped) operations.push({ _tag: 'DropFts', table: x })
+    for (const x of f.created) operations.push({ _tag: 'CreateFts', table: x })
     for (const x of tr.dropped) operations.push({ _tag: 'DropTrigger', trigger: x })
     for (const x of tr.created) operations.push({ _tag: 'CreateTrigger', trigger: x })
     return E.right({
       operations,
-      up: [...v.upDrops, ...up, ...tr.up, ...v.upCreates],
-      down: [...v.downDrops, ...tr.down, ...downSteps.reverse().flat(), ...v.downCreates],
+      // An FTS index goes before the tables change and comes after them and their triggers
+      // (its sync triggers are on its table; its rebuild reads the table's rows).
+      up: [...v.upDrops, ...f.upDrops, ...up, ...tr.up, ...f.upCreates, ...v.upCreates],
+      // Down: the new triggers go first, the old ones come back after the tables are as they
+      // were (an old trigger may read a column a RENAME COLUMN back restores).
+      down: [
+        ...v.downDrops,
+        ...f.downDrops,
+        ...tr.downDrops,
+        ...downSteps.reverse().flat(),
+        ...tr.downCreates,
+        ...f.downCreates,
+        ...v.downCreates
+      ],
       warnings
     })
   } catch (e) {
@@ -488,7 +521,7 @@ export interface DeclaredTrigger {
 
 /** Which triggers change: the schema manages them once it declares one (as views). */
 const triggerChanges = (live: ReadonlyArray<LiveTrigger>, declared: ReadonlyArray<DeclaredTrigger> | undefined) => {
-  if (declared === undefined) return { dropped: [], created: [], up: [], down: [] }
+  if (declared === undefined) return { dropped: [], created: [], up: [], downDrops: [], downCreates: [] }
   const liveBy = new Map(live.map((x) => [fold(x.name), x]))
   const wantBy = new Map(declared.map((x) => [fold(x.name), x]))
   const same = (a: { readonly sql: string }, b: { readonly sql: string }) => viewText(a.sql) === viewText(b.sql)
@@ -504,7 +537,61 @@ const triggerChanges = (live: ReadonlyArray<LiveTrigger>, declared: ReadonlyArra
     dropped: drop.map((x) => x.name),
     created: create.map((x) => x.name),
     up: [...drop.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`), ...create.map((x) => x.sql)],
-    down: [...create.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`), ...drop.map((x) => x.sql)]
+    downDrops: create.map((x) => `DROP TRIGGER IF EXISTS ${q(x.name)}`),
+    // A table rebuilt back restores its old triggers itself: each is dropped (if there) first.
+    downCreates: drop.flatMap((x) => [`DROP TRIGGER IF EXISTS ${q(x.name)}`, x.sql])
+  }
+}
+
+/**
+ * Which FTS5 indexes change: as views and triggers, the schema manages them once it declares
+ * one (a database with hand-made indexes keeps them until then). An index is compared by
+ * its columns and options (`ftsKey`); one that changed is dropped and created again (and
+ * reindexed). A live index dropped comes back in the down part with its live sync triggers.
+ */
+const ftsChanges = (
+  live: ReadonlyArray<LiveFts>,
+  declared: ReadonlyArray<FtsDefinition> | undefined,
+  liveTriggers: ReadonlyArray<LiveTrigger>
+) => {
+  if (declared === undefined) return { dropped: [], created: [], upDrops: [], upCreates: [], downDrops: [], downCreates: [] }
+  const liveBy = new Map(live.map((x) => [fold(x.name), x]))
+  const wantBy = new Map(declared.map((x) => [fold(x.name), x]))
+  const same = (a: string, b: string): boolean => (ftsKey(a) ?? viewText(a)) === (ftsKey(b) ?? viewText(b))
+  const drop = live.filter((x) => {
+    const w = wantBy.get(fold(x.name))
+    return w === undefined || !same(w.sql, x.sql)
+  })
+  const create = declared.filter((x) => {
+    const l = liveBy.get(fold(x.name))
+    return l === undefined || !same(l.sql, x.sql)
+  })
+  const dropSql = (name: string): string[] => [
+    ...ftsTriggerNames(name).map((t) => `DROP TRIGGER IF EXISTS ${q(t)}`),
+    `DROP TABLE IF EXISTS ${q(name)}`
+  ]
+  const createSql = (x: FtsDefinition): string[] => [
+    ...ftsTriggerNames(x.name).map((t) => `DROP TRIGGER IF EXISTS ${q(t)}`),
+    x.sql,
+    ...x.triggers,
+    x.rebuild
+  ]
+  const liveTriggerSql = (name: string): string[] => {
+    const names = new Set(ftsTriggerNames(name).map(fold))
+    return liveTriggers.filter((t) => names.has(fold(t.name))).map((t) => t.sql)
+  }
+  return {
+    dropped: drop.map((x) => x.name),
+    created: create.map((x) => x.name),
+    upDrops: drop.flatMap((x) => dropSql(x.name)),
+    upCreates: create.flatMap(createSql),
+    downDrops: create.flatMap((x) => dropSql(x.name)),
+    downCreates: drop.flatMap((x) => [
+      ...ftsTriggerNames(x.name).map((t) => `DROP TRIGGER IF EXISTS ${q(t)}`),
+      x.sql,
+      ...liveTriggerSql(x.name),
+      `INSERT INTO ${q(x.name)} (${q(x.name)}) VALUES ('rebuild')`
+    ])
   }
 }
 
@@ -533,5 +620,9 @@ export const describe = (op: Operation): string => {
       return `create trigger ${op.trigger}`
     case 'DropTrigger':
       return `drop trigger ${op.trigger}`
+    case 'CreateFts':
+      return `create full-text index ${op.table}`
+    case 'DropFts':
+      return `drop full-text index ${op.table}`
   }
 }

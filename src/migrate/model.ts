@@ -101,6 +101,28 @@ export const liveTriggers = (db: LocalConnection): LiveTrigger[] =>
 export const liveViews = (db: LocalConnection): LiveView[] =>
   db.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql IS NOT NULL ORDER BY name`).all() as LiveView[]
 
+/** An FTS5 virtual table of the live database (its shadow tables are never listed). */
+export interface LiveFts {
+  readonly name: string
+  readonly sql: string
+}
+
+/**
+ * The FTS5 virtual tables of the live database. Their shadow tables (`_data`, `_idx`,
+ * `_content`, `_docsize`, `_config`) are SQLite's own: `pragma_table_list` types them
+ * `shadow`, and no reader of the live schema lists them.
+ * @internal (not in the published declarations, which must not need the driver's types)
+ */
+export const liveFts = (db: LocalConnection): LiveFts[] =>
+  (
+    db
+      .prepare(
+        `SELECT l.name AS name, s.sql AS sql FROM pragma_table_list AS l JOIN sqlite_schema AS s ON s.name = l.name AND s.type = 'table'
+         WHERE l.schema = 'main' AND l.type = 'virtual' AND s.sql IS NOT NULL ORDER BY l.name`
+      )
+      .all() as LiveFts[]
+  ).filter((t) => /\bUSING\s+fts5\b/i.test(t.sql))
+
 // -------------------------------------------------------------------------------------
 // from schema objects
 // -------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ import type { Trigger } from '../query/trigger.js'
 import { isTrigger } from '../query/trigger.js'
 import { diff } from './diff.js'
 import type { DeclaredTable } from './model.js'
-import { declaredTable, liveTables, liveTriggers, liveViews } from './model.js'
+import { declaredTable, liveFts, liveTables, liveTriggers, liveViews } from './model.js'
+import type { FtsDefinition } from '../query/fts.js'
+import { ftsDefinition, isFts } from '../query/fts.js'
 
 /**
  * What a schema module may declare for migrations: tables (and views) and triggers.
@@ -76,14 +78,23 @@ export const planMigration = (db: Db, tables: ReadonlyArray<SchemaItem>, renames
       return E.left(migrationError(`The schema declares the trigger ${t.name} twice.`))
     triggers.push({ name: t.name, table: t.table, sql: t.sql.right })
   }
-  for (const v of tables.filter((x): x is AnyTable => !isTrigger(x) && isView(x))) {
+  // FTS5 indexes are virtual tables with their sync triggers, never plain tables.
+  const fts: FtsDefinition[] = []
+  for (const x of tables.filter((x): x is AnyTable => !isTrigger(x) && isFts(x))) {
+    const d = ftsDefinition(x)
+    if (typeof d === 'string') return E.left(migrationError(`The schema's full-text index ${tableInfo(x).name} is invalid: ${d}`))
+    if (names.has(d.name)) return E.left(migrationError(`The schema declares ${d.name} twice.`))
+    names.add(d.name)
+    fts.push(d)
+  }
+  for (const v of tables.filter((x): x is AnyTable => !isTrigger(x) && !isFts(x) && isView(x))) {
     const text = viewSql(v, false)
     if (E.isLeft(text)) return E.left(migrationError(`The schema's view ${tableInfo(v).name} is invalid: ${text.left}`))
     if (names.has(tableInfo(v).name)) return E.left(migrationError(`The schema declares ${tableInfo(v).name} twice.`))
     names.add(tableInfo(v).name)
     views.push({ name: tableInfo(v).name, sql: text.right })
   }
-  for (const t of tables.filter((x): x is AnyTable => !isTrigger(x) && !isView(x))) {
+  for (const t of tables.filter((x): x is AnyTable => !isTrigger(x) && !isView(x) && !isFts(x))) {
     const d = declaredTable(t)
     if (E.isLeft(d)) return d
     if (names.has(d.right.name)) return E.left(migrationError(`The schema declares the table ${d.right.name} twice.`))
@@ -92,10 +103,18 @@ export const planMigration = (db: Db, tables: ReadonlyArray<SchemaItem>, renames
   }
   return withConnection(db, (h) => {
     try {
-      return diff(declared, liveTables(h.db), renames, liveViews(h.db), views.length > 0 ? views : undefined, {
-        live: liveTriggers(h.db),
-        ...(triggers.length > 0 ? { declared: triggers } : {})
-      })
+      return diff(
+        declared,
+        liveTables(h.db),
+        renames,
+        liveViews(h.db),
+        views.length > 0 ? views : undefined,
+        {
+          live: liveTriggers(h.db),
+          ...(triggers.length > 0 ? { declared: triggers } : {})
+        },
+        { live: liveFts(h.db), ...(fts.length > 0 ? { declared: fts } : {}) }
+      )
     } catch (e) {
       return E.left(mapError(e))
     }

@@ -11,9 +11,10 @@ import type { DbError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import { withConnection } from '../conn/connection.js'
 import type { ColumnKind } from '../schema/column.js'
-import { readIndexRaw, readTable } from './ddltext.js'
+import { ftsArgs, readIndexRaw, readTable, unquote } from './ddltext.js'
 import type { LiveTable } from './model.js'
-import { liveTables, liveTriggers, liveViews } from './model.js'
+import { liveFts, liveTables, liveTriggers, liveViews } from './model.js'
+import { ftsTriggerNames } from '../query/fts.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -90,8 +91,46 @@ const RESERVED = new Set([
   'real',
   'blob',
   'rawTrigger',
+  'fts5',
   'default'
 ])
+
+/**
+ * An `fts5(...)` declaration for a live FTS5 table, or why it cannot be one: the schema API
+ * declares external-content indexes over a table's INTEGER PRIMARY KEY, with no other option.
+ */
+const ftsSource = (
+  fts: { readonly name: string; readonly sql: string },
+  tables: ReadonlyArray<LiveTable>,
+  vars: ReadonlyMap<string, string>
+): string | { readonly note: string } => {
+  const args = ftsArgs(fts.sql)
+  const cannot = (why: string) => ({
+    note: `fts5 ${fts.name}: ${why}; the schema API cannot declare it (left out: create it with raw SQL; a schema declaring another fts5 index would drop it)`
+  })
+  if (args === undefined) return cannot('its CREATE VIRTUAL TABLE could not be read')
+  const options = new Map<string, string>()
+  const columns: string[] = []
+  for (const a of args) {
+    const o = /^([A-Za-z_]+)\s*=\s*(.+)$/s.exec(a)
+    if (o !== null) options.set(o[1]!.toLowerCase(), unquote(o[2]!))
+    else if (/^("[^"]*"|`[^`]*`|\[[^\]]*\]|'[^']*'|[A-Za-z_][A-Za-z0-9_]*)$/.test(a)) columns.push(unquote(a))
+    else return cannot(`its column ${JSON.stringify(a)} has options (UNINDEXED, ...)`)
+  }
+  const extra = [...options.keys()].filter((k) => k !== 'content' && k !== 'content_rowid')
+  if (extra.length > 0) return cannot(`it has the option${extra.length > 1 ? 's' : ''} ${extra.join(', ')}`)
+  const content = options.get('content')
+  if (content === undefined || content === '') return cannot('it keeps its own copy of the text (no content= table)')
+  const t = tables.find((x) => x.name.toLowerCase() === content.toLowerCase())
+  if (t === undefined) return cannot(`its content table ${content} is not a table of the database`)
+  const pk = t.columns.filter((c) => c.pk > 0)
+  const key = options.get('content_rowid') ?? 'rowid'
+  if (pk.length !== 1 || pk[0]!.type !== 'INTEGER' || t.withoutRowid || pk[0]!.name.toLowerCase() !== key.toLowerCase())
+    return cannot(`its content_rowid is not the INTEGER PRIMARY KEY of ${t.name}`)
+  const keys = columns.map((c) => t.columns.find((x) => x.name.toLowerCase() === c.toLowerCase())?.name)
+  if (keys.some((k) => k === undefined)) return cannot(`it indexes a column ${t.name} does not have`)
+  return `export const ${vars.get(fts.name)!} = fts5(${str(fts.name)}, ${vars.get(t.name)!}, [${keys.map((k) => str(k!)).join(', ')}] as never) // keys of an AnyTable\n`
+}
 
 const tableSource = (t: LiveTable, vars: ReadonlyMap<string, string>, notes: string[]): string => {
   const text = readTable(t.sql)
@@ -182,9 +221,17 @@ const tableSource = (t: LiveTable, vars: ReadonlyMap<string, string>, notes: str
 export const pullFrom = (db: LocalConnection): Pulled => {
   const notes: string[] = []
   const tables = liveTables(db)
-  const triggers = liveTriggers(db)
-  const vars = varNames([...tables.map((t) => t.name), ...triggers.map((t) => t.name)], RESERVED)
+  const fts = liveFts(db)
+  // An FTS5 index owns its sync triggers: they are not written as triggers of their own.
+  const owned = new Set(fts.flatMap((f) => ftsTriggerNames(f.name).map((n) => n.toLowerCase())))
+  const triggers = liveTriggers(db).filter((tr) => !owned.has(tr.name.toLowerCase()))
+  const vars = varNames([...tables.map((t) => t.name), ...fts.map((f) => f.name), ...triggers.map((t) => t.name)], RESERVED)
   const parts = tables.map((t) => tableSource(t, vars, notes))
+  for (const f of fts) {
+    const source = ftsSource(f, tables, vars)
+    if (typeof source === 'string') parts.push(source)
+    else notes.push(source.note)
+  }
   for (const tr of triggers)
     parts.push(`export const ${vars.get(tr.name)!} = rawTrigger(${str(tr.name)}, ${str(tr.table)}, ${str(tr.sql)})\n`)
   for (const v of liveViews(db))
@@ -192,9 +239,20 @@ export const pullFrom = (db: LocalConnection): Pulled => {
       `view ${v.name}: a view is declared from a query value, which pull cannot write from SQL text; it is left out (migrations leave live views alone while the schema declares none)`
     )
   const body = parts.join('\n')
-  const used = ['blob', 'check', 'generated', 'index', 'integer', 'rawTrigger', 'real', 'sql', 'table', 'text', 'uniqueIndex'].filter((f) =>
-    new RegExp(`\\b${f}[(\`]`).test(body)
-  )
+  const used = [
+    'blob',
+    'check',
+    'fts5',
+    'generated',
+    'index',
+    'integer',
+    'rawTrigger',
+    'real',
+    'sql',
+    'table',
+    'text',
+    'uniqueIndex'
+  ].filter((f) => new RegExp(`\\b${f}[(\`]`).test(body))
   const refs = body.includes('columnOf(')
   const head = [
     `// Written by fp-lite-orm pull: the schema of an existing database.`,

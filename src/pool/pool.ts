@@ -555,6 +555,9 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
     readonly: db.readonly,
     busyTimeoutMs: db.busyTimeoutMs,
     statementCacheSize: db.statementCacheSize,
+    // The connection hooks too: every handle of the descriptor loads them (plain data: paths, a URL).
+    extensions: db.extensions,
+    functions: db.functions,
     // Readers open read-write (WAL needs its shared-memory file) but refuse every write.
     pragmas: { ...db.pragmas, query_only: 1 }
   })

@@ -11,6 +11,7 @@ import type { DbError } from '../errors.js'
 import { unexpectedError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
 import { closeConnection } from '../conn/connection.js'
+import { loadFunctions } from '../conn/functions.js'
 import { raw } from '../query/raw.js'
 import { sql } from '../query/sql.js'
 import { collectBound, collectQuery, runQuery } from '../session/session.js'
@@ -43,7 +44,7 @@ const reply = (id: number, result: E.Either<DbError, unknown>, ms?: number): voi
   }
 }
 
-port.on('message', (m: Request) => {
+const onMessage = (m: Request): void => {
   switch (m._tag) {
     case 'Exec': {
       const def = m.define === undefined ? recall(shapes, m.shape) : remember(shapes, m.shape, m.define, setup.shapeCacheSize)
@@ -89,10 +90,16 @@ port.on('message', (m: Request) => {
       port.close()
       return
   }
-})
+}
 
 // Last: the pool counts this thread as started (and restarts it after a crash) from here on.
-port.postMessage({ _tag: 'Ready' } satisfies Reply)
+// The descriptor's functions module is imported first (functions cannot be posted), so this
+// thread's handle registers them; one that fails to load is every query's ConnectionError.
+// Messages the pool posts meanwhile wait in the port until the listener is attached.
+void loadFunctions(db)().then(() => {
+  port.on('message', onMessage)
+  port.postMessage({ _tag: 'Ready' } satisfies Reply)
+})
 
 function guarded(f: () => E.Either<DbError, unknown>): E.Either<DbError, unknown> {
   try {

@@ -38,7 +38,23 @@ export type Fts<N extends string, K extends string> = { readonly [P in K]: Colum
   readonly rowid: Column<number, true, false, N>
 } & ViewMarker & { readonly [TableInfo]: TableInfoT }
 
-const ftsInfo = new WeakMap<object, { readonly content: string; readonly key: string; readonly columns: ReadonlyArray<string> }>()
+interface FtsMeta {
+  readonly content: string
+  readonly key: string
+  readonly columns: ReadonlyArray<string>
+}
+
+/**
+ * Where an index keeps what it indexes: a registered symbol, so an index made by another
+ * copy of this module (a schema module loaded by URL, a pulled one) is still recognised.
+ */
+const FTS_META = Symbol.for('fp-lite-orm/fts5')
+
+const ftsInfo = {
+  get: (x: unknown): FtsMeta | undefined =>
+    typeof x === 'object' && x !== null ? ((x as Record<symbol, unknown>)[FTS_META] as FtsMeta | undefined) : undefined,
+  has: (x: unknown): boolean => ftsInfo.get(x) !== undefined
+}
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -110,8 +126,8 @@ export const fts5 = <N extends string, T extends AnyTable, const K extends strin
   })
   const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>
   for (const c of cols) out[c.key] = c
-  const fts = Object.freeze(Object.assign(out, { [TableInfo]: tinfo }))
-  ftsInfo.set(fts, { content: info.name, key: pk?.name ?? 'rowid', columns: indexed.flatMap((c) => (c === undefined ? [] : [c.name])) })
+  const meta: FtsMeta = { content: info.name, key: pk?.name ?? 'rowid', columns: indexed.flatMap((c) => (c === undefined ? [] : [c.name])) }
+  const fts = Object.freeze(Object.assign(out, { [TableInfo]: tinfo, [FTS_META]: Object.freeze(meta) }))
   return fts as unknown as Fts<N, K>
 }
 
@@ -301,6 +317,46 @@ export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
       `CREATE TRIGGER ${q(`${name}_${suffix}`)} AFTER ${event} ON ${q(meta.content)} BEGIN ${body} END`
     )
   return [t('ai', 'INSERT', ins), t('ad', 'DELETE', del), t('au', 'UPDATE', `${del} ${ins}`)]
+}
+
+/** What migrations need of a declared FTS5 index: its DDL, its sync triggers, its rebuild. */
+export interface FtsDefinition {
+  readonly name: string
+  /** The table whose rows it indexes. */
+  readonly content: string
+  /** CREATE VIRTUAL TABLE (without IF NOT EXISTS). */
+  readonly sql: string
+  /** The CREATE TRIGGER statements that keep it in sync with its table. */
+  readonly triggers: ReadonlyArray<string>
+  /** The statement that indexes the rows already there. */
+  readonly rebuild: string
+}
+
+/** Whether a schema item is an `fts5(...)` index (planned as a virtual table, never as a table). */
+export const isFts = (u: unknown): boolean => ftsInfo.has(u)
+
+/** The names of the sync triggers `ftsTriggers` gives an index (owned by the index in migrations). */
+export const ftsTriggerNames = (name: string): ReadonlyArray<string> => [`${name}_ai`, `${name}_ad`, `${name}_au`]
+
+/** The DDL of a declared index for migrations, or why it has none. */
+export const ftsDefinition = (fts: AnyTable): FtsDefinition | string => {
+  const info = tableInfo(fts)
+  const meta = ftsInfo.get(fts)
+  if (meta === undefined) return `${info.name} is not an fts5(...) index`
+  if (info.problems.length > 0) return info.problems.join('; ')
+  const q = quoteIdentifier
+  const triggers: string[] = []
+  for (const t of ftsTriggers(fts)) {
+    if (t.sql._tag === 'Left') return t.sql.left
+    triggers.push(t.sql.right)
+  }
+  return {
+    name: info.name,
+    content: meta.content,
+    sql: `CREATE VIRTUAL TABLE ${q(info.name)} USING fts5(${meta.columns.map(q).join(', ')}, content=${q(meta.content)}, content_rowid=${q(meta.key)})`,
+    triggers,
+    rebuild: `INSERT INTO ${q(info.name)} (${q(info.name)}) VALUES ('rebuild')`
+  }
 }
 
 /**

@@ -2,15 +2,22 @@
  * JSON path access on json (or text) columns: `jsonExtract(col, '$.a.b')`, `jsonGet` (`->`,
  * JSON text) and `jsonValue` (`->>`, an SQL value). Usable wherever an expression is:
  * filters, ordering, projections, generated columns and index keys. Paths are checked
- * against SQLite's path syntax, then bound as parameters (in DDL, where SQLite takes none,
- * written as the checked literal).
+ * against a strict grammar of SQLite's path syntax, then written into the SQL as string
+ * literals (`jsonPathLiteral`), in queries and in DDL alike: SQLite uses an index on
+ * `json_extract(col, '$.a')` only for a query whose expression has the same literal path,
+ * so a bound path would never match one. Paths come from code (the schema, the query), and
+ * only a path the grammar accepts ever becomes SQL text.
  */
 import type { ColumnKind, Refs, RefsOf, Typed } from '../schema/column.js'
 import type { Expr, ExprNode, SqlNode } from './ast.js'
-import { invalid, toNode, valueNode } from './expr.js'
+import { invalid, toNode } from './expr.js'
 
-/** `$`, then `.key`, `."quoted key"`, `[n]`, `[#]` or `[#-n]` steps. */
-const PATH = /^\$(?:\.[A-Za-z_$][A-Za-z0-9_$]*|\."(?:[^"\\]|\\.)*"|\[(?:\d+|#(?:-\d+)?)\])*$/
+/**
+ * `$`, then `.key`, `."quoted key"`, `[n]`, `[#]` or `[#-n]` steps. A quoted key holds no
+ * control character (a NUL would end the SQL text early) and escapes only printable ones.
+ */
+// eslint-disable-next-line no-control-regex -- the class names the control characters a key may not hold
+const PATH = /^\$(?:\.[A-Za-z_$][A-Za-z0-9_$]*|\."(?:[^"\\\x00-\x1f\x7f]|\\[\x20-\x7e])*"|\[(?:\d+|#(?:-\d+)?)\])*$/
 
 /** Why a path is refused, or undefined. */
 export const jsonPathProblem = (path: unknown): string | undefined =>
@@ -19,6 +26,12 @@ export const jsonPathProblem = (path: unknown): string | undefined =>
     : path.length > 1000 || !PATH.test(path)
       ? `${JSON.stringify(path.slice(0, 100))} is not a JSON path: write $ then .key, ."a key", [0], [#] or [#-1] steps (e.g. '$.address.city')`
       : undefined
+
+/**
+ * A checked path as an SQL string literal: quotes around it, and each `'` doubled (a quoted
+ * key may hold one). Only for a path `jsonPathProblem` accepted, never for any other value.
+ */
+export const jsonPathLiteral = (path: string): string => `'${path.replace(/'/g, "''")}'`
 
 const access = (
   what: string,
@@ -29,7 +42,14 @@ const access = (
 ): ExprNode => {
   const problem = jsonPathProblem(path)
   if (problem !== undefined) return invalid(`${what}: ${problem}`)
-  const node: SqlNode = { _tag: 'Sql', strings: [...strings], args: [toNode(e), valueNode(path)], ...(kind === undefined ? {} : { kind }) }
+  // The checked path is part of the SQL text, so an expression index on the same path matches.
+  const [open, middle, close] = strings
+  const node: SqlNode = {
+    _tag: 'Sql',
+    strings: [open, `${middle}${jsonPathLiteral(path)}${close}`],
+    args: [toNode(e)],
+    ...(kind === undefined ? {} : { kind })
+  }
   return node
 }
 
@@ -38,8 +58,8 @@ const access = (
  * JSON text). `kind` says how it decodes (`'text'`, `'integer'`, ...; by default as it comes).
  *
  * @param e - a JSON column or a text expression holding JSON.
- * @param path - a JSON path (`'$.address.city'`, `'$[0]'`), bound as a parameter; SQLite reports a malformed path as a Left
- *   `SqliteError`.
+ * @param path - a JSON path (`'$.address.city'`, `'$[0]'`), checked and written into the SQL as a literal (so an
+ *   expression index on the same path is used); one that is not a path is a Left `ValidationError`.
  * @param kind - how to decode the value (`'text'`, `'integer'`, `'real'`, `'boolean'`, ...); by default as SQLite returns
  *   it.
  *
@@ -72,8 +92,8 @@ export const jsonExtract = <T = unknown, X extends Typed<unknown> = Typed<unknow
  * `expr -> path`: the JSON text of the value at the path (`'"Oslo"'`, `'{"a":1}'`).
  *
  * @param e - a JSON column or a text expression holding JSON.
- * @param path - a JSON path (`'$.address'`) or a key, bound as a parameter; SQLite reports a malformed path as a Left
- *   `SqliteError`.
+ * @param path - a JSON path (`'$.address'`), checked and written into the SQL as a literal (so an expression index
+ *   on the same path is used); one that is not a path is a Left `ValidationError`.
  *
  * @example
  * ```ts
@@ -84,7 +104,7 @@ export const jsonExtract = <T = unknown, X extends Typed<unknown> = Typed<unknow
  *
  * const docs = table('docs', { id: integer().primaryKey(), body: text().notNull() })
  * assert.deepEqual(toSQL(pipe(select(docs), values(jsonGet(docs.body, '$.tags[0]')))), E.right({
- *   sql: 'SELECT "docs"."body" -> ? AS "value" FROM "docs"', params: ['$.tags[0]']
+ *   sql: `SELECT "docs"."body" -> '$.tags[0]' AS "value" FROM "docs"`, params: []
  * }))
  * ```
  *
@@ -97,8 +117,8 @@ export const jsonGet = <X extends Typed<unknown>>(e: X, path: string): Expr<stri
  * `expr ->> path`: the value at the path as an SQL value (text, number or NULL).
  *
  * @param e - a JSON column or a text expression holding JSON.
- * @param path - a JSON path (`'$.address.city'`) or a key, bound as a parameter; SQLite reports a malformed path as a Left
- *   `SqliteError`.
+ * @param path - a JSON path (`'$.address.city'`), checked and written into the SQL as a literal (so an expression index
+ *   on the same path is used); one that is not a path is a Left `ValidationError`.
  * @param kind - how to decode the value (`'text'`, `'integer'`, `'real'`, `'boolean'`, ...); by default as SQLite returns
  *   it.
  *
