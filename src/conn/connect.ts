@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto'
 import * as path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { SqlValue } from '../schema/column.js'
 import type { LogEvent, Logger } from './log.js'
 import { consoleLog } from './log.js'
 
