@@ -81,6 +81,11 @@ export interface SqlText {
  * as several statements (a multi-row insert, a table with indexes) shows them joined
  * by `;\n`, with their parameters in order.
  *
+ * @param q - a query value ready to run: a select piped through its terminal (`all`, `first`, `one`, `count`, ...), a
+ *   write (`insert`, `update`, `deleteFrom`, with their combinators) or DDL (`createTable`). A select without a terminal,
+ *   or anything that is not a query value, is a Left `ValidationError`; so is a query whose parts were refused when built
+ *   (a bad row, a negative limit): nothing is thrown. An insert of no rows shows as `{ sql: '', params: [] }`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

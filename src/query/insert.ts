@@ -62,6 +62,14 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
  * Inserts one row, or many in one transaction through one prepared statement.
  * Result: `{ changes, lastInsertRowid }` (for many rows: the total, and the last rowid).
  *
+ * @param table - the table written, from `table(...)` (a view is a type error). A table whose schema has problems makes
+ *   the insert a Left `ValidationError` when run.
+ * @param rows - one row, or an array of rows, each an object by schema key: a value of the column's type, an expression
+ *   or a `placeholder`. Columns left out get their default (or NULL when nullable); `undefined` counts as left out; only
+ *   own properties are read. A missing required column, an unknown or generated column, a value its column refuses, or a
+ *   row that is not an object makes the whole insert a Left `ValidationError` when run, before any SQL: nothing is
+ *   written. An empty array writes nothing (`{ changes: 0, lastInsertRowid: 0 }`).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -87,6 +95,17 @@ export type InsertValues<T> = { [K in keyof Insert<T>]: Insert<T>[K] | Placehold
  * @category Writes
  */
 export function insert<T extends WritableTable>(table: T, rows: InsertValues<T> | ReadonlyArray<InsertValues<T>>): InsertQuery<T>
+/**
+ * From a select instead of values: `INSERT INTO table (...) SELECT ...`, the rows made by SQLite in one statement
+ * (`pipe(select(users), columns({ name: users.name }))` as the source). Columns the select leaves out get their
+ * defaults; a column whose default is a function must be selected (one value would serve every row).
+ *
+ * @param table - the table written, as above.
+ * @param source - a select (before any terminal) whose flat `columns({...})` keys are schema keys of `table`, each of the
+ *   column's kind; without `columns`, its table's columns by key. Keys the table lacks or a required column it does not
+ *   give are type errors; at run time those, a generated column, a nested object or a value of another kind are a Left
+ *   `ValidationError` before any SQL.
+ */
 export function insert<T extends WritableTable, P, S extends string, U extends string>(
   table: T,
   source: SelectQuery<P, unknown, S, U> & InsertFrom<T, P> & InScope<S, U>
@@ -320,6 +339,11 @@ const encodeCell = (c: AnyColumn, v: unknown, row: number, problems: string[]): 
  * assert.deepEqual(s.run(visit('ann@x.io')), E.right([{ visits: 2 }]))
  * ```
  *
+ * @param c - a column of the table inserted into: the result reads as `excluded."name"`, the value the conflicting
+ *   row tried to write. Only meaningful in `onConflictDoUpdate`'s `set` and `where`: anywhere else it is a Left
+ *   `ValidationError` (excluded is not in scope); a column the inserted table lacks is a Left `SqliteError` (no such
+ *   column) when the statement is prepared.
+ *
  * @category Writes
  */
 export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[ColumnInfo].ref, table: 'excluded' })
@@ -346,6 +370,12 @@ export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.name))), E.right(['Ann Smith']))
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.visits))), E.right([0]))   // kept
  * ```
+ *
+ * @param table - the table inserted into (the same as `insert`'s): every column but its primary key becomes
+ *   `excluded.column`. Its generated columns are not skipped yet: name them in `except`, or the upsert is a Left
+ *   `ValidationError` (a generated column cannot be set).
+ * @param options - `{ except }`: schema keys of columns to leave as they are in the existing row. A key that is not a
+ *   column is a type error, and is ignored at run time. By default `{}` (every column but the primary key).
  *
  * @category Writes
  */
@@ -387,6 +417,10 @@ const targetNames = (target: AnyColumn | ReadonlyArray<AnyColumn> | undefined): 
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
  * ```
  *
+ * @param target - the column, or columns, of one PRIMARY KEY or UNIQUE constraint of the inserted table: only a conflict on
+ *   it is skipped (others still fail). Left out, a conflict on any constraint is skipped. Columns that match no such
+ *   constraint are a Left `SqliteError` when the statement is prepared; nothing is written.
+ *
  * @category Writes
  */
 export const onConflictDoNothing =
@@ -422,6 +456,12 @@ export const onConflictDoNothing =
  * assert.ok(E.isRight(s.run(rename('ann@x.io', 'Ann B.'))))
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.email, 'ann@x.io')), values(users.name))), E.right(['Ann B.']))
  * ```
+ *
+ * @param options - `{ target, set, where? }`. `target`: the column, or columns, of a PRIMARY KEY or UNIQUE constraint (none
+ *   is a Left `ValidationError`; columns matching no constraint are a Left `SqliteError` when prepared). `set`: as `set`'s
+ *   values (by schema key: a value, an expression, `excluded(col)`, a placeholder), checked by the column's rules; an
+ *   unknown or generated column, a refused value or a `set` naming no column is a Left `ValidationError` before any SQL.
+ *   `where`: a condition on the existing row (and `excluded`); a conflicting row it rejects is left as it is.
  *
  * @category Writes
  */
@@ -465,6 +505,9 @@ export const onConflictDoUpdate =
  * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.name))), E.right(['Ann (replaced)']))
  * ```
  *
+ * @param q - the insert (`insert(table, ...)`, possibly refined): it becomes `INSERT OR REPLACE`. Used as
+ *   `pipe(insert(...), orReplace)`; its rows are checked as `insert`'s are.
+ *
  * @category Writes
  */
 export const orReplace = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'replace' } })
@@ -489,6 +532,9 @@ export const orReplace = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, stat
  * assert.ok(E.isRight(r) && r.right.changes === 1)
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
  * ```
+ *
+ * @param q - the insert (`insert(table, ...)`, possibly refined): it becomes `INSERT OR IGNORE`. Used as
+ *   `pipe(insert(...), orIgnore)`; its rows are still checked as `insert`'s are (a refused value is a Left, not skipped).
  *
  * @category Writes
  */

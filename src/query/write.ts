@@ -315,6 +315,9 @@ const withTarget = <Q extends Query<unknown>>(q: Q, table: AnyTable): Q => {
  * assert.ok(E.isLeft(everyone) && everyone.left._tag === 'ValidationError')
  * ```
  *
+ * @param table - the table updated, from `table(...)` (a view is a type error). A table whose schema has problems makes
+ *   the update a Left `ValidationError` when run.
+ *
  * @category Writes
  */
 export const update = <T extends WritableTable>(table: T): UpdateQuery<T> => {
@@ -357,6 +360,9 @@ export const update = <T extends WritableTable>(table: T): UpdateQuery<T> => {
  * assert.ok(E.isLeft(s.run(deleteFrom(users))))      // no filter: refused
  * assert.deepEqual(s.run(pipe(select(users), count)), E.right(1))
  * ```
+ *
+ * @param table - the table whose rows are deleted, from `table(...)` (a view is a type error). A table whose schema has
+ *   problems makes the delete a Left `ValidationError` when run.
  *
  * @category Writes
  */
@@ -405,6 +411,11 @@ export const deleteFrom = <T extends WritableTable>(table: T): DeleteQuery<T> =>
  * const again = save(1, 'Ann B.')
  * assert.ok(E.isRight(again) && again.right.changes === 0)   // nothing changed: no SQL ran
  * ```
+ *
+ * @param before - the row as it was (typically read with `one`/`first`): each field of `after` is compared with the
+ *   field of the same key here.
+ * @param after - the row as it should be, of the same type: its fields that differ are returned; fields that are
+ *   `undefined` are left out. Fields the table does not have are kept, so `set` refuses them (a Left `ValidationError`).
  *
  * @category Writes
  */
@@ -505,6 +516,11 @@ export const addProblems = <S extends { readonly problems?: ReadonlyArray<string
  * assert.ok(E.isLeft(wrong) && wrong.left._tag === 'ValidationError')   // checked by the column's rules
  * ```
  *
+ * @param values - the new values by schema key: a value of the column's type, an expression (`sql\`...\``, a column),
+ *   a `placeholder`, or the result of `changed(before, after)`. `undefined` values are skipped. An unknown or generated
+ *   column, a value its column refuses, anything but an object, or no column at all (except from `changed`) makes the
+ *   update a Left `ValidationError` when run, before any SQL. Several `set`s add up.
+ *
  * @category Writes
  */
 export const set =
@@ -542,6 +558,9 @@ export const set =
  * assert.ok(E.isRight(r) && r.right.changes === 2)
  * ```
  *
+ * @param q - the update or delete to run on every row (its missing `filter` is then no longer refused). Used as
+ *   `pipe(update(t), set({...}), allRows)`; with a filter as well, the filter still limits the rows.
+ *
  * @category Writes
  */
 export const allRows = <Q extends UpdateQuery<unknown, string> | DeleteQuery<unknown>>(q: Q): Q => ({
@@ -578,6 +597,13 @@ const fieldsOf = (table: AnyTable): Field[] => tableInfo(table).ref.columns.map(
  * @category Writes
  */
 export function returning(): <T>(q: WriteQuery<T>) => Query<Array<Row<T>>>
+/**
+ * With `fields`: only those, by the keys given, each decoded by its expression's type (as `columns({...})` of a select).
+ *
+ * @param fields - an object of expressions by output key: columns of the table written, or expressions over them
+ *   (`sql\`...\``). A column of another table is a Left `ValidationError` (not in scope); an empty object makes the
+ *   write return no rows and is refused when run.
+ */
 export function returning<S extends Readonly<Record<string, Expr<unknown>>>>(
   fields: S
 ): <T>(q: WriteQuery<T>) => Query<Array<{ [K in keyof Projected<S>]: Projected<S>[K] }>>
@@ -614,6 +640,10 @@ export function returning(fields?: Readonly<Record<string, Expr<unknown>>>) {
  * s.run(pipe(update(stock), set({ qty: sql<number>`${stock.qty} + ${moves.delta}` }), from(moves), filter(eq(moves.stockId, stock.id))))
  * assert.deepEqual(s.run(pipe(select(stock), orderBy(stock.id), values(stock.qty))), E.right([7, 5]))
  * ```
+ *
+ * @param other - the table read beside the one updated, from `table(...)`: its columns become usable in `set` and
+ *   `filter`. Give a `filter` that matches each updated row to one row of `other`; SQLite uses an arbitrary one when
+ *   several match. A table whose schema has problems makes the update a Left `ValidationError` when run.
  *
  * @category Writes
  */
