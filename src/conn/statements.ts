@@ -1,9 +1,11 @@
 /**
  * A bounded cache of prepared statements per handle, keyed by SQL text, least
  * recently used evicted first. Every repeated query thereby runs as a prepared
- * statement without the user asking.
+ * statement without the user asking. The policy is src/lru.ts's, shared with the query
+ * shape cache.
  */
 import type { LocalConnection, LocalStatement } from '../driver/index.js'
+import { Lru } from '../lru.js'
 
 export interface CachedStatement {
   readonly stmt: LocalStatement
@@ -17,39 +19,19 @@ export interface CachedStatement {
 
 export class StatementCache {
   readonly #db: LocalConnection
-  readonly #capacity: number
-  readonly #entries = new Map<string, CachedStatement>()
-  #lastSql: string | undefined
-  #last: CachedStatement | undefined
+  readonly #entries: Lru<string, CachedStatement>
 
   constructor(db: LocalConnection, capacity: number) {
     this.#db = db
-    this.#capacity = Math.max(1, capacity)
+    this.#entries = new Lru(capacity)
   }
 
   /** The prepared statement for `sql`, preparing it on a miss. Throws what `prepare` throws. */
   get(sql: string): CachedStatement {
-    // The same statement again (a loop over one query): already the most recently used.
-    if (sql === this.#lastSql && this.#last !== undefined) return this.#last
     const hit = this.#entries.get(sql)
-    if (hit !== undefined) {
-      this.#lastSql = sql
-      this.#last = hit
-      // Re-insert to mark it most recently used (Map keeps insertion order).
-      this.#entries.delete(sql)
-      this.#entries.set(sql, hit)
-      return hit
-    }
+    if (hit !== undefined) return hit
     const stmt = this.#db.prepare(sql)
-    const entry: CachedStatement = { stmt, reader: stmt.reader, raw: false, safeIntegers: false }
-    this.#entries.set(sql, entry)
-    this.#lastSql = sql
-    this.#last = entry
-    if (this.#entries.size > this.#capacity) {
-      const oldest = this.#entries.keys().next()
-      if (oldest.done !== true) this.#entries.delete(oldest.value)
-    }
-    return entry
+    return this.#entries.set(sql, { stmt, reader: stmt.reader, raw: false, safeIntegers: false })
   }
 
   get size(): number {
@@ -57,8 +39,6 @@ export class StatementCache {
   }
 
   clear(): void {
-    this.#lastSql = undefined
-    this.#last = undefined
     this.#entries.clear()
   }
 }

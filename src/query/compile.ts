@@ -25,6 +25,7 @@ import { checkIdentifier, jsonCodecOf } from '../schema/table.js'
 import type { DbError } from '../errors.js'
 import { describeValue, validationError } from '../errors.js'
 import { memoOnObject } from '../memo.js'
+import { shapeCache } from './shape.js'
 import type {
   Assignment,
   ColumnDef,
@@ -1774,6 +1775,12 @@ const compileUncached = (q: Query<unknown>): E.Either<DbError, Compiled> => {
 /** Compiled forms by query value (see memo.ts for why not a plain WeakMap). */
 const compiledForms = memoOnObject<Query<unknown>, E.Either<DbError, Compiled>>('fp-lite-orm/compiled')
 
+/** Fresh values of a shape met before reuse its compiled form (shape.ts): one walk, no SQL built. */
+export const shapes = shapeCache(compileUncached)
+
+/** The compiled form memoized on this very value, if it was compiled before (a value built once, run often). */
+export const compiledBefore = (q: Query<unknown>): E.Either<DbError, Compiled> | undefined => compiledForms.get(q)
+
 /** Compiles a query value; the result is memoized by the value itself. */
 export const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
   if (typeof q !== 'object' || q === null || (q as { _tag?: unknown })._tag !== 'Query') {
@@ -1783,7 +1790,7 @@ export const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
       )
     )
   }
-  return compiledForms.get(q) ?? compiledForms.set(q, compileUncached(q))
+  return compiledForms.get(q) ?? compiledForms.set(q, shapes.compile(q))
 }
 
 /**

@@ -13,7 +13,7 @@ import { decodeError, isDbError, quoteSql, unexpectedError, validationError } fr
 import type { CodecsPart, Needs, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
 import type { Compiled, CompiledStatement } from '../query/compile.js'
-import { compile } from '../query/compile.js'
+import { compile, compiledBefore, shapes } from '../query/compile.js'
 import type { Db } from '../conn/connect.js'
 import { logged } from '../conn/log.js'
 import type { Cursor, CursorEnd, Handle } from '../conn/registry.js'
@@ -150,6 +150,11 @@ const fromThrow = (e: unknown, sql: string | undefined, compiled: Compiled | und
 
 /** The interpreter: one query value against this thread's handle. */
 export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbError, A> => {
+  // A fresh value of a shape met before: its shape's compiled form, this value's parameters (shape.ts).
+  if (typeof q === 'object' && q !== null && compiledBefore(q) === undefined) {
+    const hit = shapes.direct(q)
+    if (hit !== undefined) return runOne(db, hit.compiled, q[Codecs], hit.params, false) as E.Either<DbError, A>
+  }
   const c = compile(q)
   return E.isLeft(c) ? c : runCompiled(db, c.right, q[Codecs], params, false)
 }
