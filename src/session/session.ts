@@ -25,6 +25,7 @@ import { assemble, collect, finishRows, ioIndexed, planOf, readModeOf, toNumber 
 import { atomically } from './atomic.js'
 import type { Params, ParamsFor } from './bind.js'
 import { bindParams } from './bind.js'
+import { executorOf } from './execute.js'
 import { CODEC_THREW, CodecThrew, RowDecodeFailure } from './rows.js'
 import { inFrame, innermost, observe, watching } from './frames.js'
 
@@ -150,10 +151,19 @@ const fromThrow = (e: unknown, sql: string | undefined, compiled: Compiled | und
 
 /** The interpreter: one query value against this thread's handle. */
 export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbError, A> => {
-  // A fresh value of a shape met before: its shape's compiled form, this value's parameters (shape.ts).
-  if (typeof q === 'object' && q !== null && compiledBefore(q) === undefined) {
-    const hit = shapes.direct(q)
-    if (hit !== undefined) return runOne(db, hit.compiled, q[Codecs], hit.params, false) as E.Either<DbError, A>
+  if (typeof q === 'object' && q !== null) {
+    const before = compiledBefore(q)
+    if (before === undefined) {
+      // A fresh value of a shape met before: its shape's compiled form, this value's parameters (shape.ts).
+      const hit = shapes.direct(q)
+      if (hit !== undefined) return runFast(db, hit.compiled, q[Codecs], hit.params) as E.Either<DbError, A>
+    } else if (E.isRight(before) && before.right.statements.length === 1) {
+      // A value run again (a placeholder query): its compiled form lives on, so it has an executor.
+      const s = before.right.statements[0]!
+      if (s.slots === undefined) return runFast(db, before.right, q[Codecs], s.params) as E.Either<DbError, A>
+      const b = bindParams(s, params, q[Codecs])
+      return (E.isLeft(b) ? b : runFast(db, before.right, q[Codecs], b.right)) as E.Either<DbError, A>
+    }
   }
   const c = compile(q)
   return E.isLeft(c) ? c : runCompiled(db, c.right, q[Codecs], params, false)
@@ -215,6 +225,29 @@ const runOne = (
   } catch (e) {
     // SQLite rolls a whole transaction back after some errors (SQLITE_FULL, ...).
     if (watching()) observe(handle, undefined)
+    return E.left(fromThrow(e, sql, compiled))
+  }
+}
+
+/**
+ * `runOne` for a compiled form that lives on (a shape's, or one memoized on a value run
+ * again): a common read goes through its executor (execute.ts), chosen once.
+ */
+const runFast = (
+  db: Db,
+  compiled: Compiled,
+  codecs: CodecsPart | undefined,
+  bound: ReadonlyArray<SqlValue>
+): E.Either<DbError, unknown> => {
+  const x = db.log === undefined ? executorOf(compiled, codecs) : undefined
+  if (x === undefined) return runOne(db, compiled, codecs, bound, false)
+  const sql = compiled.statements[0]!.sql
+  const h = acquire(db)
+  if (E.isLeft(h)) return h
+  try {
+    return x.run(statementFor(h.right, sql, x.raw, x.safeIntegers).stmt, bound)
+  } catch (e) {
+    if (watching()) observe(h.right, undefined)
     return E.left(fromThrow(e, sql, compiled))
   }
 }
