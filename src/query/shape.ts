@@ -106,10 +106,25 @@ const ids = memoOnObject<object, string>('fp-lite-orm/shape-id')
 let nextId = 0
 const idOf = (o: object): string => ids.get(o) ?? ids.set(o, `#${(++nextId).toString(36)};`)
 
+/**
+ * The key token of a string: its length, a quote, itself (prefix-free, so no two keys
+ * read alike). Memoized for the names and tags every value repeats; bounded, since
+ * strings in a query (aliases, sql template text) are made by users without limit.
+ */
+const tokens = new Map<string, string>()
+const MAX_TOKENS = 4096
+const tokenOf = (s: string): string => {
+  const t = tokens.get(s)
+  if (t !== undefined) return t
+  const made = `${s.length}"${s}`
+  if (tokens.size < MAX_TOKENS) tokens.set(s, made)
+  return made
+}
+
 const walkInto = (x: unknown, w: Walk, depth: number): void => {
   switch (typeof x) {
     case 'string':
-      w.key += `${x.length}"${x}`
+      w.key += tokenOf(x)
       return
     case 'number':
       w.key += Object.is(x, -0) ? 'd-0;' : `d${x};`
@@ -159,7 +174,7 @@ const walkInto = (x: unknown, w: Walk, depth: number): void => {
   }
   w.key += '{'
   for (const k in x) {
-    w.key += `${k.length}:${k}`
+    w.key += tokenOf(k)
     walkInto((x as Record<string, unknown>)[k], w, depth + 1)
   }
   w.key += '}'
