@@ -19,6 +19,7 @@ import { logged } from '../conn/log.js'
 import type { Cursor, CursorEnd, Handle } from '../conn/registry.js'
 import { acquire, release, track } from '../conn/registry.js'
 import type { CachedStatement } from '../conn/statements.js'
+import type { LocalStatement } from '../driver/index.js'
 import { mapError } from '../driver/index.js'
 import type { Fetch, Plan, ReadMode } from './assemble.js'
 import { assemble, collect, finishRows, ioIndexed, planOf, readModeOf, toNumber } from './assemble.js'
@@ -127,16 +128,29 @@ const write = (
 ): unknown => {
   const runAll = () => {
     let changes = 0
-    let lastInsertRowid = 0
-    for (const { s, params } of bound) {
-      const r =
-        db.log === undefined
-          ? statementFor(h, s.sql, false).stmt.run(...params)
-          : logged(db, s.sql, params, () => statementFor(h, s.sql, false).stmt.run(...params))
-      changes += r.changes
-      lastInsertRowid = toNumber(r.lastInsertRowid)
+    let rowid: number | bigint = 0
+    if (db.log === undefined) {
+      // Rows of one shape share one SQL text (the compiler builds it once): one statement
+      // looked up for the run of them, not one per row.
+      let sql: string | undefined
+      let stmt: LocalStatement | undefined
+      for (const { s, params } of bound) {
+        if (s.sql !== sql || stmt === undefined) {
+          sql = s.sql
+          stmt = statementFor(h, sql, false).stmt
+        }
+        const r = stmt.run(...params)
+        changes += r.changes
+        rowid = r.lastInsertRowid
+      }
+    } else {
+      for (const { s, params } of bound) {
+        const r = logged(db, s.sql, params, () => statementFor(h, s.sql, false).stmt.run(...params))
+        changes += r.changes
+        rowid = r.lastInsertRowid
+      }
     }
-    return { changes, lastInsertRowid }
+    return { changes, lastInsertRowid: toNumber(rowid) }
   }
   const result = plan.compiled.transactional && bound.length > 1 ? atomically(db, h, runAll) : runAll()
   return plan.compiled.mode === 'void' ? undefined : result
