@@ -182,7 +182,10 @@ const walkInto = (x: unknown, w: Walk, depth: number): void => {
 
 /** The shape key and values of a query value, or undefined for one the walk does not key. */
 const walkQuery = (q: Query<unknown>): Walk | undefined => {
-  if (!STATEMENTS.has((q.statement as { readonly _tag?: unknown } | undefined)?._tag)) return undefined
+  const s = q.statement as { readonly _tag?: unknown; readonly rows?: ReadonlyArray<unknown> } | undefined
+  if (!STATEMENTS.has(s?._tag)) return undefined
+  // A multi-row insert runs a statement per row whatever its shape: no walk over its values.
+  if (s?._tag === 'Insert' && (s.rows?.length ?? 0) > 1) return undefined
   const w: Walk = { key: '', values: [] }
   try {
     walkInto(q, w, 0)
