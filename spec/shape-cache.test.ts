@@ -11,6 +11,8 @@
  *
  * FC_SEED / FC_PATH / FC_RUNS replay and lengthen runs as in spec/differential.test.ts.
  */
+import * as v8 from 'node:v8'
+import * as vm from 'node:vm'
 import test from 'ava'
 import Database from 'better-sqlite3'
 import * as fc from 'fast-check'
@@ -359,4 +361,31 @@ test(`the cache keeps at most ${SHAPE_CAPACITY} shapes`, (t) => {
     unwrap(s.run(q()))
   }
   t.true(shapes.size() <= SHAPE_CAPACITY)
+})
+
+test('100,000 fresh values of 1,000 shapes: the heap does not grow past the cache bound', (t) => {
+  // As spec/memory.test.ts: a gc function without --expose-gc on the command line.
+  v8.setFlagsFromString('--expose-gc')
+  const gc = vm.runInNewContext('gc') as () => void
+  shapes.clear()
+  // 1,000 shapes: an inArray list of 1..25 values by 0..39 extra conditions.
+  const build = (n: number, salt: number) => {
+    const xs = Array.from({ length: (n % 25) + 1 }, (_, i) => i + salt)
+    const extra = Array.from({ length: Math.floor(n / 25) % 40 }, (_, i) => gt(T.v, salt - i))
+    return pipe(select(T), filter(and(inArray(T.id, xs), ...extra)), count)
+  }
+  const pass = (salt: number) => {
+    for (let n = 0; n < 1000; n++) if (E.isLeft(toSQL(build(n, salt)))) throw new Error(`shape ${n} did not compile`)
+  }
+  // Warm-up: every shape met twice, so every one is learnt.
+  pass(0)
+  pass(1)
+  gc()
+  const before = process.memoryUsage().heapUsed
+  for (let round = 2; round < 100; round++) pass(round)
+  gc()
+  const growth = process.memoryUsage().heapUsed - before
+  t.log(`heap growth over 98,000 more values: ${Math.round(growth / 1024)} KB; ${shapes.size()} shapes kept`)
+  t.true(shapes.size() <= SHAPE_CAPACITY)
+  t.true(growth < 16 * 1024 * 1024, `the heap grew by ${Math.round(growth / 1024 / 1024)} MB`)
 })
