@@ -6,6 +6,8 @@ import { ADAPTERS, QUERIES } from './names.js'
 import type { CellResult } from './measure.js'
 import { median, quantile } from './measure.js'
 import type { PoolResult } from './pool.js'
+import type { ServerResult } from './server/run.js'
+import type { Curve } from './curves.js'
 import type { StreamResult } from './stream.js'
 
 export interface Cell {
@@ -199,7 +201,9 @@ export const resultsMarkdown = (
   verdicts: ReadonlyArray<Verdict>,
   stream: ReadonlyArray<StreamResult>,
   pool: ReadonlyArray<PoolResult>,
-  analysis: string | undefined
+  analysis: string | undefined,
+  server: ReadonlyArray<ServerResult> = [],
+  curves: ReadonlyArray<Curve> = []
 ): string => {
   const adapters = ADAPTERS.map((a) => a.name).filter((a) => cells.some((c) => c.adapter === a))
   const queries = QUERIES.filter((q) => cells.some((c) => c.query === q.name))
@@ -342,6 +346,83 @@ export const resultsMarkdown = (
     )
     out.push('')
   }
+  if (server.length > 0) out.push(serverSection(server), '')
+  if (curves.length > 0) out.push(curvesSection(curves), '')
   if (analysis !== undefined) out.push(analysis.trim(), '')
+  return out.join('\n')
+}
+
+// -------------------------------------------------------------------------------------
+// the server benchmark (bench/server/)
+// -------------------------------------------------------------------------------------
+
+const SERVER_VARIANTS: Readonly<Record<string, string>> = {
+  raw: 'raw better-sqlite3 in the handler',
+  session: 'synchronous session',
+  pool: 'workerPool (2 readers)'
+}
+
+const serverRows = (server: ReadonlyArray<ServerResult>): string[][] =>
+  server.map((r) => [
+    r.scenario === 'point' ? 'point reads' : 'point reads + 2 report loops',
+    SERVER_VARIANTS[r.variant] ?? r.variant,
+    fmtOps(r.rps),
+    `${r.p50.toFixed(1)} ms`,
+    `${r.p99.toFixed(1)} ms`,
+    r.scenario === 'point' ? '-' : r.reportRps.toFixed(1),
+    String(r.errors)
+  ])
+
+const SERVER_HEADER = ['scenario', 'variant', 'point reads/s', 'p50', 'p99', 'reports/s', 'errors']
+
+/** The server benchmark as a plain-text table (stdout). */
+export const serverTable = (server: ReadonlyArray<ServerResult>): string =>
+  [SERVER_HEADER, ...serverRows(server)].map((r) => r.map((c, i) => (i < 2 ? c.padEnd(30) : c.padStart(12))).join(' ')).join('\n')
+
+/** The server benchmark's section of RESULTS.md. */
+export const serverSection = (server: ReadonlyArray<ServerResult>): string =>
+  [
+    '## Server: Fastify on loopback',
+    '',
+    'A Fastify server in a child process answers `GET /item/:id` (one row by primary key, the query built per call)',
+    'and `GET /report` (a 60-130 ms self-join aggregate); a closed-loop load generator in the bench process',
+    '(bench/server/load.ts, keep-alive sockets) drives it with 50 connections reading items, and in the second',
+    'scenario 2 more connections looping the report. Generator and server share the cores. Medians over rounds,',
+    "variants interleaved; p50/p99 are the point reads' latencies.",
+    '',
+    mdTable(SERVER_HEADER, serverRows(server), ['l', 'l', 'r', 'r', 'r', 'r', 'r'])
+  ].join('\n')
+
+// -------------------------------------------------------------------------------------
+// cost curves (bench/curves.ts)
+// -------------------------------------------------------------------------------------
+
+const fmtPoint = (y: number): string => (y >= 100 ? fmtOps(y) : y >= 1 ? y.toFixed(1) : y.toPrecision(2))
+
+/** The cost curves' section of RESULTS.md: each chart linked, with its points as a table. */
+export const curvesSection = (curves: ReadonlyArray<Curve>): string => {
+  const out: string[] = ['## Cost curves', '']
+  out.push('How time grows with the work, fp-lite-orm beside raw better-sqlite3 (bench/curves.ts; log-log axes but')
+  out.push('for the pool). Each point is the median of a few repetitions.', '')
+  for (const c of curves) {
+    out.push(`### ${c.title}`, '', `![${c.title}](charts/${c.name}.svg)`, '')
+    const xs = [...new Set(c.series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b)
+    const notes = Object.entries(c.notes ?? {})
+    out.push(
+      mdTable(
+        [c.xLabel, ...c.series.map((s) => `${s.name} (${c.yLabel})`), ...notes.map(([k]) => k)],
+        xs.map((x) => [
+          x.toLocaleString('en-US'),
+          ...c.series.map((s) => {
+            const p = s.points.find((q) => q[0] === x)
+            return p === undefined ? '-' : fmtPoint(p[1])
+          }),
+          ...notes.map(([, pts]) => String(pts.find((q) => q[0] === x)?.[1] ?? '-'))
+        ]),
+        ['r', ...c.series.map(() => 'r' as const), ...notes.map(() => 'r' as const)]
+      ),
+      ''
+    )
+  }
   return out.join('\n')
 }

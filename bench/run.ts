@@ -7,7 +7,7 @@
  *                                    nothing written (runs inside `npm test`)
  *
  * Options: --rounds N --budget MS --warmup N --scale X --seed N --only q1,q2 --adapters a,b
- * --stream-rows N --pool-ms MS --no-stream --no-pool --no-write; --report re-renders RESULTS.md
+ * --stream-rows N --pool-ms MS --server-ms MS --no-stream --no-pool --no-server --no-curves --no-write; --report re-renders RESULTS.md
  * from the last bench/results.json without measuring. With --only or --adapters the run is
  * partial and writes nothing unless --write is given (for profiling:
  * `node --cpu-prof --import tsx bench/run.ts --only customer-by-id --adapters fp-lite-orm --no-stream --no-pool`).
@@ -29,8 +29,12 @@ import type { AdapterName, QueryName } from './names.js'
 import { ADAPTER_NAMES, QUERY_NAMES } from './names.js'
 import type { PoolResult } from './pool.js'
 import { measurePool } from './pool.js'
+import type { ServerResult } from './server/run.js'
+import type { Curve } from './curves.js'
+import { measureCurves, writeCharts } from './curves.js'
+import { measureServer } from './server/run.js'
 import type { Cell, RunInfo, Verdict } from './report.js'
-import { cellsOf, resultsMarkdown, textTable, verdictsOf } from './report.js'
+import { cellsOf, resultsMarkdown, serverTable, textTable, verdictsOf } from './report.js'
 import { checkSchemas } from './schema.js'
 import type { StreamResult } from './stream.js'
 import { measureStream } from './stream.js'
@@ -62,6 +66,10 @@ interface Options {
   readonly poolReaders: ReadonlyArray<number>
   readonly poolMs: number
   readonly poolRounds: number
+  readonly server: boolean
+  readonly serverMs: number
+  readonly serverRounds: number
+  readonly curves: boolean
   readonly write: boolean
 }
 
@@ -75,7 +83,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Options => {
     else if (
       i + 1 < argv.length &&
       !argv[i + 1]!.startsWith('--') &&
-      !['report', 'smoke', 'no-stream', 'no-pool', 'no-write', 'write'].includes(k)
+      !['report', 'smoke', 'no-stream', 'no-pool', 'no-server', 'no-curves', 'no-write', 'write'].includes(k)
     )
       flags.set(k, argv[++i]!)
     else flags.set(k, true)
@@ -95,7 +103,10 @@ const parseArgs = (argv: ReadonlyArray<string>): Options => {
     'no-pool',
     'no-write',
     'write',
-    'pool-ms'
+    'pool-ms',
+    'no-server',
+    'server-ms',
+    'no-curves'
   ]
   for (const k of flags.keys())
     if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(' ')})`)
@@ -135,6 +146,10 @@ const parseArgs = (argv: ReadonlyArray<string>): Options => {
     poolReaders: smoke ? [1] : [1, 2, 4],
     poolMs: num('pool-ms', smoke ? 40 : 700),
     poolRounds: smoke ? 1 : 3,
+    server: !flags.has('no-server'),
+    serverMs: num('server-ms', smoke ? 300 : 8000),
+    serverRounds: smoke ? 1 : 3,
+    curves: !flags.has('no-curves'),
     write: flags.has('write') || (!smoke && !partial && !flags.has('no-write'))
   }
 }
@@ -216,9 +231,11 @@ const rerender = async (): Promise<void> => {
     cells: Cell[]
     stream: StreamResult[]
     pool: PoolResult[]
+    server?: ServerResult[]
+    curves?: Curve[]
   }
   const verdicts = verdictsOf(saved.cells)
-  await writeResults(saved.info, saved.cells, verdicts, saved.stream, saved.pool)
+  await writeResults(saved.info, saved.cells, verdicts, saved.stream, saved.pool, saved.server ?? [], saved.curves ?? [])
 }
 
 const writeResults = async (
@@ -226,13 +243,19 @@ const writeResults = async (
   cells: ReadonlyArray<Cell>,
   verdicts: ReadonlyArray<Verdict>,
   stream: ReadonlyArray<StreamResult>,
-  pool: ReadonlyArray<PoolResult>
+  pool: ReadonlyArray<PoolResult>,
+  server: ReadonlyArray<ServerResult>,
+  curves: ReadonlyArray<Curve>
 ): Promise<void> => {
   const analysisFile = path.join(here, 'ANALYSIS.md')
   const analysis = fs.existsSync(analysisFile) ? fs.readFileSync(analysisFile, 'utf8') : undefined
-  fs.writeFileSync(path.join(here, 'results.json'), `${JSON.stringify({ info, cells, verdicts, stream, pool }, null, 2)}\n`)
+  fs.writeFileSync(path.join(here, 'results.json'), `${JSON.stringify({ info, cells, verdicts, stream, pool, server, curves }, null, 2)}\n`)
   const resultsFile = path.join(here, 'RESULTS.md')
-  fs.writeFileSync(resultsFile, await formatted(resultsFile, resultsMarkdown(info, cells, verdicts, stream, pool, analysis)))
+  fs.writeFileSync(
+    resultsFile,
+    await formatted(resultsFile, resultsMarkdown(info, cells, verdicts, stream, pool, analysis, server, curves))
+  )
+  if (curves.length > 0) writeCharts(path.join(here, 'charts'), curves)
   log('wrote bench/results.json and bench/RESULTS.md')
 }
 
@@ -312,6 +335,32 @@ const main = async (): Promise<void> => {
       process.stdout.write('\n')
     }
 
+    let server: ServerResult[] = []
+    if (o.server) {
+      log(`server benchmark (Fastify on 127.0.0.1, ${o.serverMs} ms per run, ${o.serverRounds} rounds)`)
+      server = await measureServer(
+        tmp,
+        {
+          durationMs: o.serverMs,
+          rounds: o.serverRounds,
+          connections: o.smoke ? 8 : 50,
+          readers: 2,
+          rows: o.smoke ? 5_000 : 100_000,
+          // Smoke: both routes, the two fp-lite-orm variants, a fraction of a second each (it runs inside npm test).
+          ...(o.smoke ? { scenarios: ['point+report'] as const, variants: ['session', 'pool'] as const } : {})
+        },
+        log
+      )
+      process.stdout.write(`${serverTable(server)}\n\n`)
+    }
+
+    let curves: Curve[] = []
+    if (o.curves) {
+      curves = await measureCurves(tmp, { smoke: o.smoke, poolMs: o.smoke ? 100 : 1000 }, log)
+      // Smoke: the charts are drawn (the writer runs) into the temp folder, not into bench/charts.
+      if (!o.write) writeCharts(path.join(tmp, 'charts'), curves)
+    }
+
     const missed = verdicts.filter((v) => !v.met)
     process.stdout.write(`targets: ${verdicts.length - missed.length} of ${verdicts.length} cases met\n`)
     for (const v of missed) {
@@ -339,7 +388,7 @@ const main = async (): Promise<void> => {
       database: { ...sizesFor(o.scale), 'file size (MB)': Math.round(fs.statSync(base).size / 2 ** 20) },
       checks: { comparisons: checked.comparisons, calls: CHECK_CALLS }
     }
-    if (o.write) await writeResults(info, cells, verdicts, stream, pool)
+    if (o.write) await writeResults(info, cells, verdicts, stream, pool, server, curves)
     log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s; load average ${loadEnd.map((x) => x.toFixed(2)).join(', ')}`)
   } finally {
     for (const a of adapters) {

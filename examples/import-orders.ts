@@ -59,7 +59,7 @@ import {
 } from 'fp-lite-orm'
 
 // -------------------------------------------------------------------------------------
-// schema: the demo's shop tables (src/cli/demo.ts), and the runner's own progress table
+// schema: the demo's shop tables (src/cli/demo/schema.ts), and the runner's own progress table
 // -------------------------------------------------------------------------------------
 
 export const customers = table(

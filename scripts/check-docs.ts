@@ -9,6 +9,7 @@
  *   npx tsx scripts/check-docs.ts --api=eq,gt  # only the @example blocks of these exports
  *   npx tsx scripts/check-docs.ts --timings    # also print how long each part took
  *   npx tsx scripts/check-docs.ts --isolate    # run each Markdown program in a process of its own
+ *   npx tsx scripts/check-docs.ts --params     # only the @param rule below (a second, nothing run)
  *
  * The rules:
  *
@@ -23,6 +24,10 @@
  * - API: every export of src/index.ts must carry a TSDoc `@example` holding a ```ts
  *   block. Each example is its own program; they are all type-checked and all run (in
  *   one process, each in a fresh working directory).
+ * - API: every parameter of every exported function has an `@param` with a description,
+ *   on each overload a reader sees (typedoc shows each signature's own comment; its
+ *   `requiredToBeDocumented: Parameter` enforces the same in `npm run docs`, there also for
+ *   the methods of exported interfaces).
  * - Programs import the library as `fp-lite-orm`: the package resolves itself through
  *   the "exports" of package.json, so the generated files live inside the repository
  *   (.tmp/docs-check/) and use the repository's tsconfig.json. Both tsc and node are
@@ -195,6 +200,82 @@ const examplesOf = (sf: ts.SourceFile, doc: ts.JSDoc): Array<{ code: string[]; l
 const docsOf = (decl: ts.Declaration): ts.JSDoc[] =>
   ts.getJSDocCommentsAndTags(decl).flatMap((n) => (ts.isJSDoc(n) ? [n] : ts.isJSDoc(n.parent) ? [n.parent] : []))
 
+/**
+ * Parameters whose `@param` is still to be written, as `export.parameter`: their files were
+ * being moved by another change (src/query/compile.ts, insert.ts, write.ts) when the rule came
+ * in. The same names are in typedoc.json's `intentionallyNotDocumented`. Remove a name once
+ * its parameter is described (an entry that is already described is reported, so the list
+ * only shrinks).
+ */
+const PARAMS_TO_DESCRIBE: ReadonlySet<string> = new Set([
+  'toSQL.q',
+  'insert.table',
+  'insert.rows',
+  'insert.source',
+  'allRows.q',
+  'changed.before',
+  'changed.after',
+  'deleteFrom.table',
+  'excluded.c',
+  'excludedAll.table',
+  'excludedAll.options',
+  'from.other',
+  'onConflictDoNothing.target',
+  'onConflictDoUpdate.options',
+  'orIgnore.q',
+  'orReplace.q',
+  'returning.fields',
+  'set.values',
+  'update.table'
+])
+
+/**
+ * The signatures of an exported function as a reader sees them: each overload, or the one
+ * declaration (a function, or a variable holding an arrow function or function expression).
+ * An overloaded function's implementation is not shown, so it is not among them.
+ */
+const signaturesOf = (decls: ReadonlyArray<ts.Declaration>): ts.SignatureDeclaration[] => {
+  const fns = decls.filter(ts.isFunctionDeclaration)
+  if (fns.length > 0) return fns.length > 1 ? fns.filter((f) => f.body === undefined) : fns
+  return decls.flatMap((d) =>
+    ts.isVariableDeclaration(d) &&
+    d.initializer !== undefined &&
+    (ts.isArrowFunction(d.initializer) || ts.isFunctionExpression(d.initializer))
+      ? [d.initializer]
+      : []
+  )
+}
+
+/** The text of a `@param` tag (TypeScript keeps a leading `- ` of TSDoc's style). */
+const paramText = (tag: ts.JSDocParameterTag): string => (ts.getTextOfJSDocComment(tag.comment) ?? '').replace(/^\s*-\s*/, '').trim()
+
+/**
+ * Every parameter of every exported function has an `@param` that says something, on each
+ * signature a reader sees (typedoc shows each overload's own comment). Reports what is
+ * missing, with the place to write it.
+ */
+const checkParams = (name: string, decls: ReadonlyArray<ts.Declaration>, described: Set<string>): void => {
+  for (const sig of signaturesOf(decls)) {
+    for (const p of sig.parameters) {
+      // A destructured parameter has no name to tag (none of the public API has one).
+      if (!ts.isIdentifier(p.name)) continue
+      const key = `${name}.${p.name.text}`
+      const tags = ts.getJSDocParameterTags(p)
+      if (tags.some((t) => paramText(t) !== '')) {
+        described.add(key)
+        continue
+      }
+      if (PARAMS_TO_DESCRIBE.has(key)) continue
+      const sf = sig.getSourceFile()
+      const line = sf.getLineAndCharacterOfPosition(p.getStart(sf)).line + 1
+      problem(
+        `${path.relative(ROOT, sf.fileName)}:${line}: the parameter \`${p.name.text}\` of the export ${name} has no @param description ` +
+          `(write \`@param ${p.name.text} - what it is, its unit or shape, what a bad value gives\` in the TSDoc of this signature)`
+      )
+    }
+  }
+}
+
 const apiPrograms = (only: ReadonlySet<string> | undefined): Program[] => {
   const entry = path.join(ROOT, 'src', 'index.ts')
   const program = ts.createProgram([entry], {
@@ -211,9 +292,11 @@ const apiPrograms = (only: ReadonlySet<string> | undefined): Program[] => {
     return []
   }
   const out: Program[] = []
+  const described = new Set<string>()
   for (const s of checker.getExportsOfModule(moduleSymbol)) {
     if (only !== undefined && !only.has(s.name)) continue
     const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s
+    checkParams(s.name, target.declarations ?? [], described)
     const seen = new Set<number>()
     const examples: Array<{ code: string[]; line: number; file: string }> = []
     for (const decl of target.declarations ?? []) {
@@ -244,6 +327,13 @@ const apiPrograms = (only: ReadonlySet<string> | undefined): Program[] => {
         kind: 'api'
       })
     })
+  }
+  if (only === undefined) {
+    const done = [...PARAMS_TO_DESCRIBE].filter((k) => described.has(k))
+    if (done.length > 0)
+      problem(
+        `scripts/check-docs.ts: described now, remove from PARAMS_TO_DESCRIBE (and typedoc.json intentionallyNotDocumented): ${done.join(', ')}`
+      )
   }
   return out
 }
@@ -328,7 +418,7 @@ const typeCheck = async (programs: ReadonlyMap<string, Program>, partial: boolea
   }
   fs.writeFileSync(path.join(WORK, 'tsconfig.json'), `${JSON.stringify(config, null, 2)}\n`)
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-  const r = await runProcess([tsc, '-p', path.join(WORK, 'tsconfig.json'), '--pretty', 'false'], WORK, 120_000)
+  const r = await runProcess([tsc, '-p', path.join(WORK, 'tsconfig.json'), '--pretty', 'false'], WORK, 300_000)
   if (r.code === 0) return
   const lines = r.output.split('\n')
   let reported = 0
@@ -471,6 +561,12 @@ const main = async (): Promise<number> => {
       : [])
   ].filter((f) => withMarkdown && (filters.length === 0 || filters.some((x) => path.relative(ROOT, f).includes(x))))
 
+  if (args.includes('--params')) {
+    apiPrograms(undefined)
+    for (const p of problems) console.error(`- ${p}`)
+    console.log(problems.length === 0 ? 'docs check: every parameter is described' : `docs check: ${problems.length} problem(s)`)
+    return problems.length === 0 ? 0 : 1
+  }
   const all: Program[] = [...markdown.flatMap(markdownPrograms), ...(withApi ? apiPrograms(only) : [])]
   const byId = new Map(all.map((p) => [p.id, p]))
 

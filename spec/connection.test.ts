@@ -4,28 +4,12 @@ import * as path from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { LogEvent, SelectQuery } from '../src/index.js'
-import {
-  all,
-  connect,
-  count,
-  createTable,
-  eq,
-  filter,
-  first,
-  insert,
-  integer,
-  placeholder,
-  select,
-  session,
-  table,
-  text
-} from '../src/index.js'
+import { all, connect, count, createTable, eq, filter, first, insert, integer, placeholder, select, session, table } from '../src/index.js'
 import * as registry from '../src/conn/registry.js'
 import { pragmaValue } from '../src/driver/index.js'
 import { openHandleCount } from '../src/conn/registry.js'
 import { tempDb, tempDbPath, tempDir, unwrap, unwrapLeft } from './helpers/db.js'
-
-const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
+import { notes } from './fixtures/tables.js'
 
 test('connect returns a plain descriptor and opens nothing', (t) => {
   const file = tempDbPath()

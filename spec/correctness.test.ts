@@ -62,8 +62,8 @@ import {
 } from '../src/index.js'
 import type { Query } from '../src/index.js'
 import { tempDbPath, unwrap, unwrapLeft } from './helpers/db.js'
+import { users } from './fixtures/tables.js'
 
-const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
 const posts = table('posts', { id: integer().primaryKey(), authorId: integer('author_id').notNull(), title: text().notNull() })
 
 const fresh = () => {

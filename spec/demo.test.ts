@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import * as E from 'fp-ts/lib/Either.js'
 import { connect, createTable, migrate, planMigration, session } from '../src/index.js'
-import { DEMO_MIGRATIONS, demoTables, runDemo } from '../src/cli/demo.js'
+import { DEMO_MIGRATIONS, demoTables, runDemo } from '../src/cli/demo/index.js'
 import { listMigrations } from '../src/migrate/files.js'
 import { tempDb, tempDbPath, unwrap } from './helpers/db.js'
 

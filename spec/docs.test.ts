@@ -21,8 +21,8 @@ const run = (args: ReadonlyArray<string>): Promise<{ code: number | null; output
   })
 
 test('README.md, docs/*.md and every @example type-check and run (scripts/check-docs.ts)', async (t) => {
-  // About 35 s on a quiet machine; a loaded one (or CI's first run) takes longer.
-  t.timeout(240_000)
+  // About 35 s on a quiet machine; a loaded one (or CI's first run) takes several times that.
+  t.timeout(480_000)
   const r = await run(['scripts/check-docs.ts'])
   if (r.code !== 0) t.log(r.output)
   t.is(r.code, 0, 'scripts/check-docs.ts failed: run `npx tsx scripts/check-docs.ts` to see why')

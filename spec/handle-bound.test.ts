@@ -13,11 +13,10 @@ import * as fs from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Db } from '../src/index.js'
-import { all, connect, count, createTable, insert, integer, raw, select, session, sql, table, text, transaction } from '../src/index.js'
+import { all, connect, count, createTable, insert, raw, select, session, sql, transaction } from '../src/index.js'
 import { HANDLE_LIMIT, acquire, openHandleCount } from '../src/conn/registry.js'
 import { tempDbPath, unwrap, unwrapLeft } from './helpers/db.js'
-
-const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
+import { notes } from './fixtures/tables.js'
 
 const procFs = fs.existsSync('/proc/self/fd')
 const openFds = (): number => fs.readdirSync('/proc/self/fd').length

@@ -43,7 +43,7 @@ import {
   uniqueIndex
 } from '../src/index.js'
 import { release } from '../src/conn/registry.js'
-import { quoteIdentifier } from '../src/query/compile.js'
+import { quoteIdentifier } from '../src/query/sqltext.js'
 import { renderSqlMigration } from '../src/migrate/files.js'
 import { runMigrate } from '../src/cli/migrate.js'
 import { tempDbPath, tempDir } from './helpers/db.js'

@@ -37,8 +37,8 @@ import {
 } from '../src/index.js'
 import { acquire } from '../src/conn/registry.js'
 import { tempDb, tempDir, unwrap } from './helpers/db.js'
+import { users } from './fixtures/tables.js'
 
-const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
 const posts = table('posts', {
   id: integer().primaryKey(),
   userId: integer('user_id')

@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { connect, count, integer, retryOnBusy, select, session, table, text } from '../src/index.js'
+import { connect, count, retryOnBusy, select, session } from '../src/index.js'
 import { tempDbPath, unwrapLeft } from './helpers/db.js'
+import { notes } from './fixtures/tables.js'
 
-const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
 const holder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'lock-holder.mjs')
 
 /** A database file in rollback-journal mode (DELETE), as another program would have made it. */

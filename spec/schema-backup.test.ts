@@ -8,10 +8,9 @@ import * as path from 'node:path'
 import test from 'ava'
 import Database from 'better-sqlite3'
 import type { BackupProgress } from '../src/index.js'
-import { backup, createTable, insert, integer, session, table, text } from '../src/index.js'
+import { backup, createTable, insert, session } from '../src/index.js'
 import { tempDb, tempDir, unwrap, unwrapLeft } from './helpers/db.js'
-
-const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
+import { notes } from './fixtures/tables.js'
 
 test('backup copies a live database with progress; the copy holds the same rows', async (t) => {
   const db = tempDb()

@@ -14,11 +14,10 @@ import Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { Db } from '../src/index.js'
-import { all, createTable, insert, integer, isDbError, select, session, table, text } from '../src/index.js'
+import { all, createTable, insert, isDbError, select, session } from '../src/index.js'
 import { openHandleCount } from '../src/conn/registry.js'
 import { tempDb, unwrap } from './helpers/db.js'
-
-const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
+import { notes } from './fixtures/tables.js'
 
 const procFs = fs.existsSync('/proc/self/fd')
 const openFds = (): number => fs.readdirSync('/proc/self/fd').length
@@ -55,7 +54,8 @@ test.serial('50 close() cycles with a half-read stream leak no handle and no fil
     s.close()
   }
   t.is(openHandleCount(), handles, 'no registry entry left')
-  if (procFs) t.is(openFds(), fds, 'the same file descriptors as before the 50 cycles')
+  // At most as many (a leak would add one or more per cycle; the process may close one of its own meanwhile).
+  if (procFs) t.true(openFds() <= fds, `no more file descriptors than before the 50 cycles (${openFds()} > ${fds})`)
   else t.log('no /proc: file descriptors not counted')
   // Nothing holds the database: the last connection folded the WAL in and removed it.
   t.false(fs.existsSync(`${db.file}-wal`), 'the WAL was checkpointed and removed on close')

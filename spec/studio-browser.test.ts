@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import test from 'ava'
 import Database from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
-import { DEMO_MIGRATIONS, demoTables, runDemo } from '../src/cli/demo.js'
+import { DEMO_MIGRATIONS, demoTables, runDemo } from '../src/cli/demo/index.js'
 import { studio } from '../src/index.js'
 import { tempDbPath, unwrap } from './helpers/db.js'
 

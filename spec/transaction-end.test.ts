@@ -19,7 +19,6 @@ import {
   connect,
   createTable,
   insert,
-  integer,
   isDbError,
   orderBy,
   raw,
@@ -27,15 +26,12 @@ import {
   select,
   session,
   sql,
-  table,
-  text,
   transaction,
   values
 } from '../src/index.js'
 import { acquire } from '../src/conn/registry.js'
 import { tempDb, unwrap, unwrapLeft } from './helpers/db.js'
-
-const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
+import { notes } from './fixtures/tables.js'
 
 const setup = (log?: (e: LogEvent) => void): Db => {
   const db = tempDb(log === undefined ? {} : { log })

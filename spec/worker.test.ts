@@ -2,11 +2,10 @@ import test from 'ava'
 import { Worker, threadId } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { all, createTable, insert, integer, select, session, table, text } from '../src/index.js'
+import { all, createTable, insert, select, session } from '../src/index.js'
 import { openHandleCount } from '../src/conn/registry.js'
 import { tempDb, unwrap } from './helpers/db.js'
-
-const notes = table('notes', { id: integer().primaryKey(), body: text().notNull() })
+import { notes } from './fixtures/tables.js'
 
 const runWorker = (data: unknown): Promise<Record<string, unknown>> =>
   new Promise((resolve, reject) => {

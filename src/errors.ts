@@ -457,6 +457,8 @@ const TAGS: ReadonlySet<string> = new Set<DbError['_tag']>([
 /**
  * True for any `DbError` value (used to tell a thrown DbError from any other throw).
  *
+ * @param u - any value, typically what a `catch` caught; never throws.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

@@ -140,7 +140,8 @@ export type { AnyPreload, Loaded, Preload, PreloadOptions } from './query/preloa
 export { preload } from './query/preload.js'
 export type { Sql } from './query/sql.js'
 export { sql } from './query/sql.js'
-export type { Fields, FieldsRefs, Finished, Joined, Orderable, Outside, Projected, Readable, Reading } from './query/select.js'
+export type { Fields, Projected, WriteResult } from './query/ast.js'
+export type { FieldsRefs, Finished, Joined, Orderable, Outside, Readable, Reading } from './query/select.js'
 export type { Filterable } from './query/filter.js'
 export { filter, where } from './query/filter.js'
 export {
@@ -171,24 +172,10 @@ export {
   value,
   values
 } from './query/select.js'
-export type { InsertFrom, InsertValues, WriteResult } from './query/insert.js'
-export { insert } from './query/insert.js'
+export type { InsertFrom, InsertValues } from './query/insert.js'
+export { excluded, excludedAll, insert, onConflictDoNothing, onConflictDoUpdate, orIgnore, orReplace } from './query/insert.js'
 export type { Changed, DeleteQuery, InsertQuery, SetValues, UpdateQuery, WriteQuery, WriteReads } from './query/write.js'
-export {
-  allRows,
-  changed,
-  deleteFrom,
-  excluded,
-  excludedAll,
-  from,
-  onConflictDoNothing,
-  onConflictDoUpdate,
-  orIgnore,
-  orReplace,
-  returning,
-  set,
-  update
-} from './query/write.js'
+export { allRows, changed, deleteFrom, from, returning, set, update } from './query/write.js'
 export type { RawQuery } from './query/raw.js'
 export { raw } from './query/raw.js'
 export { createTable } from './query/ddl.js'

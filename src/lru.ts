@@ -1,62 +1,32 @@
 /**
- * A bounded map, least recently used entry evicted first: the one cache policy of the
- * library's caches keyed by something users make without limit (SQL texts, query shapes).
+ * The one least-recently-used bound of the library: a plain `Map` (which keeps insertion
+ * order) read with `recall` and written with `remember`. Used by the statement cache
+ * (conn/statements.ts), the pool's and its workers' shape caches (pool/), and the
+ * compiler's interned row shapes (query/compile/shapes.ts), so they all evict alike.
  *
- * A `Map` keeps insertion order, so re-inserting an entry on a hit marks it most recently
- * used and the first key is the one to evict. The entry met last is answered before the
- * map is consulted: a loop over one query meets the same key again and again.
+ * Functions over a Map rather than a class: the callers keep their own fast paths in front
+ * (the statement cache's "same SQL as last time"), and a worker's cache stays a Map that
+ * nothing else has to know about.
  */
-export class Lru<K, V> {
-  readonly #capacity: number
-  readonly #entries = new Map<K, V>()
-  #lastKey: K | undefined
-  #last: V | undefined
 
-  constructor(capacity: number) {
-    this.#capacity = Math.max(1, capacity)
+/** Looks `key` up and marks it most recently used. */
+export const recall = <K, V>(lru: Map<K, V>, key: K): V | undefined => {
+  const v = lru.get(key)
+  if (v !== undefined) {
+    // Re-inserted to move it last: a Map keeps insertion order.
+    lru.delete(key)
+    lru.set(key, v)
   }
+  return v
+}
 
-  get(key: K): V | undefined {
-    if (key === this.#lastKey && this.#last !== undefined) return this.#last
-    const hit = this.#entries.get(key)
-    if (hit === undefined) return undefined
-    this.#lastKey = key
-    this.#last = hit
-    this.#entries.delete(key)
-    this.#entries.set(key, hit)
-    return hit
+/** Adds `key` as most recently used, dropping the least recently used past `capacity` (at least 1). */
+export const remember = <K, V>(lru: Map<K, V>, key: K, v: V, capacity: number): V => {
+  lru.delete(key)
+  lru.set(key, v)
+  if (lru.size > Math.max(1, capacity)) {
+    const oldest = lru.keys().next()
+    if (oldest.done !== true) lru.delete(oldest.value)
   }
-
-  set(key: K, value: V): V {
-    this.#entries.delete(key)
-    this.#entries.set(key, value)
-    this.#lastKey = key
-    this.#last = value
-    if (this.#entries.size > this.#capacity) {
-      const oldest = this.#entries.keys().next()
-      if (oldest.done !== true) {
-        if (oldest.value === this.#lastKey) this.#forgetLast()
-        this.#entries.delete(oldest.value)
-      }
-    }
-    return value
-  }
-
-  get size(): number {
-    return this.#entries.size
-  }
-
-  get capacity(): number {
-    return this.#capacity
-  }
-
-  clear(): void {
-    this.#forgetLast()
-    this.#entries.clear()
-  }
-
-  #forgetLast(): void {
-    this.#lastKey = undefined
-    this.#last = undefined
-  }
+  return v
 }

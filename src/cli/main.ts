@@ -12,7 +12,7 @@
 import * as fs from 'node:fs'
 import * as E from 'fp-ts/lib/Either.js'
 import { flag, parse } from './args.js'
-import { DEFAULT_DEMO_PATH, runDemo } from './demo.js'
+import { DEFAULT_DEMO_PATH, runDemo } from './demo/index.js'
 import { runMigrate } from './migrate.js'
 import { runPull } from './pull.js'
 

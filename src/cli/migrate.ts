@@ -18,7 +18,7 @@ import type { Db } from '../conn/connect.js'
 import type { DbError } from '../errors.js'
 import type { AnyTable } from '../schema/table.js'
 import { connect } from '../conn/connect.js'
-import { acquire, release } from '../conn/registry.js'
+import { closeConnection, withConnection } from '../conn/connection.js'
 import type { Plan, Rename } from '../migrate/diff.js'
 import { describe } from '../migrate/diff.js'
 import { listMigrations, renderSqlMigration, slug, timestampName } from '../migrate/files.js'
@@ -108,7 +108,7 @@ const withDb = async (c: Config, readOnly: boolean, f: (db: Db, exists: boolean)
   try {
     return await f(db, exists)
   } finally {
-    release(db)
+    closeConnection(db)
   }
 }
 
@@ -126,9 +126,9 @@ const fold = (s: string): string => s.toLowerCase()
  * dropped and one added of the same declared type (only ever suggested, never assumed).
  */
 const lossOf = (db: Db, tables: ReadonlyArray<SchemaItem>, plan: Plan): { readonly lost: string[]; readonly hints: string[] } => {
-  const h = acquire(db)
-  if (E.isLeft(h)) return { lost: [], hints: [] }
-  const live = liveTables(h.right.db)
+  const opened = withConnection(db, (h) => E.right(liveTables(h.db)))
+  if (E.isLeft(opened)) return { lost: [], hints: [] }
+  const live = opened.right
   const rowsOf = (table: string): number => live.find((l) => fold(l.name) === fold(table))?.rows ?? 0
   const lost: string[] = []
   const hints: string[] = []

@@ -25,6 +25,8 @@ import { acquire } from './registry.js'
  * const log = (p: BackupProgress) => `${p.totalPages - p.remainingPages}/${p.totalPages}`
  * void log
  * ```
+ *
+ * @category Sessions
  */
 export interface BackupProgress {
   readonly totalPages: number
@@ -49,6 +51,11 @@ const engineBackup = (
  * `onProgress` is called after each step. A folder that does not exist, or a target that
  * exists, is a Left `ConnectionError` naming the path, before anything is copied.
  *
+ * @param db - the database to copy, from `connect(...)`; it stays usable during the backup.
+ * @param toPath - the new file's path: it must not exist yet, and its folder must (else a Left `ConnectionError` naming the
+ *   path).
+ * @param onProgress - called after each step with `totalPages` and `remainingPages`; by default nothing.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -64,6 +71,8 @@ const engineBackup = (
  * const missing = await backup(db, 'no/such/folder/copy.db')()
  * assert.ok(E.isLeft(missing) && missing.left._tag === 'ConnectionError')
  * ```
+ *
+ * @category Sessions
  */
 export const backup =
   (db: Db, toPath: string, onProgress: (p: BackupProgress) => void = () => undefined): TE.TaskEither<DbError, BackupProgress> =>

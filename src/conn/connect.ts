@@ -6,67 +6,15 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as path from 'node:path'
-import type { SqlValue } from '../schema/column.js'
+import type { LogEvent, Logger } from './log.js'
 import { consoleLog } from './log.js'
+
+// The log's own types live with the log (log.ts imports nothing from here: no cycle).
+export type { LogEvent, Logger } from './log.js'
 
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
-
-/**
- * One executed statement, as the `log` option receives it.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import { connect, count, createTable, integer, select, session, table } from 'fp-lite-orm'
- * import type { LogEvent } from 'fp-lite-orm'
- *
- * const events: LogEvent[] = []
- * const t = table('t', { id: integer().primaryKey() })
- * const s = session(connect(':memory:', { log: (e) => events.push(e) }))
- * s.run(createTable(t))
- * s.run(pipe(select(t), count))
- * const last = events[events.length - 1]!
- * assert.equal(last.sql, 'SELECT count(*) AS "count" FROM "t"')
- * assert.deepEqual(last.params, [])
- * assert.ok(last.durationMs >= 0 && last.error === undefined)
- * ```
- *
- * @category Sessions
- */
-export interface LogEvent {
-  readonly sql: string
-  /** The positional values bound to the statement. */
-  readonly params: ReadonlyArray<SqlValue>
-  readonly durationMs: number
-  /** Set when the statement failed. */
-  readonly error?: string
-}
-
-/**
- * What the `log` option takes: called once per statement, in the order they run (a
- * preload after the query whose rows gave its keys; the BEGIN and COMMIT a write of
- * several statements runs in).
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { connect, createTable, insert, integer, session, table } from 'fp-lite-orm'
- * import type { Logger } from 'fp-lite-orm'
- *
- * const seen: string[] = []
- * const log: Logger = (e) => seen.push(e.sql)
- * const t = table('t', { id: integer().primaryKey() })
- * const s = session(connect(':memory:', { log }))
- * s.run(createTable(t))
- * seen.length = 0
- * s.run(insert(t, [{}, {}]))                     // two rows of defaults: two statements, one transaction
- * assert.deepEqual(seen, ['BEGIN IMMEDIATE', 'INSERT INTO "t" DEFAULT VALUES', 'INSERT INTO "t" DEFAULT VALUES', 'COMMIT'])
- * ```
- */
-export type Logger = (event: LogEvent) => void
 
 /**
  * The options of `connect(path, options)`. `readonly` opens the database read-only (the file must exist).
@@ -165,6 +113,11 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 256
  * (no transaction, no stream being read), which reopens on its next use; when all are in
  * use, one more is a Left `ConnectionError`. `:memory:` handles are outside the bound and
  * live until `session(db).close()`. Make descriptors once and reuse them.
+ *
+ * @param file - the database file's path (relative to the working directory), or `':memory:'`; a file that cannot be opened
+ *   is a Left `ConnectionError` naming it, on the first query.
+ * @param options - `ConnectOptions`: `readonly`, `busyTimeoutMs`, `pragmas`, `statementCacheSize`, `log` (`'console'` or a
+ *   function); a bad option is a Left on the first query.
  *
  * @example
  * ```ts

@@ -1,11 +1,10 @@
 /**
  * A bounded cache of prepared statements per handle, keyed by SQL text, least
  * recently used evicted first. Every repeated query thereby runs as a prepared
- * statement without the user asking. The policy is src/lru.ts's, shared with the query
- * shape cache.
+ * statement without the user asking.
  */
 import type { LocalConnection, LocalStatement } from '../driver/index.js'
-import { Lru } from '../lru.js'
+import { recall, remember } from '../lru.js'
 
 export interface CachedStatement {
   readonly stmt: LocalStatement
@@ -19,19 +18,28 @@ export interface CachedStatement {
 
 export class StatementCache {
   readonly #db: LocalConnection
-  readonly #entries: Lru<string, CachedStatement>
+  readonly #capacity: number
+  readonly #entries = new Map<string, CachedStatement>()
+  #lastSql: string | undefined
+  #last: CachedStatement | undefined
 
   constructor(db: LocalConnection, capacity: number) {
     this.#db = db
-    this.#entries = new Lru(capacity)
+    this.#capacity = Math.max(1, capacity)
   }
 
   /** The prepared statement for `sql`, preparing it on a miss. Throws what `prepare` throws. */
   get(sql: string): CachedStatement {
-    const hit = this.#entries.get(sql)
-    if (hit !== undefined) return hit
-    const stmt = this.#db.prepare(sql)
-    return this.#entries.set(sql, { stmt, reader: stmt.reader, raw: false, safeIntegers: false })
+    // The same statement again (a loop over one query): already the most recently used.
+    if (sql === this.#lastSql && this.#last !== undefined) return this.#last
+    let entry = recall(this.#entries, sql)
+    if (entry === undefined) {
+      const stmt = this.#db.prepare(sql)
+      entry = remember(this.#entries, sql, { stmt, reader: stmt.reader, raw: false, safeIntegers: false }, this.#capacity)
+    }
+    this.#lastSql = sql
+    this.#last = entry
+    return entry
   }
 
   get size(): number {
@@ -39,6 +47,8 @@ export class StatementCache {
   }
 
   clear(): void {
+    this.#lastSql = undefined
+    this.#last = undefined
     this.#entries.clear()
   }
 }

@@ -25,6 +25,8 @@ import type { SqlValue } from '../schema/column.js'
  * const s: RemoteStatement = { sql: 'SELECT name FROM users WHERE id = ?', params: [1], rows: true, write: false }
  * assert.equal(s.params.length, 1)
  * ```
+ *
+ * @category Pool
  */
 export interface RemoteStatement {
   readonly sql: string
@@ -54,6 +56,8 @@ export interface RemoteStatement {
  * const r: RemoteRows = { _tag: 'Rows', columns: ['id', 'name'], rows: [[1, 'Ann']] }
  * assert.equal(r.rows[0]?.[1], 'Ann')
  * ```
+ *
+ * @category Pool
  */
 export interface RemoteRows {
   readonly _tag: 'Rows'
@@ -72,6 +76,8 @@ export interface RemoteRows {
  * const c: RemoteChanges = { _tag: 'Changes', changes: 1, lastInsertRowid: 7 }
  * assert.equal(c.lastInsertRowid, 7)
  * ```
+ *
+ * @category Pool
  */
 export interface RemoteChanges {
   readonly _tag: 'Changes'
@@ -90,6 +96,8 @@ export interface RemoteChanges {
  * const count = (r: RemoteResult): number => (r._tag === 'Rows' ? r.rows.length : r.changes)
  * assert.equal(count({ _tag: 'Changes', changes: 2, lastInsertRowid: 0 }), 2)
  * ```
+ *
+ * @category Pool
  */
 export type RemoteResult = RemoteRows | RemoteChanges
 
@@ -107,6 +115,8 @@ export type RemoteResult = RemoteRows | RemoteChanges
  *   return E.isLeft(a) ? a : tx.run({ sql: 'UPDATE stock SET n = n + 1 WHERE id = ?', params: [2], rows: false, write: true })
  * }
  * ```
+ *
+ * @category Pool
  */
 export interface RemoteTx {
   /** Runs one statement inside the held transaction. */
@@ -144,6 +154,8 @@ export interface RemoteTx {
  * assert.match(sent[0] ?? '', /count/i)   // compiled here, sent as SQL with bound params
  * await pool.close()
  * ```
+ *
+ * @category Pool
  */
 export interface RemoteDriver {
   /** The engine and where it is, for messages: `dqlite 127.0.0.1:9001,...`. */

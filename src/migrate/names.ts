@@ -4,7 +4,7 @@
  * spliced into SQL by String.replace, whose replacement text expands `$'`, `$&`, `$$`.
  */
 import { migrationError } from '../errors.js'
-import { quoteIdentifier } from '../query/compile.js'
+import { quoteIdentifier } from '../query/sqltext.js'
 
 /**
  * `quoteIdentifier`, with its refusal (a name SQLite cannot take: empty, with a NUL, over

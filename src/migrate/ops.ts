@@ -8,8 +8,8 @@ import type { AnyTable, IndexDef } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import type { DbError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
-import type { Handle } from '../conn/registry.js'
-import { columnDefinitionSql, createTableSql } from '../query/compile.js'
+import type { Connection as Handle } from '../conn/connection.js'
+import { columnDefinitionSql, createTableSql } from '../query/compile/ddl.js'
 import { diff } from './diff.js'
 import { quoteName } from './names.js'
 import { declaredTable, liveTables, liveViews } from './model.js'
@@ -54,27 +54,57 @@ import { declaredTable, liveTables, liveViews } from './model.js'
  * @category Migrations
  */
 export interface MigrationOps {
-  /** CREATE TABLE (and its indexes) from a schema object. */
+  /**
+   * CREATE TABLE (and its indexes) from a schema object.
+   *
+   * @param table - the table, as the schema module defines it at the time of the migration.
+   */
   createTable(table: AnyTable): void
   /**
    * DROP TABLE (its indexes go with it).
+   *
+   * @param name - the table's SQL name (quoted; a name SQLite cannot take fails the migration with the reason).
    */
   dropTable(name: string): void
-  /** ALTER TABLE ADD COLUMN, the column defined by the schema object's `key`. */
+  /**
+   * ALTER TABLE ADD COLUMN, the column defined by the schema object's `key`.
+   *
+   * @param table - the table, as the schema defines it (with the new column).
+   * @param key - the new column's schema key in `table`; an unknown key fails the migration.
+   */
   addColumn(table: AnyTable, key: string): void
-  /** ALTER TABLE RENAME COLUMN (SQL names). */
+  /**
+   * ALTER TABLE RENAME COLUMN (SQL names).
+   *
+   * @param table - the table, or its SQL name.
+   * @param from - the column's current SQL name.
+   * @param to - its new SQL name.
+   */
   renameColumn(table: AnyTable | string, from: string, to: string): void
   /**
    * CREATE [UNIQUE] INDEX, columns named by the schema keys of `table`.
+   *
+   * @param table - the table the index is on.
+   * @param index - the index, from `index(...)` or `uniqueIndex(...)` (its keys are schema keys of `table`).
    */
   createIndex(table: AnyTable, index: IndexDef): void
   /**
    * DROP INDEX.
+   *
+   * @param name - the index's SQL name.
    */
   dropIndex(name: string): void
-  /** Rebuilds the live table to the schema object's definition, keeping the columns both have. */
+  /**
+   * Rebuilds the live table to the schema object's definition, keeping the columns both have.
+   *
+   * @param table - the table's new definition; columns it shares with the live table keep their data.
+   */
   rebuildTable(table: AnyTable): void
-  /** Any SQL: one or more statements. */
+  /**
+   * Any SQL: one or more statements.
+   *
+   * @param sql - one or more SQL statements, run as written (no parameters: write literals only from trusted text).
+   */
   execute(sql: string): void
 }
 

@@ -8,7 +8,7 @@ import type { DbError } from '../errors.js'
 import { migrationError } from '../errors.js'
 import { mapError } from '../driver/index.js'
 import type { Db } from '../conn/connect.js'
-import { acquire } from '../conn/registry.js'
+import { withConnection } from '../conn/connection.js'
 import type { DeclaredTrigger, DeclaredView, Plan, Rename } from './diff.js'
 import { isView, viewSql } from '../query/view.js'
 import type { Trigger } from '../query/trigger.js'
@@ -34,6 +34,10 @@ export type SchemaItem = AnyTable | Trigger
 
 /**
  * The operations (and their SQL) that would bring the live database to the schema.
+ *
+ * @param db - the live database, from `connect(...)`.
+ * @param tables - the schema: the tables, views, triggers and FTS indexes the database should have.
+ * @param renames - the columns renamed since (`{ table, from, to }`), so their data is kept instead of a drop and an add.
  *
  * @example
  * ```ts
@@ -86,16 +90,16 @@ export const planMigration = (db: Db, tables: ReadonlyArray<SchemaItem>, renames
     names.add(d.right.name)
     declared.push(d.right)
   }
-  const h = acquire(db)
-  if (E.isLeft(h)) return h
-  try {
-    return diff(declared, liveTables(h.right.db), renames, liveViews(h.right.db), views.length > 0 ? views : undefined, {
-      live: liveTriggers(h.right.db),
-      ...(triggers.length > 0 ? { declared: triggers } : {})
-    })
-  } catch (e) {
-    return E.left(mapError(e))
-  }
+  return withConnection(db, (h) => {
+    try {
+      return diff(declared, liveTables(h.db), renames, liveViews(h.db), views.length > 0 ? views : undefined, {
+        live: liveTriggers(h.db),
+        ...(triggers.length > 0 ? { declared: triggers } : {})
+      })
+    } catch (e) {
+      return E.left(mapError(e))
+    }
+  })
 }
 
 /** The tables exported by a schema module (also inside a default export or an object of tables). */

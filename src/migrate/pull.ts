@@ -9,7 +9,7 @@ import { mapError } from '../driver/index.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
-import { acquire } from '../conn/registry.js'
+import { withConnection } from '../conn/connection.js'
 import type { ColumnKind } from '../schema/column.js'
 import { readIndexRaw, readTable } from './ddltext.js'
 import type { LiveTable } from './model.js'
@@ -34,6 +34,8 @@ import { liveTables, liveTriggers, liveViews } from './model.js'
  * const pulled: E.Either<unknown, Pulled> = pull(db)
  * assert.ok(E.isRight(pulled) && pulled.right.source.includes(`name: text('name').notNull().collate('NOCASE').sqlType('VARCHAR(40)')`))
  * ```
+ *
+ * @category Migrations
  */
 export interface Pulled {
   /** A TypeScript module exporting the tables and triggers. */
@@ -215,6 +217,9 @@ export const pullFrom = (db: LocalConnection): Pulled => {
  * index, CHECK and trigger the schema API can express, so that planning a migration right
  * after finds no change. A file that is not an SQLite database is a Left `ConnectionError`.
  *
+ * @param db - an existing database, from `connect(...)`; a file that is not an SQLite database is a Left
+ *   `ConnectionError`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -226,13 +231,14 @@ export const pullFrom = (db: LocalConnection): Pulled => {
  * const r = pull(connect('notes.txt'))
  * assert.ok(E.isLeft(r) && r.left._tag === 'ConnectionError')
  * ```
+ *
+ * @category Migrations
  */
-export const pull = (db: Db): E.Either<DbError, Pulled> => {
-  const h = acquire(db)
-  if (E.isLeft(h)) return h
-  try {
-    return E.right(pullFrom(h.right.db))
-  } catch (e) {
-    return E.left(mapError(e))
-  }
-}
+export const pull = (db: Db): E.Either<DbError, Pulled> =>
+  withConnection(db, (h) => {
+    try {
+      return E.right(pullFrom(h.db))
+    } catch (e) {
+      return E.left(mapError(e))
+    }
+  })

@@ -8,8 +8,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { busyError, isDbError, migrationError, validationError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
-import type { Handle } from '../conn/registry.js'
-import { acquire } from '../conn/registry.js'
+import type { Connection as Handle } from '../conn/connection.js'
+import { withConnection } from '../conn/connection.js'
 import type { LocalConnection } from '../driver/index.js'
 import { firstValue, mapError, pragmaValue } from '../driver/index.js'
 import { logged } from '../conn/log.js'
@@ -21,6 +21,7 @@ import { importFile } from './load.js'
 import type { MigrationOps } from './ops.js'
 import { migrationOps } from './ops.js'
 import { quoteName } from './names.js'
+import { appliedMigrations, ensureMigrationsTable, forgetMigration, MIGRATIONS_TABLE, recordMigration } from './bookkeeping.js'
 import { scanStatements, transactionControl } from './sqltext.js'
 
 // -------------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ export interface MigrationModule {
   readonly down?: (op: MigrationOps) => void
 }
 
-export const MIGRATIONS_TABLE = '_lite_migr'
+export { MIGRATIONS_TABLE } from './bookkeeping.js'
 
 /**
  * How long `migrate`, `migrateAsync` and `migrateDown` wait, in all, for another
@@ -212,18 +213,19 @@ export const DEFAULT_BUSY_WAIT_MS = 30_000
 // bookkeeping
 // -------------------------------------------------------------------------------------
 
-const ensureTable = (db: Db, h: Handle): void => {
-  const sql = `CREATE TABLE IF NOT EXISTS ${quoteName(MIGRATIONS_TABLE)} (name TEXT PRIMARY KEY NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`
-  logged(db, sql, [], () => h.db.exec(sql))
+/** The Right of a bookkeeping step, or a throw the migration transaction turns back into its Left (and rolls back). */
+const must = <A>(e: E.Either<DbError, A>): A => {
+  if (E.isLeft(e)) throw new StepFailure(e.left)
+  return e.right
 }
+
+const ensureTable = (db: Db): void => must(ensureMigrationsTable(db))
 
 const hasTable = (h: Handle): boolean =>
   firstValue(h.db, `SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?`, MIGRATIONS_TABLE) !== undefined
 
-const appliedRows = (h: Handle): AppliedMigration[] =>
-  h.db
-    .prepare(`SELECT name, checksum, applied_at AS appliedAt FROM ${quoteName(MIGRATIONS_TABLE)} ORDER BY applied_at, name`)
-    .all() as AppliedMigration[]
+const appliedRows = (db: Db): AppliedMigration[] =>
+  must(appliedMigrations(db)).map((r) => ({ name: r.name, checksum: r.checksum, appliedAt: r.appliedAt }))
 
 const statusOf = (files: ReadonlyArray<MigrationFile>, applied: ReadonlyArray<AppliedMigration>): MigrationStatus => {
   const byName = new Map(files.map((f) => [f.name, f]))
@@ -251,21 +253,25 @@ interface Survey {
  */
 const survey = (db: Db, dir: string, create: boolean): E.Either<DbError, Survey> => {
   const files = listMigrations(dir)
-  const acquired = acquire(db)
-  if (E.isLeft(acquired)) return acquired
-  const h = acquired.right
+  return withConnection(db, (h) => surveyOn(db, h, files, create))
+}
+
+const surveyOn = (db: Db, h: Handle, files: ReturnType<typeof listMigrations>, create: boolean): E.Either<DbError, Survey> => {
   try {
-    if (create) ensureTable(db, h)
+    if (create) ensureTable(db)
     if (E.isLeft(files)) return files
     const recorded = create || hasTable(h)
-    return E.right({ h, files: files.right, recorded, status: statusOf(files.right, recorded ? appliedRows(h) : []) })
+    return E.right({ h, files: files.right, recorded, status: statusOf(files.right, recorded ? appliedRows(db) : []) })
   } catch (e) {
-    return E.left(mapError(e))
+    return E.left(e instanceof StepFailure ? e.error : mapError(e))
   }
 }
 
 /**
  * Applied and pending migrations, and applied files that were edited or removed since.
+ *
+ * @param db - the database, from `connect(...)`.
+ * @param options - `MigrateOptions`: the migrations folder (`dir`).
  *
  * @example
  * ```ts
@@ -501,12 +507,12 @@ export const applyStatements = (
   statements: ReadonlyArray<string>,
   busyWaitMs: number = DEFAULT_BUSY_WAIT_MS
 ): E.Either<DbError, void> => {
-  const h = acquire(db)
-  if (E.isLeft(h)) return h
-  return inMigrationTransaction(db, h.right, waitFrom(busyWaitMs), (progress) => {
-    for (const sql of statements) runStatement(db, h.right, progress, '(push)', sql)
-    return E.right(undefined)
-  })
+  return withConnection(db, (h) =>
+    inMigrationTransaction(db, h, waitFrom(busyWaitMs), (progress) => {
+      for (const sql of statements) runStatement(db, h, progress, '(push)', sql)
+      return E.right(undefined)
+    })
+  )
 }
 
 /** Fails when the transaction is gone (a COMMIT or ROLLBACK got through): nothing more may run, in autocommit. */
@@ -606,11 +612,11 @@ const apply = (
   const wait = waitFrom(busyWaitMs)
   // `_lite_migr` first, in a transaction of its own: it stays when the migrations fail.
   if (!hasTable(h)) {
-    const made = inMigrationTransaction(db, h, wait, () => E.right(ensureTable(db, h)))
+    const made = inMigrationTransaction(db, h, wait, () => E.right(ensureTable(db)))
     if (E.isLeft(made)) return made
   }
   return inMigrationTransaction(db, h, wait, (progress) => {
-    const status = statusOf(files, appliedRows(h))
+    const status = statusOf(files, appliedRows(db))
     const edited = editedRefusal(status)
     if (E.isLeft(edited)) return edited
     const pending = files.filter((f) => status.pending.includes(f.name))
@@ -620,14 +626,13 @@ const apply = (
     if (unloaded.length > 0) return E.left(modulesNeedAsync(unloaded))
     const lastApplied = status.applied.reduce((m, a) => (a.name > m ? a.name : m), '')
     const outOfOrder = pending.filter((f) => f.name < lastApplied).map((f) => f.name)
-    const record = h.db.prepare(`INSERT INTO ${quoteName(MIGRATIONS_TABLE)} (name, checksum, applied_at) VALUES (?, ?, ?)`)
     for (const [i, f] of pending.entries()) {
       const started = performance.now()
       progress.current = { name: f.name, statements: [] }
       if (f.kind === 'sql') for (const sql of f.up) runStatement(db, h, progress, f.name, sql)
       else runModule(db, h, progress, f, modules.get(f.name)!, 'up')
       mustBeInTransaction(h.db, progress, 'before it was recorded')
-      record.run(f.name, f.checksum, new Date().toISOString())
+      must(recordMigration(db, f.name, f.checksum))
       progress.recorded.push(f.name)
       progress.current = undefined
       onApplied?.(f.name, i, pending.length, performance.now() - started)
@@ -666,6 +671,10 @@ const upToDate = (s: Survey): boolean => s.recorded && s.status.pending.length =
  * Applies the pending `.sql` migrations of a folder in one transaction and returns their
  * names. Synchronous, like the rest of the API; a folder that also holds `.ts`/`.js`
  * migrations needs `migrateAsync` (ES modules load asynchronously), and says so.
+ *
+ * @param db - the database to migrate, from `connect(...)`.
+ * @param options - the migrations folder's path, or `MigrateOptions` (`dir`, `busyWaitMs`, a progress callback); a folder that
+ *   cannot be read is a Left naming it.
  *
  * @example
  * ```ts
@@ -712,6 +721,9 @@ export const migrate = (db: Db, options: MigrateOptions | string): E.Either<DbEr
 
 /**
  * `migrate` for folders with `.ts`/`.js` migrations too: loads them, then applies everything in one transaction.
+ *
+ * @param db - the database to migrate, from `connect(...)`.
+ * @param options - the migrations folder's path, or `MigrateOptions`; a folder that cannot be read is a Left naming it.
  *
  * @example
  * ```ts
@@ -762,6 +774,10 @@ export const migrateAsync = async (db: Db, options: MigrateOptions | string): Pr
 /**
  * Undoes the last applied migration (its `-- down` part, or its `down(op)`), and forgets it.
  *
+ * @param db - the database, from `connect(...)`.
+ * @param options - the migrations folder's path, or `MigrateOptions`: the folder holding the last applied migration's file
+ *   (its down part is what runs).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -807,7 +823,7 @@ export const migrateDown = async (
   const h = again.right.h
   return inMigrationTransaction(db, h, waitFrom(wait.right), (progress) => {
     // Under the write lock: another process may have stepped back (or forward) meanwhile.
-    const now = lastApplied(appliedRows(h))
+    const now = lastApplied(appliedRows(db))
     if (now?.name !== file.name) {
       return E.left(
         migrationError(
@@ -820,7 +836,7 @@ export const migrateDown = async (
     if (file.kind === 'sql') for (const sql of file.down ?? []) runStatement(db, h, progress, file.name, sql)
     else runModule(db, h, progress, file, modules.right.get(file.name)!, 'down')
     mustBeInTransaction(h.db, progress, 'before its record was removed')
-    h.db.prepare(`DELETE FROM ${quoteName(MIGRATIONS_TABLE)} WHERE name = ?`).run(file.name)
+    must(forgetMigration(db, file.name))
     return E.right({ reverted: file.name })
   })
 }

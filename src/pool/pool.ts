@@ -23,7 +23,7 @@ import type { Db } from '../conn/connect.js'
 import { connect } from '../conn/connect.js'
 import type { Needs, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
-import type { Compiled } from '../query/compile.js'
+import type { Compiled } from '../query/compiled.js'
 import { compile } from '../query/compile.js'
 import type { SqlValue } from '../schema/column.js'
 import type { Params, ParamsFor } from '../session/bind.js'
@@ -32,7 +32,8 @@ import { finishLate } from '../session/assemble.js'
 import type { Results } from '../session/transaction.js'
 import type { Reply, Request, Role, ShapeStats, WorkerSetup } from './protocol.js'
 import type { Shape } from './shapes.js'
-import { recall, remember, shapeOf } from './shapes.js'
+import { recall, remember } from '../lru.js'
+import { shapeOf } from './shapes.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -160,14 +161,28 @@ export const checkPoolOptions = (options: unknown): E.Either<DbError, { readonly
  * @category Pool
  */
 export interface Pool {
-  /** Runs a query on a reader (reads) or the writer (writes). Never rejects. */
+  /**
+   * Runs a query on a reader (reads) or the writer (writes). Never rejects.
+   *
+   * @param q - the query value to run (reads go to a reader, writes to the writer).
+   * @param params - the placeholders' values, one object, as for `session.run`.
+   */
   run<A, P = unknown>(q: Query<A> & Needs<P>, ...params: ParamsFor<NoInfer<P>>): TE.TaskEither<DbError, A>
-  /** Runs the queries in order, all or nothing, in one transaction on the writer. */
+  /**
+   * Runs the queries in order, all or nothing, in one transaction on the writer.
+   *
+   * @param queries - the query values, in order (`as const` keeps each result's type); the first Left rolls them all back and
+   *   is the result.
+   */
   batch<const Qs extends ReadonlyArray<Query<unknown>>>(queries: Qs): TE.TaskEither<DbError, Results<Qs>>
   /**
    * An interactive transaction: BEGIN IMMEDIATE on the writer (or the remote connection), held
    * for `f`; `tx.run` runs there. Right commits, a Left or a rejection rolls back; a callback
    * still running after `timeoutMs` (default 30 s) is rolled back with a Left `BusyError`.
+   *
+   * @param f - the work: given the held connection `tx`, a TaskEither of its result; it may await anything, within
+   *   `timeoutMs`.
+   * @param options - `PoolTransactionOptions`: `timeoutMs` (a whole number from 1 to 600,000; default 30,000).
    */
   transaction<E, A>(f: (tx: PoolTx) => TE.TaskEither<E, A>, options?: PoolTransactionOptions): TE.TaskEither<E | DbError, A>
   /** Stops taking queries, lets those in flight finish, and ends the threads. */
@@ -194,9 +209,17 @@ export interface Pool {
  *   )
  * const pay = (pool: Pool) => pool.transaction((tx) => debit(tx, 1, 10), { timeoutMs: 5000 })
  * ```
+ *
+ * @category Pool
  */
 export interface PoolTx {
-  /** Runs a query on the connection held for the transaction (its parameters are checked when it runs). */
+  /**
+   * Runs a query on the connection held for the transaction (its parameters are checked when it runs).
+   *
+   * @param q - the query value to run inside the transaction.
+   * @param params - the placeholders' values, one object; checked when the query runs (a Left `ValidationError` naming a
+   *   missing one).
+   */
   run<A>(q: Query<A>, params?: Params): TE.TaskEither<DbError, A>
 }
 
@@ -209,6 +232,8 @@ export interface PoolTx {
  *
  * const quick: PoolTransactionOptions = { timeoutMs: 2_000 }   // a stuck callback holds the writer 2 s at most
  * ```
+ *
+ * @category Pool
  */
 export interface PoolTransactionOptions {
   /** Past this many milliseconds (a whole number from 1 to 600,000; default 30,000) the transaction is rolled back with a BusyError. */
@@ -302,7 +327,9 @@ interface Slot {
   failure: unknown
   /** Resolves when the current worker has exited (a dead worker's is already resolved). */
   exited: Promise<void>
-  readonly pending: Map<number, (r: Outcome) => void>
+  readonly pending: Map<number, (r: Outcome, ms: number | undefined) => void>
+  /** How many of the pending runs are long (see `isLong`): short runs are kept off a reader with one. */
+  long: number
   /**
    * The ids of the shapes the current worker holds, least recently used first: a mirror of
    * its cache, updated in the order messages are posted (which is the order the worker
@@ -314,6 +341,21 @@ interface Slot {
 // -------------------------------------------------------------------------------------
 // routing
 // -------------------------------------------------------------------------------------
+
+/**
+ * A shape whose runs take longer than this in the worker (expected cost, ms) is long: it is
+ * kept off one reader, so that short reads always have a reader no report is queued on. A
+ * point read takes tens of microseconds, a report tens of milliseconds: any value between
+ * works; 5 ms leaves room for a short run slowed by a busy machine.
+ */
+const LONG_MS = 5
+/**
+ * How fast a shape's expected cost may rise per run. The expected cost is a decaying minimum of
+ * the worker's measured times: wall-clock time in a thread is only ever inflated (by the thread
+ * being descheduled on a busy machine), never deflated, so a point read timed at 40 ms once
+ * stays short, while a shape that became slow for good is long after a few runs.
+ */
+const COST_GROWTH = 1.5
 
 /** Native SQL that only reads, going by its first keyword; anything else goes to the writer. */
 const READ_SQL = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*(SELECT|WITH|VALUES|EXPLAIN)\b/i
@@ -557,18 +599,19 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
       failure: undefined,
       exited: Promise.resolve(),
       pending: new Map(),
+      long: 0,
       shapes: new Map()
     }
     start(slot)
     return slot
   }
 
-  const settle = (slot: Slot, id: number, result: Outcome) => {
+  const settle = (slot: Slot, id: number, result: Outcome, ms?: number) => {
     const resolve = slot.pending.get(id)
     if (resolve === undefined) return
     slot.pending.delete(id)
     if (slot.pending.size === 0) slot.worker?.unref()
-    resolve(result)
+    resolve(result, ms)
   }
 
   const attach = (slot: Slot, w: Worker) => {
@@ -591,7 +634,7 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
         case 'Unknown':
           return settle(slot, m.id, UNKNOWN_SHAPE)
         case 'Result':
-          return settle(slot, m.id, m.result)
+          return settle(slot, m.id, m.result, m.ms)
       }
     })
     w.on('error', (e) => {
@@ -619,8 +662,11 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
   const readers = Array.from({ length: readerCount }, () => spawn('reader'))
   const slots = [...readers, writer]
 
-  /** Posts a request; `posted` runs only once it is on its way (a request that failed to clone never reached the worker). */
-  const send = (slot: Slot, make: (id: number) => Request, posted?: () => void): Promise<Outcome> =>
+  /**
+   * Posts a request; `posted` runs only once it is on its way (a request that failed to clone
+   * never reached the worker); `timed` gets the run's time in the worker, when it reports one.
+   */
+  const send = (slot: Slot, make: (id: number) => Request, posted?: () => void, timed?: (ms: number) => void): Promise<Outcome> =>
     new Promise((resolve) => {
       if (slot.worker === undefined && !closing) start(slot)
       const w = slot.worker
@@ -638,7 +684,15 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
         return
       }
       const id = ++nextId
-      slot.pending.set(id, resolve)
+      slot.pending.set(
+        id,
+        timed === undefined
+          ? resolve
+          : (r, ms) => {
+              if (ms !== undefined) timed(ms)
+              resolve(r)
+            }
+      )
       if (slot.pending.size === 1) w.ref()
       try {
         w.postMessage(make(id))
@@ -659,20 +713,73 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
     return undefined
   }
 
-  /** The reader with the least work, among those with a worker if any has one (one without is started again). */
-  const leastBusy = (): Slot => {
-    const live = readers.filter((r) => r.worker !== undefined)
-    const among = live.length > 0 ? live : readers
-    return among.reduce((best, r) => (r.pending.size < best.pending.size ? r : best), among[0]!)
+  /**
+   * The reader for a run (see docs/pool.md, "Scheduling"). Messages queue in a worker in the
+   * order they were posted, so a short read posted behind a long report waits for all of it.
+   * Hence: long runs may hold at most `readers - 1` readers at once (past that they queue
+   * behind each other), and a short run goes to the least busy reader holding no long run.
+   * Readers with a worker are preferred (one without is started again when given work).
+   */
+  const longLanes = Math.max(1, readerCount - 1)
+
+  /** How many readers hold a long run now. */
+  const holdingLong = (): number => {
+    let n = 0
+    for (const r of readers) if (r.long > 0) n++
+    return n
   }
+
+  const longLaneFree = (): boolean => holdingLong() < longLanes
+
+  const pick = (long: boolean): Slot => {
+    let anyLive = false
+    for (const r of readers) if (r.worker !== undefined) anyLive = true
+    // A long run queues behind another long one once the lanes for long runs are taken.
+    const wantLong = long && !longLaneFree()
+    let best: Slot | undefined
+    let fallback: Slot | undefined
+    for (const r of readers) {
+      if (anyLive && r.worker === undefined) continue
+      if (fallback === undefined || r.pending.size < fallback.pending.size) fallback = r
+      if (wantLong ? r.long === 0 : r.long > 0) continue
+      if (best === undefined || (wantLong ? r.long < best.long : r.pending.size < best.pending.size)) best = r
+    }
+    return best ?? fallback ?? readers[0]!
+  }
+
+  /** Expected time per shape in the workers (ms, see COST_GROWTH), least recently used first; bounded. */
+  const costs = new Map<number, number>()
+  const COSTS_HELD = 4096
+
+  /**
+   * A run is long when its shape's expected cost is past LONG_MS. A shape not yet measured is
+   * treated as long while a lane for long runs is free (a first report then stays out of the
+   * short lane), and as short otherwise: unknown work never queues behind known long work. A
+   * query of several statements (no shape) counts as short: those are preloads, a few keyed reads.
+   */
+  const isLong = (job: Job): boolean => {
+    if (job._tag === 'Query') return false
+    const c = costs.get(job.shape.id)
+    return c === undefined ? longLaneFree() : c > LONG_MS
+  }
+
+  const timedFor =
+    (id: number) =>
+    (ms: number): void => {
+      const c = costs.get(id)
+      remember(costs, id, c === undefined ? ms : Math.min(ms, c * COST_GROWTH), COSTS_HELD)
+    }
 
   /** Runs a job on a slot's worker, sending the shape's definition when the worker does not hold it. */
   const dispatch = async (slot: Slot, job: Job): Promise<E.Either<DbError, unknown>> => {
     if (job._tag === 'Query') return resultOf(await send(slot, requestOf(job, false)))
     const id = job.shape.id
     const known = slot.shapes.has(id)
-    const outcome = await send(slot, requestOf(job, known), () =>
-      known ? recall(slot.shapes, id) : remember(slot.shapes, id, true, shapeCacheSize)
+    const outcome = await send(
+      slot,
+      requestOf(job, known),
+      () => (known ? recall(slot.shapes, id) : remember(slot.shapes, id, true, shapeCacheSize)),
+      timedFor(id)
     )
     if (!isUnknownShape(outcome)) return outcome
     // The mirror was wrong (it cannot be, short of a bug): forget the shape and send it whole.
@@ -719,7 +826,18 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
     if (E.isLeft(job)) return job
     const role = inTx ? 'writer' : roleOf(q)
     if (role === 'writer' && !inTx && held !== undefined) await writerFree()
-    let result = await dispatch(role === 'writer' ? writer : leastBusy(), job.right)
+    let result: E.Either<DbError, unknown>
+    if (role === 'writer') result = await dispatch(writer, job.right)
+    else {
+      const long = isLong(job.right)
+      const reader = pick(long)
+      if (long) reader.long++
+      try {
+        result = await dispatch(reader, job.right)
+      } finally {
+        if (long) reader.long--
+      }
+    }
     // Native SQL that looked like a read but writes: the reader refused it, so the writer runs it.
     if (role === 'reader' && q.statement._tag === 'Raw' && isReadOnlyRefusal(result)) {
       if (held !== undefined) await writerFree()
@@ -851,6 +969,11 @@ const startPool = (db: Db, readerCount: number, maxQueue: number): PoolWithInter
  * `close()` resolves at once. A thread that crashes is replaced at once; one that exits
  * before it is ready (it could not start) is started again only when next given work, so a
  * pool whose threads cannot start answers each query with a Left and never spins.
+ *
+ * @param db - a database from `connect(...)` on a file (`:memory:` cannot be shared between threads); anything else makes
+ *   every call a Left `ValidationError`.
+ * @param options - `PoolOptions`: `readers` (1 to 64, default 2), `maxQueue`; a bad option makes every call a Left
+ *   `ValidationError`.
  *
  * @example
  * ```ts

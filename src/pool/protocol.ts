@@ -7,7 +7,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import type { Db, LogEvent } from '../conn/connect.js'
 import type { Query } from '../query/ast.js'
-import type { Compiled } from '../query/compile.js'
+import type { Compiled } from '../query/compiled.js'
 import type { SqlValue } from '../schema/column.js'
 
 export type Role = 'reader' | 'writer'
@@ -74,7 +74,8 @@ export type Reply =
    * one that could not start: the pool does not restart it in a loop (see pool.ts).
    */
   | { readonly _tag: 'Ready' }
-  | { readonly _tag: 'Result'; readonly id: number; readonly result: Either<DbError, unknown> }
+  /** `ms`: how long an `Exec` ran in the worker, for the pool's scheduling by expected cost (pool.ts, `isLong`). */
+  | { readonly _tag: 'Result'; readonly id: number; readonly result: Either<DbError, unknown>; readonly ms?: number }
   | { readonly _tag: 'Log'; readonly event: LogEvent }
   /** An `Exec` without `define` for a shape the worker does not hold: the pool sends it again with it. */
   | { readonly _tag: 'Unknown'; readonly id: number }

@@ -17,7 +17,7 @@ import { busyError, decodeError, describeValue, isDbError, unexpectedError, vali
 import type { RemoteDriver, RemoteResult, RemoteStatement } from '../driver/remote.js'
 import type { Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
-import type { Compiled } from '../query/compile.js'
+import type { Compiled } from '../query/compiled.js'
 import { compile } from '../query/compile.js'
 import type { SqlValue } from '../schema/column.js'
 import type { Fetch, Plan as SharedPlan } from '../session/assemble.js'
@@ -43,6 +43,8 @@ import { MAX_QUEUE, TIMED_OUT, checkTxOptions, roleOf, settleWithin, txEnded, tx
  *
  * const options: RemotePoolOptions = { maxQueue: 1_000 }   // past 1,000 in flight: Left BusyError at once
  * ```
+ *
+ * @category Pool
  */
 export interface RemotePoolOptions {
   /** The most queries in flight at once: a whole number from 1 to 1,000,000 (default 10,000). Past it, a Left BusyError at once. */
@@ -234,6 +236,9 @@ const isDriver = (u: unknown): u is RemoteDriver =>
  * results as `workerPool` (and a local session) for the same query values. It never throws;
  * its TaskEithers never reject.
  *
+ * @param driver - a `RemoteDriver`, e.g. `dqlite({...})`.
+ * @param options - `RemotePoolOptions`: `maxQueue`, the most queries in flight (past it, a Left `BusyError` at once).
+ *
  * @example
  * ```ts
  * import { pipe } from 'fp-ts/lib/function.js'
@@ -247,6 +252,8 @@ const isDriver = (u: unknown): u is RemoteDriver =>
  * // The same function, on a 3-node dqlite cluster instead of a worker pool:
  * const onCluster = () => record(remotePool(dqlite({ servers: ['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9003'], database: 'app' })))
  * ```
+ *
+ * @category Pool
  */
 export const remotePool = (driver: RemoteDriver, options?: RemotePoolOptions): Pool => {
   const checked = checkOptions(options)

@@ -9,7 +9,8 @@
  * compiled form once and runs it with the session's own `runBound`, so its errors, log
  * events and row decoding are exactly a session's.
  */
-import type { Compiled, OutputField } from '../query/compile.js'
+import { recall, remember } from '../lru.js'
+import type { Compiled, RowShape } from '../query/compiled.js'
 import { memoOnObject } from '../memo.js'
 import type { ShapeDef } from './protocol.js'
 
@@ -25,50 +26,21 @@ export interface Shape {
 }
 
 // -------------------------------------------------------------------------------------
-// bounded caches (shared by the pool and its workers, so both evict alike)
-// -------------------------------------------------------------------------------------
-
-/** Looks `key` up and marks it most recently used. */
-export const recall = <K, V>(lru: Map<K, V>, key: K): V | undefined => {
-  const v = lru.get(key)
-  if (v !== undefined) {
-    // Re-inserted to move it last: a Map keeps insertion order.
-    lru.delete(key)
-    lru.set(key, v)
-  }
-  return v
-}
-
-/** Adds `key` as most recently used, dropping the least recently used past `capacity`. */
-export const remember = <K, V>(lru: Map<K, V>, key: K, v: V, capacity: number): V => {
-  lru.delete(key)
-  lru.set(key, v)
-  if (lru.size > capacity) {
-    const oldest = lru.keys().next()
-    if (oldest.done !== true) lru.delete(oldest.value)
-  }
-  return v
-}
-
-// -------------------------------------------------------------------------------------
 // signatures
 // -------------------------------------------------------------------------------------
 
-const fieldKeys = new WeakMap<ReadonlyArray<OutputField>, string>()
-
-/** A field list's text, memoized: the compiler shares a table's field list between queries. */
-const fieldsKey = (fields: ReadonlyArray<OutputField>): string => {
-  let k = fieldKeys.get(fields)
-  if (k === undefined) {
-    k = JSON.stringify(fields)
-    fieldKeys.set(fields, k)
-  }
-  return k
-}
-
-/** A preload option's values in a signature: a bigint or a blob written so that no other value reads the same. */
-const plainValues = (_key: string, v: unknown): unknown =>
-  typeof v === 'bigint' ? { bigint: v.toString() } : v instanceof Uint8Array ? { blob: Buffer.from(v).toString('base64') } : v
+/**
+ * A preload option's values in a signature: a bigint or a blob written so that no other value
+ * reads the same; a preload's row shape by its id (its fields are the preload's own).
+ */
+const plainValues = (key: string, v: unknown): unknown =>
+  typeof v === 'bigint'
+    ? { bigint: v.toString() }
+    : v instanceof Uint8Array
+      ? { blob: Buffer.from(v).toString('base64') }
+      : key === 'shape' && typeof v === 'object' && v !== null
+        ? (v as RowShape).id
+        : v
 
 /** Everything of a one-statement Compiled that a worker's run depends on, but its parameters (a preload's options are part of it). */
 const signatureOf = (c: Compiled): string =>
@@ -77,8 +49,8 @@ const signatureOf = (c: Compiled): string =>
     c.table ?? '',
     c.transactional ? '1' : '0',
     c.statements[0]?.sql ?? '',
-    fieldsKey(c.fields),
-    c.groups === undefined ? '' : JSON.stringify(c.groups),
+    // The rows' layout (fields and groups), interned by the compiler: equal layouts, one id.
+    String(c.shape.id),
     c.preloads === undefined ? '' : JSON.stringify(c.preloads, plainValues)
   ].join('\u0000')
 
@@ -90,7 +62,7 @@ const signatureOf = (c: Compiled): string =>
 const bySignature = new Map<string, Shape>()
 /** The shape of a Compiled (`false`: it has none), so a query value run again skips the signature (see memo.ts). */
 const shapes = memoOnObject<Compiled, Shape | false>('fp-lite-orm/shape')
-/** Distinct shapes remembered at once; past it the map starts over (ids go on, workers re-learn). */
+/** Distinct shapes remembered at once, least recently used evicted first (ids go on, workers re-learn). */
 const MAX_SHAPES = 4096
 let lastId = 0
 
@@ -102,12 +74,9 @@ const definitionOf = (c: Compiled): ShapeDef => {
 
 const newShape = (c: Compiled): Shape => {
   const signature = signatureOf(c)
-  const known = bySignature.get(signature)
+  const known = recall(bySignature, signature)
   if (known !== undefined) return known
-  if (bySignature.size >= MAX_SHAPES) bySignature.clear()
-  const shape: Shape = { id: ++lastId, def: definitionOf(c) }
-  bySignature.set(signature, shape)
-  return shape
+  return remember(bySignature, signature, { id: ++lastId, def: definitionOf(c) }, MAX_SHAPES)
 }
 
 /**

@@ -10,13 +10,13 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { DbError } from '../errors.js'
 import { unexpectedError } from '../errors.js'
 import type { Db } from '../conn/connect.js'
-import { release } from '../conn/registry.js'
+import { closeConnection } from '../conn/connection.js'
 import { raw } from '../query/raw.js'
 import { sql } from '../query/sql.js'
 import { collectBound, collectQuery, runQuery } from '../session/session.js'
 import { collectBatch } from '../session/transaction.js'
 import type { Reply, Request, ShapeDef, ShapeStats, WorkerSetup } from './protocol.js'
-import { recall, remember } from './shapes.js'
+import { recall, remember } from '../lru.js'
 
 const setup = workerData as WorkerSetup
 const port = parentPort
@@ -32,9 +32,9 @@ const db: Db = setup.log ? { ...setup.db, log: (event) => port.postMessage({ _ta
 const shapes = new Map<number, ShapeDef>()
 
 /** Posts a result; one that cannot be cloned (an odd thrown cause) is posted as text. */
-const reply = (id: number, result: E.Either<DbError, unknown>): void => {
+const reply = (id: number, result: E.Either<DbError, unknown>, ms?: number): void => {
   try {
-    port.postMessage({ _tag: 'Result', id, result } satisfies Reply)
+    port.postMessage((ms === undefined ? { _tag: 'Result', id, result } : { _tag: 'Result', id, result, ms }) satisfies Reply)
   } catch (e) {
     const safe = E.isLeft(result)
       ? E.left({ ...result.left, ...('cause' in result.left ? { cause: String(result.left.cause) } : {}) })
@@ -51,10 +51,10 @@ port.on('message', (m: Request) => {
         port.postMessage({ _tag: 'Unknown', id: m.id } satisfies Reply)
         return
       }
-      reply(
-        m.id,
-        guarded(() => collectBound(db, def.compiled, m.params))
-      )
+      // Timed for the pool's scheduling (long runs are kept off one reader).
+      const t0 = performance.now()
+      const result = guarded(() => collectBound(db, def.compiled, m.params))
+      reply(m.id, result, performance.now() - t0)
       return
     }
     case 'Run':
@@ -85,7 +85,7 @@ port.on('message', (m: Request) => {
       reply(m.id, E.right({ held: shapes.size, capacity: setup.shapeCacheSize } satisfies ShapeStats))
       return
     case 'Close':
-      release(db)
+      closeConnection(db)
       port.close()
       return
   }

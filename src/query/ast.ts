@@ -8,7 +8,7 @@
  */
 import type * as t from 'io-ts'
 import type { ColumnKind, ColumnRef, SqlValue, Typed } from '../schema/column.js'
-import type { AnyTable, TableRef } from '../schema/table.js'
+import type { AnyTable, Simplify, TableRef } from '../schema/table.js'
 import type { RelationNode } from '../schema/relations.js'
 import type { EncodeMode } from '../schema/codec.js'
 
@@ -1255,6 +1255,8 @@ export type InScope<S extends string, U extends string> = string extends U
  * const marks: Extract<RefsOf<typeof byId>, ParamRef> = '?id=number'
  * void marks
  * ```
+ *
+ * @category Queries
  */
 export type ParamRef = `?${string}`
 
@@ -1268,6 +1270,8 @@ export type ParamRef = `?${string}`
  * const kinds: [KindTag<number | null>, KindTag<Date>, KindTag<'a' | 'b'>, KindTag<{ x: 1 }>] = ['number', 'Date', 'string', 'unknown']
  * void kinds
  * ```
+ *
+ * @category Queries
  */
 export type KindTag<T> = [NonNullable<T>] extends [never]
   ? 'unknown'
@@ -1365,6 +1369,8 @@ export type Intersection<U> = (U extends unknown ? (x: U) => void : never) exten
  * const p: ParamsOf<'users' | '?id=number' | '?q'> = { id: 1, q: 'anything' }
  * void p
  * ```
+ *
+ * @category Queries
  */
 export type ParamsOf<U extends string> = string extends U
   ? unknown
@@ -1390,9 +1396,91 @@ declare const ParamsType: unique symbol
  * const byId: Query<unknown> & Needs<{ readonly id: number | null }> = pipe(select(users), filter(eq(users.id, placeholder('id'))), first)
  * void byId
  * ```
+ *
+ * @category Queries
  */
 export interface Needs<P> {
   readonly [ParamsType]?: P
 }
 
-export const codecKey = (table: string, column: string): string => `${table}\u0000${column}`
+// -------------------------------------------------------------------------------------
+// results and projections (shared by selects and writes)
+// -------------------------------------------------------------------------------------
+
+/**
+ * What a write returns: rows changed, and the rowid of the last row inserted.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { eq, filter, set, update, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
+ * import type { WriteResult } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
+ *
+ *
+ * const added: E.Either<unknown, WriteResult> = s.run(insert(users, { email: 'cleo@x.io', name: 'Cleo' }))
+ * assert.deepEqual(added, E.right({ changes: 1, lastInsertRowid: 3 }))
+ * const bumped = s.run(pipe(update(users), set({ visits: 1 }), filter(eq(users.id, 1))))
+ * assert.ok(E.isRight(bumped) && bumped.right.changes === 1)   // lastInsertRowid: the connection's last insert, here 3
+ * ```
+ *
+ * @category Writes
+ */
+export interface WriteResult {
+  readonly changes: number
+  readonly lastInsertRowid: number
+}
+
+/**
+ * What `columns` takes: expressions by key, and plain objects of them, which become nested
+ * objects of each row (`columns({ user: { id: users.id }, total: sum(...) })`).
+ *
+ * @example
+ * ```ts
+ * import { countAll, integer, table, text } from 'fp-lite-orm'
+ * import type { Fields } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
+ * const shape: Fields = { user: { id: users.id, name: users.name }, n: countAll() }
+ * void shape
+ * ```
+ *
+ * @category Queries
+ */
+export interface Fields {
+  readonly [key: string]: Expr<unknown> | Fields
+}
+
+/**
+ * The row type of a projection.
+ *
+ * @example
+ * ```ts
+ * import assert from 'node:assert/strict'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * import { all, columns, countAll, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
+ * import type { Projected } from 'fp-lite-orm'
+ *
+ * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
+ * const s = session(connect(':memory:'))
+ * s.run(createTable(users))
+ * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
+ *
+ *
+ * const fields = { name: users.name, n: countAll() }
+ * const rows: E.Either<unknown, Array<Projected<typeof fields>>> = s.run(pipe(select(users), columns(fields), all))   // { name: string; n: number }[]
+ * assert.ok(E.isRight(rows))
+ * ```
+ *
+ * @category Queries
+ */
+export type Projected<S> = {
+  -readonly [K in keyof S]: S[K] extends Typed<infer V> ? V : S[K] extends Fields ? Simplify<Projected<S[K]>> : never
+}

@@ -20,6 +20,11 @@ export const collationSql = (c: unknown): string | { readonly problem: string } 
 /**
  * The expression under a collating sequence: `expr COLLATE NOCASE`. It decodes as the expression does.
  *
+ * @param e - a text column or expression.
+ * @param collation - `'BINARY'`, `'NOCASE'`, `'RTRIM'`, or the name of a collation registered on the connection; a name that is
+ *   not a valid identifier is a Left `ValidationError` when the query runs, an unknown collation a Left
+ *   `SqliteError`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -37,6 +42,8 @@ export const collationSql = (c: unknown): string | { readonly problem: string } 
  *   E.right(['A', 'a', 'b', 'B'])
  * )
  * ```
+ *
+ * @category Expressions
  */
 export const collate = <E extends Expr<unknown>>(
   e: E,

@@ -40,6 +40,8 @@ const compound =
 /**
  * Rows of either select, without duplicates. The selects must have the same columns.
  *
+ * @param other - the second select, without a terminal: the same columns, in the same order, as the query it is applied to (SQLite refuses a different count as a Left `SqliteError`).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -65,6 +67,8 @@ const compound =
 export const union = compound('UNION')
 /**
  * Rows of either select, duplicates kept.
+ *
+ * @param other - the second select, without a terminal: the same columns, in the same order, as the query it is applied to (SQLite refuses a different count as a Left `SqliteError`).
  *
  * @example
  * ```ts
@@ -92,6 +96,8 @@ export const unionAll = compound('UNION ALL')
 /**
  * Rows in both selects.
  *
+ * @param other - the second select, without a terminal: the same columns, in the same order, as the query it is applied to (SQLite refuses a different count as a Left `SqliteError`).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -117,6 +123,8 @@ export const unionAll = compound('UNION ALL')
 export const intersect = compound('INTERSECT')
 /**
  * Rows of the first select that the second does not have.
+ *
+ * @param other - the second select, without a terminal: the same columns, in the same order, as the query it is applied to (SQLite refuses a different count as a Left `SqliteError`).
  *
  * @example
  * ```ts
@@ -287,6 +295,9 @@ const makeCte = <N extends string, A>(name: N, s: SelectStatement, definition: C
 /**
  * `WITH name AS (select)`: a named select, read like a table.
  *
+ * @param name - the CTE's name (`WITH "name" AS ...`), read like a table name; any text (it is quoted).
+ * @param q - a select without a terminal.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -316,6 +327,13 @@ export const withQuery = <N extends string, A, Ts, S extends string, U extends s
 /**
  * `WITH RECURSIVE name AS (base UNION [ALL] step)`: `step` receives the CTE itself to
  * join to, and walks a tree or graph to any depth (employee -> every report).
+ *
+ * @param name - the CTE's name; any text (it is quoted).
+ * @param base - the starting rows: a select without a terminal.
+ * @param step - a function from the CTE itself to the select of the next rows (joined to it); it must keep the base's
+ *   columns.
+ * @param options - `{ all: true }` for UNION ALL (keeps duplicates, faster; a graph with cycles then never ends: bound it with
+ *   a depth column).
  *
  * @example
  * ```ts
@@ -356,6 +374,10 @@ export const withRecursive = <N extends string, A>(
  * (`FROM (SELECT ...) AS name`). Its columns are the projection's keys (or the table's
  * columns), typed and decoded like the rows they come from. Unlike a CTE it may take the
  * name of a table it reads.
+ *
+ * @param q - a select without a terminal (it may have its own order, limit, joins and grouping).
+ * @param name - the name it is read under (`AS "name"`), also the key its rows nest under in joins; any text (it is
+ *   quoted).
  *
  * @example
  * ```ts

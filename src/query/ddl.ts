@@ -11,11 +11,14 @@ import { tableInfo } from '../schema/table.js'
 import { describeValue } from '../errors.js'
 import type { ColumnDef, DdlCheck, DefaultDef, ExprNode, IndexStatementDef, IndexTermDef, OrderTerm, Query } from './ast.js'
 import { collationSql } from './collate.js'
-import { ddlExpressionSql } from './compile.js'
+import { ddlExpressionSql } from './compile/ddl.js'
 import { toNode } from './expr.js'
 
 /**
  * CREATE TABLE IF NOT EXISTS, then CREATE INDEX IF NOT EXISTS for each index; runs in one transaction.
+ *
+ * @param table - the table (with its indexes), from `table(...)`; its definition problems are a Left `ValidationError` when
+ *   this runs.
  *
  * @example
  * ```ts

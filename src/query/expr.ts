@@ -22,7 +22,8 @@ import type {
   SelectStatement,
   ValueNode
 } from './ast.js'
-import { Codecs, codecKey, isExprNode } from './ast.js'
+import { Codecs, isExprNode } from './ast.js'
+import { codecKey } from '../schema/codec.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -104,6 +105,9 @@ export type TupleOperand<T> = T extends readonly unknown[]
 /**
  * A named value supplied at run time: `s.run(q, { id: 1 })`. The same query value
  * then runs with any value, compiled once and prepared once.
+ *
+ * @param name - the key of the parameters object given to `run` (`s.run(q, { id: 1 })`); a run without it is a Left
+ *   `ValidationError` naming it.
  *
  * @example
  * ```ts
@@ -320,6 +324,10 @@ export const withEncoding = (
  * A comparison's type: `T` from the left side, which the right must match; the result reads
  * the tables of both sides (see `Refs`), for the query's scope to check.
  *
+ * @param left - a column or expression.
+ * @param right - a value of the same type (bound as a parameter, encoded by the left side's kind), a placeholder, or an
+ *   expression; `undefined` is a Left `ValidationError` when the query runs (use null).
+ *
  * @example
  * ```ts
  * import { eq, gt, integer, table } from 'fp-lite-orm'
@@ -395,6 +403,10 @@ const isPlaceholder = (u: unknown): boolean => {
  * `=`; `eq(col, null)` is `IS NULL`. With a placeholder it is `IS ?`, which is `=` for
  * values and `IS NULL` when the placeholder is bound to null, as the literal would be.
  *
+ * @param left - a column or expression.
+ * @param right - a value of the same type (bound as a parameter, encoded by the column's kind), `null`, a placeholder, or an
+ *   expression; `undefined` is a Left `ValidationError` (use null).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -419,6 +431,10 @@ export const eq: Comparison = (left, right) => (right === null ? isNull(left) : 
 
 /**
  * `<>`; `ne(col, null)` is `IS NOT NULL`; with a placeholder, `IS NOT ?` (see `eq`).
+ *
+ * @param left - a column or expression.
+ * @param right - a value of the same type (bound as a parameter), `null`, a placeholder, or an expression; `undefined` is a
+ *   Left `ValidationError` (use null).
  *
  * @example
  * ```ts
@@ -541,6 +557,10 @@ export const lte: Comparison = compare('<=')
 /**
  * `expr BETWEEN low AND high` (both ends included).
  *
+ * @param e - a column or expression.
+ * @param low - the lower end (included): a value of the expression's type (bound as a parameter) or an expression.
+ * @param high - the upper end (included), like `low`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -577,6 +597,8 @@ export const between = <
 /**
  * `expr IS NULL` (the same as `eq(expr, null)`).
  *
+ * @param e - a column or expression.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -600,6 +622,8 @@ export const isNull = <E extends Expr<unknown>>(e: E): ConditionOn<RefsOf<E>> =>
 
 /**
  * `expr IS NOT NULL` (the same as `ne(expr, null)`).
+ *
+ * @param e - a column or expression.
  *
  * @example
  * ```ts
@@ -667,6 +691,9 @@ const inList =
  * `expr IN (...)`. An empty list is false (no row matches), never an error. The list may
  * be a placeholder bound to an array at run time, or a select of one column.
  *
+ * @param e - a column, expression or `tuple(...)`.
+ * @param list - an array of values of its type (bound as parameters; empty: no row matches), a placeholder bound to an array, or a select of one column; anything else is a Left `ValidationError` when the query runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -693,6 +720,9 @@ export const inArray = inList(false)
 
 /**
  * `expr NOT IN (...)`. An empty list is true (every row matches).
+ *
+ * @param e - a column, expression or `tuple(...)`.
+ * @param list - an array of values of its type (bound as parameters; empty: every row matches), a placeholder bound to an array, or a select of one column; anything else is a Left `ValidationError` when the query runs.
  *
  * @example
  * ```ts
@@ -735,6 +765,10 @@ export const likeCanTake = (pattern: string): boolean =>
 
 /**
  * `expr LIKE pattern`, the pattern as given (`%` and `_` are wildcards). ASCII-case-insensitive in SQLite.
+ *
+ * @param e - a text column or expression.
+ * @param pattern - the pattern as SQL reads it (`%` any text, `_` one character), bound as a parameter, or a placeholder;
+ *   anything else is a Left `ValidationError` when the query runs.
  *
  * @example
  * ```ts
@@ -793,6 +827,9 @@ const likeHelper =
 /**
  * Text containing `s` anywhere; `%` and `_` in `s` match themselves.
  *
+ * @param e - a text column or expression.
+ * @param s - the text to find, matched literally (`%`, `_` and `\\` match themselves), or a placeholder.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -817,6 +854,9 @@ export const contains = likeHelper('contains')
 /**
  * Text starting with `s`; `%` and `_` in `s` match themselves.
  *
+ * @param e - a text column or expression.
+ * @param s - the prefix, matched literally (`%`, `_` and `\\` match themselves), or a placeholder.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -839,6 +879,9 @@ export const contains = likeHelper('contains')
 export const startsWith = likeHelper('startsWith')
 /**
  * Text ending with `s`; `%` and `_` in `s` match themselves.
+ *
+ * @param e - a text column or expression.
+ * @param s - the suffix, matched literally (`%`, `_` and `\\` match themselves), or a placeholder.
  *
  * @example
  * ```ts
@@ -868,6 +911,9 @@ export const endsWith = likeHelper('endsWith')
 /**
  * All of the conditions; `and()` is true.
  *
+ * @param items - the conditions; none is true. A value that is not a condition is a Left `ValidationError` when the query
+ *   runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -894,6 +940,9 @@ export const and = <Cs extends ReadonlyArray<Condition>>(...items: Cs): Conditio
 /**
  * Any of the conditions; `or()` is false.
  *
+ * @param items - the conditions; none is false. A value that is not a condition is a Left `ValidationError` when the query
+ *   runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -919,6 +968,8 @@ export const or = <Cs extends ReadonlyArray<Condition>>(...items: Cs): Condition
 
 /**
  * `NOT condition`.
+ *
+ * @param e - a condition.
  *
  * @example
  * ```ts
@@ -973,6 +1024,9 @@ export type Condition = Expr<boolean | null> | Query<boolean>
 /**
  * `NOT EXISTS (select)`: `filter(notExists(pipe(select(posts), filter(eq(posts.userId, users.id)))))`.
  *
+ * @param q - a select (usually correlated: it filters on the outer query's columns), without a terminal; anything else
+ *   is a Left `ValidationError` when the query runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -1003,6 +1057,8 @@ export const notExists = <Q extends SelectQuery<unknown, unknown> | Query<boolea
 /**
  * A select of one column used as a value (a scalar subquery), e.g. a correlated count:
  * `columns({ posts: scalar(pipe(select(posts), filter(eq(posts.userId, users.id)), columns({ n: countAll() }))) })`.
+ *
+ * @param q - a select of one column (`columns({ n: countAll() })`); more than one row is an SQLite error at run time.
  *
  * @example
  * ```ts
@@ -1055,6 +1111,8 @@ export type ValuesOf<Es extends ReadonlyArray<unknown>> = { -readonly [K in keyo
  * is the keyset condition "after this row"), or look it up in a list of tuples
  * (`inArray(tuple(t.a, t.b), [[1, 'x'], [2, 'y']])`). Each value is encoded by its item's kind.
  *
+ * @param items - the columns or expressions of the row value, in order (at least one).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -1082,6 +1140,9 @@ export const tuple = <const Es extends ReadonlyArray<Expr<unknown>>>(...items: E
  * holds gives the value; without `otherwise`, no branch holding gives null. Values are
  * encoded like the first branch's expression (a column's kind), and the result decodes by it.
  *
+ * @param branches - the `[condition, value]` pairs, tried in order; a value is a literal (bound as a parameter) or an
+ *   expression. Not an array of pairs: a Left `ValidationError` when the query runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -1102,6 +1163,12 @@ export const tuple = <const Es extends ReadonlyArray<Expr<unknown>>>(...items: E
  * @category Expressions
  */
 export function caseWhen<B extends ReadonlyArray<readonly [Condition, unknown]>>(branches: B): Expr<CaseValue<B> | null> & Refs<CaseRefs<B>>
+/**
+ * With `otherwise`: the value when no branch holds (the result is then not nullable unless `otherwise` is).
+ *
+ * @param branches - the `[condition, value]` pairs, as above.
+ * @param otherwise - the ELSE value: a literal of the branches' type, an expression, or null.
+ */
 export function caseWhen<B extends ReadonlyArray<readonly [Condition, unknown]>, O>(
   branches: B,
   otherwise: O & (Expr<CaseValue<B>> | CaseValue<B> | null)

@@ -39,6 +39,9 @@ export type Filterable = SelectQuery<unknown> | UpdateQuery<unknown, string> | D
 /**
  * Keeps the rows where `condition` holds (for an update or delete: the rows it touches). Several filters are AND-ed.
  *
+ * @param condition - a condition on the query's tables (a column of another table is a type error, and a Left `ValidationError`
+ *   from untyped code).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

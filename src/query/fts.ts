@@ -8,7 +8,7 @@ import type { AnyColumn, Column, Refs, Typed } from '../schema/column.js'
 import type { AnyTable, TableInfo as TableInfoT, ViewMarker } from '../schema/table.js'
 import { TableInfo, checkIdentifier, makeColumn, tableInfo, tableRef } from '../schema/table.js'
 import type { Expr, Query, SqlNode } from './ast.js'
-import { quoteIdentifier } from './compile.js'
+import { quoteIdentifier } from './sqltext.js'
 import { invalid, toNode, valueNode } from './expr.js'
 import type { Trigger } from './trigger.js'
 import { rawTrigger } from './trigger.js'
@@ -31,6 +31,8 @@ import { rawTrigger } from './trigger.js'
  * const idx: Fts<'docs_fts', 'body'> = fts5('docs_fts', docs, ['body'])
  * void idx.rowid
  * ```
+ *
+ * @category Schema
  */
 export type Fts<N extends string, K extends string> = { readonly [P in K]: Column<string, false, false, N> } & {
   readonly rowid: Column<number, true, false, N>
@@ -45,6 +47,11 @@ const ftsInfo = new WeakMap<object, { readonly content: string; readonly key: st
 /**
  * An external-content FTS5 index named `name` over `table`'s columns `keys` (text columns;
  * the table needs an INTEGER PRIMARY KEY, which is the index's rowid).
+ *
+ * @param name - the virtual table's name in SQL (any text: it is quoted).
+ * @param table - the table whose rows are indexed; it needs an INTEGER PRIMARY KEY (else a Left `ValidationError` when
+ *   created).
+ * @param keys - the schema keys of the text columns to index (at least one).
  *
  * @example
  * ```ts
@@ -63,6 +70,8 @@ const ftsInfo = new WeakMap<object, { readonly content: string; readonly key: st
  *   columns({ id: notes.id, body: highlight(search, 'body', '[', ']') }), all))
  * assert.deepEqual(hits, E.right([{ id: 1, body: 'a small [fast] database' }]))
  * ```
+ *
+ * @category Schema
  */
 export const fts5 = <N extends string, T extends AnyTable, const K extends string>(
   name: N,
@@ -116,6 +125,10 @@ const nameOf = (f: AnyTable): SqlNode['args'][number] => ({ _tag: 'Identifier', 
  * `fts MATCH query`: rows whose indexed text matches the FTS5 query (bound as a parameter).
  * A query with an FTS syntax error is a Left when the statement runs.
  *
+ * @param fts - the FTS5 index to search.
+ * @param query - an FTS5 query (`'sqlite AND fast'`, `'"exact phrase"'`, `'pre*'`), or an expression giving one; bound as a
+ *   parameter. A syntax error in it is a Left `SqliteError` when the statement runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -131,6 +144,8 @@ const nameOf = (f: AnyTable): SqlNode['args'][number] => ({ _tag: 'Identifier', 
  * assert.deepEqual(s.run(pipe(select(idx), filter(match(idx, 'app*')), values(idx.rowid))), E.right([1]))
  * assert.ok(E.isLeft(s.run(pipe(select(idx), filter(match(idx, '"unbalanced')), values(idx.rowid)))))
  * ```
+ *
+ * @category Expressions
  */
 export const match = <N extends string, K extends string>(fts: Fts<N, K>, query: string | Typed<string>): Expr<boolean> & Refs<N> =>
   ({
@@ -143,6 +158,8 @@ export const match = <N extends string, K extends string>(fts: Fts<N, K>, query:
 /**
  * `bm25(fts)`: the relevance of the row for the MATCH (smaller is better): order by it ascending.
  *
+ * @param fts - the FTS5 index of the query's MATCH (from `fts5`).
+ *
  * @example
  * ```ts
  * import { bm25, fts5, integer, table, text } from 'fp-lite-orm'
@@ -151,6 +168,8 @@ export const match = <N extends string, K extends string>(fts: Fts<N, K>, query:
  * const rank = bm25(fts5('docs_fts', docs, ['body']))
  * void rank
  * ```
+ *
+ * @category Functions
  */
 export const bm25 = <N extends string, K extends string>(fts: Fts<N, K>): Expr<number> & Refs<N> =>
   ({ _tag: 'Sql', strings: ['bm25(', ')'], args: [nameOf(fts)], kind: 'real' }) as never
@@ -160,6 +179,11 @@ const columnIndex = (fts: AnyTable, key: string): number => tableInfo(fts).colum
 /**
  * `highlight(fts, column, open, close)`: the column's text with the matched terms wrapped.
  *
+ * @param fts - the FTS5 index of the query's MATCH.
+ * @param key - the indexed column to show (one of the index's keys).
+ * @param open - the text put before each matched term (`'<b>'`); bound as a parameter.
+ * @param close - the text put after each matched term (`'</b>'`).
+ *
  * @example
  * ```ts
  * import { fts5, highlight, integer, table, text } from 'fp-lite-orm'
@@ -168,6 +192,8 @@ const columnIndex = (fts: AnyTable, key: string): number => tableInfo(fts).colum
  * const marked = highlight(fts5('docs_fts', docs, ['body']), 'body', '<b>', '</b>')
  * void marked
  * ```
+ *
+ * @category Functions
  */
 export const highlight = <N extends string, K extends string>(
   fts: Fts<N, K>,
@@ -189,6 +215,14 @@ export const highlight = <N extends string, K extends string>(
  * `snippet(fts, column, open, close, ellipsis, tokens)`: a short fragment of the column's
  * text around the matches (at most `tokens` tokens, 1 to 64).
  *
+ * @param fts - the FTS5 index of the query's MATCH.
+ * @param key - the indexed column to cut the fragment from (one of the index's keys).
+ * @param open - the text put before each matched term.
+ * @param close - the text put after each matched term.
+ * @param ellipsis - the text marking cut text at either end (`'...'`).
+ * @param tokens - the fragment's length in tokens: a whole number from 1 to 64; anything else is a Left `ValidationError`
+ *   when the query runs.
+ *
  * @example
  * ```ts
  * import { fts5, integer, snippet, table, text } from 'fp-lite-orm'
@@ -197,6 +231,8 @@ export const highlight = <N extends string, K extends string>(
  * const part = snippet(fts5('docs_fts', docs, ['body']), 'body', '[', ']', '...', 8)
  * void part
  * ```
+ *
+ * @category Functions
  */
 export const snippet = <N extends string, K extends string>(
   fts: Fts<N, K>,
@@ -236,6 +272,8 @@ const statement = (f: () => string): Query<void> => {
  * The sync triggers of an FTS5 index (after insert, delete and update on its table), as
  * trigger objects: export them from the schema module so migrations keep them.
  *
+ * @param fts - the FTS5 index from `fts5(...)`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -244,6 +282,8 @@ const statement = (f: () => string): Query<void> => {
  * const docs = table('docs', { id: integer().primaryKey(), body: text().notNull() })
  * assert.deepEqual(ftsTriggers(fts5('docs_fts', docs, ['body'])).map((t) => t.name), ['docs_fts_ai', 'docs_fts_ad', 'docs_fts_au'])
  * ```
+ *
+ * @category Schema
  */
 export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
   const meta = ftsInfo.get(fts)
@@ -267,6 +307,8 @@ export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
  * The statements that create an FTS5 index: the virtual table, its sync triggers, and a
  * rebuild that indexes the rows already in the table. Run them in order.
  *
+ * @param fts - the FTS5 index from `fts5(...)`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -278,6 +320,8 @@ export const ftsTriggers = (fts: AnyTable): ReadonlyArray<Trigger> => {
  * s.run(createTable(docs))
  * assert.ok(createFts(fts5('docs_fts', docs, ['body'])).every((q) => E.isRight(s.run(q))))
  * ```
+ *
+ * @category Schema
  */
 export const createFts = (fts: AnyTable): ReadonlyArray<Query<void>> => {
   const info = tableInfo(fts)

@@ -45,6 +45,9 @@ export const countAll = (): Expr<number> => ({ _tag: 'CountAll' })
 /**
  * `count(expr)`: the number of non-null values; `{ distinct: true }` counts distinct ones.
  *
+ * @param e - a column or expression; NULLs are not counted.
+ * @param options - `{ distinct: true }` counts distinct values.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -75,6 +78,9 @@ export const countOf = <E extends Expr<unknown>>(
 
 /**
  * `sum(expr)`: null when there is no row.
+ *
+ * @param e - a numeric column or expression.
+ * @param options - `{ distinct: true }` sums distinct values only.
  *
  * @example
  * ```ts
@@ -112,6 +118,9 @@ export const sum = <E extends Expr<number | null>>(
 /**
  * `avg(expr)`: null when there is no row.
  *
+ * @param e - a numeric column or expression.
+ * @param options - `{ distinct: true }` averages distinct values only.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -143,6 +152,8 @@ export const avg = <E extends Expr<number | null>>(
  * `count(DISTINCT expr)`: the number of distinct non-null values (the same as
  * `countOf(expr, { distinct: true })`).
  *
+ * @param e - a column or expression; NULLs are not counted.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -167,6 +178,8 @@ export const countDistinct = <E extends Expr<unknown>>(e: E): Expr<number> & Ref
 
 /**
  * `min(expr)`: decodes like its argument (a timestamp's min is a Date); null when there is no row.
+ *
+ * @param e - a column or expression; the result decodes like it.
  *
  * @example
  * ```ts
@@ -199,6 +212,8 @@ export const min = <T, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T | nu
 /**
  * `max(expr)`: decodes like its argument; null when there is no row.
  *
+ * @param e - a column or expression; the result decodes like it.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -229,6 +244,8 @@ export const max = <T, E extends Expr<T> = Expr<T>>(e: E & Expr<T>): Expr<T | nu
 /**
  * `date(expr)`: the `YYYY-MM-DD` date of a timestamp (or of any time text SQLite reads).
  *
+ * @param e - a timestamp column, or text SQLite reads as a time (`'2024-05-01 12:00'`); anything else gives NULL.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -255,6 +272,9 @@ export const date = <E extends Expr<Date | string | null>>(e: E): Expr<string | 
 
 /**
  * `strftime(format, expr)`: the format is bound as a value, never spliced into the SQL.
+ *
+ * @param format - an SQLite strftime format (`'%Y-%m'`), bound as a parameter.
+ * @param e - a timestamp column, or text SQLite reads as a time; anything else gives NULL.
  *
  * @example
  * ```ts
@@ -287,6 +307,9 @@ export const strftime = <E extends Expr<Date | string | null>>(format: string, e
 
 /**
  * The first non-null of the arguments; decodes like the first.
+ *
+ * @param e - the first candidate; the result decodes like it.
+ * @param fallbacks - the next candidates, in order: expressions or values of the same type (bound as parameters).
  *
  * @example
  * ```ts
@@ -321,6 +344,8 @@ export const coalesce = <T, E extends Expr<T> = Expr<T>, F extends ReadonlyArray
 /**
  * `lower(expr)` (ASCII letters only, as SQLite does).
  *
+ * @param e - a text column or expression.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -348,6 +373,8 @@ export const lower = <T extends string | null, E extends Expr<T> = Expr<T>>(e: E
 
 /**
  * `upper(expr)` (ASCII letters only, as SQLite does).
+ *
+ * @param e - a text column or expression.
  *
  * @example
  * ```ts
@@ -435,6 +462,10 @@ const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object' && u !
 /**
  * Any aggregate (or ranking function) over a window: `over(sum(sales.amount), { partitionBy: [sales.region] })`.
  *
+ * @param fn - an aggregate (`sum(...)`, `countAll()`, ...) or a ranking function.
+ * @param spec - `WindowSpec`: `partitionBy` and `orderBy` (expressions or order terms), and an optional frame; empty: the
+ *   whole result.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -478,6 +509,8 @@ export const over = <T, E extends Expr<T> = Expr<T>, W extends WindowSpec = Wind
 /**
  * `row_number() OVER (...)`: 1, 2, 3... within each partition.
  *
+ * @param spec - `WindowSpec`: `partitionBy` and `orderBy` (without one the numbering follows no defined order).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -506,6 +539,8 @@ export const rowNumber = <W extends WindowSpec = WindowSpec>(spec: W = {} as W):
 /**
  * `rank() OVER (...)`: ties share a rank, and leave gaps after them.
  *
+ * @param spec - `WindowSpec`: `partitionBy`, and the `orderBy` that ranks (without one every row ranks 1).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -533,6 +568,8 @@ export const rank = <W extends WindowSpec = WindowSpec>(spec: W = {} as W): Expr
 
 /**
  * `dense_rank() OVER (...)`: ties share a rank, without gaps.
+ *
+ * @param spec - `WindowSpec`: `partitionBy`, and the `orderBy` that ranks (without one every row ranks 1).
  *
  * @example
  * ```ts

@@ -18,6 +18,8 @@ import { kindOf, toNode } from './expr.js'
  * const o: GeneratedOptions = { stored: true, kind: 'integer' }
  * void generated(sql<number>`1`, o)
  * ```
+ *
+ * @category Schema
  */
 export interface GeneratedOptions {
   readonly stored?: boolean
@@ -31,6 +33,10 @@ const KINDS: ReadonlySet<string> = new Set<ColumnKind>(['integer', 'bigint', 're
 /**
  * A generated column (GENERATED ALWAYS AS (expr) VIRTUAL or STORED), typed from its
  * expression. It is read like any column, and left out of `Insert` and `set()`.
+ *
+ * @param expr - the column's value as a typed expression of the table's other columns; the column decodes by its type.
+ * @param options - `{ stored: true }` for a STORED column (computed on write, indexable); by default VIRTUAL (computed on
+ *   read).
  *
  * @example
  * ```ts
@@ -51,6 +57,8 @@ const KINDS: ReadonlySet<string> = new Set<ColumnKind>(['integer', 'bigint', 're
  * assert.deepEqual(s.run(pipe(select(items), values(items.total))), E.right([6]))
  * assert.deepEqual(s.run(pipe(select(items), values(items.key))), E.right(['pen']))
  * ```
+ *
+ * @category Schema
  */
 export const generated = <T>(expr: Typed<T>, options: GeneratedOptions = {}): GeneratedDef<T> => {
   const node = toNode(expr)

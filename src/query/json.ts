@@ -37,6 +37,12 @@ const access = (
  * `json_extract(expr, path)`: the value at the path, as an SQL value (objects and arrays as
  * JSON text). `kind` says how it decodes (`'text'`, `'integer'`, ...; by default as it comes).
  *
+ * @param e - a JSON column or a text expression holding JSON.
+ * @param path - a JSON path (`'$.address.city'`, `'$[0]'`), bound as a parameter; SQLite reports a malformed path as a Left
+ *   `SqliteError`.
+ * @param kind - how to decode the value (`'text'`, `'integer'`, `'real'`, `'boolean'`, ...); by default as SQLite returns
+ *   it.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -53,6 +59,8 @@ const access = (
  * assert.deepEqual(s.run(pipe(select(people), filter(eq(city, 'Rome')), values(people.id))), E.right([2]))
  * assert.deepEqual(s.run(pipe(select(people), orderBy(asc(jsonExtract(people.data, '$.age'))), values(city))), E.right(['Rome', 'Oslo']))
  * ```
+ *
+ * @category Functions
  */
 export const jsonExtract = <T = unknown, X extends Typed<unknown> = Typed<unknown>>(
   e: X,
@@ -62,6 +70,10 @@ export const jsonExtract = <T = unknown, X extends Typed<unknown> = Typed<unknow
 
 /**
  * `expr -> path`: the JSON text of the value at the path (`'"Oslo"'`, `'{"a":1}'`).
+ *
+ * @param e - a JSON column or a text expression holding JSON.
+ * @param path - a JSON path (`'$.address'`) or a key, bound as a parameter; SQLite reports a malformed path as a Left
+ *   `SqliteError`.
  *
  * @example
  * ```ts
@@ -75,12 +87,20 @@ export const jsonExtract = <T = unknown, X extends Typed<unknown> = Typed<unknow
  *   sql: 'SELECT "docs"."body" -> ? AS "value" FROM "docs"', params: ['$.tags[0]']
  * }))
  * ```
+ *
+ * @category Functions
  */
 export const jsonGet = <X extends Typed<unknown>>(e: X, path: string): Expr<string | null> & Refs<RefsOf<X>> =>
   access('jsonGet', ['', ' -> ', ''], e, path, 'text')
 
 /**
  * `expr ->> path`: the value at the path as an SQL value (text, number or NULL).
+ *
+ * @param e - a JSON column or a text expression holding JSON.
+ * @param path - a JSON path (`'$.address.city'`) or a key, bound as a parameter; SQLite reports a malformed path as a Left
+ *   `SqliteError`.
+ * @param kind - how to decode the value (`'text'`, `'integer'`, `'real'`, `'boolean'`, ...); by default as SQLite returns
+ *   it.
  *
  * @example
  * ```ts
@@ -93,6 +113,8 @@ export const jsonGet = <X extends Typed<unknown>>(e: X, path: string): Expr<stri
  * const bad = toSQL(pipe(select(docs), filter(eq(jsonValue<string>(docs.body, 'city'), 'Oslo')), count))
  * assert.ok(E.isLeft(bad) && /not a JSON path/.test(bad.left.message))   // a path starts with $
  * ```
+ *
+ * @category Functions
  */
 export const jsonValue = <T = unknown, X extends Typed<unknown> = Typed<unknown>>(
   e: X,

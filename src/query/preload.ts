@@ -17,7 +17,8 @@ import type { Expr, ExprNode, InScope, OrderTerm, PreloadNode, SelectQuery } fro
 import { Codecs } from './ast.js'
 import type { Condition } from './expr.js'
 import { conditionNode, invalid } from './expr.js'
-import { asc, isOrderTerm, tableCodecs } from './select.js'
+import { asc, isOrderTerm } from './select.js'
+import { tableCodecs } from '../schema/codec.js'
 
 /**
  * The intersection of the members of a union.
@@ -144,6 +145,8 @@ export type Picked<T, Options> = Options extends { readonly columns: ReadonlyArr
  * assert.deepEqual(rows.right.map((u) => [u.name, u.top]), [['Ann', [{ title: 'p4' }]], ['Bob', [{ title: 'p3' }]]])
  * void popular
  * ```
+ *
+ * @category Queries
  */
 export interface PreloadOptions<K extends string = string> {
   readonly filter?: Condition
@@ -328,6 +331,10 @@ export type TargetOf<R> = R extends Relation<unknown, infer T, 'many' | 'one', u
  * `nested` preloads apply to the related rows. Works on `select(table)` rows read with
  * `all`, `first` or `one`.
  *
+ * @param name - the field of each row that receives the related rows (a string literal: it becomes a key of the row type).
+ * @param relation - a relation from `hasMany`, `hasOne`, `belongsTo` or `manyToMany` whose source is the query's table.
+ * @param nested - preloads of the related rows' own relations, loaded the same way.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -359,6 +366,14 @@ export function preload<N extends string, R extends AnyRelation, const P extends
   relation: R,
   ...nested: P
 ): Preload<N, Loaded<R, NestedOf<P>>, ParentOf<R>>
+/**
+ * With `options`: which related rows, in what order, how many per row, which columns.
+ *
+ * @param name - the field of each row that receives the related rows, as above.
+ * @param relation - the relation, as above.
+ * @param options - `PreloadOptions`: `filter`, `orderBy`, `limit` (per parent row), `columns`; each on the related table only.
+ * @param nested - preloads of the related rows' own relations.
+ */
 export function preload<
   N extends string,
   R extends AnyRelation,

@@ -4,8 +4,7 @@
  * `value`, ...) it reads, optionally checked with `decode(codec)`. Values are bound;
  * identifiers come in through `sql.identifier`.
  */
-import type { Query, RawStatement } from './ast.js'
-import type { WriteResult } from './insert.js'
+import type { Query, RawStatement, WriteResult } from './ast.js'
 import type { Sql } from './sql.js'
 import { invalid } from './expr.js'
 
@@ -41,6 +40,9 @@ export interface RawQuery<R> extends Query<WriteResult> {
 
 /**
  * Native SQL: one statement written with the `sql` template.
+ *
+ * @param statement - one statement written with the `sql` template (its interpolated values are bound parameters); two
+ *   statements, or an SQL error, is a Left when it runs.
  *
  * @example
  * ```ts

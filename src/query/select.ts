@@ -8,7 +8,7 @@
  */
 import type * as t from 'io-ts'
 import type { Option } from 'fp-ts/lib/Option.js'
-import type { AnyColumn, Refs, RefsOf, Typed } from '../schema/column.js'
+import type { Refs, RefsOf } from '../schema/column.js'
 import { ColumnInfo } from '../schema/column.js'
 import type { AnyTable, NameOf, Row, Simplify } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
@@ -16,12 +16,14 @@ import type {
   Expr,
   ExprNode,
   Field,
+  Fields,
   Needs,
   InScope,
   JoinKind,
   OrderTerm,
   OuterRefs,
   ParamsOf,
+  Projected,
   Query,
   ResultMode,
   SelectQuery,
@@ -30,7 +32,8 @@ import type {
 } from './ast.js'
 import type { RawQuery } from './raw.js'
 import type { DeleteQuery, UpdateQuery, WriteReads } from './write.js'
-import { Codecs, codecKey } from './ast.js'
+import { Codecs } from './ast.js'
+import { tableCodecs } from '../schema/codec.js'
 import { describeValue } from '../errors.js'
 import type { Condition, Placeholder } from './expr.js'
 import { conditionNode, guard, invalid, operand, toNode, valueNode } from './expr.js'
@@ -39,28 +42,10 @@ import { conditionNode, guard, invalid, operand, toNode, valueNode } from './exp
 // constructors
 // -------------------------------------------------------------------------------------
 
-/** json column codecs of a table, keyed as the row decoder looks them up. */
-const codecsByColumns = new WeakMap<ReadonlyArray<AnyColumn>, Record<string, t.Mixed> | null>()
-
-export const tableCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
-  const hit = codecsByColumns.get(columns)
-  if (hit !== undefined) return hit ?? undefined
-  const out = collectCodecs(columns)
-  codecsByColumns.set(columns, out ?? null)
-  return out
-}
-
-const collectCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
-  let out: Record<string, t.Mixed> | undefined
-  for (const c of columns) {
-    const codec = c[ColumnInfo].codec
-    if (codec !== undefined) (out ??= {})[codecKey(c.table, c.name)] = codec
-  }
-  return out
-}
-
 /**
  * Every row of a table (or an alias), decoded as `Row<T>`. Refine with `filter`, `orderBy`, ...
+ *
+ * @param table - the table, alias, view or CTE to read.
  *
  * @example
  * ```ts
@@ -293,6 +278,8 @@ const joinWith =
  * CROSS JOIN: every row of the query with every row of `table` (no condition); rows nest by
  * table name as in other joins.
  *
+ * @param table - the table (or alias) to join; a table already in the query needs an `alias`.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -457,6 +444,9 @@ export const fullJoin = joinWith('full')
 /**
  * Ascending order (`nulls` places NULLs first or last; SQLite's default puts them first).
  *
+ * @param e - a column or expression.
+ * @param options - `{ nulls: 'first' | 'last' }` (NULLS FIRST/LAST); by default SQLite's (first).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -485,6 +475,9 @@ export const asc = <E extends Expr<unknown>>(e: E, options: { readonly nulls?: '
 
 /**
  * Descending order (`nulls` places NULLs first or last; SQLite's default puts them last).
+ *
+ * @param e - a column or expression.
+ * @param options - `{ nulls: 'first' | 'last' }` (NULLS FIRST/LAST); by default SQLite's (last).
  *
  * @example
  * ```ts
@@ -516,6 +509,8 @@ export const isOrderTerm = (u: unknown): u is OrderTerm => typeof u === 'object'
 
 /**
  * Orders by the terms in turn; a bare expression is ascending. Adds to earlier `orderBy`s.
+ *
+ * @param terms - the ordering, most significant first: `asc(e)`, `desc(e)`, or a bare column or expression (ascending).
  *
  * @example
  * ```ts
@@ -557,6 +552,9 @@ const countNode = (n: number | Placeholder, what: string): ExprNode => {
 /**
  * At most `n` rows.
  *
+ * @param n - the most rows to return: a whole number of at least 0, or a placeholder; anything else is a Left
+ *   `ValidationError` when the query runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -586,6 +584,9 @@ export const limit =
 /**
  * Skips the first `n` rows.
  *
+ * @param n - how many rows to skip: a whole number of at least 0, or a placeholder; anything else is a Left
+ *   `ValidationError` when the query runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -613,6 +614,8 @@ export const offset =
 /**
  * SELECT DISTINCT.
  *
+ * @param q - the select.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -635,54 +638,6 @@ export const offset =
 export const distinct = <Q extends AnySelect>(q: Q): Q => ({ ...q, distinct: true })
 
 /**
- * The row type of a projection.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import { all, columns, countAll, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
- * import type { Projected } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), name: text().notNull(), age: integer() })
- * const s = session(connect(':memory:'))
- * s.run(createTable(users))
- * s.run(insert(users, [{ name: 'Ann', age: 31 }, { name: 'Bob', age: 17 }, { name: 'Cleo', age: null }]))
- *
- *
- * const fields = { name: users.name, n: countAll() }
- * const rows: E.Either<unknown, Array<Projected<typeof fields>>> = s.run(pipe(select(users), columns(fields), all))   // { name: string; n: number }[]
- * assert.ok(E.isRight(rows))
- * ```
- *
- * @category Queries
- */
-export type Projected<S> = {
-  -readonly [K in keyof S]: S[K] extends Typed<infer V> ? V : S[K] extends Fields ? Simplify<Projected<S[K]>> : never
-}
-
-/**
- * What `columns` takes: expressions by key, and plain objects of them, which become nested
- * objects of each row (`columns({ user: { id: users.id }, total: sum(...) })`).
- *
- * @example
- * ```ts
- * import { countAll, integer, table, text } from 'fp-lite-orm'
- * import type { Fields } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), name: text().notNull() })
- * const shape: Fields = { user: { id: users.id, name: users.name }, n: countAll() }
- * void shape
- * ```
- *
- * @category Queries
- */
-export interface Fields {
-  readonly [key: string]: Expr<unknown> | Fields
-}
-
-/**
  * The tables the expressions of a projection read, nested ones included.
  *
  * @example
@@ -703,6 +658,9 @@ export type FieldsRefs<F> = { [K in keyof F]: F[K] extends Expr<unknown> ? RefsO
 /**
  * A flat row of chosen expressions: `columns({ name: users.name, n: countAll() })`.
  * Columns decode by their kind; functions by their result's kind.
+ *
+ * @param fields - the result's fields: `{ name: users.name, n: countAll() }`, each a column or expression of the query's
+ *   tables; the keys name the fields of each row.
  *
  * @example
  * ```ts
@@ -764,6 +722,8 @@ const projectionOf = (fields: Readonly<Record<string, unknown>>): Field[] => {
 /**
  * GROUP BY.
  *
+ * @param exprs - the grouping columns or expressions, in order.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -791,6 +751,8 @@ export const groupBy =
 
 /**
  * HAVING: a condition on groups. Several are AND-ed.
+ *
+ * @param condition - a condition on the groups (aggregates, grouped columns).
  *
  * @example
  * ```ts
@@ -821,6 +783,9 @@ export const having =
  * Checks every row with an io-ts codec (after the columns are decoded by kind) and
  * types the rows as the codec's output. A row that fails is a Left `DecodeError`
  * giving the path of the bad field.
+ *
+ * @param codec - an io-ts decoder of the row, after the columns are decoded by kind (`t.type({ id: t.number, ... })`); a row
+ *   it rejects is a Left `DecodeError` with the path of the bad field.
  *
  * @example
  * ```ts
@@ -923,6 +888,8 @@ const terminal = <R>(q: Readable<unknown>, mode: ResultMode, selection?: Readonl
 /**
  * Every row.
  *
+ * @param q - a select (or native SQL) to run.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -946,6 +913,8 @@ export const all = <A, S extends string = string, U extends string = string>(q: 
 
 /**
  * The first row, if any (a select gets LIMIT 1 unless it has a limit).
+ *
+ * @param q - a select (or native SQL) to run.
  *
  * @example
  * ```ts
@@ -973,6 +942,8 @@ export const first = <A, S extends string = string, U extends string = string>(
 
 /**
  * Exactly one row: Left `NotFound` for none, Left `TooManyRows` for more than one.
+ *
+ * @param q - a select (or native SQL) to run.
  *
  * @example
  * ```ts
@@ -1002,6 +973,8 @@ export const one = <A, S extends string = string, U extends string = string>(q: 
 /**
  * The number of rows the query returns (`SELECT count(*)`).
  *
+ * @param q - a select (or native SQL); its own order and columns do not matter.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -1027,6 +1000,8 @@ export const count = <A, S extends string = string, U extends string = string>(q
 /**
  * Whether the query returns any row (`SELECT EXISTS (...)`).
  *
+ * @param q - a select (or native SQL).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -1051,6 +1026,8 @@ export const exists = <Q extends Readable<unknown>>(q: Q): Query<boolean> & Refs
 /**
  * One expression of the first row, if there is a row. On native SQL, `value()` takes
  * the first column.
+ *
+ * @param e - a column or expression of the query's tables.
  *
  * @example
  * ```ts
@@ -1078,6 +1055,7 @@ export function value<V, E extends Expr<V> = Expr<V>>(
 ): <A, Ts, S extends string, U extends string>(
   q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>
 ) => Query<Option<V>> & Needs<ParamsOf<U | RefsOf<E>>>
+/** Without an expression, on native SQL (`raw`): the first column of the first row, if there is a row, typed as `V` as SQLite returns it (`decode` checks it). */
 export function value<V = unknown>(): <A>(q: RawQuery<A>) => Query<Option<V>>
 export function value<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<Option<V>> => terminal(q, 'value', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
@@ -1085,6 +1063,8 @@ export function value<V>(e?: Expr<V>) {
 
 /**
  * One expression of every row. On native SQL, `values()` takes the first column.
+ *
+ * @param e - a column or expression of the query's tables.
  *
  * @example
  * ```ts
@@ -1110,6 +1090,7 @@ export function values<V, E extends Expr<V> = Expr<V>>(
 ): <A, Ts, S extends string, U extends string>(
   q: SelectQuery<A, Ts, S, U> & InScope<S, U | RefsOf<E>>
 ) => Query<V[]> & Needs<ParamsOf<U | RefsOf<E>>>
+/** Without an expression, on native SQL (`raw`): the first column of every row, typed as `V` as SQLite returns it (`decode` checks it). */
 export function values<V = unknown>(): <A>(q: RawQuery<A>) => Query<V[]>
 export function values<V>(e?: Expr<V>) {
   return (q: Readable<unknown>): Query<V[]> => terminal(q, 'values', e === undefined ? undefined : [{ key: 'value', expr: toNode(e) }])
@@ -1125,6 +1106,10 @@ export function values<V>(e?: Expr<V>) {
  * condition the index on the ordering answers directly. Unlike `offset(n)`, whose cost grows
  * with n (SQLite reads and drops n rows), every page costs the same. The ordering must be
  * unique (end it with the primary key) and its values non-null.
+ *
+ * @param options - `orderBy`: the ordering terms, unique together (end with the primary key); `size`: the page size, a whole
+ *   number or a placeholder (a bad size is a Left `ValidationError` when the query runs); `after`: the cursor
+ *   (`cursorOf(lastRow, orderBy)`), absent for the first page.
  *
  * @example
  * ```ts
@@ -1200,6 +1185,9 @@ const afterCursor = (terms: ReadonlyArray<OrderTerm>, after: ReadonlyArray<unkno
 /**
  * The cursor of a row for `keyset`: the values of the ordering's columns in it (by their
  * keys; in joined rows, under their table's name).
+ *
+ * @param row - a row of the previous page, as the query returned it.
+ * @param orderBy - the same ordering terms given to `keyset`.
  *
  * @example
  * ```ts

@@ -31,10 +31,10 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { SqlValue } from '../schema/column.js'
 import type { DbError } from '../errors.js'
-import { Lru } from '../lru.js'
+import { recall, remember } from '../lru.js'
 import { memoOnObject } from '../memo.js'
 import type { Query, ValueNode } from './ast.js'
-import type { Compiled, CompiledPreload, CompiledStatement } from './compile.js'
+import type { Compiled, CompiledPreload, CompiledStatement } from './compiled.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -303,7 +303,7 @@ const instantiate = (shape: Shape, values: SqlValue[]): Compiled => {
 
 /** A shape cache in front of `full`, the compiler proper (compile.ts). */
 export const shapeCache = (full: (q: Query<unknown>) => E.Either<DbError, Compiled>, capacity = SHAPE_CAPACITY): ShapeCache => {
-  const shapes = new Lru<string, Entry>(capacity)
+  const shapes = new Map<string, Entry>()
   // The walk `direct` made for a value it did not answer, for `compile` to reuse at once.
   let pendingQuery: Query<unknown> | undefined
   let pendingWalk: Walk | undefined
@@ -321,25 +321,25 @@ export const shapeCache = (full: (q: Query<unknown>) => E.Either<DbError, Compil
   const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
     const w = walkOf(q)
     if (w === undefined) return full(q)
-    const entry = shapes.get(w.key)
+    const entry = recall(shapes, w.key)
     if (entry !== undefined && entry._tag === 'Shape') return E.right(instantiate(entry, w.values))
     const real = full(q)
     if (entry === UNKEYABLE_SHAPE || E.isLeft(real)) return real
     if (entry === undefined) {
-      shapes.set(w.key, SEEN)
+      remember(shapes, w.key, SEEN, capacity)
       return real
     }
     // Met a second time: learn where its parameters come from.
     const probe = full(probeCopy(q, { n: 0 }) as Query<unknown>)
     const shape = E.isRight(probe) ? learn(real.right, probe.right, w.values) : undefined
-    shapes.set(w.key, shape ?? UNKEYABLE_SHAPE)
+    remember(shapes, w.key, shape ?? UNKEYABLE_SHAPE, capacity)
     return real
   }
 
   const direct = (q: Query<unknown>): Hit | undefined => {
     const w = walkQuery(q)
     if (w !== undefined) {
-      const entry = shapes.get(w.key)
+      const entry = recall(shapes, w.key)
       if (entry !== undefined && entry._tag === 'Shape' && entry.direct) {
         const s = entry.compiled.statements[0]!
         return { compiled: entry.compiled, params: paramsOf(s, entry.from[0]!, entry.identity[0]!, w.values) }

@@ -9,7 +9,9 @@ import type { Column, Refs, Typed } from '../schema/column.js'
 import type { AnyTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
 import type { Expr, Query, SqlNode } from './ast.js'
-import { compile, ddlExprSql, quoteIdentifier, sqlLiteral } from './compile.js'
+import { compile } from './compile.js'
+import { ddlExprSql } from './compile/ddl.js'
+import { quoteIdentifier, sqlLiteral } from './sqltext.js'
 import { invalid, toNode } from './expr.js'
 
 // -------------------------------------------------------------------------------------
@@ -26,6 +28,8 @@ import { invalid, toNode } from './expr.js'
  * const timings: TriggerTiming[] = ['before', 'after', 'instead of']
  * void timings
  * ```
+ *
+ * @category Schema
  */
 export type TriggerTiming = 'before' | 'after' | 'instead of'
 
@@ -41,6 +45,8 @@ export type TriggerTiming = 'before' | 'after' | 'instead of'
  * const events: TriggerEvent[] = ['insert', 'delete', { update: [t.n] }]
  * void events
  * ```
+ *
+ * @category Schema
  */
 export type TriggerEvent = 'insert' | 'update' | 'delete' | { readonly update: ReadonlyArray<Column<unknown>> }
 
@@ -57,6 +63,8 @@ export type TriggerEvent = 'insert' | 'update' | 'delete' | { readonly update: R
  * const o: TriggerOptions = { timing: 'before', event: 'insert', on: t, body: [sql`SELECT 1`] }
  * void o
  * ```
+ *
+ * @category Schema
  */
 export interface TriggerOptions {
   readonly timing: TriggerTiming
@@ -81,6 +89,8 @@ export const TriggerTag = 'Trigger' as const
  * const tr: Trigger = trigger('t_copy', { timing: 'after', event: 'delete', on: t, body: [insert(t, {})] })
  * void tr
  * ```
+ *
+ * @category Schema
  */
 export interface Trigger {
   readonly _tag: typeof TriggerTag
@@ -97,6 +107,8 @@ export interface Trigger {
 /**
  * The value a column has in the row being written, as the trigger sees it (`NEW.col`).
  *
+ * @param c - a column of the trigger's table (`users.email`); it reads as `NEW."email"` in the trigger's body.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -112,11 +124,16 @@ export interface Trigger {
  * s.run(insert(users, { name: 'Ann' }))
  * assert.deepEqual(s.run(pipe(select(log), values(log.line))), E.right(['Ann']))
  * ```
+ *
+ * @category Expressions
  */
 export const newOf = <T, N extends boolean>(c: Column<T, N>): Expr<N extends true ? T : T | null> & Refs<never> => rowOf('new', c)
 
 /**
  * The value a column had before the write, as the trigger sees it (`OLD.col`; updates and deletes).
+ *
+ * @param c - a column of the trigger's table; it reads as `OLD."email"` (only in update and delete triggers: SQLite
+ *   refuses it in an insert trigger when the trigger is created).
  *
  * @example
  * ```ts
@@ -126,6 +143,8 @@ export const newOf = <T, N extends boolean>(c: Column<T, N>): Expr<N extends tru
  * const before = oldOf(users.score)
  * void before
  * ```
+ *
+ * @category Expressions
  */
 export const oldOf = <T, N extends boolean>(c: Column<T, N>): Expr<N extends true ? T : T | null> & Refs<never> => rowOf('old', c)
 
@@ -140,6 +159,10 @@ const TIMINGS = new Set(['before', 'after', 'instead of'])
 /**
  * A trigger. Mistakes (an unknown timing, a body statement with a placeholder) do not
  * throw: `createTrigger` and migrations return them as a Left.
+ *
+ * @param name - the trigger's name (any text: it is quoted; an empty name is a Left when created).
+ * @param o - when it fires and what it does (`TriggerOptions`: `on` table, `timing`, `event`, the `body` statements, an
+ *   optional `when` condition).
  *
  * @example
  * ```ts
@@ -161,6 +184,8 @@ const TIMINGS = new Set(['before', 'after', 'instead of'])
  *   'BEGIN UPDATE "items" SET "changes" = "items"."changes" + 1 WHERE "items"."id" = ("new"."id"); END'
  * ))
  * ```
+ *
+ * @category Schema
  */
 export const trigger = (name: string, o: TriggerOptions): Trigger => {
   const table = (() => {
@@ -260,6 +285,9 @@ const ddl = (text: E.Either<string, string>): Query<void> => {
 /**
  * CREATE TRIGGER IF NOT EXISTS, as a query value.
  *
+ * @param t - a trigger from `trigger(...)` or `rawTrigger(...)`; its definition problems (an unknown timing, a body with
+ *   a placeholder) are a Left `ValidationError` when the query runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -271,12 +299,16 @@ const ddl = (text: E.Either<string, string>): Query<void> => {
  * assert.ok(E.isLeft(toSQL(createTrigger(bad))))   // no statement in the body
  * void sql
  * ```
+ *
+ * @category Schema
  */
 export const createTrigger = (t: Trigger): Query<void> =>
   ddl(E.map((s: string) => s.replace(/^CREATE TRIGGER /, 'CREATE TRIGGER IF NOT EXISTS '))(t.sql))
 
 /**
  * DROP TRIGGER IF EXISTS, as a query value.
+ *
+ * @param t - the trigger to drop (only its name is used; a trigger that does not exist is no error).
  *
  * @example
  * ```ts
@@ -289,6 +321,8 @@ export const createTrigger = (t: Trigger): Query<void> =>
  * const tr = trigger('t_copy', { timing: 'after', event: 'delete', on: t, body: [insert(t, {})] })
  * assert.deepEqual(pipe(toSQL(dropTrigger(tr)), E.map((q) => q.sql)), E.right('DROP TRIGGER IF EXISTS "t_copy"'))
  * ```
+ *
+ * @category Schema
  */
 export const dropTrigger = (t: Trigger): Query<void> =>
   ddl(E.tryCatch(() => `DROP TRIGGER IF EXISTS ${quoteIdentifier(t.name)}`, messageOf))
@@ -296,6 +330,10 @@ export const dropTrigger = (t: Trigger): Query<void> =>
 /**
  * A trigger from its CREATE TRIGGER text, as written (for adopted databases: `pull` writes
  * these). The text is not checked here; SQLite checks it when a migration creates it.
+ *
+ * @param name - the trigger's name, as in its text (used by `dropTrigger` and by migrations to compare).
+ * @param table - the SQL name of the table it is on.
+ * @param createSql - the whole `CREATE TRIGGER ...` statement, as SQLite stores it in `sqlite_schema`; not checked here.
  *
  * @example
  * ```ts
@@ -305,6 +343,8 @@ export const dropTrigger = (t: Trigger): Query<void> =>
  * const t = rawTrigger('log_ins', 'items', 'CREATE TRIGGER log_ins AFTER INSERT ON items BEGIN SELECT 1; END')
  * assert.equal(t.table, 'items')
  * ```
+ *
+ * @category Schema
  */
 export const rawTrigger = (name: string, table: string, createSql: string): Trigger =>
   Object.freeze({

@@ -11,7 +11,8 @@ import type { AnyTable } from '../schema/table.js'
 import type { Query, SelectStatement, SqlNode } from './ast.js'
 import { Codecs } from './ast.js'
 import type { Cte, FlatSelect } from './compound.js'
-import { createViewSql, quoteIdentifier } from './compile.js'
+import { createViewSql } from './compile/ddl.js'
+import { quoteIdentifier } from './sqltext.js'
 import { invalid, kindOf, sourceColumn } from './expr.js'
 
 // -------------------------------------------------------------------------------------
@@ -32,6 +33,8 @@ import { invalid, kindOf, sourceColumn } from './expr.js'
  * const row: Row<typeof names> = { id: 1, name: 'Ann' }
  * void row
  * ```
+ *
+ * @category Schema
  */
 export type View<N extends string, A> = Cte<N, A> & ViewMarker
 
@@ -46,6 +49,10 @@ const plainSelect = (q: unknown): SelectStatement => {
 
 /**
  * A view over a query (a select, with `columns({...})` or of one table, and no terminal).
+ *
+ * @param name - the view's name in SQL (any text: it is quoted).
+ * @param q - a select without a terminal, with `columns({...})` or of one table; its values are written into the view's
+ *   SQL as literals.
  *
  * @example
  * ```ts
@@ -65,6 +72,8 @@ const plainSelect = (q: unknown): SelectStatement => {
  * const rows = s.run(pipe(select(users), join(postCounts, eq(postCounts.userId, users.id)), columns({ name: users.name, n: postCounts.n }), orderBy(users.id), all))
  * assert.deepEqual(rows, E.right([{ name: 'Ann', n: 2 }, { name: 'Bob', n: 1 }]))
  * ```
+ *
+ * @category Schema
  */
 export const view = <A, Ts, S extends string, U extends string, N extends string>(name: N, q: FlatSelect<A, Ts, S, U>): View<N, A> => {
   const s = plainSelect(q)
@@ -149,6 +158,8 @@ const ddlQuery = (text: E.Either<string, string>): Query<void> => {
 /**
  * CREATE VIEW IF NOT EXISTS, as a query value (the view's values are written as literals).
  *
+ * @param v - a view from `view(name, query)`; a problem found in its query is a Left `ValidationError` when this runs.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -162,11 +173,15 @@ const ddlQuery = (text: E.Either<string, string>): Query<void> => {
  *   'CREATE VIEW IF NOT EXISTS "adults" ("id") AS SELECT "users"."id" AS "id" FROM "users" WHERE "users"."age" > 17'
  * ))
  * ```
+ *
+ * @category Schema
  */
 export const createView = (v: AnyTable & ViewMarker): Query<void> => ddlQuery(viewSql(v, true))
 
 /**
  * DROP VIEW IF EXISTS, as a query value.
+ *
+ * @param v - the view to drop (only its name is used; a view that does not exist is no error).
  *
  * @example
  * ```ts
@@ -178,6 +193,8 @@ export const createView = (v: AnyTable & ViewMarker): Query<void> => ddlQuery(vi
  * const users = table('users', { id: integer().primaryKey() })
  * assert.deepEqual(pipe(toSQL(dropView(view('everyone', select(users)))), E.map((q) => q.sql)), E.right('DROP VIEW IF EXISTS "everyone"'))
  * ```
+ *
+ * @category Schema
  */
 export const dropView = (v: AnyTable & ViewMarker): Query<void> =>
   ddlQuery(

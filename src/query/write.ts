@@ -1,37 +1,33 @@
 /**
- * Writes beyond insert: update and delete, their guard against touching every row by
- * accident, RETURNING, and the insert conflict clauses (ON CONFLICT, OR REPLACE, OR
- * IGNORE).
+ * Writes beyond insert: the write query types, update and delete, their guard against
+ * touching every row by accident, and RETURNING. (The insert conflict clauses, ON CONFLICT,
+ * OR REPLACE and OR IGNORE, are beside `insert` in insert.ts.)
  *
  *   pipe(update(users), set({ age: 35 }), filter(eq(users.id, 1)))
  *   pipe(deleteFrom(users), filter(lt(users.age, 18)), returning())
- *   pipe(insert(users, row), onConflictDoUpdate({ target: users.email, set: excludedAll(users) }))
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { AnyColumn, Column, Typed } from '../schema/column.js'
-import { ColumnInfo } from '../schema/column.js'
+import type { Column } from '../schema/column.js'
 import type { AnyTable, ColumnsOf, GeneratedKeys, NameOf, Row, WritableTable } from '../schema/table.js'
 import { tableInfo } from '../schema/table.js'
+import { tableCodecs } from '../schema/codec.js'
 import { describeValue } from '../errors.js'
 import type {
   Assignment,
   CodecsPart,
-  ConflictClause,
   DeleteStatement,
   Expr,
-  ExprNode,
   Field,
   InsertStatement,
   ParamRef,
+  Projected,
   Query,
-  UpdateStatement
+  UpdateStatement,
+  WriteResult
 } from './ast.js'
 import { Codecs } from './ast.js'
 import type { Placeholder } from './expr.js'
 import { toNode } from './expr.js'
-import type { WriteResult } from './insert.js'
-import type { Projected } from './select.js'
-import { tableCodecs } from './select.js'
 import { columnValue, targetColumns } from './values.js'
 
 // -------------------------------------------------------------------------------------
@@ -383,73 +379,6 @@ export const deleteFrom = <T extends WritableTable>(table: T): DeleteQuery<T> =>
 }
 
 /**
- * `excluded.col` in `onConflictDoUpdate`'s `set`: the value the insert tried to write.
- * `set: { hits: sql\`${users.hits} + ${excluded(users.hits)}\` }`.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import { excluded, onConflictDoUpdate, returning, sql, connect, createTable, insert, integer, session, table, text } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
- * const s = session(connect(':memory:'))
- * s.run(createTable(users))
- * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
- *
- *
- * const visit = (email: string) =>
- *   pipe(
- *     insert(users, { email, name: email, visits: 1 }),
- *     onConflictDoUpdate({ target: users.email, set: { visits: sql<number>`${users.visits} + ${excluded(users.visits)}` } }),
- *     returning({ visits: users.visits })
- *   )
- * assert.deepEqual(s.run(visit('ann@x.io')), E.right([{ visits: 1 }]))
- * assert.deepEqual(s.run(visit('ann@x.io')), E.right([{ visits: 2 }]))
- * ```
- *
- * @category Writes
- */
-export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[ColumnInfo].ref, table: 'excluded' })
-
-/**
- * `set` for an upsert that takes every column from the row that conflicted, except the
- * primary key (and any named in `except`): typed as the table's `set` values.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import { eq, excludedAll, filter, onConflictDoUpdate, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
- * const s = session(connect(':memory:'))
- * s.run(createTable(users))
- * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
- *
- *
- * const upsert = pipe(insert(users, { email: 'ann@x.io', name: 'Ann Smith', visits: 7 }), onConflictDoUpdate({ target: users.email, set: excludedAll(users, { except: ['visits'] }) }))
- * assert.ok(E.isRight(s.run(upsert)))
- * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.name))), E.right(['Ann Smith']))
- * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.visits))), E.right([0]))   // kept
- * ```
- *
- * @category Writes
- */
-export const excludedAll = <T extends AnyTable>(
-  table: T,
-  options: { readonly except?: ReadonlyArray<keyof ColumnsOf<T>> } = {}
-): SetValues<T> => {
-  const info = tableInfo(table)
-  const skip = new Set<string>([...info.primaryKey, ...((options.except ?? []) as ReadonlyArray<string>)])
-  const out: Record<string, unknown> = {}
-  for (const c of info.columns) if (!skip.has(c.key)) out[c.key] = excluded(c)
-  return out as SetValues<T>
-}
-
-/**
  * The fields of `after` that differ from `before` (Dates by time, bytes by content,
  * json values by their JSON): pylite-orm's "update only what changed". When nothing
  * changed, `set(changed(a, b))` makes the update a no-op that returns `{ changes: 0 }`.
@@ -512,7 +441,7 @@ const sameValue = (a: unknown, b: unknown): boolean => {
  * Builds `col = value` assignments from `{ key: value }`, checking each value by its
  * column's rules. `undefined` values are skipped (as an insert leaves them out).
  */
-const assignments = (
+export const assignments = (
   values: Readonly<Record<string, unknown>>,
   q: Query<unknown> & { readonly statement: { readonly table: import('../schema/table.js').TableRef } },
   where: string
@@ -548,7 +477,7 @@ const assignments = (
   return { set, problems }
 }
 
-const addProblems = <S extends { readonly problems?: ReadonlyArray<string> }>(s: S, problems: ReadonlyArray<string>): S =>
+export const addProblems = <S extends { readonly problems?: ReadonlyArray<string> }>(s: S, problems: ReadonlyArray<string>): S =>
   problems.length === 0 ? s : { ...s, problems: [...(s.problems ?? []), ...problems] }
 
 /**
@@ -664,140 +593,6 @@ export function returning(fields?: Readonly<Record<string, Expr<unknown>>>) {
     return { ...q, mode: 'all', statement: { ...q.statement, returning: list } }
   }
 }
-
-/** The clauses so far: chained onConflict... calls add ON CONFLICT clauses in order (SQLite tries each in turn). */
-const conflicts = (s: InsertStatement): ReadonlyArray<ConflictClause> => s.onConflict ?? []
-
-const targetNames = (target: AnyColumn | ReadonlyArray<AnyColumn> | undefined): string[] =>
-  target === undefined ? [] : (Array.isArray(target) ? target : [target]).map((c: AnyColumn) => c.name)
-
-/**
- * ON CONFLICT [(target)] DO NOTHING: a row that would break a unique constraint is skipped.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import { count, onConflictDoNothing, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
- * const s = session(connect(':memory:'))
- * s.run(createTable(users))
- * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
- *
- *
- * const r = s.run(pipe(insert(users, [{ email: 'ann@x.io', name: 'Ann again' }, { email: 'cleo@x.io', name: 'Cleo' }]), onConflictDoNothing(users.email)))
- * assert.ok(E.isRight(r) && r.right.changes === 1)
- * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
- * ```
- *
- * @category Writes
- */
-export const onConflictDoNothing =
-  (target?: Typed<unknown> | ReadonlyArray<Typed<unknown>>) =>
-  <T>(q: InsertQuery<T>): InsertQuery<T> => ({
-    ...q,
-    statement: {
-      ...q.statement,
-      onConflict: [...conflicts(q.statement), { _tag: 'DoNothing', target: targetNames(target as AnyColumn | AnyColumn[] | undefined) }]
-    }
-  })
-
-/**
- * ON CONFLICT (target) DO UPDATE SET ...: an upsert. `set` values are checked like
- * `set`'s, and may use `excluded(col)` (or be `excludedAll(table)`); `where` limits
- * which conflicting rows are updated.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import { eq, excluded, filter, gt, onConflictDoUpdate, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
- * const s = session(connect(':memory:'))
- * s.run(createTable(users))
- * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
- *
- *
- * const rename = (email: string, name: string) =>
- *   pipe(insert(users, { email, name }), onConflictDoUpdate({ target: users.email, set: { name: excluded(users.name) }, where: gt(users.visits, -1) }))
- * assert.ok(E.isRight(s.run(rename('ann@x.io', 'Ann B.'))))
- * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.email, 'ann@x.io')), values(users.name))), E.right(['Ann B.']))
- * ```
- *
- * @category Writes
- */
-export const onConflictDoUpdate =
-  <T>(options: {
-    readonly target: Typed<unknown> | ReadonlyArray<Typed<unknown>>
-    readonly set: SetValues<T>
-    readonly where?: Expr<boolean | null>
-  }) =>
-  (q: InsertQuery<T>): InsertQuery<T> => {
-    const s = q.statement
-    const { set: assigned, problems } = assignments(options.set, q, `insert into ${s.table.name} on conflict do update set`)
-    const target = targetNames(options.target as AnyColumn | AnyColumn[])
-    if (target.length === 0) problems.push(`insert into ${s.table.name}: onConflictDoUpdate needs a target (the unique column or columns)`)
-    if (assigned.length === 0 && problems.length === 0)
-      problems.push(`insert into ${s.table.name}: onConflictDoUpdate's set names no column`)
-    const where: ExprNode[] = options.where === undefined ? [] : [toNode(options.where)]
-    return {
-      ...q,
-      statement: addProblems({ ...s, onConflict: [...conflicts(s), { _tag: 'DoUpdate', target, set: assigned, where }] }, problems)
-    }
-  }
-
-/**
- * INSERT OR REPLACE: a row that conflicts replaces the old row (deleting it first, with its cascades).
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import { eq, filter, orReplace, values, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
- * const s = session(connect(':memory:'))
- * s.run(createTable(users))
- * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
- *
- *
- * assert.ok(E.isRight(s.run(pipe(insert(users, { id: 1, email: 'ann@x.io', name: 'Ann (replaced)' }), orReplace))))
- * assert.deepEqual(s.run(pipe(select(users), filter(eq(users.id, 1)), values(users.name))), E.right(['Ann (replaced)']))
- * ```
- *
- * @category Writes
- */
-export const orReplace = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'replace' } })
-
-/**
- * INSERT OR IGNORE: a row that breaks a constraint (unique, not null, check) is skipped.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict'
- * import { pipe } from 'fp-ts/lib/function.js'
- * import * as E from 'fp-ts/lib/Either.js'
- * import { count, orIgnore, connect, createTable, insert, integer, select, session, table, text } from 'fp-lite-orm'
- *
- * const users = table('users', { id: integer().primaryKey(), email: text().notNull().unique(), name: text().notNull(), visits: integer().notNull().default(0) })
- * const s = session(connect(':memory:'))
- * s.run(createTable(users))
- * s.run(insert(users, [{ email: 'ann@x.io', name: 'Ann' }, { email: 'bob@x.io', name: 'Bob' }]))
- *
- *
- * const r = s.run(pipe(insert(users, [{ email: 'bob@x.io', name: 'dup' }, { email: 'cleo@x.io', name: 'Cleo' }]), orIgnore))
- * assert.ok(E.isRight(r) && r.right.changes === 1)
- * assert.deepEqual(s.run(pipe(select(users), count)), E.right(3))
- * ```
- *
- * @category Writes
- */
-export const orIgnore = <T>(q: InsertQuery<T>): InsertQuery<T> => ({ ...q, statement: { ...q.statement, or: 'ignore' } })
 
 /**
  * `UPDATE t SET ... FROM other WHERE ...` (SQLite 3.33+): the update's `set` and `filter`

@@ -204,6 +204,8 @@ const typeName = (c: AnyColumn): string => {
  * The codec of one column: decodes the stored form (0/1, ISO text, JSON text) into
  * the application value and encodes it back.
  *
+ * @param c - a column of a table (`users.createdAt`).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -271,6 +273,8 @@ export type StoredRow = Readonly<Record<string, SqlValue>>
  * into `Row<T>` (keyed by schema keys). Use it on rows of native SQL:
  * `pipe(raw(sql\`SELECT * FROM users\`), decode(rowCodec(users)), all)`.
  *
+ * @param table - the table whose rows the codec decodes (keyed by SQL column names, as native SQL returns them).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -327,6 +331,8 @@ export const isInsertOptional = (c: AnyColumn): boolean => {
 /**
  * The codec that checks an `Insert<T>`: every required column present, every value of
  * its column's type, no unknown key. It decodes to the same object.
+ *
+ * @param table - the table whose `Insert<T>` objects the codec checks.
  *
  * @example
  * ```ts
@@ -410,3 +416,26 @@ export const contextPath = (ctx: t.Context): string =>
     .filter((k) => k !== '')
     .map((k, i) => (/^\d+$/.test(k) ? `[${k}]` : i === 0 ? k : `.${k}`))
     .join('')
+
+/** The key of a json column's codec in a query's codecs: table and column name. */
+export const codecKey = (table: string, column: string): string => `${table}\u0000${column}`
+
+/** json column codecs of a table, keyed as the row decoder looks them up. */
+const codecsByColumns = new WeakMap<ReadonlyArray<AnyColumn>, Record<string, t.Mixed> | null>()
+
+export const tableCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
+  const hit = codecsByColumns.get(columns)
+  if (hit !== undefined) return hit ?? undefined
+  const out = collectCodecs(columns)
+  codecsByColumns.set(columns, out ?? null)
+  return out
+}
+
+const collectCodecs = (columns: ReadonlyArray<AnyColumn>): Record<string, t.Mixed> | undefined => {
+  let out: Record<string, t.Mixed> | undefined
+  for (const c of columns) {
+    const codec = c[ColumnInfo].codec
+    if (codec !== undefined) (out ??= {})[codecKey(c.table, c.name)] = codec
+  }
+  return out
+}

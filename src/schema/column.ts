@@ -196,6 +196,8 @@ export type ColumnDefault =
  * const tags = table('tags', { id: integer().primaryKey(), label: text().notNull().collate(nocase) })
  * assert.ok(pipe(toSQL(createTable(tags)), E.exists((q) => q.sql.includes('"label" TEXT NOT NULL COLLATE NOCASE'))))
  * ```
+ *
+ * @category Schema
  */
 export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM' | (string & {})
 
@@ -211,6 +213,8 @@ export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM' | (string & {})
  * const byHand: ColumnCheck = { name: 'n_positive', condition: (self) => gte(self as typeof t.n, 1) }
  * void [tableInfo(t).columns, byHand]
  * ```
+ *
+ * @category Schema
  */
 export interface ColumnCheck {
   readonly name?: string
@@ -228,6 +232,8 @@ export interface ColumnCheck {
  * const g: GeneratedConfig = { expr: null, stored: true }
  * void g
  * ```
+ *
+ * @category Schema
  */
 export interface GeneratedConfig {
   readonly expr: unknown
@@ -398,6 +404,8 @@ declare const GeneratedMark: unique symbol
  * const marked: GeneratedMarker = t.twice
  * void marked
  * ```
+ *
+ * @category Schema
  */
 export interface GeneratedMarker {
   readonly [GeneratedMark]: true
@@ -417,6 +425,8 @@ export interface GeneratedMarker {
  * const area: GeneratedColumn<number, 'boxes'> = boxes.area
  * void area
  * ```
+ *
+ * @category Schema
  */
 export type GeneratedColumn<T, TableName extends string = string> = Column<NonNullable<T>, null extends T ? false : true, true, TableName> &
   GeneratedMarker
@@ -434,6 +444,8 @@ export type GeneratedColumn<T, TableName extends string = string> = Column<NonNu
  * const def: GeneratedDef<number> = generated(sql<number>`1`)
  * void [t, def]
  * ```
+ *
+ * @category Schema
  */
 export interface GeneratedDef<T> extends Typed<T> {
   readonly _tag: 'Generated'
@@ -669,6 +681,10 @@ const base = (kind: ColumnKind, sqlName?: string, codec?: t.Mixed): ColumnConfig
 /**
  * INTEGER, read as `number`. `integer().primaryKey()` is the rowid alias.
  *
+ * @param sqlName - the column's name in SQL when it differs from its schema key (any text: it is quoted); by default the key.
+ * @param options - `{ mode: 'number' }` (the default): values read as `number`; integers beyond `Number.MAX_SAFE_INTEGER` are
+ *   a Left when read.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -687,8 +703,24 @@ const base = (kind: ColumnKind, sqlName?: string, codec?: t.Mixed): ColumnConfig
  * @category Schema
  */
 export function integer(sqlName?: string, options?: IntegerOptions<'number'>): ColumnBuilder<number, 'integer', false, false>
+/**
+ * The same, options only (the column keeps its schema key as its SQL name).
+ *
+ * @param options - `{ mode: 'number' }`: values read as `number`.
+ */
 export function integer(options: IntegerOptions<'number'>): ColumnBuilder<number, 'integer', false, false>
+/**
+ * `{ mode: 'bigint' }`: a 64-bit column read and written as `bigint`, every value exact.
+ *
+ * @param sqlName - the column's name in SQL (any text: it is quoted).
+ * @param options - `{ mode: 'bigint' }`.
+ */
 export function integer(sqlName: string, options: IntegerOptions<'bigint'>): ColumnBuilder<bigint, 'bigint', false, false>
+/**
+ * The same as `bigint` mode, options only.
+ *
+ * @param options - `{ mode: 'bigint' }`: values read and written as `bigint`.
+ */
 export function integer(options: IntegerOptions<'bigint'>): ColumnBuilder<bigint, 'bigint', false, false>
 export function integer(
   nameOrOptions?: string | IntegerOptions<IntegerMode>,
@@ -747,6 +779,8 @@ export interface IntegerOptions<M extends IntegerMode> {
 /**
  * REAL, read as `number`.
  *
+ * @param sqlName - the column's name in SQL when it differs from its schema key (any text: it is quoted); by default the key.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -769,6 +803,8 @@ export const real = (sqlName?: string): ColumnBuilder<number, 'real', false, fal
 /**
  * TEXT, read as `string`.
  *
+ * @param sqlName - the column's name in SQL when it differs from its schema key (any text: it is quoted); by default the key.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -789,6 +825,8 @@ export const text = (sqlName?: string): ColumnBuilder<string, 'text', false, fal
 
 /**
  * BLOB, read as a `Uint8Array` (a Node `Buffer`).
+ *
+ * @param sqlName - the column's name in SQL when it differs from its schema key (any text: it is quoted); by default the key.
  *
  * @example
  * ```ts
@@ -812,6 +850,8 @@ export const blob = (sqlName?: string): ColumnBuilder<Uint8Array, 'blob', false,
 /**
  * Stored as INTEGER 0/1, read as `boolean`.
  *
+ * @param sqlName - the column's name in SQL when it differs from its schema key (any text: it is quoted); by default the key.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -834,6 +874,10 @@ export const boolean = (sqlName?: string): ColumnBuilder<boolean, 'boolean', fal
 /**
  * Stored as JSON TEXT, read as the codec's type. Values are checked with the codec
  * on insert, and rows are checked with it when read.
+ *
+ * @param codec - an io-ts codec of the stored value (`t.type({...})`, `t.array(t.string)`, ...): a value it rejects is a
+ *   Left `ValidationError` on insert and a Left `DecodeError` on read.
+ * @param sqlName - the column's name in SQL when it differs from its schema key (any text: it is quoted); by default the key.
  *
  * @example
  * ```ts
@@ -861,6 +905,8 @@ export const json = <C extends t.Mixed>(codec: C, sqlName?: string): ColumnBuild
 
 /**
  * Stored as ISO-8601 TEXT (`2024-05-01T12:00:00.000Z`), read as `Date`.
+ *
+ * @param sqlName - the column's name in SQL when it differs from its schema key (any text: it is quoted); by default the key.
  *
  * @example
  * ```ts

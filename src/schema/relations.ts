@@ -85,6 +85,8 @@ export interface RelationNode {
  * const via: RelationThrough | undefined = manyToMany(users, groups, { through: members, from: members.userId, to: members.groupId }).node.through
  * assert.deepEqual([via?.table.name, via?.from.name, via?.to.name], ['members', 'user_id', 'group_id'])
  * ```
+ *
+ * @category Schema
  */
 export interface RelationThrough {
   readonly table: TableRef
@@ -233,6 +235,11 @@ const relation = <S, T, C extends 'many' | 'one', V = never>(
 /**
  * One parent row to many child rows, through the child's foreign key: loads `Row<Child>[]` (`[]` when none).
  *
+ * @param parent - the table whose rows get the list (`users`).
+ * @param child - the table of the related rows (`posts`).
+ * @param fk - the child's column that holds the parent's primary key (`posts.authorId`); a column of another table is a
+ *   Left `ValidationError` when preloaded.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -265,6 +272,11 @@ export const hasMany = <P extends AnyTable, C extends AnyTable>(parent: P, child
 /**
  * One parent row to at most one child row, through the child's foreign key: loads `Row<Child> | null`.
  *
+ * @param parent - the table whose rows get the related row (`users`).
+ * @param child - the table of the related row (`profiles`).
+ * @param fk - the child's column that holds the parent's primary key, usually unique (`profiles.userId`); a column of
+ *   another table is a Left `ValidationError` when preloaded.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -296,6 +308,11 @@ export const hasOne = <P extends AnyTable, C extends AnyTable>(parent: P, child:
 
 /**
  * A child row to its parent row, through the child's foreign key: loads `Row<Parent> | null`.
+ *
+ * @param child - the table holding the foreign key (`posts`).
+ * @param parent - the table it refers to (`users`).
+ * @param fk - the child's column that holds the parent's primary key (`posts.authorId`); a column of another table is a
+ *   Left `ValidationError` when preloaded.
  *
  * @example
  * ```ts
@@ -332,6 +349,11 @@ export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, pare
  * the columns their `references` name, else each table's single primary key. A preload of
  * it may filter and order by the junction's columns too.
  *
+ * @param source - the table whose rows get the list (`posts`).
+ * @param target - the table of the related rows (`tags`).
+ * @param options - `through`: the junction table; `from`: its column referring to the source; `to`: its column referring to
+ *   the target. Columns of other tables are a Left `ValidationError` when preloaded.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -357,6 +379,8 @@ export const belongsTo = <C extends AnyTable, P extends AnyTable>(child: C, pare
  * assert.ok(E.isRight(rows))
  * assert.deepEqual(rows.right.map((u) => [u.name, u.groups.map((g) => g.title)]), [['Ann', ['admins', 'staff']], ['Bob', ['staff']]])
  * ```
+ *
+ * @category Schema
  */
 export const manyToMany = <S extends AnyTable, T extends AnyTable, J extends AnyTable>(
   source: S,

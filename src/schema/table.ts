@@ -68,6 +68,8 @@ export interface IndexDef<K extends string = string> {
  * const keys: Array<IndexKey<'a'>> = ['a', lower(t.b), desc(t.a)]
  * void keys
  * ```
+ *
+ * @category Schema
  */
 export type IndexKey<K extends string> = K | Typed<unknown> | { readonly _tag: 'Order' }
 
@@ -82,6 +84,8 @@ export type IndexKey<K extends string> = K | Typed<unknown> | { readonly _tag: '
  * const t = table('t', { a: integer() }, { indexes: (c) => { const o: IndexOptions = { where: isNotNull(c.a) }; return [index('t_a', ['a'], o)] } })
  * void t
  * ```
+ *
+ * @category Schema
  */
 export interface IndexOptions {
   readonly where?: Typed<unknown>
@@ -102,6 +106,8 @@ export interface IndexOptions {
  * const checks: ReadonlyArray<CheckDef> = tableInfo(ranges).checks ?? []
  * assert.deepEqual(checks.map((x) => x.name), ['low_le_high'])
  * ```
+ *
+ * @category Schema
  */
 export interface CheckDef {
   readonly _tag: 'Check'
@@ -164,6 +170,8 @@ export interface TableOptions<K extends string, C = Readonly<Record<string, AnyC
  * const keys: Array<keyof Cols> = ['twice']
  * void [integer, keys]
  * ```
+ *
+ * @category Schema
  */
 export type GeneratedColumns<G, Name extends string = string> = {
   readonly [K in keyof G]: G[K] extends GeneratedDef<infer T> ? GeneratedColumn<T, Name> : never
@@ -269,6 +277,8 @@ declare const ViewMark: unique symbol
  * const v: ViewMarker = view('v', select(t))
  * void v
  * ```
+ *
+ * @category Schema
  */
 export interface ViewMarker {
   readonly [ViewMark]: true
@@ -286,6 +296,8 @@ export interface ViewMarker {
  * const t: WritableTable = table('t', { id: integer().primaryKey() })
  * void t
  * ```
+ *
+ * @category Schema
  */
 export type WritableTable = AnyTable & { readonly [ViewMark]?: never }
 
@@ -522,6 +534,8 @@ export type RequiredKeys<T> = {
  * const k: GeneratedKeys<typeof t> = 'twice'
  * void k
  * ```
+ *
+ * @category Schema
  */
 export type GeneratedKeys<T> = {
   [K in keyof ColumnsOf<T>]: ColumnsOf<T>[K] extends GeneratedMarker ? K : never
@@ -577,6 +591,12 @@ export type Insert<T> = Simplify<
 /**
  * An index on columns given by schema keys.
  *
+ * @param name - the index's name in SQL (any text: it is quoted; two indexes of one name are a Left `ValidationError` on
+ *   every query of the table).
+ * @param keys - the schema keys of the indexed columns, in order; a key that is not a column is a Left `ValidationError` on
+ *   every query of the table.
+ * @param options - `IndexOptions`: `where` for a partial index (a condition on the table).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -597,6 +617,11 @@ export const index = <const K extends string>(name: string, keys: ReadonlyArray<
 
 /**
  * A UNIQUE index on columns given by schema keys.
+ *
+ * @param name - the index's name in SQL (any text: it is quoted).
+ * @param keys - the schema keys of the columns that are unique together, in order; an unknown key is a Left
+ *   `ValidationError` on every query of the table.
+ * @param options - `IndexOptions`: `where` for a partial unique index.
  *
  * @example
  * ```ts
@@ -644,6 +669,11 @@ const indexDef = <K extends string>(
  * A named table CHECK constraint, for the `checks` table option: the condition is a typed
  * expression or a `sql` template; its values are written into the DDL as literals.
  *
+ * @param name - the constraint's name (`CONSTRAINT "name" CHECK (...)`), or `undefined` for an unnamed one; a name is what
+ *   migrations compare.
+ * @param condition - a typed condition on the table's columns, or a `sql` template; its values are written into the DDL as
+ *   literals.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -659,6 +689,8 @@ const indexDef = <K extends string>(
  * assert.ok(E.isLeft(bad) && bad.left._tag === 'ConstraintError' && bad.left.kind === 'check')
  * assert.match(bad.left.message, /low_le_high/)
  * ```
+ *
+ * @category Schema
  */
 export const check = (name: string | undefined, condition: Typed<unknown>): CheckDef =>
   Object.freeze({ _tag: 'Check' as const, ...(name === undefined ? {} : { name }), condition })
@@ -667,6 +699,13 @@ export const check = (name: string | undefined, condition: Typed<unknown>): Chec
  * A table. Mistakes that the types cannot catch (a name with a NUL character, two
  * primary keys, an index on an unknown column) do not throw here: they are kept and
  * every query on the table returns them as a Left `ValidationError`.
+ *
+ * @param name - the table's name in SQL: any text (it is quoted), but not empty, without a NUL character, and not starting
+ *   with `sqlite_` (else every query on it is a Left `ValidationError`).
+ * @param columns - the columns, by schema key: `{ id: integer().primaryKey(), name: text().notNull() }`; the key is the field
+ *   name of `Row<T>`.
+ * @param options - `TableOptions`: `indexes`, `checks`, `primaryKey` (a composite key), `generated` columns, `strict`,
+ *   `withoutRowid`.
  *
  * @example
  * ```ts
@@ -810,6 +849,8 @@ export const table = <Name extends string, B extends ColumnBuilders, G extends G
  * const defs: GeneratedDefs = { one: generated(sql<number>`1`) }
  * void defs
  * ```
+ *
+ * @category Schema
  */
 export type GeneratedDefs = Readonly<Record<string, GeneratedDef<unknown>>>
 
@@ -824,6 +865,8 @@ export type GeneratedDefs = Readonly<Record<string, GeneratedDef<unknown>>>
  * const p: Plain = { a: 1 }
  * void p
  * ```
+ *
+ * @category Schema
  */
 export type WithGenerated<C, G, Name extends string> = [keyof G] extends [never] ? C : C & GeneratedColumns<G, Name>
 
@@ -843,6 +886,9 @@ const resolve = <A>(problems: string[], what: string, f: () => A): A | undefined
 /**
  * A second handle on a table, for self-joins: `const boss = alias(employees, 'boss')`.
  * Its columns are used like the table's (`boss.id`) and refer to the alias in SQL.
+ *
+ * @param t - the table (or view) to alias.
+ * @param aliasName - the alias in SQL (`AS "boss"`), also the key its rows nest under in joins; any text (it is quoted).
  *
  * @example
  * ```ts
@@ -892,6 +938,8 @@ export const alias = <T extends AnyTable, N extends string>(t: T, aliasName: N):
 /**
  * A table's metadata: its SQL name, columns, primary key (schema keys), indexes, options, and
  * any definition problems found by `table()`.
+ *
+ * @param t - a table, alias or view.
  *
  * @example
  * ```ts

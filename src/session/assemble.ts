@@ -19,8 +19,9 @@ import { encodeValue } from '../schema/codec.js'
 import type { DbError } from '../errors.js'
 import { decodeError, notFound, tooManyRows, unexpectedError } from '../errors.js'
 import type { CodecsPart } from '../query/ast.js'
-import type { Compiled, CompiledPreload, OutputField } from '../query/compile.js'
-import { FieldCodec, jsonArrayOf } from '../query/compile.js'
+import type { Compiled, CompiledPreload, OutputField, RowShape } from '../query/compiled.js'
+import { FieldCodec } from '../query/compiled.js'
+import { jsonArrayOf } from '../query/sqltext.js'
 import type { RowReader } from './rows.js'
 import { CODEC_THREW, CodecThrew, RowDecodeFailure, callCodec, fieldDecoder, ioTsIssues, rowReader } from './rows.js'
 
@@ -73,21 +74,22 @@ interface Finish<P, F> {
 const NO_CODECS = {}
 
 /**
- * Row readers by field list and json codecs, both by identity. The compiler memoizes the
- * field lists of tables and joins, and a table's codecs are memoized too, so a query value
- * built fresh on every call reuses its generated row builder instead of generating it again.
+ * Row readers by the compiler's interned row shape and the query's json codecs, both by
+ * identity. Equal layouts are one shape (compile/rowshape.ts), and a table's codecs are
+ * memoized, so a query value built fresh on every call (a projection too) reuses its
+ * generated row builder instead of generating it again. Shapes live as long as the
+ * compiler's bound keeps them (and a worker's as long as its shape cache holds the form).
  */
-const readers = new WeakMap<ReadonlyArray<unknown>, WeakMap<object, RowReader>>()
+const readers = new WeakMap<RowShape, WeakMap<object, RowReader>>()
 
-const readerOf = (compiled: Compiled, codecs: CodecsPart | undefined): RowReader => {
-  const fields = compiled.fields
-  if (fields.length === 0) return rowReader(fields, compiled.groups, codecs)
-  let byCodecs = readers.get(fields)
-  if (byCodecs === undefined) readers.set(fields, (byCodecs = new WeakMap()))
+const readerOf = (shape: RowShape, codecs: CodecsPart | undefined): RowReader => {
+  if (shape.fields.length === 0) return rowReader(shape.fields, shape.groups, codecs)
+  let byCodecs = readers.get(shape)
+  if (byCodecs === undefined) readers.set(shape, (byCodecs = new WeakMap()))
   const key = codecs?.columns ?? NO_CODECS
   let r = byCodecs.get(key)
   if (r === undefined) {
-    r = rowReader(fields, compiled.groups, codecs)
+    r = rowReader(shape.fields, shape.groups, codecs)
     byCodecs.set(key, r)
   }
   return r
@@ -95,7 +97,7 @@ const readerOf = (compiled: Compiled, codecs: CodecsPart | undefined): RowReader
 
 export const planOf = (compiled: Compiled, codecs: CodecsPart | undefined): Plan => {
   const first = compiled.fields[0]
-  const reader = readerOf(compiled, codecs)
+  const reader = readerOf(compiled.shape, codecs)
   const single =
     first !== undefined && (compiled.mode === 'value' || compiled.mode === 'values')
       ? fieldDecoder(first, codecs, reader.safeIntegers)
@@ -184,8 +186,6 @@ const keyOf = (kind: ColumnKind, v: unknown): SqlValue | undefined => {
   return typeof r.right === 'bigint' && Number.isSafeInteger(Number(r.right)) ? Number(r.right) : r.right
 }
 
-const preloadReaders = new WeakMap<CompiledPreload, RowReader>()
-
 /**
  * Loads each relation onto `rows`: one statement per relation, whatever the number of
  * rows (the keys travel as one JSON array), then nested relations on the related rows.
@@ -199,11 +199,7 @@ const loadPreloads = (rows: Array<Record<string, unknown>>, preloads: ReadonlyAr
     }
     let related: Array<Record<string, unknown>> = []
     if (keys.size > 0) {
-      let reader = preloadReaders.get(pl)
-      if (reader === undefined) {
-        reader = rowReader(pl.fields, undefined, plan.codecs)
-        preloadReaders.set(pl, reader)
-      }
+      const reader = readerOf(pl.shape, plan.codecs)
       related = fetch(pl.sql, withKeys(pl, jsonArrayOf([...keys])), reader) as Array<Record<string, unknown>>
       buildRows(related, reader, false)
       if (pl.nested.length > 0) loadPreloads(related, pl.nested, plan, fetch)

@@ -9,8 +9,8 @@ import { encodeLoose, encodeValue } from '../schema/codec.js'
 import type { DbError } from '../errors.js'
 import { describeValue, validationError } from '../errors.js'
 import type { CodecsPart, Encoding } from '../query/ast.js'
-import type { CompiledStatement } from '../query/compile.js'
-import { jsonArrayOf } from '../query/compile.js'
+import type { CompiledStatement } from '../query/compiled.js'
+import { jsonArrayOf } from '../query/sqltext.js'
 import { LIKE_PATTERN_LIMIT, escapeLike, likeCanTake } from '../query/expr.js'
 
 /**
@@ -57,6 +57,8 @@ export type Params = Readonly<Record<string, unknown>>
  * const typo: ParamsFor<{ readonly id: number | null }> = [{ idd: 1 }]
  * void session(connect(':memory:')).run(byId, ...args); void typo
  * ```
+ *
+ * @category Queries
  */
 export type ParamsFor<P> = unknown extends P ? [params?: Params] : [params: P & Params]
 

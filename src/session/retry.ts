@@ -53,6 +53,11 @@ const isBusy = (e: unknown): boolean => typeof e === 'object' && e !== null && (
  * pausing between tries. Run it around a whole transaction, never inside one: a
  * transaction that met a busy error must start over to see the other writer's work.
  *
+ * @param work - the whole unit of work to retry (a transaction, not one statement inside it), returning an Either; only a
+ *   Left `BusyError` is retried.
+ * @param options - `RetryOptions`: `attempts` in all (default 5), `baseDelayMs` and `maxDelayMs` of the exponential pause
+ *   between tries.
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'

@@ -15,8 +15,8 @@ import { UNSAFE_INTEGER, decodeStored } from '../schema/codec.js'
 import { contextPath } from '../schema/codec.js'
 import type { DecodeIssue } from '../errors.js'
 import type { CodecsPart } from '../query/ast.js'
-import type { OutputField, OutputGroup } from '../query/compile.js'
-import { FieldCodec } from '../query/compile.js'
+import type { OutputField, OutputGroup } from '../query/compiled.js'
+import { FieldCodec } from '../query/compiled.js'
 
 /**
  * A user codec (a json column's, or `decode(codec)`) that threw instead of returning a

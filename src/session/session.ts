@@ -12,7 +12,7 @@ import type { DbError } from '../errors.js'
 import { decodeError, isDbError, quoteSql, unexpectedError, validationError } from '../errors.js'
 import type { CodecsPart, Needs, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
-import type { Compiled, CompiledStatement } from '../query/compile.js'
+import type { Compiled, CompiledStatement } from '../query/compiled.js'
 import { compile, compiledBefore, shapes } from '../query/compile.js'
 import type { Db } from '../conn/connect.js'
 import { logged } from '../conn/log.js'
@@ -69,6 +69,10 @@ export interface Session {
   /**
    * Runs a query value: `Right` with its result, or `Left` with what went wrong. A query
    * with placeholders takes their values, typed by where each stands (`ParamsFor`).
+   *
+   * @param q - the query value to run: a select with its terminal, a write, native SQL, or DDL.
+   * @param params - the placeholders' values, one object (`{ id: 1 }`), when the query has placeholders; a missing or
+   *   mistyped value is a type error, and a Left `ValidationError` naming it from untyped code.
    */
   run<A, P = unknown>(q: Query<A> & Needs<P>, ...params: ParamsFor<NoInfer<P>>): E.Either<DbError, A>
   /**
@@ -76,6 +80,9 @@ export interface Session {
    * found before the first row are a Left; a failure after iteration has begun is
    * thrown as a `DbError` value. The connection is busy until iteration ends: finish
    * (or break out of) the loop before running other queries on the same database.
+   *
+   * @param q - a select that returns rows (with `all`), or native SQL.
+   * @param params - the placeholders' values, as for `run`.
    */
   stream<A>(q: Query<ReadonlyArray<A>>, params?: Params): E.Either<DbError, Iterable<A>>
   /** Closes this thread's handle for the database; the next query reopens it. */
@@ -418,6 +425,8 @@ const streamEnded = (why: CursorEnd, sql: string): DbError =>
 
 /**
  * A session on the database, for the calling thread.
+ *
+ * @param db - a database from `connect(...)`; anything else makes every run a Left `ValidationError`.
  *
  * @example
  * ```ts

@@ -397,6 +397,11 @@ const rollback = <E, A>(db: Db, h: Handle, level: Level, out: E.Either<E | DbErr
  * query values all-or-nothing (a transaction as data) and returns their results.
  * Inside a running transaction it is a SAVEPOINT.
  *
+ * @param on - the database (`connect(...)`), or a session or `tx` to nest in (a SAVEPOINT).
+ * @param body - a synchronous callback `(tx) => Either`: a Right commits, a Left rolls back and is returned; a thrown error
+ *   rolls back and is a Left. An async callback is a type error (use `pool.transaction` for async work).
+ * @param options - `TransactionOptions`: `mode` (`'immediate'` by default, `'deferred'` or `'exclusive'`).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -436,12 +441,28 @@ export function transaction<E, A>(
   body: TransactionBody<E, A>,
   options?: TransactionOptions
 ): E.Either<E | DbError, A>
+/**
+ * A list of query values instead of a callback: run in order, all or nothing; the Right
+ * is their results, in order.
+ *
+ * @param on - the database, or a session or `tx` to nest in.
+ * @param queries - the query values (`as const` keeps each result's type); the first Left rolls everything back and is the
+ *   result.
+ * @param options - `TransactionOptions`: `mode`.
+ */
 export function transaction<const Qs extends ReadonlyArray<Query<unknown>>>(
   on: TransactionTarget,
   queries: Qs,
   options?: TransactionOptions
 ): E.Either<DbError, Results<Qs>>
-/** Not a way to call it: an async callback, refused with a type error that says why ({@link SynchronousCallbackOnly}). */
+/**
+ * Not a way to call it: an async callback, refused with a type error that says why
+ * ({@link SynchronousCallbackOnly}).
+ *
+ * @param on - the database, or a session or `tx`.
+ * @param body - an async callback: refused by the type checker, with the reason.
+ * @param options - `TransactionOptions`.
+ */
 export function transaction<R>(
   on: TransactionTarget,
   body: (tx: Tx) => R & (R extends PromiseLike<unknown> ? SynchronousCallbackOnly : E.Either<unknown, unknown>),
@@ -474,6 +495,10 @@ const runAll = (tx: Tx, queries: ReadonlyArray<Query<unknown>>): E.Either<DbErro
 /**
  * Several reads from one consistent snapshot of the database. In WAL mode it does not
  * block the writer, nor wait for it; writes inside it are refused.
+ *
+ * @param on - the database (`connect(...)`), or a session or `tx` to nest in.
+ * @param body - a synchronous callback `(tx) => Either`: it reads through `tx`; the transaction ends when it returns (a
+ *   write through `tx` is a Left `SqliteError`, SQLITE_READONLY).
  *
  * @example
  * ```ts

@@ -19,7 +19,7 @@ import { pragmaValue } from '../driver/index.js'
 import * as E from 'fp-ts/lib/Either.js'
 import type { Db } from '../conn/connect.js'
 import { connect } from '../conn/connect.js'
-import { acquire, release } from '../conn/registry.js'
+import { closeConnection, withConnection } from '../conn/connection.js'
 import type { DbError } from '../errors.js'
 import { connectionError, validationError } from '../errors.js'
 import { importFile } from '../migrate/load.js'
@@ -64,6 +64,8 @@ import { readRows } from './rows.js'
  * assert.deepEqual(drift.map((d) => d.text), ['the schema needs: add column notes.author'])
  * await s.right.close()
  * ```
+ *
+ * @category Migrations
  */
 export interface StudioOptions {
   /** The database file (it must exist). */
@@ -96,6 +98,8 @@ export interface StudioOptions {
  * assert.equal((await fetch(`http://127.0.0.1:${s.port}/api/schema`)).status, 403) // no token
  * await s.close()
  * ```
+ *
+ * @category Migrations
  */
 export interface Studio {
   /** The page's address, token included: `http://127.0.0.1:PORT/?token=...`. */
@@ -134,7 +138,7 @@ const sameToken = (given: string | null | undefined, token: string): boolean => 
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-const handleOf = (ctx: Context): E.Either<DbError, LocalConnection> => E.map((h: { db: LocalConnection }) => h.db)(acquire(ctx.ro))
+const handleOf = (ctx: Context): E.Either<DbError, LocalConnection> => withConnection(ctx.ro, (h) => E.right(h.db))
 
 /** The live schema, re-read only when `schema_version` moved (reading it counts every table's rows). */
 const liveOf = (ctx: Context, h: LocalConnection): E.Either<DbError, LiveSchema> => {
@@ -328,6 +332,9 @@ const loadDeclared = async (schema: StudioOptions['schema']): Promise<Context['d
  * Starts the studio for a database file: Right with its URL and `close`, or Left when the
  * file cannot be opened or the port cannot be had.
  *
+ * @param options - `StudioOptions`: the database file `db` (it must exist), `migrations`, `schema`, `port` (on 127.0.0.1; 0,
+ *   the default, for a free one), `write` (row edits, off by default).
+ *
  * @example
  * ```ts
  * import assert from 'node:assert/strict'
@@ -349,6 +356,8 @@ const loadDeclared = async (schema: StudioOptions['schema']): Promise<Context['d
  * assert.deepEqual(rows.next, { after: [2] })          // keyset: the next page starts after id 2
  * await close()
  * ```
+ *
+ * @category Migrations
  */
 export const studio = async (options: StudioOptions): Promise<E.Either<DbError, Studio>> => {
   const port = options.port ?? 0
@@ -361,13 +370,14 @@ export const studio = async (options: StudioOptions): Promise<E.Either<DbError, 
   const file = path.resolve(options.db)
   // query_only: a second fence behind readonly; it also gives the studio a handle of its own in the registry.
   const ro = connect(file, { readonly: true, pragmas: { query_only: 1 } })
-  const opened = acquire(ro)
+  // Both handles opened now, so a file that cannot be opened fails the start, not the first request.
+  const opened = withConnection(ro, () => E.right(undefined))
   if (E.isLeft(opened)) return opened
   const rw = options.write === true ? connect(file) : undefined
   if (rw !== undefined) {
-    const w = acquire(rw)
+    const w = withConnection(rw, () => E.right(undefined))
     if (E.isLeft(w)) {
-      release(ro)
+      closeConnection(ro)
       return w
     }
   }
@@ -383,6 +393,10 @@ export const studio = async (options: StudioOptions): Promise<E.Either<DbError, 
     port
   }
   const server = http.createServer((req, res) => void handler(ctx)(req, res))
+  // Node closes an idle keep-alive socket after 5 s, and a browser or fetch reusing it at that
+  // moment gets a reset ("fetch failed"): on a busy machine (the page waits on a long query) that
+  // race is real. A local tool can keep sockets a minute; close() ends them all anyway.
+  server.keepAliveTimeout = 60_000
   const listening = await new Promise<E.Either<DbError, number>>((resolve) => {
     server.once('error', (e) =>
       resolve(E.left(connectionError(`127.0.0.1:${port}`, `The studio cannot listen on 127.0.0.1:${port}: ${e.message}`, e)))
@@ -390,8 +404,8 @@ export const studio = async (options: StudioOptions): Promise<E.Either<DbError, 
     server.listen(port, '127.0.0.1', () => resolve(E.right((server.address() as AddressInfo).port)))
   })
   const closeHandles = () => {
-    release(ro)
-    if (rw !== undefined) release(rw)
+    closeConnection(ro)
+    if (rw !== undefined) closeConnection(rw)
   }
   if (E.isLeft(listening)) {
     closeHandles()

@@ -50,6 +50,8 @@ import {
  *
  * const options: DqliteOptions = { servers: ['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9003'], database: 'app', timeoutMs: 5000 }
  * ```
+ *
+ * @category Pool
  */
 export interface DqliteOptions {
   /** Any of the cluster's nodes, as `host:port` (their database address); the leader is found from them. */
@@ -76,6 +78,8 @@ export interface DqliteOptions {
  * assert.equal(d.leader(), undefined)   // it connects on first use
  * await d.close()
  * ```
+ *
+ * @category Pool
  */
 export interface DqliteDriver extends RemoteDriver {
   /** The address of the leader the driver last talked to (undefined before the first request). */
@@ -113,12 +117,17 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * A driver for a dqlite cluster; give it to `remotePool`. It connects on first use and never
  * throws: a bad option is a Left on every call.
  *
+ * @param options - `DqliteOptions`: `servers` (the nodes' `host:port` addresses), `database`, `timeoutMs`; a bad option is a
+ *   Left on every call.
+ *
  * @example
  * ```ts
  * import { dqlite, remotePool } from 'fp-lite-orm'
  *
  * const startCluster = () => remotePool(dqlite({ servers: ['127.0.0.1:9001', '127.0.0.1:9002'], database: 'app' }))
  * ```
+ *
+ * @category Pool
  */
 export const dqlite = (options: DqliteOptions): DqliteDriver => {
   const checked = checkOptions(options)

@@ -1,35 +1,20 @@
 /**
- * `fp-lite-orm demo [path]`: the library's main job on an embedded default.
- *
- * It creates a small shop database (customers, products, orders) through its migrations
- * (the checked-in .sql files in demo-migrations/, written from the schema objects below by
- * the library's own diff), fills it with sample rows the first time, and runs
- * representative queries, printing each under a heading with the code that built it.
- * Everything goes through the public API, exactly as an application would use it.
- *
- * Running it again on the same file applies no migration (they are recorded in
- * `_lite_migr`), inserts nothing (each table is seeded only while it is empty) and prints
- * the same query results: the expected failures shown (a bad insert, a duplicate email,
- * a missing parent row) are refused before anything is written.
+ * The demo's steps: each a title, the code it shows, and what it runs and prints. The
+ * queries are built once, as an application would build them.
  */
-import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as E from 'fp-ts/lib/Either.js'
-import * as O from 'fp-ts/lib/Option.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as t from 'io-ts'
-import type { AnyTable, Db, DbError, InsertValues, Session } from '../index.js'
+import type { DbError, Session } from '../../index.js'
 import {
   all,
   asc,
   avg,
-  boolean,
   columns,
   connect,
   contains,
   count,
   countAll,
-  createTable,
   decode,
   desc,
   eq,
@@ -40,214 +25,34 @@ import {
   gte,
   having,
   inArray,
-  index,
   insert,
-  integer,
   isDbError,
-  json,
   limit,
   max,
-  migrate,
   min,
   ne,
   one,
   orderBy,
   placeholder,
-  real,
   select,
   session,
   sql,
   startsWith,
   sum,
-  table,
-  text,
-  timestamp,
   toSQL,
   value,
   values
-} from '../index.js'
-import { unexpectedError } from '../errors.js'
-
-// -------------------------------------------------------------------------------------
-// schema
-// -------------------------------------------------------------------------------------
-
-/** What a json column holds: checked on insert and when read. */
-const OrderDetails = t.intersection([t.type({ gift: t.boolean }), t.partial({ note: t.string })], 'OrderDetails')
-
-export const customers = table(
-  'customers',
-  {
-    id: integer().primaryKey(),
-    name: text().notNull(),
-    email: text().notNull().unique(),
-    city: text(),
-    vip: boolean().notNull().default(false),
-    joinedAt: timestamp('joined_at').notNull().defaultNow()
-  },
-  { indexes: [index('customers_city_idx', ['city'])] }
-)
-
-export const products = table('products', {
-  id: integer().primaryKey(),
-  sku: text().notNull().unique(),
-  name: text().notNull(),
-  price: real().notNull(),
-  inStock: boolean('in_stock').notNull().default(true),
-  tags: json(t.array(t.string)).notNull().default([])
-})
-
-export const orders = table(
-  'orders',
-  {
-    id: integer().primaryKey(),
-    customerId: integer('customer_id')
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
-    productId: integer('product_id')
-      .notNull()
-      .references(() => products.id, { onDelete: 'restrict' }),
-    quantity: integer().notNull(),
-    unitPrice: real('unit_price').notNull(),
-    status: text().notNull().default('paid'),
-    details: json(OrderDetails),
-    placedAt: timestamp('placed_at').notNull()
-  },
-  { indexes: [index('orders_customer_idx', ['customerId']), index('orders_placed_at_idx', ['placedAt'])] }
-)
-
-/** The demo's tables, in the order its migration creates them. */
-export const demoTables: ReadonlyArray<AnyTable> = [customers, products, orders]
-
-/**
- * The demo's schema migrations: .sql files next to this module, generated from
- * `demoTables` with the library's diff (spec/demo.test.ts checks that they never drift).
- */
-export const DEMO_MIGRATIONS = fileURLToPath(new URL('./demo-migrations/', import.meta.url))
-
-// -------------------------------------------------------------------------------------
-// sample data (fixed ids and dates, so every run prints the same results)
-// -------------------------------------------------------------------------------------
-
-const day = (iso: string): Date => new Date(`${iso}T10:00:00.000Z`)
-
-const sampleCustomers: ReadonlyArray<InsertValues<typeof customers>> = [
-  { id: 1, name: 'Ada Lovelace', email: 'ada@example.com', city: 'London', vip: true, joinedAt: day('2023-01-15') },
-  { id: 2, name: 'Alan Turing', email: 'alan@example.com', city: 'Manchester', joinedAt: day('2023-03-02') },
-  { id: 3, name: 'Grace Hopper', email: 'grace@example.com', city: 'New York', vip: true, joinedAt: day('2023-06-20') },
-  { id: 4, name: 'Edsger Dijkstra', email: 'edsger@example.com', city: null, joinedAt: day('2024-01-05') },
-  { id: 5, name: 'Barbara Liskov', email: 'barbara@example.com', city: 'Boston', joinedAt: day('2024-02-11') }
-]
-
-const sampleProducts: ReadonlyArray<InsertValues<typeof products>> = [
-  { id: 1, sku: 'MUG-001', name: 'Coffee mug', price: 8.5, tags: ['kitchen'] },
-  { id: 2, sku: 'MUG-002', name: 'Tea MUG, large', price: 9.75, tags: ['kitchen'] },
-  { id: 3, sku: 'BK-SICP', name: 'SICP, 2nd edition', price: 45, tags: ['books'] },
-  { id: 4, sku: 'BK-TAOCP', name: 'The Art of Computer Programming', price: 189.99, tags: ['books', 'boxset'] },
-  { id: 5, sku: 'KB-100', name: 'Mechanical keyboard', price: 119, inStock: false, tags: ['desk'] },
-  { id: 6, sku: 'LMP-50', name: 'Desk lamp, 50% brighter', price: 34.5 }
-]
-
-const sampleOrders: ReadonlyArray<InsertValues<typeof orders>> = [
-  { id: 1, customerId: 1, productId: 3, quantity: 1, unitPrice: 45, status: 'delivered', placedAt: day('2024-01-03') },
-  {
-    id: 2,
-    customerId: 1,
-    productId: 1,
-    quantity: 4,
-    unitPrice: 8.5,
-    status: 'delivered',
-    details: { gift: true, note: 'For the team' },
-    placedAt: day('2024-01-09')
-  },
-  { id: 3, customerId: 2, productId: 5, quantity: 1, unitPrice: 119, status: 'shipped', placedAt: day('2024-01-17') },
-  {
-    id: 4,
-    customerId: 3,
-    productId: 4,
-    quantity: 1,
-    unitPrice: 189.99,
-    status: 'delivered',
-    details: { gift: false },
-    placedAt: day('2024-01-22')
-  },
-  { id: 5, customerId: 3, productId: 2, quantity: 2, unitPrice: 9.75, placedAt: day('2024-02-01') },
-  { id: 6, customerId: 2, productId: 6, quantity: 1, unitPrice: 34.5, status: 'cancelled', placedAt: day('2024-02-05') },
-  {
-    id: 7,
-    customerId: 4,
-    productId: 3,
-    quantity: 2,
-    unitPrice: 45,
-    status: 'shipped',
-    details: { gift: true },
-    placedAt: day('2024-02-14')
-  },
-  { id: 8, customerId: 1, productId: 6, quantity: 1, unitPrice: 34.5, placedAt: day('2024-02-20') },
-  { id: 9, customerId: 3, productId: 1, quantity: 6, unitPrice: 8.5, status: 'shipped', placedAt: day('2024-03-01') },
-  {
-    id: 10,
-    customerId: 5,
-    productId: 4,
-    quantity: 1,
-    unitPrice: 179.99,
-    status: 'delivered',
-    details: { gift: true, note: 'Happy birthday' },
-    placedAt: day('2024-03-08')
-  },
-  { id: 11, customerId: 4, productId: 2, quantity: 3, unitPrice: 9.75, placedAt: day('2024-03-12') },
-  { id: 12, customerId: 1, productId: 4, quantity: 1, unitPrice: 189.99, status: 'shipped', placedAt: day('2024-03-19') }
-]
-
-// -------------------------------------------------------------------------------------
-// printing
-// -------------------------------------------------------------------------------------
-
-type Out = (line: string) => void
-
-/** A value as a cell or a JSON-ish word: Dates as ISO, reals to at most 2 decimals. */
-const cell = (v: unknown): string => {
-  if (v === null || v === undefined) return 'null'
-  if (v instanceof Date) return v.toISOString()
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100)
-  if (typeof v === 'string') return v
-  return JSON.stringify(v)
-}
-
-/** One value as a JSON line (Dates become ISO text through their toJSON). */
-const jsonLine = (v: unknown): string => JSON.stringify(v)
-
-const showOption = <A>(o: O.Option<A>, show: (a: A) => string = jsonLine): string => (O.isSome(o) ? `some(${show(o.value)})` : 'none')
-
-const showLeft = (e: DbError): string => `Left ${e._tag}: ${e.message}`
-
-/** Rows as a small aligned table; numbers right-aligned. */
-const printTable = (out: Out, rows: ReadonlyArray<object>): void => {
-  const first = rows[0]
-  if (first === undefined) {
-    out('(no rows)')
-    return
-  }
-  const keys = Object.keys(first)
-  const cells = rows.map((r) => keys.map((k) => cell((r as Record<string, unknown>)[k])))
-  const numeric = keys.map((k) => rows.every((r) => typeof (r as Record<string, unknown>)[k] === 'number'))
-  const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i]!.length)))
-  const line = (cs: ReadonlyArray<string>) =>
-    cs
-      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd()
-  out(line(keys))
-  out(line(widths.map((w) => '-'.repeat(w))))
-  for (const c of cells) out(line(c))
-  out(`(${rows.length} row${rows.length === 1 ? '' : 's'})`)
-}
+} from '../../index.js'
+import { unexpectedError } from '../../errors.js'
+import { customers, products, orders } from './schema.js'
+import type { Out } from './print.js'
+import { jsonLine, showOption, showLeft, printTable } from './print.js'
 
 // -------------------------------------------------------------------------------------
 // steps
 // -------------------------------------------------------------------------------------
 
-interface Step {
+export interface Step {
   readonly title: string
   /** The code that builds the query, shown under the heading. */
   readonly code: ReadonlyArray<string>
@@ -304,7 +109,7 @@ const inFlight = pipe(
 /** A codec of our own for a projection: rows are checked by io-ts as they are read. */
 const Contact = t.type({ name: t.string, email: t.string, city: t.string }, 'Contact')
 
-const steps: ReadonlyArray<Step> = [
+export const steps: ReadonlyArray<Step> = [
   {
     title: 'filter + orderBy: VIP customers by name',
     code: ['pipe(select(customers), filter(eq(customers.vip, true)), orderBy(asc(customers.name)), all)'],
@@ -602,100 +407,3 @@ const steps: ReadonlyArray<Step> = [
       )
   }
 ]
-
-// -------------------------------------------------------------------------------------
-// set-up
-// -------------------------------------------------------------------------------------
-
-/** Inserts the sample rows into a table that is still empty; returns what it did. */
-const seed = <T extends AnyTable>(s: Session, name: string, t: T, rows: ReadonlyArray<InsertValues<T>>): E.Either<DbError, string> =>
-  pipe(
-    s.run(pipe(select(t), count)),
-    E.chain((n) =>
-      n > 0
-        ? E.right(`${name.padEnd(10)} kept the ${n} rows already there`)
-        : pipe(
-            s.run(insert(t, rows)),
-            E.map((r) => `${name.padEnd(10)} inserted ${r.changes} rows`)
-          )
-    )
-  )
-
-const setUp = (db: Db, s: Session, out: Out): E.Either<DbError, void> =>
-  pipe(
-    migrate(db, { dir: DEMO_MIGRATIONS }),
-    // A file an earlier demo made (with createTable, before it had migrations) holds the
-    // tables but no record of the migration: say so rather than only "already exists".
-    E.mapLeft((e): DbError =>
-      e._tag === 'MigrationError' && /already exists/.test(e.message)
-        ? {
-            ...e,
-            message: `${e.message}\nThis file holds demo tables that no recorded migration made (an older demo created them): remove it, or run the demo on another path.`
-          }
-        : e
-    ),
-    E.map(({ applied }) =>
-      out(
-        applied.length > 0
-          ? `Tables: migrate(db, { dir: 'demo-migrations' }) applied ${applied.join(', ')} (customers, products, orders, with their indexes).`
-          : "Tables: migrate(db, { dir: 'demo-migrations' }) found nothing pending (recorded in _lite_migr by an earlier run)."
-      )
-    ),
-    E.chain(() => toSQL(createTable(orders))),
-    E.map((ddl) => {
-      out('The orders table, as createTable(orders) compiles it (the migration holds the same definition):')
-      for (const l of ddl.sql.split('\n')) out(`  ${l}`)
-      out('Sample data (each table is filled only while it is empty):')
-    }),
-    E.chain(() => seed(s, 'customers', customers, sampleCustomers)),
-    E.map((l) => out(`  ${l}`)),
-    E.chain(() => seed(s, 'products', products, sampleProducts)),
-    E.map((l) => out(`  ${l}`)),
-    E.chain(() => seed(s, 'orders', orders, sampleOrders)),
-    E.map((l) => out(`  ${l}`))
-  )
-
-const runSteps = (s: Session, out: Out, file: string): E.Either<DbError, void> =>
-  steps.reduce<E.Either<DbError, void>>(
-    (acc, step, i) =>
-      pipe(
-        acc,
-        E.chain(() => {
-          out('')
-          out(`── ${i + 1}. ${step.title}`)
-          for (const c of step.code) out(`  › ${c}`)
-          return step.run(s, out, file)
-        })
-      ),
-    E.right(undefined)
-  )
-
-// -------------------------------------------------------------------------------------
-// entry point
-// -------------------------------------------------------------------------------------
-
-/** The default database file, relative to the working directory. */
-export const DEFAULT_DEMO_PATH = './demo.db'
-
-/**
- * Runs the demo against the database file at `file` (created when missing), writing
- * readable lines to `out`. A Left is a real failure (the file cannot be opened, a query
- * went wrong); the failures the demo shows on purpose are part of its output.
- */
-export const runDemo = (file: string, out: Out): E.Either<DbError, void> => {
-  const db = connect(file)
-  const s = session(db)
-  try {
-    out(`fp-lite-orm demo: a small shop in ${db.file}`)
-    return pipe(
-      setUp(db, s, out),
-      E.chain(() => runSteps(s, out, db.file)),
-      E.map(() => {
-        out('')
-        out(`Done: ${steps.length} steps. The data stays in ${path.basename(db.file)}; run the demo again and the results are the same.`)
-      })
-    )
-  } finally {
-    s.close()
-  }
-}
