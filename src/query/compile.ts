@@ -34,12 +34,19 @@ import type { SqlValue } from '../schema/column.js'
 import type { DbError } from '../errors.js'
 import { validationError } from '../errors.js'
 import { memoOnObject } from '../memo.js'
+import { shapeCache } from './shape.js'
 import type { Query } from './ast.js'
 import type { Compiled } from './compiled.js'
 import { compileUncached } from './compile/statement.js'
 
 /** Compiled forms by query value (see memo.ts for why not a plain WeakMap). */
 const compiledForms = memoOnObject<Query<unknown>, E.Either<DbError, Compiled>>('fp-lite-orm/compiled')
+
+/** Fresh values of a shape met before reuse its compiled form (shape.ts): one walk, no SQL built. */
+export const shapes = shapeCache(compileUncached)
+
+/** The compiled form memoized on this very value, if it was compiled before (a value built once, run often). */
+export const compiledBefore = (q: Query<unknown>): E.Either<DbError, Compiled> | undefined => compiledForms.get(q)
 
 /** Compiles a query value; the result is memoized by the value itself. */
 export const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
@@ -50,7 +57,7 @@ export const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
       )
     )
   }
-  return compiledForms.get(q) ?? compiledForms.set(q, compileUncached(q))
+  return compiledForms.get(q) ?? compiledForms.set(q, shapes.compile(q))
 }
 
 /**

@@ -13,18 +13,20 @@ import { decodeError, isDbError, quoteSql, unexpectedError, validationError } fr
 import type { CodecsPart, Needs, Query } from '../query/ast.js'
 import { Codecs } from '../query/ast.js'
 import type { Compiled, CompiledStatement } from '../query/compiled.js'
-import { compile } from '../query/compile.js'
+import { compile, compiledBefore, shapes } from '../query/compile.js'
 import type { Db } from '../conn/connect.js'
 import { logged } from '../conn/log.js'
 import type { Cursor, CursorEnd, Handle } from '../conn/registry.js'
 import { acquire, release, track } from '../conn/registry.js'
 import type { CachedStatement } from '../conn/statements.js'
+import type { LocalStatement } from '../driver/index.js'
 import { mapError } from '../driver/index.js'
 import type { Fetch, Plan, ReadMode } from './assemble.js'
 import { assemble, collect, finishRows, ioIndexed, planOf, readModeOf, toNumber } from './assemble.js'
 import { atomically } from './atomic.js'
 import type { Params, ParamsFor } from './bind.js'
 import { bindParams } from './bind.js'
+import { executorOf } from './execute.js'
 import { CODEC_THREW, CodecThrew, RowDecodeFailure } from './rows.js'
 import { inFrame, innermost, observe, watching } from './frames.js'
 
@@ -133,16 +135,29 @@ const write = (
 ): unknown => {
   const runAll = () => {
     let changes = 0
-    let lastInsertRowid = 0
-    for (const { s, params } of bound) {
-      const r =
-        db.log === undefined
-          ? statementFor(h, s.sql, false).stmt.run(...params)
-          : logged(db, s.sql, params, () => statementFor(h, s.sql, false).stmt.run(...params))
-      changes += r.changes
-      lastInsertRowid = toNumber(r.lastInsertRowid)
+    let rowid: number | bigint = 0
+    if (db.log === undefined) {
+      // Rows of one shape share one SQL text (the compiler builds it once): one statement
+      // looked up for the run of them, not one per row.
+      let sql: string | undefined
+      let stmt: LocalStatement | undefined
+      for (const { s, params } of bound) {
+        if (s.sql !== sql || stmt === undefined) {
+          sql = s.sql
+          stmt = statementFor(h, sql, false).stmt
+        }
+        const r = stmt.run(...params)
+        changes += r.changes
+        rowid = r.lastInsertRowid
+      }
+    } else {
+      for (const { s, params } of bound) {
+        const r = logged(db, s.sql, params, () => statementFor(h, s.sql, false).stmt.run(...params))
+        changes += r.changes
+        rowid = r.lastInsertRowid
+      }
     }
-    return { changes, lastInsertRowid }
+    return { changes, lastInsertRowid: toNumber(rowid) }
   }
   const result = plan.compiled.transactional && bound.length > 1 ? atomically(db, h, runAll) : runAll()
   return plan.compiled.mode === 'void' ? undefined : result
@@ -157,6 +172,20 @@ const fromThrow = (e: unknown, sql: string | undefined, compiled: Compiled | und
 
 /** The interpreter: one query value against this thread's handle. */
 export const runQuery = <A>(db: Db, q: Query<A>, params?: Params): E.Either<DbError, A> => {
+  if (typeof q === 'object' && q !== null) {
+    const before = compiledBefore(q)
+    if (before === undefined) {
+      // A fresh value of a shape met before: its shape's compiled form, this value's parameters (shape.ts).
+      const hit = shapes.direct(q)
+      if (hit !== undefined) return runFast(db, hit.compiled, q[Codecs], hit.params) as E.Either<DbError, A>
+    } else if (E.isRight(before) && before.right.statements.length === 1) {
+      // A value run again (a placeholder query): its compiled form lives on, so it has an executor.
+      const s = before.right.statements[0]!
+      if (s.slots === undefined) return runFast(db, before.right, q[Codecs], s.params) as E.Either<DbError, A>
+      const b = bindParams(s, params, q[Codecs])
+      return (E.isLeft(b) ? b : runFast(db, before.right, q[Codecs], b.right)) as E.Either<DbError, A>
+    }
+  }
   const c = compile(q)
   return E.isLeft(c) ? c : runCompiled(db, c.right, q[Codecs], params, false)
 }
@@ -217,6 +246,29 @@ const runOne = (
   } catch (e) {
     // SQLite rolls a whole transaction back after some errors (SQLITE_FULL, ...).
     if (watching()) observe(handle, undefined)
+    return E.left(fromThrow(e, sql, compiled))
+  }
+}
+
+/**
+ * `runOne` for a compiled form that lives on (a shape's, or one memoized on a value run
+ * again): a common read goes through its executor (execute.ts), chosen once.
+ */
+const runFast = (
+  db: Db,
+  compiled: Compiled,
+  codecs: CodecsPart | undefined,
+  bound: ReadonlyArray<SqlValue>
+): E.Either<DbError, unknown> => {
+  const x = db.log === undefined ? executorOf(compiled, codecs) : undefined
+  if (x === undefined) return runOne(db, compiled, codecs, bound, false)
+  const sql = compiled.statements[0]!.sql
+  const h = acquire(db)
+  if (E.isLeft(h)) return h
+  try {
+    return x.run(statementFor(h.right, sql, x.raw, x.safeIntegers).stmt, bound)
+  } catch (e) {
+    if (watching()) observe(h.right, undefined)
     return E.left(fromThrow(e, sql, compiled))
   }
 }
