@@ -60,7 +60,11 @@ test.serial(
     t.deepEqual(busyTimeoutOf(dbs[199]!), { timeout: 1199 })
     for (const db of dbs) session(db).close()
     t.is(openHandleCount(), handles)
-    if (procFs) t.is(openFds(), fds, 'every descriptor is back')
+    if (procFs)
+      t.true(
+        openFds() <= fds,
+        `every descriptor is back: ${openFds()} > ${fds} (fewer is fine: an earlier test's handle may be closed to make room)`
+      )
   }
 )
 

@@ -175,7 +175,11 @@ test.serial('failed opens leave no registry entry and no file descriptor behind'
     }
   }
   t.is(openHandleCount(), before, 'no registry entry for a handle that never opened')
-  if (procFs) t.is(openFds(), fds, 'no file descriptor leaked by 400 failed opens')
+  if (procFs)
+    t.true(
+      openFds() <= fds,
+      `no file descriptor leaked by 400 failed opens: ${openFds()} > ${fds} (fewer is fine: an earlier test's handle may be closed to make room)`
+    )
   else t.log('no /proc: file descriptors not counted')
 })
 
@@ -191,7 +195,11 @@ test.serial('open/close cycles leak no file descriptors', (t) => {
     s.close()
   }
   t.is(openHandleCount(), before)
-  if (procFs) t.is(openFds(), fds, 'the same descriptors as before the cycles')
+  if (procFs)
+    t.true(
+      openFds() <= fds,
+      `the same descriptors as before the cycles: ${openFds()} > ${fds} (fewer is fine: an earlier test's handle may be closed to make room)`
+    )
   else t.log('no /proc: file descriptors not counted')
   t.is(unwrap(session(db).run(pipe(select(held), count))), 151)
   session(db).close()

@@ -87,6 +87,6 @@ test.serial('a stream that is not read at all, or was read to its end, does not 
     if (n !== 20) return t.fail(`read ${n} rows`)
     s.close()
   }
-  if (procFs) t.is(openFds(), fds)
+  if (procFs) t.true(openFds() <= fds, `${openFds()} > ${fds} descriptors`)
   t.false(fs.existsSync(`${db.file}-wal`))
 })
