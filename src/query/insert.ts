@@ -372,8 +372,7 @@ export const excluded = <T>(c: Column<T, boolean, boolean>): Expr<T> => ({ ...c[
  * ```
  *
  * @param table - the table inserted into (the same as `insert`'s): every column but its primary key becomes
- *   `excluded.column`. Its generated columns are not skipped yet: name them in `except`, or the upsert is a Left
- *   `ValidationError` (a generated column cannot be set).
+ *   `excluded.column`. Its generated columns are left out too (SQLite computes them from the columns set).
  * @param options - `{ except }`: schema keys of columns to leave as they are in the existing row. A key that is not a
  *   column is a type error, and is ignored at run time. By default `{}` (every column but the primary key).
  *
@@ -386,7 +385,8 @@ export const excludedAll = <T extends AnyTable>(
   const info = tableInfo(table)
   const skip = new Set<string>([...info.primaryKey, ...((options.except ?? []) as ReadonlyArray<string>)])
   const out: Record<string, unknown> = {}
-  for (const c of info.columns) if (!skip.has(c.key)) out[c.key] = excluded(c)
+  // A generated column is SQLite's to compute: setting it is refused, so it is never in the set.
+  for (const c of info.columns) if (!skip.has(c.key) && c[ColumnInfo].generated === undefined) out[c.key] = excluded(c)
   return out as SetValues<T>
 }
 
