@@ -17,6 +17,7 @@ import type { DecodeIssue } from '../errors.js'
 import type { CodecsPart } from '../query/ast.js'
 import type { OutputField, OutputGroup } from '../query/compiled.js'
 import { FieldCodec } from '../query/compiled.js'
+import { recall, remember } from '../lru.js'
 
 /**
  * A user codec (a json column's, or `decode(codec)`) that threw instead of returning a
@@ -154,7 +155,9 @@ export interface RowReader {
 
 type BuilderFactory = (decoders: ReadonlyArray<Decoder | undefined>) => (row: ReadonlyArray<unknown>) => unknown
 
+/** Generated row builders by layout signature: the library's one LRU policy (src/lru.ts). */
 const factories = new Map<string, BuilderFactory>()
+const FACTORY_CAPACITY = 1000
 
 /** A property name in generated code: JSON-quoted; `__proto__` computed, so it cannot set the prototype. */
 const prop = (k: string): string => (k === '__proto__' ? `[${JSON.stringify(k)}]` : JSON.stringify(k))
@@ -208,7 +211,7 @@ const factoryFor = (
   takes: ReadonlyArray<Take>
 ): BuilderFactory => {
   const signature = JSON.stringify([fields.map((f) => [f.key, f.group ?? null, f.path ?? null]), groups ?? null, takes])
-  let f = factories.get(signature)
+  let f = recall(factories, signature)
   if (f === undefined) {
     const locals = fields.map((_, i) => (takes[i] !== '' ? `const d${i} = d[${i}];` : '')).join('')
     let body: string
@@ -232,8 +235,7 @@ const factoryFor = (
     // positions and JSON-quoted keys from the schema, never a value.
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     f = new Function('d', `${locals} return function buildRow(r) { return ${body}; };`) as BuilderFactory
-    if (factories.size > 1000) factories.clear()
-    factories.set(signature, f)
+    remember(factories, signature, f, FACTORY_CAPACITY)
   }
   return f
 }
