@@ -4,36 +4,10 @@
  * planning right after is a no-op; one the schema API cannot express is a note; shadow
  * tables are never written. The database is built by hand through better-sqlite3.
  */
-import * as fs from 'node:fs'
-import * as path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import test from 'ava'
-import Database from 'better-sqlite3'
-import type { AnyTable, Db } from '../src/index.js'
-import { fts5, planMigration, pull } from '../src/index.js'
-import { schemaItemsOf } from '../src/migrate/plan.js'
-import { tempDb, tempDir, unwrap } from './helpers/db.js'
-
-const indexTs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/index.ts')
-
-const build = (sqlText: string): Db => {
-  const db = tempDb()
-  const d = new Database(db.file)
-  try {
-    d.exec(sqlText)
-  } finally {
-    d.close()
-  }
-  return db
-}
-
-const pullAndPlan = async (db: Db) => {
-  const pulled = unwrap(pull(db))
-  const file = path.join(tempDir(), 'schema.ts')
-  fs.writeFileSync(file, pulled.source.replaceAll(`from 'fp-lite-orm'`, `from ${JSON.stringify(pathToFileURL(indexTs).href)}`))
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
-  return { pulled, plan: unwrap(planMigration(db, schemaItemsOf(mod))), mod }
-}
+import type { AnyTable } from '../src/index.js'
+import { fts5 } from '../src/index.js'
+import { build, pullAndPlan } from './fixtures/pull.js'
 
 // What the pulled module writes type-checks: its tables are typed AnyTable.
 export const pulledShape = (tbl: AnyTable) => fts5('fts_idx', tbl, ['b', 'c'] as never)

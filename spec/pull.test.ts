@@ -6,37 +6,12 @@
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import test from 'ava'
-import Database from 'better-sqlite3'
-import type { Db } from '../src/index.js'
-import { connect, planMigration, pull } from '../src/index.js'
-import { schemaItemsOf } from '../src/migrate/plan.js'
+import { connect, pull } from '../src/index.js'
 import { ddl } from '../bench/schema.js'
-import { tempDb, tempDir, unwrap, unwrapLeft } from './helpers/db.js'
-
-const indexTs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/index.ts')
-
-const build = (sqlText: string): Db => {
-  const db = tempDb()
-  const d = new Database(db.file)
-  try {
-    d.exec(sqlText)
-  } finally {
-    d.close()
-  }
-  return db
-}
-
-/** Pulls, writes the module, imports it, and plans against the same database. */
-const pullAndPlan = async (db: Db) => {
-  const pulled = unwrap(pull(db))
-  const file = path.join(tempDir(), 'schema.ts')
-  fs.writeFileSync(file, pulled.source.replaceAll(`from 'fp-lite-orm'`, `from ${JSON.stringify(pathToFileURL(indexTs).href)}`))
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
-  const plan = unwrap(planMigration(db, schemaItemsOf(mod)))
-  return { pulled, plan, mod }
-}
+import { tempDir, unwrapLeft } from './helpers/db.js'
+import { build, pullAndPlan } from './fixtures/pull.js'
 
 test('pull on the Northwind-shaped database of bench/: migrate create right after reports no changes', async (t) => {
   const db = build(ddl().join(';\n'))
