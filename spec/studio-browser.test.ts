@@ -233,6 +233,7 @@ browserTest(
       await page.waitForSelector('body[data-ready="true"]')
       await page.click('#tab-data')
       await page.select('#data-table', 'customers')
+      await page.waitForSelector('#rows-table[data-table="customers"]')
       await page.waitForFunction(`document.querySelector('#page-info').textContent.startsWith('Rows 1–')`)
       const message = () => js<string>(page, `document.querySelector('#edit-message').textContent`)
       const waitMessage = async (before: string) => {
@@ -272,10 +273,10 @@ browserTest(
       // Delete: the new row (the last one by key), after the confirm dialog.
       await page.waitForFunction(`document.querySelector('#editor').childElementCount === 0`)
       await js(page, `document.querySelector('#edit-message').textContent = ''`)
-      await js(
-        page,
-        `[...document.querySelectorAll('#rows-table tr')].find((tr) => tr.children[0].textContent === ${JSON.stringify(String(id))}).querySelectorAll('button')[1].click()`
-      )
+      // The table is read again after the insert: wait for the new row before clicking it.
+      const newRow = `[...document.querySelectorAll('#rows-table tr')].find((tr) => tr.children[0]?.textContent === ${JSON.stringify(String(id))})`
+      await page.waitForFunction(`${newRow} !== undefined`, { timeout: 15_000 })
+      await js(page, `${newRow}.querySelectorAll('button')[1].click()`)
       t.regex(await waitMessage(''), /1 row\(s\) changed/)
       t.is(read(`SELECT count(*) FROM customers WHERE id = ?`, id), 0)
     } finally {
@@ -284,3 +285,42 @@ browserTest(
     }
   }
 )
+
+browserTest('a late answer for a table the user already left is dropped, never drawn over the newer one', async (t) => {
+  t.timeout(120_000)
+  const file = tempDbPath('demo-late.db')
+  unwrap(runDemo(file, () => undefined))
+  const s = await studio({ db: file, schema: demoTables })
+  if (E.isLeft(s)) return t.fail(s.left.message)
+  const { default: puppeteer } = await import('puppeteer-core')
+  const browser = await puppeteer.launch({ executablePath: chromium!, args: ['--no-sandbox', '--headless=new'] })
+  try {
+    const page = await browser.newPage()
+    await page.goto(s.right.url, { waitUntil: 'networkidle0' })
+    await page.waitForSelector('body[data-ready="true"]')
+    await page.click('#tab-data')
+    await page.waitForSelector('#rows-table')
+    // The rows of orders are held back in the network until products' rows have been drawn.
+    await page.setRequestInterception(true)
+    const held: import('puppeteer-core').HTTPRequest[] = []
+    page.on('request', (r) => {
+      if (r.url().includes('/api/rows') && r.url().includes('table=orders')) held.push(r)
+      else void r.continue()
+    })
+    await page.select('#data-table', 'orders')
+    await page.select('#data-table', 'products')
+    await page.waitForSelector('#rows-table[data-table="products"]')
+    t.is(held.length, 1, 'the read of orders was asked for and held')
+    const answered = page.waitForResponse((r) => r.url().includes('table=orders'))
+    await held[0]!.continue()
+    await answered
+    // Time for the page to draw the late answer, were it going to.
+    await js(page, 'new Promise((resolve) => setTimeout(resolve, 300))')
+    t.is(await js<string>(page, `document.querySelector('#rows-table').getAttribute('data-table')`), 'products')
+    const header = await js<string[]>(page, `[...document.querySelectorAll('#rows-table th')].map((th) => th.getAttribute('data-column'))`)
+    t.true(header.includes('price'), `products' columns are shown: ${header.join(', ')}`)
+  } finally {
+    await browser.close()
+    await s.right.close()
+  }
+})

@@ -280,16 +280,25 @@ function renderFilters() {
   });
 }
 
+// Each read of rows is numbered: an answer that arrives after a newer read was asked for (the
+// user switched tables or pages quickly) is dropped, never drawn over the newer one.
+var rowsAsked = 0;
+
 function loadRows() {
+  var asked = ++rowsAsked;
+  var table = state.table;
   var q = new URLSearchParams({ table: state.table, size: String(state.size) });
   if (state.sort) { q.set('sort', state.sort); q.set('dir', state.dir); }
   if (state.filters.length) q.set('filters', JSON.stringify(state.filters));
   if (state.start && state.start.after) q.set('after', JSON.stringify(state.start.after));
   if (state.start && state.start.offset !== undefined) q.set('offset', String(state.start.offset));
-  return api('/api/rows?' + q.toString()).then(renderRows, function (e) { showError($('rows'), e); $('page-info').textContent = ''; });
+  return api('/api/rows?' + q.toString()).then(
+    function (p) { if (asked === rowsAsked) renderRows(p, table); },
+    function (e) { if (asked === rowsAsked) { showError($('rows'), e); $('page-info').textContent = ''; } }
+  );
 }
 
-function renderRows(p) {
+function renderRows(p, table) {
   state.page = p;
   var box = clear($('rows'));
   var byName = {};
@@ -299,7 +308,7 @@ function renderRows(p) {
     return el('th', { 'data-column': c.name, title: c.type + ' · ' + c.kind + ' · click to sort', text: c.name + mark, onclick: function () { sortBy(c.name); } });
   }));
   if (state.schema.write) head.appendChild(el('th', { text: '' }));
-  var t = el('table', { class: 'grid', id: 'rows-table' }, [head]);
+  var t = el('table', { class: 'grid', id: 'rows-table', 'data-table': table }, [head]);
   p.rows.forEach(function (row) {
     var tr = el('tr');
     row.forEach(function (v, i) {
