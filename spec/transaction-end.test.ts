@@ -30,6 +30,7 @@ import {
   values
 } from '../src/index.js'
 import { acquire } from '../src/conn/registry.js'
+import { watching } from '../src/session/frames.js'
 import { tempDb, unwrap, unwrapLeft } from './helpers/db.js'
 import { notes } from './fixtures/tables.js'
 
@@ -168,6 +169,43 @@ test('a raw COMMIT through a plain session inside the callback ends the transact
   t.true(isEndedLeft(r, /already ended/))
   t.deepEqual(onDisk(db), ['committed before', 'before'])
   session(db).close()
+})
+
+test('the levels are kept right across many databases: a raw COMMIT is seen in each, nested or not, and nothing is left watched', (t) => {
+  // More databases than the model keeps idle entries for (frames.ts, KEPT_EMPTY = 64), so
+  // that idle ones are swept while others are still running.
+  const dbs = Array.from({ length: 70 }, () => setup())
+  t.false(watching(), 'no callback runs yet')
+  const outer = transaction(dbs[0]!, (tx0) => {
+    t.true(watching())
+    for (const db of dbs.slice(1)) {
+      let later: E.Either<unknown, unknown> | undefined
+      const r = transaction(db, (tx) => {
+        unwrap(add(tx, 'before'))
+        // A nested level too: the savepoint's end and the transaction's end are both seen.
+        const inner = transaction(tx, (tx2) =>
+          pipe(
+            add(tx2, 'inner'),
+            E.map(() => 'inner')
+          )
+        )
+        t.deepEqual(inner, E.right('inner'))
+        t.true(E.isLeft(session(db).run(raw(sql`COMMIT`))))
+        later = add(tx, 'after')
+        return E.right(undefined)
+      })
+      t.true(isEndedLeft(later!, /already ended/))
+      t.true(isEndedLeft(r, /already ended/))
+      t.deepEqual(onDisk(db), ['committed before', 'before', 'inner'])
+    }
+    // The outer transaction on the first database is still running and still watched.
+    t.true(watching())
+    return add(tx0, 'outer')
+  })
+  t.true(E.isRight(outer))
+  t.deepEqual(onDisk(dbs[0]!), ['committed before', 'outer'])
+  t.false(watching(), 'every level was left')
+  for (const db of dbs) session(db).close()
 })
 
 /** The savepoint names the library used, from the log. */

@@ -54,18 +54,28 @@ interface Level {
  * By `Db.key`: the callbacks running on that database, outermost first. A statement in a
  * callback belongs to the innermost one, whatever SQLite's savepoints say (a savepoint
  * released by hand leaves its callback running, and refusing).
+ *
+ * An entry whose list is empty is kept, not deleted: a Map that loses its last entry
+ * shrinks and grows again on the next `set`, and that churn was a microsecond of every
+ * transaction (a third of its own overhead). Empty entries are swept once there are many
+ * (KEPT_EMPTY), so a process opening many databases keeps a bounded map.
  */
 const running = new Map<string, Frame[]>()
 
 /** By `Db.key`: the savepoints open on that handle as SQLite holds them, outermost first. */
 const stacks = new Map<string, Level[]>()
 
+/** How many frames are running on this thread, over every database. */
+let runningCount = 0
+
+const KEPT_EMPTY = 64
+
 // -------------------------------------------------------------------------------------
 // levels
 // -------------------------------------------------------------------------------------
 
 /** True while some transaction callback runs on this thread (the one check on the hot path). */
-export const watching = (): boolean => running.size !== 0
+export const watching = (): boolean => runningCount !== 0
 
 /** The level of the innermost callback running on the database, if any. */
 export const innermost = (db: Db): Frame | undefined => {
@@ -79,6 +89,7 @@ export const enter = (db: Db, handle: Handle, savepoint: string | undefined): Fr
   const frames = running.get(db.key)
   if (frames === undefined) running.set(db.key, [frame])
   else frames.push(frame)
+  runningCount++
   const level: Level = { name: savepoint?.toLowerCase(), frame }
   const levels = stacks.get(db.key)
   if (levels === undefined) stacks.set(db.key, [level])
@@ -95,15 +106,27 @@ export const leave = (frame: Frame): void => {
   const frames = running.get(key)
   if (frames !== undefined) {
     const at = frames.lastIndexOf(frame)
-    if (at >= 0) frames.length = at
-    if (frames.length === 0) running.delete(key)
+    if (at >= 0) {
+      runningCount -= frames.length - at
+      frames.length = at
+    }
   }
   const levels = stacks.get(key)
   if (levels !== undefined) {
-    const at = levels.findIndex((l) => l.frame === frame)
+    // The outermost level: nothing the user opened by hand outlives it.
+    const at = frames === undefined || frames.length === 0 ? 0 : levels.findIndex((l) => l.frame === frame)
     if (at >= 0) levels.length = at
-    if (levels.length === 0 || running.get(key) === undefined) stacks.delete(key)
   }
+  if (running.size > KEPT_EMPTY) sweep()
+}
+
+/** Forgets the databases with nothing running (see `running`). */
+const sweep = (): void => {
+  for (const [key, frames] of running)
+    if (frames.length === 0) {
+      running.delete(key)
+      stacks.delete(key)
+    }
 }
 
 const endAll = (levels: ReadonlyArray<Level>, end: FrameEnd): void => {
