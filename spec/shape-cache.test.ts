@@ -53,7 +53,8 @@ import {
   update
 } from '../src/index.js'
 import { shapes } from '../src/query/compile.js'
-import { SHAPE_CAPACITY } from '../src/query/shape.js'
+import { BUCKET_KEYS, SHAPE_CAPACITY, shapeCache } from '../src/query/shape.js'
+import { compileUncached } from '../src/query/compile/statement.js'
 import { tempDbPath, unwrap, unwrapLeft } from './helpers/db.js'
 import { Mismatch, SEED, checkProperty } from './helpers/generators.js'
 
@@ -388,4 +389,63 @@ test('100,000 fresh values of 1,000 shapes: the heap does not grow past the cach
   t.log(`heap growth over 98,000 more values: ${Math.round(growth / 1024)} KB; ${shapes.size()} shapes kept`)
   t.true(shapes.size() <= SHAPE_CAPACITY)
   t.true(growth < 16 * 1024 * 1024, `the heap grew by ${Math.round(growth / 1024 / 1024)} MB`)
+})
+
+test('keys whose hashes collide stay apart: every value compiles to what the full compiler gives, and the bucket stays bounded', (t) => {
+  const { s, raw } = setup()
+  // Every key in one bucket: the keys are told apart by their atoms alone.
+  const colliding = shapeCache(compileUncached, SHAPE_CAPACITY, () => 0)
+  // Shapes that differ only in sql text of the same length and ends, in an operator, in a
+  // column, and in a list's length: more of them than a bucket keeps (BUCKET_KEYS).
+  const shapesOf: ReadonlyArray<readonly [string, (k: number) => Query<unknown>, (k: number) => unknown[]]> = [
+    [
+      'v + 1 > k',
+      (k) => pipe(select(T), filter(sql<boolean>`${T.v} + 1 > ${k}`), orderBy(T.id), all),
+      (k) => raw.prepare('SELECT * FROM t WHERE v + 1 > ? ORDER BY id').all(k)
+    ],
+    [
+      'v + 2 > k',
+      (k) => pipe(select(T), filter(sql<boolean>`${T.v} + 2 > ${k}`), orderBy(T.id), all),
+      (k) => raw.prepare('SELECT * FROM t WHERE v + 2 > ? ORDER BY id').all(k)
+    ],
+    [
+      'v > k',
+      (k) => pipe(select(T), filter(gt(T.v, k)), orderBy(T.id), all),
+      (k) => raw.prepare('SELECT * FROM t WHERE v > ? ORDER BY id').all(k)
+    ],
+    [
+      'v < k',
+      (k) => pipe(select(T), filter(lt(T.v, k)), orderBy(T.id), all),
+      (k) => raw.prepare('SELECT * FROM t WHERE v < ? ORDER BY id').all(k)
+    ],
+    [
+      'id < k',
+      (k) => pipe(select(T), filter(lt(T.id, k)), orderBy(T.id), all),
+      (k) => raw.prepare('SELECT * FROM t WHERE id < ? ORDER BY id').all(k)
+    ],
+    [
+      'id in (k, k+1)',
+      (k) => pipe(select(T), filter(inArray(T.id, [k, k + 1])), orderBy(T.id), all),
+      (k) => raw.prepare('SELECT * FROM t WHERE id IN (?, ?) ORDER BY id').all(k, k + 1)
+    ],
+    [
+      'id in (k)',
+      (k) => pipe(select(T), filter(inArray(T.id, [k])), orderBy(T.id), all),
+      (k) => raw.prepare('SELECT * FROM t WHERE id IN (?) ORDER BY id').all(k)
+    ]
+  ]
+  t.true(shapesOf.length > BUCKET_KEYS)
+  for (let round = 0; round < 4; round++)
+    for (const [name, build, byHand] of shapesOf)
+      for (const k of [round - 1, round + 3]) {
+        const viaCache = unwrap(colliding.compile(build(k)))
+        const viaFull = unwrap(compileUncached(build(k)))
+        t.deepEqual(viaCache.statements, viaFull.statements, `${name}, k = ${k}, round ${round}`)
+        // And the rows of that very compiled statement, beside hand-written SQL.
+        const st = viaCache.statements[0]!
+        t.deepEqual(raw.prepare(st.sql).all(...(st.params as unknown[])), byHand(k), `${name}, k = ${k}`)
+      }
+  t.true(colliding.size() <= BUCKET_KEYS, `${colliding.size()} keys kept in the one bucket`)
+  s.close()
+  raw.close()
 })

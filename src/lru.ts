@@ -9,10 +9,16 @@
  * nothing else has to know about.
  */
 
-/** Looks `key` up and marks it most recently used. */
-export const recall = <K, V>(lru: Map<K, V>, key: K): V | undefined => {
+/**
+ * Looks `key` up and marks it most recently used. Given the `capacity` the map is kept at,
+ * a hit moves nothing while the map has room: nothing is evicted before it is full, so
+ * the order matters only from then on (least recently used once full, first in before).
+ * That spares the hot path the move, a delete and a set that leave a hole which the Map
+ * soon rehashes away: most of the cost of a hit on a small map.
+ */
+export const recall = <K, V>(lru: Map<K, V>, key: K, capacity?: number): V | undefined => {
   const v = lru.get(key)
-  if (v !== undefined) {
+  if (v !== undefined && (capacity === undefined || lru.size >= capacity)) {
     // Re-inserted to move it last: a Map keeps insertion order.
     lru.delete(key)
     lru.set(key, v)

@@ -32,7 +32,7 @@ export class StatementCache {
   get(sql: string): CachedStatement {
     // The same statement again (a loop over one query): already the most recently used.
     if (sql === this.#lastSql && this.#last !== undefined) return this.#last
-    let entry = recall(this.#entries, sql)
+    let entry = recall(this.#entries, sql, this.#capacity)
     if (entry === undefined) {
       const stmt = this.#db.prepare(sql)
       entry = remember(this.#entries, sql, { stmt, reader: stmt.reader, raw: false, safeIntegers: false }, this.#capacity)

@@ -9,7 +9,7 @@
  * Correct by construction, not by assumption about the compiler:
  * - The key is a faithful serialization of the value without its values: node kinds,
  *   operators, names, flags, list lengths, placeholder names and encodings. Tables and
- *   columns are keyed by identity (an id interned on the object), not by name: two
+ *   columns are keyed by identity (the object itself is in the key), not by name: two
  *   tables named alike in different schemas differ (their codecs, their kinds).
  * - Where each `?` comes from is learnt, not derived: on the second meeting of a key the
  *   value is compiled again with every value replaced by a distinct probe, and each
@@ -25,7 +25,8 @@
  * The first meeting of a key only records it: a shape met once (say tables aliased anew
  * on every call, whose columns are new objects) costs no probe compile.
  *
- * Bounded: one LRU of `SHAPE_CAPACITY` keys per thread (src/lru.ts, the statement
+ * Bounded: one LRU of `SHAPE_CAPACITY` key hashes per thread (at most BUCKET_KEYS keys a
+ * hash, one short of a 32-bit collision) (src/lru.ts, the statement
  * cache's policy).
  */
 import * as E from 'fp-ts/lib/Either.js'
@@ -62,13 +63,25 @@ type Entry = Shape | { readonly _tag: 'Seen' } | { readonly _tag: 'Unkeyable' }
 const SEEN: Entry = { _tag: 'Seen' }
 const UNKEYABLE_SHAPE: Entry = { _tag: 'Unkeyable' }
 
-/** A query value seen as its shape key and its values, in walk order. */
+/**
+ * A query value seen as its shape key and its values, in walk order. The key is a list of
+ * atoms (the value's strings, numbers, booleans and schema objects, with markers for its
+ * structure) and a hash of them: looking it up never builds or flattens a string (a key
+ * built by concatenation had to be flattened and hashed on every lookup: a tenth of a
+ * fresh point read). Equal keys are equal atom lists, compared atom by atom (`===`).
+ */
 interface Walk {
-  key: string
+  readonly atoms: unknown[]
+  hash: number
   readonly values: SqlValue[]
 }
 
-/** A direct shape met again: its compiled form and the bound parameters of its one statement. */
+/** The walks met under one hash (almost always one): key atoms and what they map to. */
+interface Bucket {
+  readonly atoms: ReadonlyArray<unknown>
+  entry: Entry
+}
+
 export interface Hit {
   readonly compiled: Compiled
   readonly params: ReadonlyArray<SqlValue>
@@ -101,45 +114,84 @@ const MAX_VALUES = 512
 
 const STATEMENTS: ReadonlySet<unknown> = new Set(['Select', 'Insert', 'Update', 'Delete'])
 
-/** Ids of tables, columns and functions, kept on the objects themselves (memo.ts). */
-const ids = memoOnObject<object, string>('fp-lite-orm/shape-id')
+/**
+ * The markers of the structure. Symbols, so that no string, number or object of the value
+ * is ever equal to one: the atom list reads one way only.
+ */
+const OPEN = Symbol('{')
+const CLOSE = Symbol('}')
+const OPEN_LIST = Symbol('[')
+const CLOSE_LIST = Symbol(']')
+const VALUE = Symbol('value')
+const UNDEFINED = Symbol('undefined')
+const NULL = Symbol('null')
+const NEGATIVE_ZERO = Symbol('-0')
+const NOT_A_NUMBER = Symbol('NaN')
+
+/** Hash numbers of tables, columns and functions, kept on the objects themselves (memo.ts). */
+const ids = memoOnObject<object, number>('fp-lite-orm/shape-id')
 let nextId = 0
-const idOf = (o: object): string => ids.get(o) ?? ids.set(o, `#${(++nextId).toString(36)};`)
+const idOf = (o: object): number => ids.get(o) ?? ids.set(o, ++nextId)
 
 /**
- * The key token of a string: its length, a quote, itself (prefix-free, so no two keys
- * read alike). Memoized for the names and tags every value repeats; bounded, since
- * strings in a query (aliases, sql template text) are made by users without limit.
+ * The hash number of a string: memoized for the names and tags every value repeats
+ * (bounded, since strings in a query, aliases and sql template text, are made by users
+ * without limit); others hash by length and ends. Only the hash is approximate: keys
+ * compare by their atoms.
  */
-const tokens = new Map<string, string>()
-const MAX_TOKENS = 4096
-const tokenOf = (s: string): string => {
-  const t = tokens.get(s)
-  if (t !== undefined) return t
-  const made = `${s.length}"${s}`
-  if (tokens.size < MAX_TOKENS) tokens.set(s, made)
-  return made
+const stringHashes = new Map<string, number>()
+const MAX_STRING_HASHES = 4096
+let nextStringHash = 0x40000
+const hashOfString = (s: string): number => {
+  const h = stringHashes.get(s)
+  if (h !== undefined) return h
+  if (stringHashes.size < MAX_STRING_HASHES) {
+    stringHashes.set(s, ++nextStringHash)
+    return nextStringHash
+  }
+  return s.length === 0 ? 7 : Math.imul(s.length, 31) ^ (s.charCodeAt(0) << 8) ^ s.charCodeAt(s.length - 1)
+}
+
+const MARK_OPEN = 1
+const MARK_CLOSE = 2
+const MARK_OPEN_LIST = 3
+const MARK_CLOSE_LIST = 4
+const MARK_VALUE = 5
+const MARK_UNDEFINED = 6
+const MARK_NULL = 8
+const MARK_TRUE = 9
+const MARK_FALSE = 10
+
+/** FNV-1a's step over 32-bit words. */
+const mix = (h: number, x: number): number => Math.imul(h ^ x, 16777619)
+
+const atom = (w: Walk, a: unknown, h: number): void => {
+  w.atoms.push(a)
+  w.hash = mix(w.hash, h)
 }
 
 const walkInto = (x: unknown, w: Walk, depth: number): void => {
   switch (typeof x) {
     case 'string':
-      w.key += tokenOf(x)
+      atom(w, x, hashOfString(x))
       return
     case 'number':
-      w.key += Object.is(x, -0) ? 'd-0;' : `d${x};`
+      if (Object.is(x, -0)) atom(w, NEGATIVE_ZERO, 11)
+      else if (Number.isNaN(x)) atom(w, NOT_A_NUMBER, 12)
+      else atom(w, x, (x * 1000003) | 0)
       return
     case 'boolean':
-      w.key += x ? 't' : 'f'
+      atom(w, x, x ? MARK_TRUE : MARK_FALSE)
       return
     case 'undefined':
-      w.key += 'u'
+      atom(w, UNDEFINED, MARK_UNDEFINED)
       return
     case 'bigint':
-      w.key += `n${x};`
+      atom(w, x, Number(BigInt.asIntN(32, x)) ^ 13)
       return
     case 'function':
-      w.key += idOf(x)
+      // By identity (the object itself is the atom): a relation's thunk, a function's definition.
+      atom(w, x, idOf(x))
       return
     case 'object':
       break
@@ -147,14 +199,14 @@ const walkInto = (x: unknown, w: Walk, depth: number): void => {
       throw UNKEYABLE
   }
   if (x === null) {
-    w.key += 'N'
+    atom(w, NULL, MARK_NULL)
     return
   }
   if (depth > MAX_WALK_DEPTH) throw UNKEYABLE
   if (Array.isArray(x)) {
-    w.key += '['
+    atom(w, OPEN_LIST, MARK_OPEN_LIST)
     for (let i = 0; i < x.length; i++) walkInto(x[i], w, depth + 1)
-    w.key += ']'
+    atom(w, CLOSE_LIST, MARK_CLOSE_LIST)
     return
   }
   const proto: unknown = Object.getPrototypeOf(x)
@@ -164,20 +216,20 @@ const walkInto = (x: unknown, w: Walk, depth: number): void => {
   if (tag === 'Value') {
     if (w.values.length >= MAX_VALUES) throw UNKEYABLE
     w.values.push((x as ValueNode).value)
-    w.key += 'V'
+    atom(w, VALUE, MARK_VALUE)
     return
   }
   // By identity: what the compiler reads from them (kinds, json codecs) lives on the object.
   if (tag === 'Column' || tag === 'Table') {
-    w.key += idOf(x)
+    atom(w, x, idOf(x))
     return
   }
-  w.key += '{'
+  atom(w, OPEN, MARK_OPEN)
   for (const k in x) {
-    w.key += tokenOf(k)
+    atom(w, k, hashOfString(k))
     walkInto((x as Record<string, unknown>)[k], w, depth + 1)
   }
-  w.key += '}'
+  atom(w, CLOSE, MARK_CLOSE)
 }
 
 /** The shape key and values of a query value, or undefined for one the walk does not key. */
@@ -186,7 +238,7 @@ const walkQuery = (q: Query<unknown>): Walk | undefined => {
   if (!STATEMENTS.has(s?._tag)) return undefined
   // A multi-row insert runs a statement per row whatever its shape: no walk over its values.
   if (s?._tag === 'Insert' && (s.rows?.length ?? 0) > 1) return undefined
-  const w: Walk = { key: '', values: [] }
+  const w: Walk = { atoms: [], hash: 0x811c9dc5 | 0, values: [] }
   try {
     walkInto(q, w, 0)
     return w
@@ -301,9 +353,49 @@ const instantiate = (shape: Shape, values: SqlValue[]): Compiled => {
 // constructors
 // -------------------------------------------------------------------------------------
 
-/** A shape cache in front of `full`, the compiler proper (compile.ts). */
-export const shapeCache = (full: (q: Query<unknown>) => E.Either<DbError, Compiled>, capacity = SHAPE_CAPACITY): ShapeCache => {
-  const shapes = new Map<string, Entry>()
+/** Keys kept under one hash: past it, the oldest of that hash is forgotten. */
+export const BUCKET_KEYS = 4
+
+/** Whether two keys are the same: atom by atom (strings by content, schema objects by identity). */
+const sameAtoms = (a: ReadonlyArray<unknown>, b: ReadonlyArray<unknown>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/**
+ * A shape cache in front of `full`, the compiler proper (compile.ts). `bucketOf` maps a
+ * key's hash to its bucket: the identity, except in the spec that makes every key collide.
+ */
+export const shapeCache = (
+  full: (q: Query<unknown>) => E.Either<DbError, Compiled>,
+  capacity = SHAPE_CAPACITY,
+  bucketOf: (hash: number) => number = (hash) => hash
+): ShapeCache => {
+  // By hash; a bucket holds the keys of that hash (one, short of a 32-bit collision).
+  const shapes = new Map<number, Bucket[]>()
+
+  const lookup = (w: Walk): Entry | undefined => {
+    const bucket = recall(shapes, bucketOf(w.hash), capacity)
+    if (bucket !== undefined) for (const b of bucket) if (sameAtoms(b.atoms, w.atoms)) return b.entry
+    return undefined
+  }
+
+  const store = (w: Walk, entry: Entry): void => {
+    const bucket = shapes.get(bucketOf(w.hash))
+    if (bucket === undefined) {
+      remember(shapes, bucketOf(w.hash), [{ atoms: w.atoms, entry }], capacity)
+      return
+    }
+    const found = bucket.find((b) => sameAtoms(b.atoms, w.atoms))
+    if (found !== undefined) found.entry = entry
+    else {
+      // Colliding keys: a few kept, the oldest dropped (it is compiled in full when met again).
+      if (bucket.length >= BUCKET_KEYS) bucket.shift()
+      bucket.push({ atoms: w.atoms, entry })
+    }
+  }
+
   // The walk `direct` made for a value it did not answer, for `compile` to reuse at once.
   let pendingQuery: Query<unknown> | undefined
   let pendingWalk: Walk | undefined
@@ -321,25 +413,25 @@ export const shapeCache = (full: (q: Query<unknown>) => E.Either<DbError, Compil
   const compile = (q: Query<unknown>): E.Either<DbError, Compiled> => {
     const w = walkOf(q)
     if (w === undefined) return full(q)
-    const entry = recall(shapes, w.key)
+    const entry = lookup(w)
     if (entry !== undefined && entry._tag === 'Shape') return E.right(instantiate(entry, w.values))
     const real = full(q)
     if (entry === UNKEYABLE_SHAPE || E.isLeft(real)) return real
     if (entry === undefined) {
-      remember(shapes, w.key, SEEN, capacity)
+      store(w, SEEN)
       return real
     }
     // Met a second time: learn where its parameters come from.
     const probe = full(probeCopy(q, { n: 0 }) as Query<unknown>)
     const shape = E.isRight(probe) ? learn(real.right, probe.right, w.values) : undefined
-    remember(shapes, w.key, shape ?? UNKEYABLE_SHAPE, capacity)
+    store(w, shape ?? UNKEYABLE_SHAPE)
     return real
   }
 
   const direct = (q: Query<unknown>): Hit | undefined => {
     const w = walkQuery(q)
     if (w !== undefined) {
-      const entry = recall(shapes, w.key)
+      const entry = lookup(w)
       if (entry !== undefined && entry._tag === 'Shape' && entry.direct) {
         const s = entry.compiled.statements[0]!
         return { compiled: entry.compiled, params: paramsOf(s, entry.from[0]!, entry.identity[0]!, w.values) }
@@ -353,7 +445,11 @@ export const shapeCache = (full: (q: Query<unknown>) => E.Either<DbError, Compil
   return {
     compile,
     direct,
-    size: () => shapes.size,
+    size: () => {
+      let n = 0
+      for (const bucket of shapes.values()) n += bucket.length
+      return n
+    },
     clear: () => {
       shapes.clear()
       pendingQuery = undefined
